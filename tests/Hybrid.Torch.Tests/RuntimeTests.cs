@@ -1,0 +1,59 @@
+// Start-up runtime settings: ATen and OpenBLAS thread counts as engines.md measured best, and overriding them.
+using Hybrid.Torch;
+
+namespace Hybrid.Torch.Tests;
+
+public class RuntimeTests
+{
+    [Fact]
+    public void StartupAppliesOneAtenThreadAndOpenBlasOnAllCores()
+    {
+        // HYBRID_ATEN_THREADS / HYBRID_BLAS_THREADS are not set in the test environment, so the defaults apply.
+        Assert.Null(Environment.GetEnvironmentVariable("HYBRID_ATEN_THREADS"));
+        Assert.Equal(TorchRuntime.DefaultAtenThreads, TorchRuntime.AtenThreads);
+        Assert.Equal(Environment.ProcessorCount, TorchRuntime.BlasThreads);  // -1 would mean libtorch is not on OpenBLAS
+    }
+
+    [Fact]
+    public void ConfigureChangesThreadCountsAndCanRestoreThem()
+    {
+        int aten = TorchRuntime.AtenThreads, blas = TorchRuntime.BlasThreads;
+        try
+        {
+            TorchRuntime.Configure(atenThreads: 2, blasThreads: 1);
+            Assert.Equal(2, TorchRuntime.AtenThreads);
+            Assert.Equal(1, TorchRuntime.BlasThreads);
+        }
+        finally
+        {
+            TorchRuntime.Configure(atenThreads: aten, blasThreads: blas);
+        }
+        Assert.Equal(aten, TorchRuntime.AtenThreads);
+    }
+
+    [Fact]
+    public void NoGradScopeRestoresThePreviousMode()
+    {
+        Assert.True(Torch.IsGradEnabled);
+        using (Torch.NoGrad())
+        {
+            Assert.False(Torch.IsGradEnabled);
+            using (Torch.EnableGrad()) Assert.True(Torch.IsGradEnabled);
+            Assert.False(Torch.IsGradEnabled);
+        }
+        Assert.True(Torch.IsGradEnabled);
+    }
+
+    [Fact]
+    public void SameSeedGivesSameRandomTensors()
+    {
+        using var scope = Torch.NewScope();
+        Torch.ManualSeed(42);
+        float[] a = Torch.Randn([8]).ToArray<float>();
+        Torch.ManualSeed(42);
+        float[] b = Torch.Randn([8]).ToArray<float>();
+        float[] c = Torch.Randn([8]).ToArray<float>();
+        Assert.Equal(a, b);
+        Assert.NotEqual(a, c);
+    }
+}
