@@ -3,7 +3,7 @@ using Hybrid.Torch.Interop;
 
 namespace Hybrid.Torch;
 
-/// <summary><c>using (Torch.NoGrad()) { ... }</c>: no autograd graph is built inside; the previous mode returns after.</summary>
+/// <summary><c>using (LibTorch.NoGrad()) { ... }</c>: no autograd graph is built inside; the previous mode returns after.</summary>
 public readonly struct GradModeScope : IDisposable
 {
     private readonly bool _previous;

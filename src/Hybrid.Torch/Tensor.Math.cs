@@ -83,7 +83,7 @@ public sealed partial class Tensor
     public static Tensor operator /(double a, Tensor b) => Wrap(NativeOps.hy_rdiv_scalar(b.Handle, a));
     public static Tensor operator -(Tensor a) => a.Neg();
 
-    // ---- in place (no autograd history on leaves: use under Torch.NoGrad()) --------------------------------------------
+    // ---- in place (no autograd history on leaves: use under LibTorch.NoGrad()) --------------------------------------------
     /// <summary>Copies <paramref name="source"/> (broadcast, converted) into this tensor's storage.</summary>
     public Tensor CopyFrom(Tensor source) { TorchException.Check(NativeTensor.hy_tensor_copy_(Handle, source.Handle)); return this; }
     public Tensor FillInPlace(double value) { TorchException.Check(NativeTensor.hy_tensor_fill_(Handle, value)); return this; }

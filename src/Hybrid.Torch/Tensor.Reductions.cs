@@ -61,6 +61,29 @@ public sealed partial class Tensor
         return (new Tensor(v), new Tensor(i));
     }
 
+    /// <summary>Standard deviation over <paramref name="dims"/>: √(Σ(x − x̄)² / (n − 1)) when unbiased (torch.std's default), else / n.</summary>
+    public unsafe Tensor Std(ReadOnlySpan<long> dims, bool unbiased = true, bool keepDim = false)
+    {
+        fixed (long* d = dims) return Wrap(NativeOps.hy_std(Handle, d, dims.Length, unbiased ? 1 : 0, keepDim ? 1 : 0));
+    }
+    public Tensor Std(long dim, bool unbiased = true, bool keepDim = false) => Std([dim], unbiased, keepDim);
+
+    /// <summary>Variance over <paramref name="dims"/>: Σ(x − x̄)² / (n − 1) when unbiased, else / n.</summary>
+    public unsafe Tensor Var(ReadOnlySpan<long> dims, bool unbiased = true, bool keepDim = false)
+    {
+        fixed (long* d = dims) return Wrap(NativeOps.hy_var(Handle, d, dims.Length, unbiased ? 1 : 0, keepDim ? 1 : 0));
+    }
+    public Tensor Var(long dim, bool unbiased = true, bool keepDim = false) => Var([dim], unbiased, keepDim);
+
+    /// <summary>Sorted values along <paramref name="dim"/> (stable) and the permutation that sorts them.</summary>
+    public unsafe (Tensor Values, Tensor Indices) Sort(long dim = -1, bool descending = false)
+    {
+        IntPtr i;
+        IntPtr v = NativeOps.hy_sort(Handle, dim, descending ? 1 : 0, &i);
+        if (v == IntPtr.Zero) TorchException.ThrowLast();
+        return (new Tensor(v), new Tensor(i));
+    }
+
     /// <summary>Running sum along <paramref name="dim"/>.</summary>
     public Tensor CumSum(long dim) => Wrap(NativeOps.hy_cumsum(Handle, dim));
 

@@ -9,7 +9,7 @@ namespace Hybrid.Torch;
 /// A handle to a libtorch tensor. Every tensor has exactly one owner: the innermost <see cref="TensorScope"/> of the thread
 /// that created it, or — when no scope is open, or after <see cref="DetachFromScope"/> — whoever holds it, who must
 /// <see cref="Dispose"/> it. There is deliberately no finalizer: native memory is freed deterministically or it leaks
-/// visibly in <see cref="Torch.LiveTensors"/>, never at the garbage collector's whim.
+/// visibly in <see cref="LibTorch.LiveTensors"/>, never at the garbage collector's whim.
 /// </summary>
 public sealed partial class Tensor : IDisposable
 {

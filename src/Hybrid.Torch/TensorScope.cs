@@ -8,7 +8,7 @@ namespace Hybrid.Torch;
 /// so a training step's intermediates never wait for the garbage collector (which does not see native memory).
 /// Keep a result with <see cref="Tensor.MoveToOuterScope"/> or <see cref="Tensor.DetachFromScope"/>.
 /// <code>
-/// using (var scope = Torch.NewScope()) { var loss = Step(batch); total += loss.Item(); }  // all freed here
+/// using (var scope = LibTorch.NewScope()) { var loss = Step(batch); total += loss.Item(); }  // all freed here
 /// </code>
 /// </summary>
 public sealed class TensorScope : IDisposable

@@ -9,9 +9,9 @@ public class ErrorTests
     [Fact]
     public void ShapeMismatchInMatMulSurfacesLibtorchMessage()
     {
-        using var scope = Torch.NewScope();
-        var a = Torch.Zeros(2, 3);
-        var b = Torch.Zeros(2, 3);
+        using var scope = LibTorch.NewScope();
+        var a = LibTorch.Zeros(2, 3);
+        var b = LibTorch.Zeros(2, 3);
         var ex = Assert.Throws<TorchException>(() => a.MatMul(b));
         Assert.Contains("mat1 and mat2 shapes cannot be multiplied (2x3 and 2x3)", ex.Message);
         Assert.DoesNotContain("Exception raised from", ex.Message);  // no C++ backtrace noise
@@ -27,22 +27,22 @@ public class ErrorTests
     [Fact]
     public void ErrorsAreRecoverableAndLeakNothing()
     {
-        long before = Torch.LiveTensors;
-        using (var scope = Torch.NewScope())
+        long before = LibTorch.LiveTensors;
+        using (var scope = LibTorch.NewScope())
         {
-            var x = Torch.Tensor(new float[] { 1, 2, 3 });
+            var x = LibTorch.Tensor(new float[] { 1, 2, 3 });
             Assert.Throws<TorchException>(() => x.View(2, 2));
             Assert.Throws<TorchException>(() => x.Select(0, 7));
             var y = x.Mul(2.0);  // the binding still works after errors
             Assert.Equal(new float[] { 2, 4, 6 }, y.ToArray<float>());
         }
-        Assert.Equal(before, Torch.LiveTensors);
+        Assert.Equal(before, LibTorch.LiveTensors);
     }
 
     [Fact]
     public void UseAfterDisposeThrowsObjectDisposed()
     {
-        var x = Torch.Zeros(2);
+        var x = LibTorch.Zeros(2);
         x.Dispose();
         Assert.Throws<ObjectDisposedException>(() => x.Exp());
     }

@@ -32,21 +32,21 @@ public class ModuleTests
     public void LinearForwardEqualsHandComputedAffineMap()
     {
         using var layer = new Linear(2, 2);
-        using var scope = Torch.NewScope();
+        using var scope = LibTorch.NewScope();
         layer.LoadStateDict(new Dictionary<string, Tensor>
         {
-            ["weight"] = Torch.Tensor(new float[] { 1, 2, 3, 4 }, 2, 2),
-            ["bias"] = Torch.Tensor(new float[] { 0.5f, -1 }),
+            ["weight"] = LibTorch.Tensor(new float[] { 1, 2, 3, 4 }, 2, 2),
+            ["bias"] = LibTorch.Tensor(new float[] { 0.5f, -1 }),
         });
         // x = [1, -1]: W x + b = [1·1 + 2·(−1) + 0.5, 3·1 + 4·(−1) − 1] = [−0.5, −2]
-        var y = layer.Forward(Torch.Tensor(new float[] { 1, -1 }, 1, 2));
+        var y = layer.Forward(LibTorch.Tensor(new float[] { 1, -1 }, 1, 2));
         Assert.Equal(new float[] { -0.5f, -2f }, y.ToArray<float>());
     }
 
     [Fact]
     public void LinearInitialisationStaysInsidePyTorchBound()
     {
-        Torch.ManualSeed(3);
+        LibTorch.ManualSeed(3);
         using var layer = new Linear(64, 32);
         float[] w = layer.Weight.ToArray<float>();
         double bound = 1 / Math.Sqrt(64);
@@ -58,14 +58,14 @@ public class ModuleTests
     public void EmbeddingAndRmsNormForwardEqualHandValues()
     {
         using var m = new TwoLayer();
-        using var scope = Torch.NewScope();
+        using var scope = LibTorch.NewScope();
         m.LoadStateDict(new Dictionary<string, Tensor>
         {
-            ["embed_tokens.weight"] = Torch.Tensor(new float[] { 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 1, 1, 1 }, 5, 3),
-            ["proj.weight"] = Torch.Tensor(new float[] { 1, 0, 0, 0, 1, 1 }, 2, 3),
-            ["norm.weight"] = Torch.Tensor(new float[] { 2, 1 }),
+            ["embed_tokens.weight"] = LibTorch.Tensor(new float[] { 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 1, 1, 1 }, 5, 3),
+            ["proj.weight"] = LibTorch.Tensor(new float[] { 1, 0, 0, 0, 1, 1 }, 2, 3),
+            ["norm.weight"] = LibTorch.Tensor(new float[] { 2, 1 }),
         });
-        var h = m.Embed.Forward(Torch.Tensor(new long[] { 1, 3 }));           // rows [1,2,3] and [7,8,9]
+        var h = m.Embed.Forward(LibTorch.Tensor(new long[] { 1, 3 }));           // rows [1,2,3] and [7,8,9]
         Assert.Equal(new float[] { 1, 2, 3, 7, 8, 9 }, h.ToArray<float>());
         var y = m.Norm.Forward(m.Proj.Forward(h));                               // proj: [1, 5] and [7, 17]
         float[] got = y.ToArray<float>();
@@ -78,11 +78,11 @@ public class ModuleTests
     public void LoadStateDictNamesEveryProblem()
     {
         using var m = new TwoLayer();
-        using var scope = Torch.NewScope();
+        using var scope = LibTorch.NewScope();
         var ex = Assert.Throws<ArgumentException>(() => m.LoadStateDict(new Dictionary<string, Tensor>
         {
-            ["embed_tokens.weight"] = Torch.Zeros(4, 3),
-            ["lm_head.weight"] = Torch.Zeros(1),
+            ["embed_tokens.weight"] = LibTorch.Zeros(4, 3),
+            ["lm_head.weight"] = LibTorch.Zeros(1),
         }));
         Assert.Contains("'embed_tokens.weight': shape [4,3] does not match [5,3]", ex.Message);
         Assert.Contains("missing 'proj.weight'", ex.Message);
@@ -93,8 +93,8 @@ public class ModuleTests
     public void ModuleZeroGradDropsGradients()
     {
         using var m = new TwoLayer();
-        using var scope = Torch.NewScope();
-        m.Norm.Forward(m.Proj.Forward(m.Embed.Forward(Torch.Tensor(new long[] { 0, 2 })))).Sum().Backward();
+        using var scope = LibTorch.NewScope();
+        m.Norm.Forward(m.Proj.Forward(m.Embed.Forward(LibTorch.Tensor(new long[] { 0, 2 })))).Sum().Backward();
         Assert.NotNull(m.Proj.Weight.Grad);
         m.ZeroGrad();
         Assert.All(m.Parameters(), p => Assert.Null(p.Grad));

@@ -16,15 +16,15 @@ public class OptimizerTests
         const double lr = 0.1, b1 = 0.9, b2 = 0.999, eps = 1e-8, wd = 0.01;
         double[] p = [1.0, -2.0, 0.5];
         double[][] grads = [[0.5, -1.0, 2.0], [0.1, 0.3, -0.7], [-0.4, 0.0, 1.5]];
-        using var param = Torch.Tensor(p).RequiresGradInPlace();
+        using var param = LibTorch.Tensor(p).RequiresGradInPlace();
         using var optimizer = new AdamW([param], lr, b1, b2, eps, wd);
 
         double[] m = new double[3], v = new double[3];
         for (int t = 1; t <= 3; t++)
         {
-            using var scope = Torch.NewScope();
+            using var scope = LibTorch.NewScope();
             // loss = Σ g_i · p_i has gradient g exactly.
-            (Torch.Tensor(grads[t - 1]) * param).Sum().Backward();
+            (LibTorch.Tensor(grads[t - 1]) * param).Sum().Backward();
             optimizer.Step();
             optimizer.ZeroGrad();
 
@@ -54,9 +54,9 @@ public class OptimizerTests
     public void AdamWFirstStepMovesEachWeightByLearningRateTimesSignOfGradient()
     {
         // With λ = 0, t = 1: m̂ = g, v̂ = g² ⇒ Δp = -lr · g / (|g| + ε) = -lr · sign(g) (up to ε).
-        using var param = Torch.Tensor(new double[] { 3, 3, 3 }).RequiresGradInPlace();
+        using var param = LibTorch.Tensor(new double[] { 3, 3, 3 }).RequiresGradInPlace();
         using var optimizer = new AdamW([param], lr: 0.5, weightDecay: 0);
-        using (Torch.NewScope()) (Torch.Tensor(new double[] { 4, -0.25, 1e3 }) * param).Sum().Backward();
+        using (LibTorch.NewScope()) (LibTorch.Tensor(new double[] { 4, -0.25, 1e3 }) * param).Sum().Backward();
         optimizer.Step();
         double[] got = param.ToArray<double>();
         Assert.Equal(2.5, got[0], 6);
@@ -67,10 +67,10 @@ public class OptimizerTests
     [Fact]
     public void AdamWSkipsParametersWithoutGradient()
     {
-        using var a = Torch.Tensor(new double[] { 1 }).RequiresGradInPlace();
-        using var b = Torch.Tensor(new double[] { 1 }).RequiresGradInPlace();
+        using var a = LibTorch.Tensor(new double[] { 1 }).RequiresGradInPlace();
+        using var b = LibTorch.Tensor(new double[] { 1 }).RequiresGradInPlace();
         using var optimizer = new AdamW([a, b], lr: 0.1, weightDecay: 0.5);
-        using (Torch.NewScope()) (a * 2.0).Sum().Backward();
+        using (LibTorch.NewScope()) (a * 2.0).Sum().Backward();
         optimizer.Step();
         Assert.NotEqual(1.0, a.ToArray<double>()[0]);
         Assert.Equal(1.0, b.ToArray<double>()[0]);  // no gradient: not even weight decay is applied (as PyTorch)
@@ -79,11 +79,11 @@ public class OptimizerTests
     [Fact]
     public void ClipGradNormScalesToMaxNormAndReturnsTheNormBefore()
     {
-        using var a = Torch.Tensor(new double[] { 1, 1 }).RequiresGradInPlace();
-        using var b = Torch.Tensor(new double[] { 1 }).RequiresGradInPlace();
-        using var scope = Torch.NewScope();
+        using var a = LibTorch.Tensor(new double[] { 1, 1 }).RequiresGradInPlace();
+        using var b = LibTorch.Tensor(new double[] { 1 }).RequiresGradInPlace();
+        using var scope = LibTorch.NewScope();
         // grads: a → [3, 4], b → [12]; global norm √(9 + 16 + 144) = 13.
-        (Torch.Tensor(new double[] { 3, 4 }) * a).Sum().Add((b * 12.0).Sum()).Backward();
+        (LibTorch.Tensor(new double[] { 3, 4 }) * a).Sum().Add((b * 12.0).Sum()).Backward();
         double norm = GradientClipping.ClipGradNorm([a, b], maxNorm: 1.3);
         Assert.Equal(13.0, norm, 5);  // computed in float32 inside, as a norm metric
         double coef = 1.3 / (13.0 + 1e-6);
@@ -96,9 +96,9 @@ public class OptimizerTests
     [Fact]
     public void ClipGradNormLeavesSmallGradientsAlone()
     {
-        using var a = Torch.Tensor(new double[] { 1, 1 }).RequiresGradInPlace();
-        using var scope = Torch.NewScope();
-        (Torch.Tensor(new double[] { 0.3, 0.4 }) * a).Sum().Backward();
+        using var a = LibTorch.Tensor(new double[] { 1, 1 }).RequiresGradInPlace();
+        using var scope = LibTorch.NewScope();
+        (LibTorch.Tensor(new double[] { 0.3, 0.4 }) * a).Sum().Backward();
         Assert.Equal(0.5, GradientClipping.ClipGradNorm([a], 1.0), 6);
         Assert.Equal(new[] { 0.3, 0.4 }, a.Grad!.ToArray<double>());
     }

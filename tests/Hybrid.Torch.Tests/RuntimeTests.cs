@@ -34,25 +34,25 @@ public class RuntimeTests
     [Fact]
     public void NoGradScopeRestoresThePreviousMode()
     {
-        Assert.True(Torch.IsGradEnabled);
-        using (Torch.NoGrad())
+        Assert.True(LibTorch.IsGradEnabled);
+        using (LibTorch.NoGrad())
         {
-            Assert.False(Torch.IsGradEnabled);
-            using (Torch.EnableGrad()) Assert.True(Torch.IsGradEnabled);
-            Assert.False(Torch.IsGradEnabled);
+            Assert.False(LibTorch.IsGradEnabled);
+            using (LibTorch.EnableGrad()) Assert.True(LibTorch.IsGradEnabled);
+            Assert.False(LibTorch.IsGradEnabled);
         }
-        Assert.True(Torch.IsGradEnabled);
+        Assert.True(LibTorch.IsGradEnabled);
     }
 
     [Fact]
     public void SameSeedGivesSameRandomTensors()
     {
-        using var scope = Torch.NewScope();
-        Torch.ManualSeed(42);
-        float[] a = Torch.Randn([8]).ToArray<float>();
-        Torch.ManualSeed(42);
-        float[] b = Torch.Randn([8]).ToArray<float>();
-        float[] c = Torch.Randn([8]).ToArray<float>();
+        using var scope = LibTorch.NewScope();
+        LibTorch.ManualSeed(42);
+        float[] a = LibTorch.Randn([8]).ToArray<float>();
+        LibTorch.ManualSeed(42);
+        float[] b = LibTorch.Randn([8]).ToArray<float>();
+        float[] c = LibTorch.Randn([8]).ToArray<float>();
         Assert.Equal(a, b);
         Assert.NotEqual(a, c);
     }

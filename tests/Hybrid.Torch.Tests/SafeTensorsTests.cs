@@ -16,16 +16,16 @@ public sealed class SafeTensorsTests : IDisposable
     public void RoundTripKeepsNamesDtypesShapesAndValues()
     {
         string path = Path.Combine(_dir, "m.safetensors");
-        long baseline = Torch.LiveTensors;
-        using (var scope = Torch.NewScope())
+        long baseline = LibTorch.LiveTensors;
+        using (var scope = LibTorch.NewScope())
         {
             var tensors = new Dictionary<string, Tensor>
             {
-                ["model.embed_tokens.weight"] = Torch.Tensor(new float[] { 1.5f, -2, 3.25f, 0 }, 2, 2),
-                ["bf16"] = Torch.Tensor(new float[] { 1, -0.5f, 256 }).To(DType.BFloat16),
-                ["ids"] = Torch.Tensor(new long[] { 7, -1, long.MaxValue }),
-                ["mask"] = Torch.Tensor(new[] { true, false }),
-                ["scalar"] = Torch.Scalar(4.0, DType.Float64),
+                ["model.embed_tokens.weight"] = LibTorch.Tensor(new float[] { 1.5f, -2, 3.25f, 0 }, 2, 2),
+                ["bf16"] = LibTorch.Tensor(new float[] { 1, -0.5f, 256 }).To(DType.BFloat16),
+                ["ids"] = LibTorch.Tensor(new long[] { 7, -1, long.MaxValue }),
+                ["mask"] = LibTorch.Tensor(new[] { true, false }),
+                ["scalar"] = LibTorch.Scalar(4.0, DType.Float64),
             };
             SafeTensors.Save(path, tensors, new Dictionary<string, string> { ["format"] = "pt" });
         }
@@ -35,7 +35,7 @@ public sealed class SafeTensorsTests : IDisposable
             Assert.Equal(new float[] { 1.5f, -2, 3.25f, 0 }, loaded["model.embed_tokens.weight"].ToArray<float>());
             Assert.Equal([2L, 2], loaded["model.embed_tokens.weight"].Shape);
             Assert.Equal(DType.BFloat16, loaded["bf16"].DType);
-            using (Torch.NewScope()) Assert.Equal(new float[] { 1, -0.5f, 256 }, loaded["bf16"].To(DType.Float32).ToArray<float>());
+            using (LibTorch.NewScope()) Assert.Equal(new float[] { 1, -0.5f, 256 }, loaded["bf16"].To(DType.Float32).ToArray<float>());
             Assert.Equal(new long[] { 7, -1, long.MaxValue }, loaded["ids"].ToArray<long>());
             Assert.Equal(new[] { true, false }, loaded["mask"].ToArray<bool>());
             Assert.Empty(loaded["scalar"].Shape);
@@ -46,7 +46,7 @@ public sealed class SafeTensorsTests : IDisposable
         {
             foreach (var t in loaded.Values) t.Dispose();
         }
-        Assert.Equal(baseline, Torch.LiveTensors);
+        Assert.Equal(baseline, LibTorch.LiveTensors);
         Assert.Single(Directory.GetFiles(_dir));  // no temporary file left behind
     }
 
@@ -57,7 +57,7 @@ public sealed class SafeTensorsTests : IDisposable
         string path = Write("hand.safetensors", """{"a":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}}""", [0x00, 0x3C, 0x00, 0xC0]);
         var loaded = SafeTensors.Load(path);
         using var a = loaded["a"];
-        using var scope = Torch.NewScope();
+        using var scope = LibTorch.NewScope();
         Assert.Equal(DType.Float16, a.DType);
         Assert.Equal(new float[] { 1, -2 }, a.To(DType.Float32).ToArray<float>());
     }

@@ -12,14 +12,14 @@ const double lr = 1e-3, weightDecay = 0.01;
 Console.WriteLine($"bench: one-block LM d={opt.Dim} heads={opt.Heads} ffn={opt.Ffn} vocab={opt.Vocab} batch={opt.Batch} seq={opt.Seq}; " +
                   $"AdamW + clip; ATen threads {TorchRuntime.AtenThreads}, OpenBLAS threads {TorchRuntime.BlasThreads}");
 
-Torch.ManualSeed(0);
+LibTorch.ManualSeed(0);
 using var model = new BenchBlock(opt.Vocab, opt.Dim, opt.Ffn, opt.Heads);
 // The C++ side trains its own deep copy of the same initial weights.
 Tensor[] cppParams = CloneAll(model.Parameters());
 using var optimizer = new AdamW(model.Parameters(), lr, weightDecay: weightDecay);
-using var tokens = Torch.RandInt(0, opt.Vocab, [opt.Batch, opt.Seq]);
-using var targets = Torch.RandInt(0, opt.Vocab, [opt.Batch, opt.Seq]);
-using var causal = Torch.Ones([opt.Seq, opt.Seq], DType.Bool).Triu(1);  // [T,T] true above the diagonal = masked
+using var tokens = LibTorch.RandInt(0, opt.Vocab, [opt.Batch, opt.Seq]);
+using var targets = LibTorch.RandInt(0, opt.Vocab, [opt.Batch, opt.Seq]);
+using var causal = LibTorch.Ones([opt.Seq, opt.Seq], DType.Bool).Triu(1);  // [T,T] true above the diagonal = masked
 
 // The C++ loop restarts its AdamW state on each call, so each side runs whole independent training runs of `steps` steps
 // from the same initial weights: the loss sequences must agree exactly.
@@ -30,7 +30,7 @@ for (int round = 0; round < total; round++)
 {
     using var csModel = new BenchBlock(opt.Vocab, opt.Dim, opt.Ffn, opt.Heads);
     Tensor[] fresh = CloneAll(cppParams);
-    using (Torch.NoGrad())
+    using (LibTorch.NoGrad())
         foreach (var (dst, src) in csModel.Parameters().Zip(cppParams)) dst.CopyFrom(src);
     using var csOptimizer = new AdamW(csModel.Parameters(), lr, weightDecay: weightDecay);
 
@@ -77,7 +77,7 @@ return 0;
 // Deep copies as new trainable leaves, owned by the caller.
 static Tensor[] CloneAll(IEnumerable<Tensor> source)
 {
-    using var scope = Torch.NewScope();
+    using var scope = LibTorch.NewScope();
     return source.Select(p => p.Detach().Clone().DetachFromScope().RequiresGradInPlace()).ToArray();
 }
 

@@ -36,12 +36,12 @@ public static class TrainingDemo
     /// <summary>Runs the demo; returns 0 when the model learned the rule (final loss below a tenth of the first and accuracy 100%).</summary>
     public static int Run(int steps, TextWriter log)
     {
-        LibTorchSeed(0);
+        LibTorch.ManualSeed(0);
         using var model = new TinyLm();
         using var optimizer = new AdamW(model.Parameters(), lr: 3e-2, weightDecay: 0.0);
         var schedule = new WarmupCosineSchedule(3e-2, warmupSteps: Math.Max(1, steps / 10), totalSteps: steps);
-        using var ids = Torch.Arange(Vocab);                                              // [V]
-        using var next = Torch.Tensor(Enumerable.Range(0, Vocab).Select(t => (long)((3 * t + 1) % Vocab)).ToArray());  // [V]
+        using var ids = LibTorch.Arange(Vocab);                                              // [V]
+        using var next = LibTorch.Tensor(Enumerable.Range(0, Vocab).Select(t => (long)((3 * t + 1) % Vocab)).ToArray());  // [V]
 
         log.WriteLine($"[train] libtorch: tiny LM ({model.ParameterCount():N0} parameters) learns next(t) = (3t+1) mod {Vocab}; " +
                       $"ATen threads {TorchRuntime.AtenThreads}, OpenBLAS threads {TorchRuntime.BlasThreads}");
@@ -49,7 +49,7 @@ public static class TrainingDemo
         double first = double.NaN, last = double.NaN;
         for (int step = 0; step < steps; step++)
         {
-            using var scope = Torch.NewScope();
+            using var scope = LibTorch.NewScope();
             optimizer.LearningRate = schedule.LearningRateAt(step);
             Tensor loss = F.CrossEntropy(model.Forward(ids), next);                       // []
             loss.Backward();
@@ -62,15 +62,13 @@ public static class TrainingDemo
                 log.WriteLine($"[train] step {step,3}  loss {last:F4}  grad_norm {gradNorm:F3}  learning_rate {optimizer.LearningRate:E2}");
         }
         double accuracy;
-        using (Torch.NewScope())
-        using (Torch.NoGrad())
+        using (LibTorch.NewScope())
+        using (LibTorch.NoGrad())
             accuracy = model.Forward(ids).ArgMax(-1).Eq(next).To(DType.Float32).Mean().Item();
         log.WriteLine($"[train] {steps} steps in {clock.Elapsed.TotalMilliseconds:F0} ms: loss {first:F3} → {last:F3}, " +
-                      $"token accuracy {accuracy:P0}, live tensors {Torch.LiveTensors}");
+                      $"token accuracy {accuracy:P0}, live tensors {LibTorch.LiveTensors}");
         bool learned = last < first / 10 && accuracy == 1.0;
         if (!learned) log.WriteLine("[train] FAILED: the model did not learn the rule");
         return learned ? 0 : 1;
     }
-
-    private static void LibTorchSeed(ulong seed) => Torch.ManualSeed(seed);
 }

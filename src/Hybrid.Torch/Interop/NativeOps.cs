@@ -229,6 +229,18 @@ internal static unsafe partial class NativeOps
     [LibraryImport(NativeLibraryName.Shim)]
     internal static partial IntPtr hy_argmax(IntPtr a, long dim, int keepdim);
 
+    // hy_tensor hy_std(hy_tensor a, const int64_t* dims, int n, int unbiased, int keepdim)
+    [LibraryImport(NativeLibraryName.Shim)]
+    internal static partial IntPtr hy_std(IntPtr a, long* dims, int n, int unbiased, int keepdim);
+
+    // hy_tensor hy_var(hy_tensor a, const int64_t* dims, int n, int unbiased, int keepdim)
+    [LibraryImport(NativeLibraryName.Shim)]
+    internal static partial IntPtr hy_var(IntPtr a, long* dims, int n, int unbiased, int keepdim);
+
+    // hy_tensor hy_sort(hy_tensor a, int64_t dim, int descending, hy_tensor* indices)
+    [LibraryImport(NativeLibraryName.Shim)]
+    internal static partial IntPtr hy_sort(IntPtr a, long dim, int descending, IntPtr* indices);
+
     // hy_tensor hy_cumsum(hy_tensor a, int64_t dim)
     [LibraryImport(NativeLibraryName.Shim)]
     internal static partial IntPtr hy_cumsum(IntPtr a, long dim);

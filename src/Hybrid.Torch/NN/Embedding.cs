@@ -8,8 +8,8 @@ public sealed class Embedding : Module
 
     public Embedding(long numEmbeddings, long dim)
     {
-        using (Torch.NoGrad())
-            Weight = RegisterParameter("weight", Torch.Randn([numEmbeddings, dim]));
+        using (LibTorch.NoGrad())
+            Weight = RegisterParameter("weight", LibTorch.Randn([numEmbeddings, dim]));
     }
 
     public Tensor Forward(Tensor ids) => Functional.Embedding(Weight, ids);

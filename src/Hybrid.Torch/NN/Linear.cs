@@ -13,10 +13,10 @@ public sealed class Linear : Module
     public Linear(long inFeatures, long outFeatures, bool bias = true)
     {
         double bound = 1.0 / Math.Sqrt(inFeatures);
-        using (Torch.NoGrad())
+        using (LibTorch.NoGrad())
         {
-            Weight = RegisterParameter("weight", Torch.Empty([outFeatures, inFeatures]).UniformInPlace(-bound, bound));
-            if (bias) Bias = RegisterParameter("bias", Torch.Empty([outFeatures]).UniformInPlace(-bound, bound));
+            Weight = RegisterParameter("weight", LibTorch.Empty([outFeatures, inFeatures]).UniformInPlace(-bound, bound));
+            if (bias) Bias = RegisterParameter("bias", LibTorch.Empty([outFeatures]).UniformInPlace(-bound, bound));
         }
     }
 

@@ -64,7 +64,7 @@ public abstract class Module : IDisposable
         }
         if (strict) problems.AddRange(state.Keys.Where(k => !own.ContainsKey(k)).Select(k => $"unexpected '{k}'"));
         if (problems.Count > 0) throw new ArgumentException("state dict does not fit the module: " + string.Join("; ", problems));
-        using (Torch.NoGrad())
+        using (LibTorch.NoGrad())
             foreach (var (name, p) in own)
                 if (state.TryGetValue(name, out Tensor? src)) p.CopyFrom(src);
     }

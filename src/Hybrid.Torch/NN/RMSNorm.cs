@@ -10,7 +10,7 @@ public sealed class RMSNorm : Module
     public RMSNorm(long dim, double eps = 1e-6)
     {
         Eps = eps;
-        Weight = RegisterParameter("weight", Torch.Ones([dim]));
+        Weight = RegisterParameter("weight", LibTorch.Ones([dim]));
     }
 
     public Tensor Forward(Tensor x) => Functional.RmsNorm(x, Weight, Eps);

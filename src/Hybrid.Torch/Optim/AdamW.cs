@@ -38,8 +38,8 @@ public sealed class AdamW : IDisposable
         ExpAvgSq = new Tensor[_parameters.Length];
         for (int i = 0; i < _parameters.Length; i++)
         {
-            ExpAvg[i] = Torch.Zeros(_parameters[i].Shape, _parameters[i].DType).DetachFromScope();
-            ExpAvgSq[i] = Torch.Zeros(_parameters[i].Shape, _parameters[i].DType).DetachFromScope();
+            ExpAvg[i] = LibTorch.Zeros(_parameters[i].Shape, _parameters[i].DType).DetachFromScope();
+            ExpAvgSq[i] = LibTorch.Zeros(_parameters[i].Shape, _parameters[i].DType).DetachFromScope();
         }
         _parameterHandles = _parameters.Select(p => p.Handle).ToArray();
         _expAvgHandles = ExpAvg.Select(p => p.Handle).ToArray();

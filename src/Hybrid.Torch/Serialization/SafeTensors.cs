@@ -97,7 +97,7 @@ public static class SafeTensors
                 if (buffer.Length < n) buffer = new byte[n];
                 fs.Position = dataStart + e.Begin;
                 fs.ReadExactly(buffer, 0, n);
-                result[e.Name] = Torch.FromBytes(buffer.AsSpan(0, n), e.DType, e.Shape).DetachFromScope();
+                result[e.Name] = LibTorch.FromBytes(buffer.AsSpan(0, n), e.DType, e.Shape).DetachFromScope();
             }
         }
         catch

@@ -5,9 +5,10 @@
 
 namespace hy {
 
-// RMSNorm: y = x / sqrt(mean(x^2, -1) + eps) * weight, computed in float32 and cast back to x's dtype.
+// RMSNorm: y = x / sqrt(mean(x^2, -1) + eps) * weight, computed in at least float32 (bf16/f16 are upcast, f64 stays)
+// and cast back to x's dtype before the weight multiply, as Hugging Face's Llama/Qwen2 RMSNorm does.
 inline at::Tensor rms_norm(const at::Tensor& x, const at::Tensor& weight, double eps) {
-  at::Tensor xf = x.to(at::kFloat);
+  at::Tensor xf = x.to(at::promote_types(x.scalar_type(), at::kFloat));
   at::Tensor inv = at::rsqrt(xf.pow(2).mean({-1}, /*keepdim=*/true).add(eps));  // [..., 1]
   return xf.mul(inv).to(x.scalar_type()).mul(weight);
 }

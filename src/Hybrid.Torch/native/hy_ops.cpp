@@ -102,6 +102,21 @@ HY_API int hy_min_dim(hy_tensor a, int64_t dim, int keepdim, hy_tensor* values, 
 HY_API hy_tensor hy_argmax(hy_tensor a, int64_t dim, int keepdim) {
   HY_TRY return wrap(at::argmax(t(a), dim, keepdim != 0)); HY_CATCH(nullptr)
 }
+// Standard deviation / variance over dims; unbiased divides by (n - 1) as torch.std's default, else by n.
+HY_API hy_tensor hy_std(hy_tensor a, const int64_t* d, int n, int unbiased, int keepdim) {
+  HY_TRY return wrap(at::std(t(a), dims(d, n), unbiased != 0, keepdim != 0)); HY_CATCH(nullptr)
+}
+HY_API hy_tensor hy_var(hy_tensor a, const int64_t* d, int n, int unbiased, int keepdim) {
+  HY_TRY return wrap(at::var(t(a), dims(d, n), unbiased != 0, keepdim != 0)); HY_CATCH(nullptr)
+}
+// Sorts along dim (stable); returns the values, the permutation into *indices.
+HY_API hy_tensor hy_sort(hy_tensor a, int64_t dim, int descending, hy_tensor* indices) {
+  HY_TRY
+  auto r = at::sort(t(a), /*stable=*/true, dim, descending != 0);
+  *indices = wrap(std::move(std::get<1>(r)));
+  return wrap(std::move(std::get<0>(r)));
+  HY_CATCH(nullptr)
+}
 HY_API hy_tensor hy_cumsum(hy_tensor a, int64_t dim) { HY_TRY return wrap(at::cumsum(t(a), dim)); HY_CATCH(nullptr) }
 HY_API hy_tensor hy_softmax(hy_tensor a, int64_t dim) { HY_TRY return wrap(at::softmax(t(a), dim)); HY_CATCH(nullptr) }
 HY_API hy_tensor hy_log_softmax(hy_tensor a, int64_t dim) { HY_TRY return wrap(at::log_softmax(t(a), dim)); HY_CATCH(nullptr) }

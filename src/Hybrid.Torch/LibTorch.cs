@@ -4,8 +4,11 @@ using Hybrid.Torch.Interop;
 
 namespace Hybrid.Torch;
 
-/// <summary>The TorchSharp-shaped front door: <c>Torch.Zeros(2, 3)</c>, <c>Torch.Tensor(data, shape)</c>, <c>Torch.Cat(...)</c>.</summary>
-public static unsafe class Torch
+/// <summary>
+/// The TorchSharp-shaped front door: <c>LibTorch.Zeros(2, 3)</c>, <c>LibTorch.Tensor(data, shape)</c>, <c>LibTorch.Cat(...)</c>.
+/// (Not named <c>Torch</c>: inside any <c>Hybrid.*</c> namespace that name resolves to the namespace <c>Hybrid.Torch</c>.)
+/// </summary>
+public static unsafe class LibTorch
 {
     // ---- from data -----------------------------------------------------------------------------------------------------
 
@@ -54,9 +57,15 @@ public static unsafe class Torch
         fixed (long* s = shape) return Hybrid.Torch.Tensor.Wrap(NativeTensor.hy_tensor_empty(s, shape.Length, (int)dtype));
     }
 
-    /// <summary>start, start+step, … below end.</summary>
-    public static Tensor Arange(double start, double end, double step = 1, DType dtype = DType.Int64) =>
-        Hybrid.Torch.Tensor.Wrap(NativeTensor.hy_tensor_arange(start, end, step, (int)dtype));
+    /// <summary>
+    /// start, start+step, … below end. Without <paramref name="dtype"/> the type is inferred as PyTorch does: Int64 when
+    /// start, end and step are all whole numbers, else Float32 (an Int64 default would truncate a step of 0.25 to 0).
+    /// </summary>
+    public static Tensor Arange(double start, double end, double step = 1, DType? dtype = null)
+    {
+        DType type = dtype ?? (double.IsInteger(start) && double.IsInteger(end) && double.IsInteger(step) ? DType.Int64 : DType.Float32);
+        return Hybrid.Torch.Tensor.Wrap(NativeTensor.hy_tensor_arange(start, end, step, (int)type));
+    }
 
     public static Tensor Arange(long end, DType dtype = DType.Int64) => Arange(0, end, 1, dtype);
 
