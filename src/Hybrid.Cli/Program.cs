@@ -2,7 +2,7 @@
 using System.CommandLine;
 using Hybrid.Cli.Demo;
 
-var steps = new Option<int>("--steps") { Description = "Training steps of the libtorch part", DefaultValueFactory = _ => 60 };
+var steps = new Option<int>("--steps") { Description = "Training steps of the libtorch part", DefaultValueFactory = _ => 40 };
 var output = new Option<DirectoryInfo>("--out")
 {
     Description = "Folder for the exported GenAI model",

@@ -57,7 +57,7 @@ internal sealed class BenchBlock : Module
     /// <summary>One training step as a user writes it: scope, forward, backward, clip 1.0, AdamW, zero grad. Returns the loss.</summary>
     public float TrainStep(AdamW optimizer, Tensor tokens, Tensor targets, Tensor causal)
     {
-        using var scope = global::Hybrid.Torch.Torch.NewScope();
+        using var scope = LibTorch.NewScope();
         Tensor loss = Loss(tokens, targets, causal);
         loss.Backward();
         GradientClipping.ClipGradNorm(optimizer.Parameters, 1.0);

@@ -38,8 +38,8 @@ public static class TrainingDemo
     {
         LibTorch.ManualSeed(0);
         using var model = new TinyLm();
-        using var optimizer = new AdamW(model.Parameters(), lr: 3e-2, weightDecay: 0.0);
-        var schedule = new WarmupCosineSchedule(3e-2, warmupSteps: Math.Max(1, steps / 10), totalSteps: steps);
+        using var optimizer = new AdamW(model.Parameters(), lr: 5e-3, weightDecay: 0.0);
+        var schedule = new WarmupCosineSchedule(5e-3, warmupSteps: Math.Max(1, steps / 10), totalSteps: steps);
         using var ids = LibTorch.Arange(Vocab);                                              // [V]
         using var next = LibTorch.Tensor(Enumerable.Range(0, Vocab).Select(t => (long)((3 * t + 1) % Vocab)).ToArray());  // [V]
 
@@ -58,7 +58,7 @@ public static class TrainingDemo
             optimizer.ZeroGrad();
             last = loss.Item();
             if (step == 0) first = last;
-            if (step % 10 == 0 || step == steps - 1)
+            if (step % 5 == 0 || step == steps - 1)
                 log.WriteLine($"[train] step {step,3}  loss {last:F4}  grad_norm {gradNorm:F3}  learning_rate {optimizer.LearningRate:E2}");
         }
         double accuracy;

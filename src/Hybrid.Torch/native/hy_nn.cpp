@@ -54,7 +54,10 @@ double hy::clip_grad_norm(const std::vector<at::Tensor>& params, double max_norm
   c10::NoGradGuard no_grad;
   std::vector<at::Tensor> norms;
   for (const auto& p : params)
-    if (p.grad().defined()) norms.push_back(p.grad().detach().to(at::kFloat).norm(2));
+    if (p.grad().defined()) {
+      const at::Tensor g = p.grad().detach();  // norm in at least float32 (bf16 grads upcast), gathered as float64
+      norms.push_back(g.to(at::promote_types(g.scalar_type(), at::kFloat)).norm(2).to(at::kDouble));
+    }
   if (norms.empty()) return 0.0;
   const double total = at::stack(norms).norm(2).item<double>();
   const double coef = max_norm / (total + 1e-6);

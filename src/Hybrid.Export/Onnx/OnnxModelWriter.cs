@@ -1,0 +1,67 @@
+// Saves a ModelProto as model.onnx plus an external data file holding the large float initializers.
+using System.Globalization;
+using Google.Protobuf;
+
+namespace Hybrid.Export.Onnx;
+
+/// <summary>
+/// Writes <c>model.onnx</c> and its external weights file. Float initializers of at least
+/// <see cref="DefaultExternalThreshold"/> bytes move to the data file at page-aligned offsets (so ONNX Runtime can
+/// memory-map them); integer tensors always stay inline, because shape constants read by Reshape and friends must be
+/// inside the .onnx file for ORT's shape inference. Files are written under a temporary name and renamed into place:
+/// ORT memory-maps external data, so overwriting a live model's data file in place would corrupt that model.
+/// </summary>
+public static class OnnxModelWriter
+{
+    /// <summary>Float tensors at least this large (bytes) go to the external file; smaller ones stay inline.</summary>
+    public const int DefaultExternalThreshold = 1024;
+
+    /// <summary>Alignment of each tensor in the data file: one 4 KiB page.</summary>
+    public const int Alignment = 4096;
+
+    /// <summary>
+    /// Writes <paramref name="model"/> (unchanged; a copy is modified) to <c>{directory}/{modelFileName}</c> and the external
+    /// tensors to <c>{directory}/{modelFileName}.data</c>. Returns the number of tensors stored externally.
+    /// </summary>
+    public static int Save(ModelProto model, string directory, string modelFileName = "model.onnx",
+        int externalThreshold = DefaultExternalThreshold)
+    {
+        Directory.CreateDirectory(directory);
+        string dataFileName = modelFileName + ".data";
+        string modelPath = Path.Combine(directory, modelFileName);
+        string dataPath = Path.Combine(directory, dataFileName);
+        ModelProto copy = model.Clone();
+
+        int external = 0;
+        string dataTemp = dataPath + ".tmp";
+        using (var data = new FileStream(dataTemp, FileMode.Create, FileAccess.Write))
+        {
+            foreach (TensorProto tensor in copy.Graph.Initializer)
+            {
+                if (tensor.DataType != (int)TensorProto.Types.DataType.Float || tensor.RawData.Length < externalThreshold)
+                    continue;
+                long offset = (data.Position + Alignment - 1) / Alignment * Alignment;
+                data.SetLength(offset);
+                data.Position = offset;
+                tensor.RawData.WriteTo(data);
+                tensor.ExternalData.Add(Entry("location", dataFileName));
+                tensor.ExternalData.Add(Entry("offset", offset.ToString(CultureInfo.InvariantCulture)));
+                tensor.ExternalData.Add(Entry("length", tensor.RawData.Length.ToString(CultureInfo.InvariantCulture)));
+                tensor.DataLocation = TensorProto.Types.DataLocation.External;
+                tensor.ClearRawData();
+                external++;
+            }
+        }
+
+        string modelTemp = modelPath + ".tmp";
+        File.WriteAllBytes(modelTemp, copy.ToByteArray());
+        if (external > 0)
+            File.Move(dataTemp, dataPath, overwrite: true);
+        else
+            File.Delete(dataTemp);
+        File.Move(modelTemp, modelPath, overwrite: true);
+        return external;
+    }
+
+    private static StringStringEntryProto Entry(string key, string value) => new() { Key = key, Value = value };
+}

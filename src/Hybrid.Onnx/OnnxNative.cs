@@ -1,0 +1,123 @@
+// Finds and loads the ONNX Runtime / GenAI native libraries from the folder of Hybrid.Onnx.dll, failing with a clear exception.
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Microsoft.ML.OnnxRuntime;
+
+namespace Hybrid.Onnx;
+
+/// <summary>
+/// Native-library guard for the vendored ONNX Runtime and GenAI bindings. A module initializer installs one
+/// <see cref="NativeLibrary.SetDllImportResolver"/> for this assembly, so every P/Invoke to <c>onnxruntime</c> or
+/// <c>onnxruntime-genai</c> (the vendored sources and our own tokenizer binding alike) resolves to the files next to
+/// Hybrid.Onnx.dll, with no <c>LD_LIBRARY_PATH</c> or <c>ORT_LIB_PATH</c>. Before loading anything the resolver checks the
+/// files exist and throws <see cref="OnnxNativeLibraryException"/> naming the missing one: GenAI itself segfaults
+/// (exit 139) when it cannot find <c>libonnxruntime.so</c>. It loads ONNX Runtime before GenAI, so GenAI uses that copy.
+/// </summary>
+public static class OnnxNative
+{
+    /// <summary>ONNX Runtime's native library (C API), required by both ORT sessions and GenAI.</summary>
+    public const string OrtFileName = "libonnxruntime.so";
+
+    /// <summary>ONNX Runtime's shared execution-provider bridge, loaded by ORT when a provider is appended.</summary>
+    public const string ProvidersSharedFileName = "libonnxruntime_providers_shared.so";
+
+    /// <summary>ONNX Runtime GenAI's native library; also exports the onnxruntime-extensions tokenizer C API.</summary>
+    public const string GenAiFileName = "libonnxruntime-genai.so";
+
+    // The names the vendored sources (and our own [LibraryImport]s) put in their DllImport attributes.
+    internal const string OrtImportName = "onnxruntime";
+    internal const string GenAiImportName = "onnxruntime-genai";
+
+    private static readonly Lock LoadLock = new();
+    private static nint _ortHandle;
+    private static nint _genAiHandle;
+
+    /// <summary>
+    /// The folder searched for the native libraries: that of Hybrid.Onnx.dll, or the app's base folder when the assembly
+    /// has no file location (single-file apps).
+    /// </summary>
+    public static string Directory
+    {
+        get
+        {
+            string location = typeof(OnnxNative).Assembly.Location;
+            return string.IsNullOrEmpty(location) ? AppContext.BaseDirectory : Path.GetDirectoryName(location)!;
+        }
+    }
+
+    /// <summary>
+    /// Checks that all three native libraries are present in <paramref name="directory"/> and throws
+    /// <see cref="OnnxNativeLibraryException"/> naming every missing file (and the fix) if not. Loads nothing.
+    /// </summary>
+    public static void Verify(string directory) => Verify(directory, [OrtFileName, ProvidersSharedFileName, GenAiFileName]);
+
+    /// <summary>
+    /// Loads ONNX Runtime and GenAI now (normally this happens on the first native call), so a missing library surfaces
+    /// at a place of the caller's choosing as <see cref="OnnxNativeLibraryException"/> rather than, for ORT, wrapped in
+    /// the <see cref="TypeInitializationException"/> of its bindings.
+    /// </summary>
+    public static void EnsureLoaded()
+    {
+        LoadOrt();
+        LoadGenAi();
+    }
+
+    private static void Verify(string directory, ReadOnlySpan<string> fileNames)
+    {
+        var missing = new List<string>();
+        foreach (string name in fileNames)
+        {
+            if (!File.Exists(Path.Combine(directory, name)))
+                missing.Add(name);
+        }
+        if (missing.Count > 0)
+            throw new OnnxNativeLibraryException(directory, missing);
+    }
+
+    /// <summary>Runs once when Hybrid.Onnx is first used, before any of its code (including the vendored bindings).</summary>
+    [ModuleInitializer]
+    [SuppressMessage("Usage", "CA2255", Justification = "The resolver must be in place before the first P/Invoke of the vendored bindings, which a library cannot otherwise guarantee.")]
+    internal static void InstallResolver()
+    {
+        // ORT's bindings would install their own resolver in NativeMethods' static constructor; ours covers GenAI too.
+        OrtEnv.DisableDllImportResolver = true;
+        NativeLibrary.SetDllImportResolver(typeof(OnnxNative).Assembly, Resolve);
+    }
+
+    private static nint Resolve(string libraryName, Assembly assembly, DllImportSearchPath? searchPath) => libraryName switch
+    {
+        OrtImportName => LoadOrt(),
+        GenAiImportName => LoadGenAi(),
+        _ => 0, // not ours: the runtime's default probing
+    };
+
+    private static nint LoadOrt()
+    {
+        lock (LoadLock)
+        {
+            if (_ortHandle == 0)
+            {
+                string directory = Directory;
+                Verify(directory, [OrtFileName, ProvidersSharedFileName]);
+                _ortHandle = NativeLibrary.Load(Path.Combine(directory, OrtFileName));
+            }
+            return _ortHandle;
+        }
+    }
+
+    private static nint LoadGenAi()
+    {
+        lock (LoadLock)
+        {
+            if (_genAiHandle == 0)
+            {
+                string directory = Directory;
+                Verify(directory, [OrtFileName, ProvidersSharedFileName, GenAiFileName]);
+                LoadOrt(); // GenAI looks for an already loaded libonnxruntime.so before searching the disk
+                _genAiHandle = NativeLibrary.Load(Path.Combine(directory, GenAiFileName));
+            }
+            return _genAiHandle;
+        }
+    }
+}

@@ -1,0 +1,94 @@
+// The native-library guard: a missing ONNX Runtime / GenAI library is a clear .NET exception, never a segfault.
+using System.Diagnostics;
+
+namespace Hybrid.Onnx.Tests;
+
+public sealed class NativeLibraryGuardTests(TinyDecoderFolder tiny) : IClassFixture<TinyDecoderFolder>
+{
+    [Fact]
+    public void VerifyPassesOnTheBuildOutput()
+    {
+        OnnxNative.Verify(OnnxNative.Directory);
+        Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, OnnxNative.GenAiFileName)), "the .so files are copied next to the tests");
+    }
+
+    [Fact]
+    public void EnsureLoadedLoadsTheBundledOnnxRuntime()
+    {
+        OnnxNative.EnsureLoaded();
+
+        // The npm package pinned in tools/engines.lock carries ONNX Runtime 1.29.0 (GenAI 0.15.2 reuses this copy).
+        Assert.Equal("1.29.0", Microsoft.ML.OnnxRuntime.OrtEnv.Instance().GetVersionString());
+    }
+
+    [Fact]
+    public void VerifyNamesEveryMissingFileAndTheFix()
+    {
+        using var empty = new TempFolder("no-native");
+
+        var error = Assert.Throws<OnnxNativeLibraryException>(() => OnnxNative.Verify(empty.Path));
+
+        Assert.Equal(["libonnxruntime.so", "libonnxruntime_providers_shared.so", "libonnxruntime-genai.so"], error.MissingFiles);
+        Assert.Equal(empty.Path, error.Directory);
+        Assert.Contains("libonnxruntime.so, libonnxruntime_providers_shared.so, libonnxruntime-genai.so not found", error.Message);
+        Assert.Contains("tools/setup.sh", error.Message);
+        Assert.IsAssignableFrom<DllNotFoundException>(error);
+    }
+
+    [Fact]
+    public void VerifyNamesOnlyTheFileThatIsMissing()
+    {
+        using var partial = new TempFolder("partial-native");
+        File.WriteAllBytes(partial[OnnxNative.GenAiFileName], []);
+        File.WriteAllBytes(partial[OnnxNative.ProvidersSharedFileName], []);
+
+        var error = Assert.Throws<OnnxNativeLibraryException>(() => OnnxNative.Verify(partial.Path));
+
+        Assert.Equal([OnnxNative.OrtFileName], error.MissingFiles);
+    }
+
+    [Theory]
+    [InlineData("genai")]
+    [InlineData("tokenizer")]
+    [InlineData("ort")]
+    public void AppWithoutLibOnnxRuntimeExitsWithTheMessageInsteadOfSegfaulting(string api)
+    {
+        using var app = new TempFolder("app-without-ort");
+        foreach (string file in Directory.EnumerateFiles(AppContext.BaseDirectory))
+        {
+            if (Path.GetFileName(file) != OnnxNative.OrtFileName)
+                File.Copy(file, app[Path.GetFileName(file)]);
+        }
+
+        (int exitCode, string stdout, string stderr) = RunProbe(app["Hybrid.Onnx.Tests.dll"], api, tiny.Path);
+
+        Assert.NotEqual(139, exitCode); // 128 + SIGSEGV: what GenAI does on its own
+        Assert.True(exitCode == NativeProbe.MissingLibraryExitCode, $"exit {exitCode}\nstdout: {stdout}\nstderr: {stderr}");
+        Assert.Contains($"Hybrid.Onnx.OnnxNativeLibraryException: libonnxruntime.so not found in '{app.Path}'", stderr);
+    }
+
+    [Theory]
+    [InlineData("genai")]
+    [InlineData("ort")]
+    public void TheSameProbeSucceedsFromTheCompleteOutputFolder(string api)
+    {
+        (int exitCode, string stdout, string stderr) = RunProbe(Path.Combine(AppContext.BaseDirectory, "Hybrid.Onnx.Tests.dll"), api, tiny.Path);
+
+        Assert.True(exitCode == 0, $"exit {exitCode}\nstdout: {stdout}\nstderr: {stderr}");
+        Assert.Equal("loaded", stdout.Trim());
+    }
+
+    private static (int ExitCode, string Stdout, string Stderr) RunProbe(string assembly, string api, string folder)
+    {
+        // DOTNET_HOST_PATH is set by `dotnet test`; fall back to the muxer on PATH.
+        string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
+        var start = new ProcessStartInfo(dotnet) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string arg in new[] { assembly, api, folder })
+            start.ArgumentList.Add(arg);
+        using Process process = Process.Start(start)!;
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        Assert.True(process.WaitForExit(60_000), "the probe did not finish within 60 s");
+        return (process.ExitCode, stdout.Result, stderr.Result);
+    }
+}
