@@ -47,9 +47,10 @@ public sealed record GenAIDecoderConfig
     public required int PadTokenId { get; init; }
 
     /// <summary>Writes the JSON file to <paramref name="path"/>.</summary>
-    public void Write(string path)
+    public void Write(string path) => AtomicFile.Write(path, WriteJson);
+
+    private void WriteJson(Stream stream)
     {
-        using var stream = File.Create(path);
         using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
         json.WriteStartObject();
         json.WriteStartObject("model");

@@ -33,8 +33,7 @@ public static class OnnxModelWriter
         ModelProto copy = model.Clone();
 
         int external = 0;
-        string dataTemp = dataPath + ".tmp";
-        using (var data = new FileStream(dataTemp, FileMode.Create, FileAccess.Write))
+        AtomicFile.Write(dataPath, data =>
         {
             foreach (TensorProto tensor in copy.Graph.Initializer)
             {
@@ -51,15 +50,10 @@ public static class OnnxModelWriter
                 tensor.ClearRawData();
                 external++;
             }
-        }
-
-        string modelTemp = modelPath + ".tmp";
-        File.WriteAllBytes(modelTemp, copy.ToByteArray());
-        if (external > 0)
-            File.Move(dataTemp, dataPath, overwrite: true);
-        else
-            File.Delete(dataTemp);
-        File.Move(modelTemp, modelPath, overwrite: true);
+        });
+        // The data file is renamed into place before the graph that refers to it; with no external tensor none is kept.
+        if (external == 0) File.Delete(dataPath);
+        AtomicFile.Write(modelPath, copy.WriteTo);
         return external;
     }
 

@@ -92,9 +92,9 @@ public sealed class ByteLevelBpeTokenizer
         // Relaxed escaping keeps the byte-level symbols (Ġ, Ċ, …) readable; the output is still valid JSON.
         var options = new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-        using (var stream = File.Create(Path.Combine(directory, "tokenizer.json")))
-        using (var json = new Utf8JsonWriter(stream, options))
+        AtomicFile.Write(Path.Combine(directory, "tokenizer.json"), stream =>
         {
+            using var json = new Utf8JsonWriter(stream, options);
             json.WriteStartObject();
             json.WriteString("version", "1.0");
             json.WriteNull("truncation");
@@ -138,11 +138,11 @@ public sealed class ByteLevelBpeTokenizer
             json.WriteEndArray();
             json.WriteEndObject();
             json.WriteEndObject();
-        }
+        });
 
-        using (var stream = File.Create(Path.Combine(directory, "tokenizer_config.json")))
-        using (var json = new Utf8JsonWriter(stream, options))
+        AtomicFile.Write(Path.Combine(directory, "tokenizer_config.json"), stream =>
         {
+            using var json = new Utf8JsonWriter(stream, options);
             json.WriteStartObject();
             json.WriteString("tokenizer_class", TokenizerClass);
             json.WriteBoolean("add_bos_token", false);
@@ -151,7 +151,7 @@ public sealed class ByteLevelBpeTokenizer
             if (eosToken is not null) json.WriteString("eos_token", eosToken);
             if (padToken is not null) json.WriteString("pad_token", padToken);
             json.WriteEndObject();
-        }
+        });
     }
 
     private byte[][] BuildTokenBytes()
