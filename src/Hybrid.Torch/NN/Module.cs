@@ -91,6 +91,5 @@ public abstract class Module : IDisposable
         _disposed = true;
         foreach (var (_, m) in _modules) m.Dispose();
         foreach (var (_, t) in _parameters) t.Dispose();
-        GC.SuppressFinalize(this);
     }
 }
