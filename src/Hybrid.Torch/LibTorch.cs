@@ -96,6 +96,22 @@ public static unsafe class LibTorch
     /// <summary>Seeds libtorch's global CPU generator: the same seed gives the same random tensors.</summary>
     public static void ManualSeed(ulong seed) => TorchException.Check(NativeRuntime.hy_manual_seed(seed));
 
+    /// <summary>The global CPU generator's state (opaque bytes), to save with a checkpoint and restore on resume.</summary>
+    public static byte[] GetRngState()
+    {
+        long size;
+        TorchException.Check(NativeRuntime.hy_rng_get_state(null, 0, &size));
+        var state = new byte[size];
+        fixed (byte* p = state) TorchException.Check(NativeRuntime.hy_rng_get_state(p, size, &size));
+        return state;
+    }
+
+    /// <summary>Restores a state from <see cref="GetRngState"/>: later random tensors repeat those drawn after it was taken.</summary>
+    public static void SetRngState(ReadOnlySpan<byte> state)
+    {
+        fixed (byte* p = state) TorchException.Check(NativeRuntime.hy_rng_set_state(p, state.Length));
+    }
+
     /// <summary>Makes libtorch refuse non-deterministic algorithms (it throws naming the op when one is hit).</summary>
     public static void UseDeterministicAlgorithms(bool on) => TorchException.Check(NativeRuntime.hy_set_deterministic(on ? 1 : 0));
 

@@ -56,4 +56,18 @@ public class RuntimeTests
         Assert.Equal(a, b);
         Assert.NotEqual(a, c);
     }
+
+    [Fact]
+    public void RngStateRestoresTheRandomStream()
+    {
+        using var scope = LibTorch.NewScope();
+        LibTorch.ManualSeed(7);
+        LibTorch.Randn([3]);
+        byte[] state = LibTorch.GetRngState();
+        float[] after = LibTorch.Randn([5]).ToArray<float>();
+        LibTorch.ManualSeed(123);  // move the generator elsewhere
+        LibTorch.SetRngState(state);
+        Assert.Equal(after, LibTorch.Randn([5]).ToArray<float>());
+        Assert.Throws<TorchException>(() => LibTorch.SetRngState(new byte[7]));  // a foreign state is refused, not applied
+    }
 }

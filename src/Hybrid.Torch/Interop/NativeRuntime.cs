@@ -33,6 +33,14 @@ internal static partial class NativeRuntime
     [LibraryImport(NativeLibraryName.Shim)]
     internal static partial int hy_manual_seed(ulong seed);
 
+    // int hy_rng_get_state(uint8_t* buffer, int64_t capacity, int64_t* size)
+    [LibraryImport(NativeLibraryName.Shim)]
+    internal static unsafe partial int hy_rng_get_state(byte* buffer, long capacity, long* size);
+
+    // int hy_rng_set_state(const uint8_t* buffer, int64_t size)
+    [LibraryImport(NativeLibraryName.Shim)]
+    internal static unsafe partial int hy_rng_set_state(byte* buffer, long size);
+
     // int hy_set_deterministic(int on)
     [LibraryImport(NativeLibraryName.Shim)]
     internal static partial int hy_set_deterministic(int on);

@@ -1,7 +1,9 @@
 // Process-wide runtime of the shim: last error, allocator and thread settings, seeding, grad mode, live-tensor counter.
 #include "hy_common.h"
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
+#include <mutex>
 #include <c10/core/GradMode.h>
 #include <dlfcn.h>
 #include <malloc.h>
@@ -64,6 +66,28 @@ HY_API int hy_runtime_blas_threads(void) {
 HY_API int hy_manual_seed(uint64_t seed) {
   HY_TRY
   at::manual_seed(seed);
+  return 0;
+  HY_CATCH(-1)
+}
+
+// The CPU generator's full state as opaque bytes (for resuming a run bit-exactly). With buffer == null (or too small),
+// only *size is set; returns 0, or -1 on error.
+HY_API int hy_rng_get_state(uint8_t* buffer, int64_t capacity, int64_t* size) {
+  HY_TRY
+  at::Tensor state = at::detail::getDefaultCPUGenerator().get_state();  // uint8 [N]
+  *size = state.numel();
+  if (buffer != nullptr && capacity >= state.numel()) std::memcpy(buffer, state.data_ptr(), (size_t)state.numel());
+  return 0;
+  HY_CATCH(-1)
+}
+
+HY_API int hy_rng_set_state(const uint8_t* buffer, int64_t size) {
+  HY_TRY
+  at::Tensor state = at::empty({size}, at::kByte);
+  std::memcpy(state.data_ptr(), buffer, (size_t)size);
+  auto gen = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  gen.set_state(state);  // validates the size and layout, throwing on a foreign state
   return 0;
   HY_CATCH(-1)
 }

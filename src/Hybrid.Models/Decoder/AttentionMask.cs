@@ -1,0 +1,49 @@
+// Which keys each query may attend to (causal + key padding), and the position ids a padding mask implies.
+using Hybrid.Torch;
+
+namespace Hybrid.Models.Decoder;
+
+/// <summary>
+/// The two things a padding mask decides. Query i (absolute index S0 + i after S0 cached tokens) may attend to key j when
+/// <c>j ≤ S0 + i</c> (causal) and key j is a real token — or j is the query itself. That last clause only matters for a
+/// pad query (e.g. the leading pads of a left-padded row, which see no real key): it keeps every softmax row non-empty, so
+/// pads produce finite garbage instead of NaN, while real queries never see a pad.
+/// </summary>
+internal static class AttentionMask
+{
+    /// <summary>
+    /// Position ids of the last <paramref name="queryLength"/> tokens of <paramref name="fullMask"/> [B, S] (1 = real):
+    /// <c>cumsum(mask) − 1</c> clamped at 0, so each row's first real token is at position 0 whatever its padding;
+    /// without a mask, <c>past, past + 1, …</c> for every row. Returns [B, T] int64.
+    /// </summary>
+    public static Tensor Positions(Tensor? fullMask, long batch, long queryLength, long past)
+    {
+        if (fullMask is null)
+            return LibTorch.Arange(past, past + queryLength).Unsqueeze(0).Expand(batch, queryLength);  // [B, T]
+        Tensor counts = fullMask.To(DType.Int64).CumSum(1);                                           // [B, S] real tokens so far
+        return (counts - 1).Clamp(min: 0).Slice(1, counts.Size(1) - queryLength);                     // [B, T]
+    }
+
+    /// <summary>
+    /// True where query t may NOT attend to key s: [B, 1, 1, T, S] bool (or [1, 1, 1, T, S] without a mask), to broadcast
+    /// over grouped scores [B, Hkv, G, T, S]. <paramref name="fullMask"/> [B, S] covers the cached and the new tokens;
+    /// the T queries are its last T tokens. Returns null when nothing is blocked (one new token and no padding mask).
+    /// </summary>
+    public static Tensor? Blocked(Tensor? fullMask, long queryLength, long keyLength)
+    {
+        long past = keyLength - queryLength;
+        if (fullMask is null && queryLength == 1) return null;
+        Tensor keyIndex = LibTorch.Arange(keyLength);                                   // [S]
+        Tensor queryIndex = LibTorch.Arange(past, keyLength).Unsqueeze(1);              // [T, 1] absolute index
+        Tensor visible = keyIndex.Le(queryIndex);                                       // [T, S] causal
+        if (fullMask is not null)
+        {
+            Tensor self = keyIndex.Eq(queryIndex);                                      // [T, S] the query's own key
+            Tensor realKey = fullMask.Ne(0).Unsqueeze(1);                               // [B, 1, S]
+            visible = visible.LogicalAnd(realKey.LogicalOr(self));                      // [B, T, S]
+        }
+        Tensor blocked = visible.LogicalNot();                                          // [B or 1, T, S]
+        long rows = blocked.Dim == 2 ? 1 : blocked.Size(0);
+        return blocked.Reshape(rows, 1, 1, queryLength, keyLength);                   // [B or 1, 1, 1, T, S]
+    }
+}

@@ -1,0 +1,70 @@
+// The transformer body of a Llama/Qwen2 decoder: token embedding, the layer stack, final norm (HF `Qwen2Model`, `model.*`).
+using Hybrid.Models.Config;
+using Hybrid.Torch;
+using Hybrid.Torch.NN;
+
+namespace Hybrid.Models.Decoder;
+
+/// <summary>
+/// Token ids → hidden states after the final RMSNorm. Parameters are named as Hugging Face's <c>Qwen2Model</c> /
+/// <c>LlamaModel</c> (<c>embed_tokens.weight</c>, <c>layers.{i}.…</c>, <c>norm.weight</c>), so a head model that
+/// registers it as <c>model</c> reproduces the checkpoint names. Random initialisation is PyTorch's per layer; the head
+/// models re-initialise as Hugging Face does (<see cref="HfInitialization"/>).
+/// </summary>
+public sealed class DecoderBackbone : Module
+{
+    private readonly DecoderLayer[] _layers;
+
+    public DecoderBackbone(DecoderConfig config)
+    {
+        Config = config.Validate();
+        EmbedTokens = RegisterModule("embed_tokens", new Embedding(config.VocabSize, config.HiddenSize));
+        _layers = new DecoderLayer[config.NumHiddenLayers];
+        for (int i = 0; i < _layers.Length; i++) _layers[i] = RegisterModule($"layers.{i}", new DecoderLayer(config, i));
+        Norm = RegisterModule("norm", new RMSNorm(config.HiddenSize, config.RmsNormEps));
+    }
+
+    public DecoderConfig Config { get; }
+    public Embedding EmbedTokens { get; }
+    public IReadOnlyList<DecoderLayer> Layers => _layers;
+    public RMSNorm Norm { get; }
+
+    /// <summary>An empty key/value cache for this model's layers.</summary>
+    public KvCache NewCache() => new(_layers.Length);
+
+    /// <summary>
+    /// Hidden states after the final norm, [B, T, Dm]. Arguments as <see cref="DecoderModel.Forward"/>:
+    /// <paramref name="inputIds"/> [B, T] int64; <paramref name="attentionMask"/> [B, T] int64 or bool (1 = real, 0 = pad,
+    /// either side) or null (all real); <paramref name="positionIds"/> [B, T] int64 or null (derived from the mask, after
+    /// the cached tokens); <paramref name="cache"/> appended to when given.
+    /// </summary>
+    public Tensor Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KvCache? cache = null)
+    {
+        CheckInputs(inputIds, attentionMask, positionIds);
+        long b = inputIds.Size(0), t = inputIds.Size(1);
+        long past = cache?.Length ?? 0;
+
+        // The mask over every key (cached + new): [B, S]; null means "all real, no cache", i.e. purely causal.
+        Tensor? fullMask = cache is not null
+            ? cache.AppendMask(attentionMask ?? LibTorch.Ones([b, t], DType.Int64))
+            : attentionMask;
+        Tensor positions = positionIds ?? AttentionMask.Positions(fullMask, b, t, past);             // [B, T]
+        Tensor? blocked = AttentionMask.Blocked(fullMask, t, past + t);                               // [B|1, 1, 1, T, S]
+
+        Tensor x = EmbedTokens.Forward(inputIds);                                                     // [B, T, Dm]
+        var (cos, sin) = RotaryEmbedding.CosSin(positions, Config.HeadDim, Config.RopeTheta, x.DType);  // [B, T, 1, D]
+        foreach (DecoderLayer layer in _layers) x = layer.Forward(x, cos, sin, blocked, cache);       // [B, T, Dm]
+        return Norm.Forward(x);                                                                       // [B, T, Dm]
+    }
+
+    private static void CheckInputs(Tensor inputIds, Tensor? attentionMask, Tensor? positionIds)
+    {
+        if (inputIds.Dim != 2 || inputIds.DType != DType.Int64)
+            throw new ArgumentException($"input_ids must be [B, T] int64, got {inputIds}", nameof(inputIds));
+        long[] shape = inputIds.Shape;
+        if (attentionMask is not null && (!attentionMask.Shape.SequenceEqual(shape) || attentionMask.DType is not (DType.Int64 or DType.Bool or DType.Int32)))
+            throw new ArgumentException($"attention_mask must be [{shape[0]}, {shape[1]}] int64 or bool like input_ids, got {attentionMask}", nameof(attentionMask));
+        if (positionIds is not null && (!positionIds.Shape.SequenceEqual(shape) || positionIds.DType != DType.Int64))
+            throw new ArgumentException($"position_ids must be [{shape[0]}, {shape[1]}] int64 like input_ids, got {positionIds}", nameof(positionIds));
+    }
+}

@@ -1,0 +1,68 @@
+// Causal self-attention with grouped-query heads and rotary positions, as in Llama and Qwen2 (HF `self_attn`).
+using Hybrid.Models.Config;
+using Hybrid.Torch;
+using Hybrid.Torch.NN;
+
+namespace Hybrid.Models.Decoder;
+
+/// <summary>
+/// Multi-head causal attention where each of the Hkv key/value heads serves G = H / Hkv query heads (grouped-query
+/// attention; G = 1 is ordinary multi-head attention). Query head h reads key/value head h / G, as HF's <c>repeat_kv</c>.
+/// <code>
+///   x ─┬─ q_proj ─ RoPE ─────────────────┐
+///      ├─ k_proj ─ RoPE ─ (cache) ─ K ── softmax(q·Kᵀ/√D + mask) ─ ·V ─ o_proj ─ out
+///      └─ v_proj ──────── (cache) ─ V ───┘
+/// </code>
+/// The G query heads of a group are multiplied against their shared K and V as one [G·T, D] block, so K and V are never
+/// copied G times. Scores and softmax are in float32 whatever the weights' dtype.
+/// </summary>
+public sealed class SelfAttention : Module
+{
+    private readonly int _heads, _kvHeads, _headDim;
+
+    public SelfAttention(DecoderConfig config)
+    {
+        _heads = config.NumAttentionHeads;
+        _kvHeads = config.NumKeyValueHeads;
+        _headDim = config.HeadDim;
+        long d = config.HiddenSize, qd = (long)_heads * _headDim, kvd = (long)_kvHeads * _headDim;
+        QProj = RegisterModule("q_proj", new Linear(d, qd, bias: config.QkvBias));
+        KProj = RegisterModule("k_proj", new Linear(d, kvd, bias: config.QkvBias));
+        VProj = RegisterModule("v_proj", new Linear(d, kvd, bias: config.QkvBias));
+        OProj = RegisterModule("o_proj", new Linear(qd, d, bias: config.OutputProjectionBias));
+    }
+
+    public Linear QProj { get; }
+    public Linear KProj { get; }
+    public Linear VProj { get; }
+    public Linear OProj { get; }
+
+    /// <summary>
+    /// x [B, T, Dm] → [B, T, Dm]. cos/sin [B, T, 1, D] from <see cref="RotaryEmbedding.CosSin"/>; <paramref name="blocked"/>
+    /// [B or 1, 1, 1, T, S] from <see cref="AttentionMask.Blocked"/> (null: nothing blocked). With a cache, this layer's new
+    /// keys/values are appended to it and the queries attend to all S cached + new tokens.
+    /// </summary>
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? blocked, KvCache? cache, int layerIndex)
+    {
+        long b = x.Size(0), t = x.Size(1);
+        int g = _heads / _kvHeads;
+        Tensor q = RotaryEmbedding.Apply(QProj.Forward(x).View(b, t, _heads, _headDim), cos, sin);    // [B, T, H, D]
+        Tensor k = RotaryEmbedding.Apply(KProj.Forward(x).View(b, t, _kvHeads, _headDim), cos, sin);  // [B, T, Hkv, D]
+        Tensor v = VProj.Forward(x).View(b, t, _kvHeads, _headDim);                                   // [B, T, Hkv, D]
+        Tensor keys = k.Transpose(1, 2);                                                              // [B, Hkv, T, D]
+        Tensor values = v.Transpose(1, 2);                                                            // [B, Hkv, T, D]
+        if (cache is not null) (keys, values) = cache.Append(layerIndex, keys, values);               // [B, Hkv, S, D]
+        long s = keys.Size(2);
+
+        // Query head h = kv·G + j sits in group kv at slot j: [B, T, Hkv, G, D] → [B, Hkv, G·T, D].
+        Tensor grouped = q.View(b, t, _kvHeads, g, _headDim).Permute(0, 2, 3, 1, 4).Reshape(b, _kvHeads, g * t, _headDim);
+        Tensor scores = grouped.MatMul(keys.Transpose(2, 3)) * (1.0 / Math.Sqrt(_headDim));          // [B, Hkv, G·T, S]
+        if (scores.DType != DType.Float32) scores = scores.To(DType.Float32);
+        scores = scores.View(b, _kvHeads, g, t, s);                                                   // [B, Hkv, G, T, S]
+        if (blocked is not null) scores = scores.MaskedFill(blocked, float.MinValue);                 // [B, Hkv, G, T, S]
+        Tensor probs = scores.Softmax(-1).To(values.DType).View(b, _kvHeads, g * t, s);               // [B, Hkv, G·T, S]
+        Tensor context = probs.MatMul(values)                                                         // [B, Hkv, G·T, D]
+            .View(b, _kvHeads, g, t, _headDim).Permute(0, 3, 1, 2, 4).Reshape(b, t, _heads * _headDim); // [B, T, H·D]
+        return OProj.Forward(context);                                                                // [B, T, Dm]
+    }
+}

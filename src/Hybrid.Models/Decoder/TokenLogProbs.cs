@@ -1,0 +1,49 @@
+// Per-token log-probabilities log softmax(h·Wᵀ)[target] from hidden states, one sequence chunk at a time.
+using Hybrid.Torch;
+using Hybrid.Torch.NN;
+
+namespace Hybrid.Models.Decoder;
+
+/// <summary>
+/// <c>logp[b, t] = z[b, t, target[b, t]] − logsumexp_v z[b, t, v]</c> with logits <c>z = hidden · Wᵀ</c> in float32, the
+/// quantity every RL loss needs, without the [B, T, V] log-softmax tensor.
+/// <para>
+/// What exists at once: for each chunk of <c>chunkTokens</c> positions, that chunk's float32 logits [B, Tc, V] and its
+/// logsumexp [B, Tc] and gathered target logit [B, Tc]. Each chunk's temporaries are freed before the next chunk.
+/// Under <see cref="LibTorch.NoGrad"/> peak extra memory is one chunk's logits. With gradients on, autograd keeps each
+/// chunk's logits for logsumexp's backward (it needs <c>softmax = exp(z − lse)</c>), so the total kept equals one
+/// [B, T, V] float32 logits tensor — but never a second one (no log-softmax or softmax output is stored), and the
+/// backward rebuilds the softmax chunk by chunk. Fully avoiding the kept logits needs a fused native op (recompute in
+/// backward); not done.
+/// </para>
+/// </summary>
+internal static class TokenLogProbs
+{
+    /// <summary>Logit elements per chunk (B·Tc·V) when the caller does not choose: 2²⁴ floats = 64 MiB.</summary>
+    public const long DefaultChunkElements = 1L << 24;
+
+    /// <summary>
+    /// hidden [B, T, Dm], lm-head weight [V, Dm], targets [B, T] int64 in [0, V) → [B, T] float32.
+    /// <paramref name="chunkTokens"/> positions per chunk (0: as many as fit <see cref="DefaultChunkElements"/>).
+    /// </summary>
+    public static Tensor FromHidden(Tensor hidden, Tensor lmHeadWeight, Tensor targets, long chunkTokens = 0)
+    {
+        long b = hidden.Size(0), t = hidden.Size(1), v = lmHeadWeight.Size(0);
+        if (targets.Dim != 2 || targets.Size(0) != b || targets.Size(1) != t || targets.DType != DType.Int64)
+            throw new ArgumentException($"targets must be [{b}, {t}] int64 token ids in [0, {v}), got {targets} (mask ignored positions with a loss mask, not with -100)", nameof(targets));
+        if (chunkTokens <= 0) chunkTokens = Math.Max(1, DefaultChunkElements / Math.Max(1, b * v));
+        var chunks = new List<Tensor>();
+        for (long start = 0; start < t; start += chunkTokens)
+        {
+            long end = Math.Min(t, start + chunkTokens);
+            using var scope = LibTorch.NewScope();
+            Tensor logits = Functional.Linear(hidden.Slice(1, start, end), lmHeadWeight);   // [B, Tc, V]
+            if (logits.DType != DType.Float32) logits = logits.To(DType.Float32);
+            Tensor index = targets.Slice(1, start, end).Unsqueeze(-1);                      // [B, Tc, 1]
+            Tensor picked = logits.Gather(-1, index).Squeeze(-1);                          // [B, Tc] z[target]
+            Tensor logNormaliser = logits.LogSumExp(-1);                                   // [B, Tc] log Σ_v exp z
+            chunks.Add((picked - logNormaliser).MoveToOuterScope());                       // [B, Tc]
+        }
+        return chunks.Count == 1 ? chunks[0] : LibTorch.Cat(chunks.ToArray(), 1);          // [B, T]
+    }
+}

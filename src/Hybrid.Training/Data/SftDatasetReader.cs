@@ -1,0 +1,145 @@
+// Reads SFT rows from JSONL or CSV (CsvHelper) in TRL's shapes, rejecting bad rows with file, line and field.
+using System.Globalization;
+using System.Text.Json;
+using CsvHelper;
+
+namespace Hybrid.Training.Data;
+
+/// <summary>
+/// Loads a whole SFT dataset file. JSONL: one JSON object per line (blank lines skipped). CSV: a header row naming
+/// <c>text</c>, or <c>prompt</c> and <c>completion</c>, or <c>messages</c> (a JSON array of {"role","content"} in the cell).
+/// The shape is read per row from the fields present; mixing shapes in one file is an error. Nothing is returned unless
+/// every row is valid.
+/// </summary>
+public static class SftDatasetReader
+{
+    public static IReadOnlyList<SftExample> Read(string path)
+    {
+        if (!File.Exists(path)) throw new DatasetException($"{path}: file not found");
+        string ext = Path.GetExtension(path).ToLowerInvariant();
+        List<SftExample> rows = ext switch
+        {
+            ".jsonl" or ".json" => ReadJsonl(path),
+            ".csv" => ReadCsv(path),
+            _ => throw new DatasetException($"{path}: unknown dataset extension '{ext}' (expected .jsonl or .csv)"),
+        };
+        if (rows.Count == 0) throw new DatasetException($"{path}: the dataset has no rows");
+        SftExampleKind kind = rows[0].Kind;
+        SftExample? other = rows.FirstOrDefault(r => r.Kind != kind);
+        if (other is not null)
+            throw new DatasetException($"{other.Source}: row is {Describe(other.Kind)} but earlier rows are {Describe(kind)}; one file holds one shape");
+        return rows;
+    }
+
+    private static List<SftExample> ReadJsonl(string path)
+    {
+        var rows = new List<SftExample>();
+        int lineNumber = 0;
+        foreach (string line in File.ReadLines(path))
+        {
+            lineNumber++;
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            string where = $"{path}:{lineNumber}";
+            JsonDocument doc;
+            try { doc = JsonDocument.Parse(line); }
+            catch (JsonException ex) { throw new DatasetException($"{where}: not valid JSON ({ex.Message})"); }
+            using (doc)
+            {
+                if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new DatasetException($"{where}: the line is not a JSON object");
+                rows.Add(FromFields(where, name => doc.RootElement.TryGetProperty(name, out JsonElement v) ? v : null));
+            }
+        }
+        return rows;
+    }
+
+    private static List<SftExample> ReadCsv(string path)
+    {
+        var rows = new List<SftExample>();
+        var options = new CsvReaderOptions
+        {
+            TrackLineNumbers = true,
+            AllowLineBreaksInQuotes = true,                     // multi-line prompts and completions are quoted cells
+            FieldCountMismatch = CsvFieldCountHandling.Throw,   // a short or long row is an error, not silently padded
+            MalformedData = CsvMalformedDataHandling.Throw,
+        };
+        using CsvReader csv = CsvReader.FromFile(path, options);
+        try
+        {
+            var header = csv.Headers.ToList();
+            if (header.Count == 0) throw new DatasetException($"{path}: no header row");
+            while (csv.Read())
+            {
+                string where = $"{path}:{csv.LineNumber} (row {csv.RowNumber})";
+                rows.Add(FromFields(where, name =>
+                {
+                    if (!header.Contains(name)) return null;
+                    string cell = csv.GetString(name);
+                    if (name != "messages") return JsonSerializer.SerializeToElement(cell);
+                    try { return JsonDocument.Parse(cell).RootElement.Clone(); }
+                    catch (JsonException ex) { throw new DatasetException($"{where}: field 'messages' is not valid JSON ({ex.Message})"); }
+                }));
+            }
+        }
+        catch (CsvFormatException ex)
+        {
+            throw new DatasetException($"{path}:{ex.LineNumber} (row {ex.RecordNumber}): malformed CSV ({ex.Message})");
+        }
+        return rows;
+    }
+
+    private static SftExample FromFields(string where, Func<string, JsonElement?> field)
+    {
+        string? Str(string name, bool allowEmpty = false)
+        {
+            JsonElement? v = field(name);
+            if (v is null) return null;
+            if (v.Value.ValueKind != JsonValueKind.String) throw new DatasetException($"{where}: field '{name}' is not a string");
+            string s = v.Value.GetString()!;
+            if (!allowEmpty && s.Length == 0) throw new DatasetException($"{where}: field '{name}' is empty");
+            return s;
+        }
+
+        if (field("messages") is JsonElement messages)
+            return new SftExample(SftExampleKind.Conversational, where) { Messages = ParseMessages(where, messages) };
+        string? prompt = Str("prompt", allowEmpty: true), completion = Str("completion");
+        if (prompt is not null || completion is not null)
+        {
+            if (prompt is null) throw new DatasetException($"{where}: field 'prompt' is missing (the row has 'completion')");
+            if (completion is null) throw new DatasetException($"{where}: field 'completion' is missing (the row has 'prompt')");
+            return new SftExample(SftExampleKind.PromptCompletion, where) { Prompt = prompt, Completion = completion };
+        }
+        string? text = Str("text");
+        if (text is not null) return new SftExample(SftExampleKind.Text, where) { Text = text };
+        throw new DatasetException($"{where}: no 'text', 'prompt'/'completion' or 'messages' field");
+    }
+
+    private static List<ChatMessage> ParseMessages(string where, JsonElement messages)
+    {
+        if (messages.ValueKind != JsonValueKind.Array) throw new DatasetException($"{where}: field 'messages' is not a list");
+        var list = new List<ChatMessage>();
+        int i = 0;
+        foreach (JsonElement m in messages.EnumerateArray())
+        {
+            string at = $"{where}: field 'messages[{i}]";
+            if (m.ValueKind != JsonValueKind.Object) throw new DatasetException($"{at}' is not an object");
+            if (!m.TryGetProperty("role", out JsonElement role) || role.ValueKind != JsonValueKind.String)
+                throw new DatasetException($"{at}.role' is missing or not a string");
+            if (!ChatMessage.Roles.Contains(role.GetString()))
+                throw new DatasetException($"{at}.role' = \"{role.GetString()}\" is not one of {string.Join(", ", ChatMessage.Roles)}");
+            if (!m.TryGetProperty("content", out JsonElement content) || content.ValueKind != JsonValueKind.String)
+                throw new DatasetException($"{at}.content' is missing or not a string");
+            list.Add(new ChatMessage(role.GetString()!, content.GetString()!));
+            i++;
+        }
+        if (list.Count == 0) throw new DatasetException($"{where}: field 'messages' is empty");
+        if (!list.Any(m => m.Role == "assistant")) throw new DatasetException($"{where}: field 'messages' has no assistant turn to train on");
+        return list;
+    }
+
+    private static string Describe(SftExampleKind kind) => kind switch
+    {
+        SftExampleKind.Text => "'text'",
+        SftExampleKind.PromptCompletion => "'prompt'/'completion'",
+        _ => "'messages'",
+    };
+}

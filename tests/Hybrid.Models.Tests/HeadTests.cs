@@ -1,0 +1,100 @@
+// Value and score heads: HF names, hand-computed values from the hidden states, and scores independent of padding.
+using Hybrid.Models.Decoder;
+using Hybrid.Models.Heads;
+using Hybrid.Torch;
+
+namespace Hybrid.Models.Tests;
+
+public sealed class HeadTests
+{
+    private static double Dot(double[] a, ReadOnlySpan<double> b)
+    {
+        double s = 0;
+        for (int i = 0; i < a.Length; i++) s += a[i] * b[i];
+        return s;
+    }
+
+    [Theory]
+    [InlineData("qwen2-gqa-tied")]
+    [InlineData("llama-bias-headdim12")]
+    public void SequenceScoreModelHasClassificationNames(string name)
+    {
+        var config = TinyDecoders.Configs[name];
+        using var model = new SequenceScoreModel(config);
+
+        var want = config.ParameterShapes().Where(p => p.Name != "lm_head.weight")
+            .Append(("score.weight", new long[] { 1, config.HiddenSize }))
+            .Select(p => (p.Item1, string.Join(",", p.Item2)));
+        Assert.Equal(want, model.NamedParameters().Select(p => (p.Name, string.Join(",", p.Parameter.Shape))));
+    }
+
+    [Theory]
+    [InlineData("qwen2-gqa-tied")]
+    [InlineData("llama-mqa-tied")]
+    public void ScoreIsReadAtTheLastRealTokenWhateverThePadding(string name)
+    {
+        var config = TinyDecoders.Configs[name];
+        using var model = new SequenceScoreModel(config);
+        TinyDecoders.Randomize(model, seed: 51);
+        var reference = new ReferenceDecoder(config, model);
+        using var scope = LibTorch.NewScope();
+        double[] w = Close.Doubles(model.Score.Weight);
+        var random = new Random(8);
+        long[][] rows = [TinyDecoders.Tokens(random, 3, config.VocabSize), TinyDecoders.Tokens(random, 6, config.VocabSize), TinyDecoders.Tokens(random, 1, config.VocabSize)];
+        // hand value: w · (reference hidden state of the row's last token)
+        double[] want = rows.Select(r => Dot(w, reference.Hidden(r)[^1])).ToArray();
+        double[] alone = rows.Select(r => model.Forward(LibTorch.Tensor(r, 1, r.Length)).Item()).ToArray();
+        Close.Assert(want, alone, 1e-4, $"{name} unpadded scores vs reference");
+
+        foreach (bool left in new[] { true, false })
+        {
+            var (ids, mask) = PaddingTests.Pad(rows, left);
+            Tensor scores = model.Forward(ids, mask);  // [3]
+            Assert.Equal([3L], scores.Shape);
+            Close.Assert(alone, Close.Doubles(scores), 1e-5, $"{name} {(left ? "left" : "right")}-padded scores");
+        }
+    }
+
+    [Theory]
+    [InlineData("qwen2-mha-untied")]
+    [InlineData("llama-mqa-tied")]
+    public void ValueHeadModelKeepsCausalLmNamesAddsVHeadAndComputesHW(string name)
+    {
+        var config = TinyDecoders.Configs[name];
+        using var model = new CausalLMWithValueHead(config);
+        using var plain = new DecoderModel(config);
+        TinyDecoders.Randomize(model, seed: 52);
+
+        var want = config.ParameterShapes()
+            .Append(("v_head.weight", new long[] { 1, config.HiddenSize })).Append(("v_head.bias", new long[] { 1 }))
+            .Select(p => (p.Item1, string.Join(",", p.Item2)));
+        Assert.Equal(want, model.NamedParameters().Select(p => (p.Name, string.Join(",", p.Parameter.Shape))));
+
+        using var scope = LibTorch.NewScope();
+        plain.LoadStateDict(model.StateDict().Where(p => !p.Key.StartsWith("v_head.")).ToDictionary());
+        long[] row = TinyDecoders.Tokens(new Random(9), 5, config.VocabSize);
+        Tensor ids = LibTorch.Tensor(row, 1, 5);
+        var (logits, values) = model.Forward(ids);
+        Assert.Equal([1L, 5], values.Shape);
+        Close.Assert(plain.Forward(ids), logits, 1e-6, "logits of the value-head model vs the plain causal LM");
+
+        double[][] hidden = new ReferenceDecoder(config, model).Hidden(row);
+        double[] w = Close.Doubles(model.VHead.Weight);
+        double bias = model.VHead.Bias.Item();
+        Close.Assert(hidden.Select(h => Dot(w, h) + bias).ToArray(), Close.Doubles(values), 1e-4, "values vs h·w + b");
+
+        var (logProbs, values2) = model.TokenLogProbsAndValues(ids, ids);
+        Close.Assert(plain.TokenLogProbs(ids, ids), logProbs, 1e-6, "log-probs of the value-head model");
+        Close.Assert(values, values2, 0, "values from TokenLogProbsAndValues");
+    }
+
+    [Fact]
+    public void ValueHeadStartsNearZero()
+    {
+        LibTorch.ManualSeed(4);
+        using var head = new ValueHead(64);
+        Assert.Equal(["weight", "bias"], head.NamedParameters().Select(p => p.Name));
+        Assert.Equal(0, head.Bias.Item());
+        Assert.True(head.Weight.ToArray<float>().All(v => Math.Abs(v) < 0.1));
+    }
+}

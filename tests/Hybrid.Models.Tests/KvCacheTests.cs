@@ -1,0 +1,85 @@
+// Incremental decoding with the key/value cache gives the full forward's logits at every position.
+using Hybrid.Models.Decoder;
+using Hybrid.Torch;
+
+namespace Hybrid.Models.Tests;
+
+public sealed class KvCacheTests
+{
+    public static TheoryData<string> Configs => TinyDecoders.Names;
+
+    [Theory]
+    [MemberData(nameof(Configs))]
+    public void PrefillThenSingleTokensThenAChunkEqualTheFullForward(string name)
+    {
+        var config = TinyDecoders.Configs[name];
+        using var model = new DecoderModel(config);
+        TinyDecoders.Randomize(model, seed: 21);
+        using var scope = LibTorch.NewScope();
+        using var noGrad = LibTorch.NoGrad();
+        const int total = 10;
+        Tensor ids = LibTorch.Tensor(TinyDecoders.Tokens(new Random(2), 2 * total, config.VocabSize), 2, total);  // [2, 10]
+        Tensor full = model.Forward(ids);                                                                         // [2, 10, V]
+
+        using var cache = model.NewCache();
+        // prefill 3, then 4 single tokens, then a chunk of 3
+        (int Start, int End)[] steps = [(0, 3), (3, 4), (4, 5), (5, 6), (6, 7), (7, 10)];
+        foreach (var (start, end) in steps)
+        {
+            Tensor step = model.Forward(ids.Slice(1, start, end), cache: cache);  // [2, end − start, V]
+            Assert.Equal(end, cache.Length);
+            Close.Assert(full.Slice(1, start, end), step, 1e-5, $"{name} cached logits of tokens {start}..{end - 1}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Configs))]
+    public void LeftPaddedPromptsDecodeAsTheirFullPaddedForward(string name)
+    {
+        // The generation pattern: a left-padded batch of prompts is prefilled with its mask, then tokens are fed one at a
+        // time with mask 1. Each step must match one forward over prompt + generated tokens with the full mask.
+        var config = TinyDecoders.Configs[name];
+        using var model = new DecoderModel(config);
+        TinyDecoders.Randomize(model, seed: 22);
+        using var scope = LibTorch.NewScope();
+        using var noGrad = LibTorch.NoGrad();
+        var random = new Random(3);
+        const int promptLength = 5, generated = 4;
+        int[] real = [5, 2, 4];
+        var tokens = new long[3 * (promptLength + generated)];
+        var mask = new long[tokens.Length];
+        for (int b = 0; b < 3; b++)
+            for (int t = 0; t < promptLength + generated; t++)
+            {
+                bool isReal = t >= promptLength - real[b];
+                tokens[b * (promptLength + generated) + t] = isReal ? random.Next(1, config.VocabSize) : 0;
+                mask[b * (promptLength + generated) + t] = isReal ? 1 : 0;
+            }
+        Tensor ids = LibTorch.Tensor(tokens, 3, promptLength + generated);      // [3, 9]
+        Tensor attention = LibTorch.Tensor(mask, 3, promptLength + generated);  // [3, 9]
+        Tensor full = model.Forward(ids, attention);                            // [3, 9, V]
+
+        using var cache = model.NewCache();
+        Tensor prefill = model.Forward(ids.Slice(1, 0, promptLength), attention.Slice(1, 0, promptLength), cache: cache);
+        Close.Assert(full.Slice(1, 0, promptLength), prefill, 1e-5, $"{name} prefill");
+        for (int t = promptLength; t < promptLength + generated; t++)
+        {
+            Tensor step = model.Forward(ids.Slice(1, t, t + 1), LibTorch.Ones([3, 1], DType.Int64), cache: cache);
+            Close.Assert(full.Slice(1, t, t + 1), step, 1e-5, $"{name} decode step {t}");
+        }
+        Close.AllFinite(full, $"{name} padded logits");
+    }
+
+    [Fact]
+    public void ACacheRefusesABatchOfAnotherSize()
+    {
+        var config = TinyDecoders.Configs["qwen2-gqa-tied"];
+        using var model = new DecoderModel(config);
+        using var scope = LibTorch.NewScope();
+        using var cache = model.NewCache();
+        model.Forward(LibTorch.Ones([2, 3], DType.Int64), cache: cache);
+
+        var error = Assert.Throws<ArgumentException>(() => model.Forward(LibTorch.Ones([1, 1], DType.Int64), cache: cache));
+        Assert.Contains("cache holds 2 rows", error.Message);
+    }
+}
