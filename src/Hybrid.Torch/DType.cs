@@ -30,6 +30,9 @@ public static class DTypeInfo
     public static bool IsFloatingPoint(this DType dtype) =>
         dtype is DType.Float32 or DType.BFloat16 or DType.Float16 or DType.Float64;
 
+    /// <summary>The dtype to compute softmax, norms and losses in: float32 for bf16/f16, the dtype itself for float32/float64.</summary>
+    public static DType AtLeastFloat32(this DType dtype) => dtype is DType.BFloat16 or DType.Float16 ? DType.Float32 : dtype;
+
     /// <summary>The dtype whose elements are stored as the C# type <typeparamref name="T"/> (bf16 has none: use ushort bits).</summary>
     public static DType Of<T>() where T : unmanaged =>
         typeof(T) == typeof(float) ? DType.Float32

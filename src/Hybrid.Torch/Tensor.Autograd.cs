@@ -45,6 +45,12 @@ public sealed partial class Tensor
     public void Backward(Tensor? gradient = null, bool retainGraph = false) =>
         TorchException.Check(NativeTensor.hy_tensor_backward(Handle, gradient?.Handle ?? IntPtr.Zero, retainGraph ? 1 : 0));
 
+    /// <summary>
+    /// Makes this tensor hold <paramref name="source"/>'s data, dtype and shape while staying the same tensor (the same
+    /// parameter, the same leaf): PyTorch's <c>param.data = source</c>.
+    /// </summary>
+    public void SetData(Tensor source) => TorchException.Check(NativeTensor.hy_tensor_set_data(Handle, source.Handle));
+
     /// <summary>The same data outside the autograd graph.</summary>
     public Tensor Detach() => Wrap(NativeTensor.hy_tensor_detach(Handle));
 
@@ -53,6 +59,13 @@ public sealed partial class Tensor
 
     /// <summary>A deep copy (differentiable).</summary>
     public Tensor Clone() => Wrap(NativeTensor.hy_tensor_clone(Handle));
+
+    /// <summary>This tensor when it is float32/float64 (no copy, same handle), else a float32 copy: for numerically sensitive steps.</summary>
+    public Tensor AtLeastFloat32()
+    {
+        DType dtype = DType;
+        return dtype.AtLeastFloat32() == dtype ? this : To(dtype.AtLeastFloat32());
+    }
 
     /// <summary>Converted to <paramref name="dtype"/> (differentiable between floating types).</summary>
     public Tensor To(DType dtype) => Wrap(NativeTensor.hy_tensor_to_dtype(Handle, (int)dtype));

@@ -23,6 +23,8 @@ public sealed partial class Tensor
     public Tensor Silu() => Wrap(NativeOps.hy_silu(Handle));
     public Tensor Relu() => Wrap(NativeOps.hy_relu(Handle));
     public Tensor Tanh() => Wrap(NativeOps.hy_tanh(Handle));
+    public Tensor Cos() => Wrap(NativeOps.hy_cos(Handle));
+    public Tensor Sin() => Wrap(NativeOps.hy_sin(Handle));
     public Tensor Sign() => Wrap(NativeOps.hy_sign(Handle));
     public Tensor LogicalNot() => Wrap(NativeOps.hy_logical_not(Handle));
 

@@ -1,7 +1,7 @@
 // The byte-level alphabet and tokenizer files match GPT-2's conventions, checked against hand-worked values.
 using System.Text;
 using System.Text.Json;
-using Hybrid.Export.Tokenizers;
+using Hybrid.Models.Tokenizers;
 
 namespace Hybrid.Export.Tests;
 

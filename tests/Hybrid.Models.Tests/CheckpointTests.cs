@@ -346,12 +346,12 @@ public sealed class CheckpointTests : IDisposable
 
             // Existing checkpoint: it stays byte-for-byte what it was.
             HfCheckpoint.Save(_tmp["old"], config, old);
-            var before = Directory.GetFiles(_tmp["old"]).ToDictionary(Path.GetFileName, File.ReadAllBytes);
+            var before = Directory.GetFiles(_tmp["old"]).ToDictionary(p => Path.GetFileName(p), File.ReadAllBytes);
             Assert.Throws<CheckpointException>(() =>
                 HfCheckpoint.Save(_tmp["old"], config, next, new SaveOptions { TokenizerSourceDir = emptyTokenizerDir, MaxShardBytes = 1000 }));
-            var after = Directory.GetFiles(_tmp["old"]).ToDictionary(Path.GetFileName, File.ReadAllBytes);
+            var after = Directory.GetFiles(_tmp["old"]).ToDictionary(p => Path.GetFileName(p), File.ReadAllBytes);
             Assert.Equal(before.Keys.Order(), after.Keys.Order());
-            foreach ((string? name, byte[] bytes) in before) Assert.Equal(bytes, after[name]);
+            foreach ((string name, byte[] bytes) in before) Assert.Equal(bytes, after[name]);
             Assert.Equal(2, Directory.GetFileSystemEntries(_tmp.Path).Length);
 
             // Invalid tensors are rejected before anything is written.

@@ -1,4 +1,6 @@
 // Incremental decoding with the key/value cache gives the full forward's logits at every position.
+// The models run in float64: cached and full forwards multiply matrices of different shapes, whose float32 rounding
+// differs by ~1e-5 on logits of size ~1; in float64 that noise is ~1e-15, so 1e-10 leaves no room for a real cache bug.
 using Hybrid.Models.Decoder;
 using Hybrid.Torch;
 
@@ -15,6 +17,7 @@ public sealed class KvCacheTests
         var config = TinyDecoders.Configs[name];
         using var model = new DecoderModel(config);
         TinyDecoders.Randomize(model, seed: 21);
+        model.To(DType.Float64);
         using var scope = LibTorch.NewScope();
         using var noGrad = LibTorch.NoGrad();
         const int total = 10;
@@ -28,7 +31,7 @@ public sealed class KvCacheTests
         {
             Tensor step = model.Forward(ids.Slice(1, start, end), cache: cache);  // [2, end − start, V]
             Assert.Equal(end, cache.Length);
-            Close.Assert(full.Slice(1, start, end), step, 1e-5, $"{name} cached logits of tokens {start}..{end - 1}");
+            Close.Assert(full.Slice(1, start, end), step, 1e-10, $"{name} cached logits of tokens {start}..{end - 1}");
         }
     }
 
@@ -41,6 +44,7 @@ public sealed class KvCacheTests
         var config = TinyDecoders.Configs[name];
         using var model = new DecoderModel(config);
         TinyDecoders.Randomize(model, seed: 22);
+        model.To(DType.Float64);
         using var scope = LibTorch.NewScope();
         using var noGrad = LibTorch.NoGrad();
         var random = new Random(3);
@@ -61,11 +65,11 @@ public sealed class KvCacheTests
 
         using var cache = model.NewCache();
         Tensor prefill = model.Forward(ids.Slice(1, 0, promptLength), attention.Slice(1, 0, promptLength), cache: cache);
-        Close.Assert(full.Slice(1, 0, promptLength), prefill, 1e-5, $"{name} prefill");
+        Close.Assert(full.Slice(1, 0, promptLength), prefill, 1e-10, $"{name} prefill");
         for (int t = promptLength; t < promptLength + generated; t++)
         {
             Tensor step = model.Forward(ids.Slice(1, t, t + 1), LibTorch.Ones([3, 1], DType.Int64), cache: cache);
-            Close.Assert(full.Slice(1, t, t + 1), step, 1e-5, $"{name} decode step {t}");
+            Close.Assert(full.Slice(1, t, t + 1), step, 1e-10, $"{name} decode step {t}");
         }
         Close.AllFinite(full, $"{name} padded logits");
     }

@@ -1,5 +1,5 @@
 // The small byte-level BPE tokenizer the tests share, with its merges listed so ids can be worked out by hand.
-using Hybrid.Export.Tokenizers;
+using Hybrid.Models.Tokenizers;
 
 namespace Hybrid.Onnx.Tests;
 

@@ -56,6 +56,14 @@ public class GradientTests
     [Fact]
     public void Tanh() { using var scope = LibTorch.NewScope(); Unary(x => x.Tanh(), Mixed); }
 
+    [Fact]
+    public void CosAndSin()
+    {
+        using var scope = LibTorch.NewScope();
+        Unary(x => x.Cos(), Mixed);
+        Unary(x => x.Sin(), Mixed);
+    }
+
     // ---- binary, both arguments, with broadcasting ---------------------------------------------------------------------
 
     private static void Binary(Func<Tensor, Tensor, Tensor> op, double[] a, long[] aShape, double[] b, long[] bShape) =>

@@ -99,4 +99,23 @@ public class ModuleTests
         m.ZeroGrad();
         Assert.All(m.Parameters(), p => Assert.Null(p.Grad));
     }
+
+    [Fact]
+    public void ToConvertsParametersInPlaceKeepingTheSameTensorsAndValues()
+    {
+        using var layer = new Linear(2, 2);
+        Tensor weight = layer.Weight;
+        float[] before = weight.ToArray<float>();
+        long baseline = LibTorch.LiveTensors;
+        layer.To(DType.Float64);
+        Assert.Same(weight, layer.Weight);
+        Assert.Equal(DType.Float64, layer.Weight.DType);
+        Assert.True(layer.Weight.RequiresGrad);
+        Assert.Equal(before.Select(v => (double)v), layer.Weight.ToArray<double>());
+        Assert.Equal(baseline, LibTorch.LiveTensors);  // the converted copies were released
+        using var scope = LibTorch.NewScope();
+        layer.Forward(LibTorch.Tensor(new double[] { 1, 2 }, 1, 2)).Sum().Backward();
+        Assert.Equal(DType.Float64, layer.Weight.Grad!.DType);
+        Assert.Throws<ArgumentException>(() => layer.To(DType.Int64));
+    }
 }

@@ -272,6 +272,8 @@ public class OpsForwardTests
         Unary(t => t.Rsqrt(), v => 1 / Math.Sqrt(v), Positive);
         Unary(t => t.Relu(), v => v > 0 ? v : 0, Signed);
         Unary(t => t.Tanh(), Math.Tanh, Signed);
+        Unary(t => t.Cos(), Math.Cos, Signed);
+        Unary(t => t.Sin(), Math.Sin, Signed);
         Unary(t => t.Sign(), v => Math.Sign(v), [-2.5, 0, 3, -1e-300]);
         // Exact hand values.
         AssertTensor([4, 0.5, 10], [3], D([16, 0.25, 100]).Sqrt());

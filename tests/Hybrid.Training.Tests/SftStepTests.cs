@@ -82,11 +82,11 @@ public class SftStepTests
         using var model = new DecoderModel(TinyTask.Config());
         float[][] before = model.Parameters().Select(p => p.ToArray<float>()).ToArray();
         using var optimizer = new AdamW(model.Parameters(), weightDecay: 0);
-        var schedule = new WarmupCosineSchedule(1e-2, warmupSteps: 10, totalSteps: 400);
+        var schedule = new WarmupCosineSchedule(3e-3, warmupSteps: 10, totalSteps: 800);
 
         double initial = SftStep.Evaluate(model, heldOut, TinyTask.Eos, batchSize: 20).Loss;
         var order = new DataOrder(train.Count, seed: 0, shuffle: true);
-        for (int step = 0; step < 400; step++)
+        for (int step = 0; step < 800; step++)
         {
             if (order.EpochDone) order.NextEpoch();
             var rows = order.NextBatch(20).Select(i => train[i]).ToList();
@@ -94,9 +94,10 @@ public class SftStepTests
         }
         var (final, accuracy) = SftStep.Evaluate(model, heldOut, TinyTask.Eos, batchSize: 20);
 
-        // ln 48 ≈ 3.87 at random init; the answer digit is a function of the prompt, EOS always follows it.
-        Assert.True(final < initial / 4, $"held-out loss {initial:F3} → {final:F3}: expected at least a 4× cut");
-        Assert.True(accuracy > 0.6, $"held-out token accuracy {accuracy:P0}");
+        // ln 48 ≈ 3.87 at random init; the answer digit is a function of the prompt and EOS always follows it. Measured
+        // with this seed: 3.83 → 0.06 and 98.8% accuracy, so the bounds below leave a wide margin.
+        Assert.True(final < initial / 10, $"held-out loss {initial:F3} → {final:F3}: expected at least a 10× cut");
+        Assert.True(accuracy > 0.9, $"held-out token accuracy {accuracy:P0}");
         float[][] after = model.Parameters().Select(p => p.ToArray<float>()).ToArray();
         for (int p = 0; p < before.Length; p++) Assert.False(before[p].SequenceEqual(after[p]), $"parameter {p} did not change");
     }

@@ -2,7 +2,7 @@
 using System.Diagnostics;
 using System.Text;
 using Hybrid.Export.TinyDecoder;
-using Hybrid.Export.Tokenizers;
+using Hybrid.Models.Tokenizers;
 using Hybrid.Onnx.Tokenizers;
 using Microsoft.ML.OnnxRuntimeGenAI;
 

@@ -2,6 +2,8 @@
 using System.Globalization;
 using Google.Protobuf;
 
+using Hybrid.Torch.Serialization;
+
 namespace Hybrid.Export.Onnx;
 
 /// <summary>

@@ -1,7 +1,7 @@
 // Writes the tiny decoder as a folder ONNX Runtime GenAI loads as is: model.onnx(.data), genai_config.json, tokenizer files.
 using Hybrid.Export.GenAI;
 using Hybrid.Export.Onnx;
-using Hybrid.Export.Tokenizers;
+using Hybrid.Models.Tokenizers;
 
 namespace Hybrid.Export.TinyDecoder;
 

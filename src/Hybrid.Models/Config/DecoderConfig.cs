@@ -1,6 +1,7 @@
 // The Hugging Face config.json of a Qwen2/Llama-family decoder: fields, defaults, validation, and the tensor names it implies.
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Hybrid.Torch.Serialization;
 
 namespace Hybrid.Models.Config;
 
@@ -223,20 +224,8 @@ public sealed record DecoderConfig
     }
 
     /// <summary>Writes config.json (indented) atomically.</summary>
-    public void Save(string path)
-    {
-        string temp = $"{path}.tmp-{Guid.NewGuid():N}";
-        try
-        {
-            File.WriteAllText(temp, ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
-            File.Move(temp, path, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
-        }
-    }
+    public void Save(string path) =>
+        AtomicFile.WriteText(path, ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
 
     private static string DefaultArchitecture(string modelType) => modelType == "llama" ? "LlamaForCausalLM" : "Qwen2ForCausalLM";
 

@@ -12,7 +12,7 @@ namespace Hybrid.Models.Decoder;
 /// multiplies by <c>model.embed_tokens.weight</c>.
 /// <para>
 /// A new model is initialised as Hugging Face does from libtorch's global generator: Linear and Embedding weights
-/// ~ N(0, 0.02²), biases 0, norm weights 1. Logits are float32.
+/// ~ N(0, 0.02²), biases 0, norm weights 1. Logits are float32 (float64 for a float64 model, see Module.To).
 /// </para>
 /// </summary>
 public sealed class DecoderModel : Module
@@ -35,7 +35,7 @@ public sealed class DecoderModel : Module
     public Tensor LmHeadWeight => _lmHead?.Weight ?? Model.EmbedTokens.Weight;
 
     /// <summary>
-    /// Next-token logits [B, T, V] float32.
+    /// Next-token logits [B, T, V], float32 or the model dtype if wider.
     /// <paramref name="inputIds"/> [B, T] int64. <paramref name="attentionMask"/> [B, T] int64 or bool, 1 = real token,
     /// 0 = pad, left or right padding; null = all real. Pads never influence real tokens; their own logits are finite
     /// but meaningless. <paramref name="positionIds"/> [B, T] int64, or null = <c>cumsum(mask) − 1</c> clamped at 0
@@ -46,7 +46,7 @@ public sealed class DecoderModel : Module
     {
         Tensor hidden = Model.Forward(inputIds, attentionMask, positionIds, cache);  // [B, T, Dm]
         Tensor logits = Functional.Linear(hidden, LmHeadWeight);                     // [B, T, V]
-        return logits.DType == DType.Float32 ? logits : logits.To(DType.Float32);
+        return logits.AtLeastFloat32();
     }
 
     /// <summary>Hidden states after the final norm [B, T, Dm] (the input of value and score heads); arguments as <see cref="Forward"/>.</summary>
@@ -54,7 +54,7 @@ public sealed class DecoderModel : Module
         Model.Forward(inputIds, attentionMask, positionIds, cache);
 
     /// <summary>
-    /// Per-token log-probabilities <c>log softmax(logits[b, t])[targets[b, t]]</c> → [B, T] float32, differentiable.
+    /// Per-token log-probabilities <c>log softmax(logits[b, t])[targets[b, t]]</c> → [B, T] float32 (or the model dtype if wider), differentiable.
     /// <paramref name="targets"/> [B, T] int64 in [0, V) — usually the input ids shifted left by one; positions that
     /// should not count (pads, prompt) are dropped by the caller's loss mask, so give them any valid id (e.g. the pad id).
     /// Other arguments as <see cref="Forward"/> (no cache).

@@ -13,36 +13,19 @@ internal static class RotaryEmbedding
 {
     /// <summary>
     /// cos and sin of the angles for <paramref name="positions"/> [B, T] int64, shaped [B, T, 1, D] to broadcast over the
-    /// heads of a [B, T, H, D] tensor, in <paramref name="dtype"/>.
-    /// <para>
-    /// Computed on the host (the binding has no cos/sin op): the angle is rounded to float32 as Hugging Face's float32
-    /// <c>inv_freq · position</c> product does (so long positions round the same way), then its cos and sin are taken in
-    /// double. Cost: B·T·D/2 cos/sin pairs per forward, small beside the matrix products.
-    /// </para>
+    /// heads of a [B, T, H, D] tensor, in <paramref name="dtype"/>. As Hugging Face does: inv_freq and the angles
+    /// <c>position · inv_freq</c> in float32, then cos/sin in float32 — in float64 throughout for a float64 model.
     /// </summary>
     public static (Tensor Cos, Tensor Sin) CosSin(Tensor positions, int headDim, double theta, DType dtype)
     {
+        DType angleType = dtype.AtLeastFloat32();
         int half = headDim / 2;
-        var invFreq = new float[half];
-        for (int i = 0; i < half; i++) invFreq[i] = (float)(1.0 / Math.Pow(theta, 2.0 * i / headDim));
-        long[] shape = positions.Shape;                                  // [B, T]
-        long[] ids = (positions.DType == DType.Int64 ? positions : positions.To(DType.Int64)).ToArray<long>();
-        var cos = new float[ids.Length * headDim];
-        var sin = new float[ids.Length * headDim];
-        for (int n = 0; n < ids.Length; n++)
-        {
-            float position = ids[n];
-            int row = n * headDim;
-            for (int i = 0; i < half; i++)
-            {
-                float angle = position * invFreq[i];
-                cos[row + i] = cos[row + half + i] = (float)Math.Cos(angle);
-                sin[row + i] = sin[row + half + i] = (float)Math.Sin(angle);
-            }
-        }
-        Tensor cosT = LibTorch.Tensor(cos, shape[0], shape[1], 1, headDim);  // [B, T, 1, D]
-        Tensor sinT = LibTorch.Tensor(sin, shape[0], shape[1], 1, headDim);  // [B, T, 1, D]
-        return dtype == DType.Float32 ? (cosT, sinT) : (cosT.To(dtype), sinT.To(dtype));
+        var invFreq = new double[half];
+        for (int i = 0; i < half; i++) invFreq[i] = angleType == DType.Float64 ? 1.0 / Math.Pow(theta, 2.0 * i / headDim) : (float)(1.0 / Math.Pow(theta, 2.0 * i / headDim));
+        Tensor angles = positions.To(angleType).Unsqueeze(-1) * LibTorch.Tensor(invFreq).To(angleType);  // [B, T, D/2]
+        Tensor emb = LibTorch.Cat([angles, angles], -1).Unsqueeze(2);                                   // [B, T, 1, D]
+        Tensor cos = emb.Cos(), sin = emb.Sin();                                                        // [B, T, 1, D]
+        return dtype == angleType ? (cos, sin) : (cos.To(dtype), sin.To(dtype));
     }
 
     /// <summary>x' = x·cos + rotate_half(x)·sin for x [B, T, H, D] and cos/sin [B, T, 1, D] → [B, T, H, D].</summary>

@@ -57,7 +57,7 @@ public sealed class SelfAttention : Module
         // Query head h = kv·G + j sits in group kv at slot j: [B, T, Hkv, G, D] → [B, Hkv, G·T, D].
         Tensor grouped = q.View(b, t, _kvHeads, g, _headDim).Permute(0, 2, 3, 1, 4).Reshape(b, _kvHeads, g * t, _headDim);
         Tensor scores = grouped.MatMul(keys.Transpose(2, 3)) * (1.0 / Math.Sqrt(_headDim));          // [B, Hkv, G·T, S]
-        if (scores.DType != DType.Float32) scores = scores.To(DType.Float32);
+        scores = scores.AtLeastFloat32();
         scores = scores.View(b, _kvHeads, g, t, s);                                                   // [B, Hkv, G, T, S]
         if (blocked is not null) scores = scores.MaskedFill(blocked, float.MinValue);                 // [B, Hkv, G, T, S]
         Tensor probs = scores.Softmax(-1).To(values.DType).View(b, _kvHeads, g * t, s);               // [B, Hkv, G·T, S]

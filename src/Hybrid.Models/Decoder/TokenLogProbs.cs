@@ -38,7 +38,7 @@ internal static class TokenLogProbs
             long end = Math.Min(t, start + chunkTokens);
             using var scope = LibTorch.NewScope();
             Tensor logits = Functional.Linear(hidden.Slice(1, start, end), lmHeadWeight);   // [B, Tc, V]
-            if (logits.DType != DType.Float32) logits = logits.To(DType.Float32);
+            logits = logits.AtLeastFloat32();
             Tensor index = targets.Slice(1, start, end).Unsqueeze(-1);                      // [B, Tc, 1]
             Tensor picked = logits.Gather(-1, index).Squeeze(-1);                          // [B, Tc] z[target]
             Tensor logNormaliser = logits.LogSumExp(-1);                                   // [B, Tc] log Σ_v exp z

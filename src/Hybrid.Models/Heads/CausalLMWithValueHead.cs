@@ -31,12 +31,12 @@ public sealed class CausalLMWithValueHead : Module
     /// <summary>The LM head matrix [V, Dm]: <c>lm_head.weight</c>, or <c>model.embed_tokens.weight</c> when tied.</summary>
     public Tensor LmHeadWeight => _lmHead?.Weight ?? Model.EmbedTokens.Weight;
 
-    /// <summary>Logits [B, T, V] float32 and values [B, T] float32; arguments as <see cref="DecoderModel.Forward"/>.</summary>
+    /// <summary>Logits [B, T, V] and values [B, T], float32 or the model dtype if wider; arguments as <see cref="DecoderModel.Forward"/>.</summary>
     public (Tensor Logits, Tensor Values) Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KvCache? cache = null)
     {
         Tensor hidden = Model.Forward(inputIds, attentionMask, positionIds, cache);  // [B, T, Dm]
         Tensor logits = Functional.Linear(hidden, LmHeadWeight);                     // [B, T, V]
-        if (logits.DType != DType.Float32) logits = logits.To(DType.Float32);
+        logits = logits.AtLeastFloat32();
         return (logits, VHead.Forward(hidden));
     }
 

@@ -21,7 +21,7 @@ public sealed class ScoreHead : Module
     public Tensor Weight { get; }
 
     /// <summary>
-    /// hidden [B, T, Dm] and attention mask [B, T] (int64 or bool, 1 = real; null = all real) → scores [B] float32.
+    /// hidden [B, T, Dm] and attention mask [B, T] (int64 or bool, 1 = real; null = all real) → scores [B], float32 or the model dtype if wider.
     /// A row with no real token is scored at index 0.
     /// </summary>
     public Tensor Forward(Tensor hidden, Tensor? attentionMask = null)
@@ -31,7 +31,7 @@ public sealed class ScoreHead : Module
         Tensor index = last.View(b, 1, 1).Expand(b, 1, d);                            // [B, 1, Dm]
         Tensor picked = hidden.Gather(1, index).Squeeze(1);                           // [B, Dm] h at the last real token
         Tensor scores = Functional.Linear(picked, Weight).Squeeze(-1);                // [B]
-        return scores.DType == DType.Float32 ? scores : scores.To(DType.Float32);
+        return scores.AtLeastFloat32();
     }
 
     /// <summary>The largest t with mask[b, t] = 1 per row, [B] int64 (T − 1 without a mask): argmax of t·mask[b, t].</summary>

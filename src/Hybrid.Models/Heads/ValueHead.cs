@@ -25,6 +25,6 @@ public sealed class ValueHead : Module
     public Tensor Forward(Tensor hidden)
     {
         Tensor values = Functional.Linear(hidden, Weight, Bias).Squeeze(-1);  // [B, T]
-        return values.DType == DType.Float32 ? values : values.To(DType.Float32);
+        return values.AtLeastFloat32();
     }
 }

@@ -1,7 +1,7 @@
 // GPT-2's reversible map from the 256 byte values to printable Unicode characters, used by byte-level BPE vocabularies.
 using System.Text;
 
-namespace Hybrid.Export.Tokenizers;
+namespace Hybrid.Models.Tokenizers;
 
 /// <summary>
 /// Byte-level BPE works on UTF-8 bytes, each stored in the vocabulary as one printable character: bytes
@@ -11,6 +11,7 @@ namespace Hybrid.Export.Tokenizers;
 public static class ByteLevelAlphabet
 {
     private static readonly char[] ByteToChar = BuildTable();
+    private static readonly Dictionary<char, byte> CharToByte = Enumerable.Range(0, 256).ToDictionary(b => ByteToChar[b], b => (byte)b);
 
     /// <summary>The vocabulary character of byte <paramref name="value"/>.</summary>
     public static char Symbol(byte value) => ByteToChar[value];
@@ -23,6 +24,22 @@ public static class ByteLevelAlphabet
         for (int i = 0; i < bytes.Length; i++)
             symbols[i] = ByteToChar[bytes[i]];
         return new string(symbols);
+    }
+
+    /// <summary>The byte a vocabulary character stands for, or false when it is not one of the 256 symbols.</summary>
+    public static bool TryByte(char symbol, out byte value) => CharToByte.TryGetValue(symbol, out value);
+
+    /// <summary>The UTF-8 bytes a byte-level spelling stands for (the inverse of <see cref="Encode"/>).</summary>
+    /// <exception cref="ArgumentException">A character is not one of the 256 byte symbols.</exception>
+    public static byte[] Decode(string symbols)
+    {
+        var bytes = new byte[symbols.Length];
+        for (int i = 0; i < symbols.Length; i++)
+        {
+            if (!CharToByte.TryGetValue(symbols[i], out bytes[i]))
+                throw new ArgumentException($"'{symbols[i]}' (U+{(int)symbols[i]:X4}) at index {i} of \"{symbols}\" is not a byte-level symbol.", nameof(symbols));
+        }
+        return bytes;
     }
 
     private static char[] BuildTable()

@@ -1,14 +1,16 @@
 // A byte-level BPE tokenizer description (merges + special tokens) and its writer to tokenizer.json / tokenizer_config.json.
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Hybrid.Torch.Serialization;
 
-namespace Hybrid.Export.Tokenizers;
+namespace Hybrid.Models.Tokenizers;
 
 /// <summary>
 /// A GPT-2-style byte-level BPE tokenizer small enough to define in code. Ids are laid out as: 0–255 the single bytes
 /// (id = byte value, so every UTF-8 text is encodable and nothing maps to -1), then one id per merge in rank order, then the
 /// special tokens. Merges are given in plain text (<c>(" ", "w")</c>) and stored in byte-level spelling (<c>"Ġ w"</c>);
-/// so each half is a whole string, and merges inside one multi-byte character (e.g. C3 + A9 = "é") cannot be expressed.
+/// so each half is a whole string, and merges inside one multi-byte character (e.g. C3 + A9 = "é") cannot be expressed
+/// that way: <see cref="FromSymbolMerges"/> takes them in byte-level spelling (as <see cref="BpeTrainer"/> learns them).
 /// </summary>
 public sealed class ByteLevelBpeTokenizer
 {
@@ -16,27 +18,32 @@ public sealed class ByteLevelBpeTokenizer
     public const string TokenizerClass = "GPT2Tokenizer";
 
     private readonly Dictionary<string, int> _vocab = new(StringComparer.Ordinal);
-    private readonly List<string> _mergeLines = [];
+    private readonly List<(string Left, string Right)> _symbolMerges = [];
     private byte[][]? _tokenBytes;
+    private Dictionary<(string, string), int>? _ranks;
 
     /// <summary>Builds the vocabulary; each merge's two halves must already be tokens (bytes or earlier merges).</summary>
     /// <param name="merges">Merges in rank order (first = applied first), as plain-text pairs.</param>
     /// <param name="specialTokens">Special tokens such as <c>&lt;|endoftext|&gt;</c>, given the ids after the merges.</param>
     public ByteLevelBpeTokenizer(IReadOnlyList<(string Left, string Right)> merges, IReadOnlyList<string> specialTokens)
+        : this(merges.Select(m => (ByteLevelAlphabet.Encode(m.Left), ByteLevelAlphabet.Encode(m.Right), $"(\"{m.Left}\", \"{m.Right}\")")), specialTokens, allowSameResult: false)
+    {
+    }
+
+    private ByteLevelBpeTokenizer(IEnumerable<(string Left, string Right, string Shown)> symbolMerges, IReadOnlyList<string> specialTokens, bool allowSameResult)
     {
         for (int b = 0; b < 256; b++)
             _vocab.Add(ByteLevelAlphabet.Symbol((byte)b).ToString(), b);
 
-        foreach ((string left, string right) in merges)
+        foreach ((string l, string r, string shown) in symbolMerges)
         {
-            string l = ByteLevelAlphabet.Encode(left), r = ByteLevelAlphabet.Encode(right);
             if (!_vocab.ContainsKey(l) || !_vocab.ContainsKey(r))
-                throw new ArgumentException($"Merge (\"{left}\", \"{right}\"): both halves must be tokens before it (single bytes or earlier merges).", nameof(merges));
-            if (!_vocab.TryAdd(l + r, _vocab.Count))
-                throw new ArgumentException($"Merge (\"{left}\", \"{right}\") creates \"{left + right}\", which is already a token.", nameof(merges));
-            _mergeLines.Add($"{l} {r}");
+                throw new ArgumentException($"Merge {shown}: both halves must be tokens before it (single bytes or earlier merges).", "merges");
+            // Two merges may spell the same token ("a"+"bc", "ab"+"c"): a trainer may learn both, and they share one id.
+            if (!_vocab.TryAdd(l + r, _vocab.Count) && !allowSameResult)
+                throw new ArgumentException($"Merge {shown} creates \"{l + r}\", which is already a token.", "merges");
+            _symbolMerges.Add((l, r));
         }
-        Merges = merges.ToArray();
 
         SpecialTokens = specialTokens.ToArray();
         foreach (string special in specialTokens)
@@ -46,13 +53,21 @@ public sealed class ByteLevelBpeTokenizer
         }
     }
 
-    /// <summary>The merges in rank order, in plain text.</summary>
-    public IReadOnlyList<(string Left, string Right)> Merges { get; }
+    /// <summary>
+    /// A tokenizer from merges in byte-level spelling (<c>("Ġ", "w")</c>, <c>("Ã", "©")</c>), as a BPE trainer learns them;
+    /// unlike plain-text merges these can join the bytes inside one multi-byte character. Two merges may make the same
+    /// token (they then share its id), as a trainer can learn both <c>("a", "bc")</c> and <c>("ab", "c")</c>.
+    /// </summary>
+    public static ByteLevelBpeTokenizer FromSymbolMerges(IReadOnlyList<(string Left, string Right)> symbolMerges, IReadOnlyList<string> specialTokens) =>
+        new(symbolMerges.Select(m => (m.Left, m.Right, $"\"{m.Left} {m.Right}\"")), specialTokens, allowSameResult: true);
+
+    /// <summary>The merges in rank order, in byte-level spelling (as tokenizer.json stores them).</summary>
+    public IReadOnlyList<(string Left, string Right)> SymbolMerges => _symbolMerges;
 
     /// <summary>The special tokens, in id order.</summary>
     public IReadOnlyList<string> SpecialTokens { get; }
 
-    /// <summary>Number of ids: 256 + merges + special tokens.</summary>
+    /// <summary>Number of ids: 256 + distinct merge results + special tokens.</summary>
     public int VocabSize => _vocab.Count;
 
     /// <summary>The id of a special token.</summary>
@@ -83,10 +98,66 @@ public sealed class ByteLevelBpeTokenizer
     }
 
     /// <summary>
-    /// Writes <c>tokenizer.json</c> (Hugging Face tokenizers format: ByteLevel pre-tokenizer/decoder, BPE model) and
-    /// <c>tokenizer_config.json</c> into <paramref name="directory"/>.
+    /// The slow, obvious BPE encoder GPT-2 describes, kept as the reference the native tokenizer is tested against:
+    /// special tokens are split out whole; the rest is cut by <see cref="Gpt2PreTokenizer"/>; each piece, spelled one
+    /// symbol per UTF-8 byte, repeatedly merges every occurrence (left to right) of its adjacent pair of lowest merge rank.
     /// </summary>
-    public void Write(string directory, string? bosToken = null, string? eosToken = null, string? padToken = null)
+    public int[] EncodeReference(string text)
+    {
+        _ranks ??= _symbolMerges.Select((m, rank) => (m, rank)).ToDictionary(x => x.m, x => x.rank);
+        var ids = new List<int>();
+        foreach ((string piece, bool special) in Gpt2PreTokenizer.SplitSpecial(text, SpecialTokens))
+        {
+            if (special)
+            {
+                ids.Add(_vocab[piece]);
+                continue;
+            }
+            foreach (string word in Gpt2PreTokenizer.Split(piece))
+            {
+                List<string> symbols = ByteLevelAlphabet.Encode(word).Select(c => c.ToString()).ToList();
+                while (symbols.Count > 1)
+                {
+                    int best = int.MaxValue, at = -1;
+                    for (int i = 0; i + 1 < symbols.Count; i++)
+                    {
+                        if (_ranks.TryGetValue((symbols[i], symbols[i + 1]), out int rank) && rank < best)
+                            (best, at) = (rank, i);
+                    }
+                    if (at < 0) break;
+                    symbols = MergePair(symbols, symbols[at], symbols[at + 1]);
+                }
+                ids.AddRange(symbols.Select(symbol => _vocab[symbol]));
+            }
+        }
+        return [.. ids];
+    }
+
+    /// <summary>Replaces each occurrence of the adjacent pair (left, right), scanning left to right without overlap.</summary>
+    internal static List<string> MergePair(List<string> symbols, string left, string right)
+    {
+        var merged = new List<string>(symbols.Count);
+        for (int i = 0; i < symbols.Count; i++)
+        {
+            if (i + 1 < symbols.Count && symbols[i] == left && symbols[i + 1] == right)
+            {
+                merged.Add(left + right);
+                i++;
+            }
+            else
+            {
+                merged.Add(symbols[i]);
+            }
+        }
+        return merged;
+    }
+
+    /// <summary>
+    /// Writes <c>tokenizer.json</c> (Hugging Face tokenizers format: ByteLevel pre-tokenizer/decoder, BPE model) and
+    /// <c>tokenizer_config.json</c> into <paramref name="directory"/>; <paramref name="chatTemplate"/> (Jinja) becomes the
+    /// config's <c>chat_template</c> when given.
+    /// </summary>
+    public void Write(string directory, string? bosToken = null, string? eosToken = null, string? padToken = null, string? chatTemplate = null)
     {
         Directory.CreateDirectory(directory);
         // Relaxed escaping keeps the byte-level symbols (Ġ, Ċ, …) readable; the output is still valid JSON.
@@ -133,8 +204,8 @@ public sealed class ByteLevelBpeTokenizer
             }
             json.WriteEndObject();
             json.WriteStartArray("merges");
-            foreach (string line in _mergeLines)
-                json.WriteStringValue(line);
+            foreach ((string left, string right) in _symbolMerges)
+                json.WriteStringValue($"{left} {right}");
             json.WriteEndArray();
             json.WriteEndObject();
             json.WriteEndObject();
@@ -150,21 +221,20 @@ public sealed class ByteLevelBpeTokenizer
             if (bosToken is not null) json.WriteString("bos_token", bosToken);
             if (eosToken is not null) json.WriteString("eos_token", eosToken);
             if (padToken is not null) json.WriteString("pad_token", padToken);
+            json.WriteBoolean("clean_up_tokenization_spaces", false);
+            if (chatTemplate is not null) json.WriteString("chat_template", chatTemplate);
             json.WriteEndObject();
         });
     }
 
     private byte[][] BuildTokenBytes()
     {
-        var symbolToByte = new Dictionary<char, byte>();
-        for (int b = 0; b < 256; b++)
-            symbolToByte.Add(ByteLevelAlphabet.Symbol((byte)b), (byte)b);
         var table = new byte[_vocab.Count][];
         foreach ((string token, int id) in _vocab)
         {
             table[id] = SpecialTokens.Contains(token)
                 ? System.Text.Encoding.UTF8.GetBytes(token)
-                : token.Select(symbol => symbolToByte[symbol]).ToArray();
+                : ByteLevelAlphabet.Decode(token);
         }
         return table;
     }

@@ -53,6 +53,14 @@ internal static unsafe partial class NativeOps
     [LibraryImport(NativeLibraryName.Shim)]
     internal static partial IntPtr hy_tanh(IntPtr a);
 
+    // hy_tensor hy_cos(hy_tensor a)
+    [LibraryImport(NativeLibraryName.Shim)]
+    internal static partial IntPtr hy_cos(IntPtr a);
+
+    // hy_tensor hy_sin(hy_tensor a)
+    [LibraryImport(NativeLibraryName.Shim)]
+    internal static partial IntPtr hy_sin(IntPtr a);
+
     // hy_tensor hy_sign(hy_tensor a)
     [LibraryImport(NativeLibraryName.Shim)]
     internal static partial IntPtr hy_sign(IntPtr a);

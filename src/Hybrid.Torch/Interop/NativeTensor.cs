@@ -109,6 +109,10 @@ internal static unsafe partial class NativeTensor
     [LibraryImport(NativeLibraryName.Shim)]
     internal static partial int hy_tensor_uniform_(IntPtr t, double from, double to);
 
+    // int hy_tensor_set_data(hy_tensor, hy_tensor src)
+    [LibraryImport(NativeLibraryName.Shim)]
+    internal static partial int hy_tensor_set_data(IntPtr t, IntPtr src);
+
     // int hy_tensor_requires_grad(hy_tensor)
     [LibraryImport(NativeLibraryName.Shim)]
     internal static partial int hy_tensor_requires_grad(IntPtr t);

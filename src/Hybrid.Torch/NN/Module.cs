@@ -69,6 +69,24 @@ public abstract class Module : IDisposable
                 if (state.TryGetValue(name, out Tensor? src)) p.CopyFrom(src);
     }
 
+    /// <summary>
+    /// Converts every floating-point parameter to <paramref name="dtype"/> in place (PyTorch's <c>module.to(dtype)</c>): the
+    /// parameter tensors stay the same objects, so layers keep their references. Create optimizers afterwards.
+    /// </summary>
+    public Module To(DType dtype)
+    {
+        if (!dtype.IsFloatingPoint()) throw new ArgumentException($"parameters must stay floating point, not {dtype}", nameof(dtype));
+        using var noGrad = LibTorch.NoGrad();
+        foreach (var (_, p) in NamedParameters())
+        {
+            if (p.DType == dtype) continue;
+            using Tensor converted = p.To(dtype).DetachFromScope();
+            p.SetData(converted);
+            p.ZeroGrad();
+        }
+        return this;
+    }
+
     /// <summary>Drops every parameter's gradient.</summary>
     public void ZeroGrad()
     {

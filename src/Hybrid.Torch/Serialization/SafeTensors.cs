@@ -47,32 +47,22 @@ public static class SafeTensors
         }
         byte[] json = JsonSerializer.SerializeToUtf8Bytes(header);
         int padded = (json.Length + 7) / 8 * 8;  // data section starts 8-byte aligned; JSON allows trailing spaces
-        string tmp = path + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
-        try
+        AtomicFile.Write(path, fs =>
         {
-            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
+            Span<byte> len = stackalloc byte[8];
+            BinaryPrimitives.WriteUInt64LittleEndian(len, (ulong)padded);
+            fs.Write(len);
+            fs.Write(json);
+            for (int i = json.Length; i < padded; i++) fs.WriteByte((byte)' ');
+            byte[] buffer = [];
+            foreach (var (_, t) in list)
             {
-                Span<byte> len = stackalloc byte[8];
-                BinaryPrimitives.WriteUInt64LittleEndian(len, (ulong)padded);
-                fs.Write(len);
-                fs.Write(json);
-                for (int i = json.Length; i < padded; i++) fs.WriteByte((byte)' ');
-                byte[] buffer = [];
-                foreach (var (_, t) in list)
-                {
-                    int n = checked((int)t.ByteCount);
-                    if (buffer.Length < n) buffer = new byte[n];
-                    t.CopyBytesTo(buffer.AsSpan(0, n));
-                    fs.Write(buffer, 0, n);
-                }
+                int n = checked((int)t.ByteCount);
+                if (buffer.Length < n) buffer = new byte[n];
+                t.CopyBytesTo(buffer.AsSpan(0, n));
+                fs.Write(buffer, 0, n);
             }
-            File.Move(tmp, path, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(tmp);
-            throw;
-        }
+        });
     }
 
     /// <summary>Reads and validates only the header: entries sorted by offset, and the metadata.</summary>

@@ -18,6 +18,8 @@ HY_UNARY(log_sigmoid, at::log_sigmoid(x))
 HY_UNARY(silu, at::silu(x))
 HY_UNARY(relu, at::relu(x))
 HY_UNARY(tanh, at::tanh(x))
+HY_UNARY(cos, at::cos(x))
+HY_UNARY(sin, at::sin(x))
 HY_UNARY(sign, at::sign(x))
 HY_UNARY(logical_not, at::logical_not(x))
 

@@ -93,6 +93,10 @@ HY_API int hy_tensor_mul_scalar_(hy_tensor h, double s) { HY_TRY t(h).mul_(s); r
 HY_API int hy_tensor_normal_(hy_tensor h, double mean, double std) { HY_TRY t(h).normal_(mean, std); return 0; HY_CATCH(-1) }
 HY_API int hy_tensor_uniform_(hy_tensor h, double from, double to) { HY_TRY t(h).uniform_(from, to); return 0; HY_CATCH(-1) }
 
+// Replaces h's data (and dtype/shape) by src's while keeping h the same autograd leaf — PyTorch's `param.data = src`,
+// which module.to(dtype) uses. Runs without recording history.
+HY_API int hy_tensor_set_data(hy_tensor h, hy_tensor src) { HY_TRY t(h).set_data(t(src)); return 0; HY_CATCH(-1) }
+
 // ---- autograd -------------------------------------------------------------------------------------------------------
 HY_API int hy_tensor_requires_grad(hy_tensor h) { HY_TRY return t(h).requires_grad() ? 1 : 0; HY_CATCH(-1) }
 HY_API int hy_tensor_set_requires_grad(hy_tensor h, int on) { HY_TRY t(h).set_requires_grad(on != 0); return 0; HY_CATCH(-1) }

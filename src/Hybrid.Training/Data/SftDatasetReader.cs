@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Text.Json;
 using CsvHelper;
 
+using Hybrid.Models.Tokenizers;
+
 namespace Hybrid.Training.Data;
 
 /// <summary>
@@ -13,6 +15,9 @@ namespace Hybrid.Training.Data;
 /// </summary>
 public static class SftDatasetReader
 {
+    /// <summary>The roles a message may have.</summary>
+    public static readonly IReadOnlyList<string> Roles = [ChatMessage.SystemRole, ChatMessage.UserRole, ChatMessage.AssistantRole];
+
     public static IReadOnlyList<SftExample> Read(string path)
     {
         if (!File.Exists(path)) throw new DatasetException($"{path}: file not found");
@@ -124,15 +129,15 @@ public static class SftDatasetReader
             if (m.ValueKind != JsonValueKind.Object) throw new DatasetException($"{at}' is not an object");
             if (!m.TryGetProperty("role", out JsonElement role) || role.ValueKind != JsonValueKind.String)
                 throw new DatasetException($"{at}.role' is missing or not a string");
-            if (!ChatMessage.Roles.Contains(role.GetString()))
-                throw new DatasetException($"{at}.role' = \"{role.GetString()}\" is not one of {string.Join(", ", ChatMessage.Roles)}");
+            if (!Roles.Contains(role.GetString()))
+                throw new DatasetException($"{at}.role' = \"{role.GetString()}\" is not one of {string.Join(", ", Roles)}");
             if (!m.TryGetProperty("content", out JsonElement content) || content.ValueKind != JsonValueKind.String)
                 throw new DatasetException($"{at}.content' is missing or not a string");
             list.Add(new ChatMessage(role.GetString()!, content.GetString()!));
             i++;
         }
         if (list.Count == 0) throw new DatasetException($"{where}: field 'messages' is empty");
-        if (!list.Any(m => m.Role == "assistant")) throw new DatasetException($"{where}: field 'messages' has no assistant turn to train on");
+        if (!list.Any(m => m.Role == ChatMessage.AssistantRole)) throw new DatasetException($"{where}: field 'messages' has no assistant turn to train on");
         return list;
     }
 

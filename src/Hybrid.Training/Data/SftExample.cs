@@ -1,4 +1,6 @@
 // One supervised fine-tuning example in one of TRL's dataset shapes, with where it came from.
+using Hybrid.Models.Tokenizers;
+
 namespace Hybrid.Training.Data;
 
 /// <summary>The three TRL dataset shapes an SFT row may take.</summary>

@@ -1,5 +1,7 @@
 // Writes through AtomicFile either replace the file whole or leave the old one untouched, with no temporary file behind.
-namespace Hybrid.Export.Tests;
+using Hybrid.Torch.Serialization;
+
+namespace Hybrid.Torch.Tests;
 
 public sealed class AtomicFileTests : IDisposable
 {

@@ -1,0 +1,381 @@
+// Loads and saves a decoder checkpoint as a Hugging Face model folder (config.json, safetensors shards, tokenizer files).
+using Hybrid.Models.Config;
+using Hybrid.Torch;
+using Hybrid.Torch.Serialization;
+
+namespace Hybrid.Models.Checkpoints;
+
+/// <summary>A checkpoint read by <see cref="HfCheckpoint.Load"/>. Disposing it frees every tensor still in <see cref="Tensors"/>.</summary>
+public sealed class LoadedCheckpoint : IDisposable
+{
+    /// <summary>The folder's config.json.</summary>
+    public required DecoderConfig Config { get; init; }
+
+    /// <summary>
+    /// Every tensor of <c>Config.ParameterShapes()</c>, by Hugging Face name, as contiguous float32 whatever the file's
+    /// dtype. Owned by the caller (in no <see cref="TensorScope"/>): copy them into a model and dispose them, or remove
+    /// the ones you keep before disposing this object.
+    /// </summary>
+    public required Dictionary<string, Tensor> Tensors { get; init; }
+
+    /// <summary>The folder's generation_config.json, or null when it has none.</summary>
+    public GenerationConfig? Generation { get; init; }
+
+    /// <summary>The checkpoint folder (full path); its tokenizer files can be opened with <c>Tokenizer.Open</c>.</summary>
+    public required string Directory { get; init; }
+
+    public void Dispose()
+    {
+        foreach (Tensor t in Tensors.Values) t.Dispose();
+    }
+}
+
+/// <summary>How <see cref="HfCheckpoint.Save"/> writes a checkpoint.</summary>
+public sealed record SaveOptions
+{
+    /// <summary>Stored dtype of the weights: <see cref="DType.Float32"/> (default, exact) or <see cref="DType.BFloat16"/> (half the size; round-to-nearest-even).</summary>
+    public DType DType { get; init; } = DType.Float32;
+
+    /// <summary>
+    /// Largest shard in bytes; a checkpoint larger than this is split into <c>model-0000i-of-0000n.safetensors</c> files
+    /// listed by model.safetensors.index.json. Default 5 GB (transformers' <c>max_shard_size="5GB"</c>). A single tensor
+    /// larger than the limit gets a shard of its own.
+    /// </summary>
+    public long MaxShardBytes { get; init; } = 5_000_000_000;
+
+    /// <summary>A folder whose tokenizer files (<see cref="HfCheckpoint.TokenizerFiles"/>) are copied into the checkpoint; null copies none.</summary>
+    public string? TokenizerSourceDir { get; init; }
+
+    /// <summary>Written as generation_config.json when given.</summary>
+    public GenerationConfig? Generation { get; init; }
+}
+
+/// <summary>
+/// The Hugging Face checkpoint folder: <c>config.json</c>, <c>generation_config.json</c> (optional), the weights as one
+/// <c>model.safetensors</c> or as shards listed by <c>model.safetensors.index.json</c>, and tokenizer files. Every file is
+/// treated as untrusted: headers are bounds-checked (<see cref="SafeTensors"/>), shard names must stay inside the folder,
+/// and the tensors must be exactly those <see cref="DecoderConfig.ParameterShapes"/> names, with those shapes.
+/// </summary>
+public static class HfCheckpoint
+{
+    public const string ConfigFile = "config.json";
+    public const string GenerationConfigFile = "generation_config.json";
+    public const string SingleWeightsFile = "model.safetensors";
+
+    /// <summary>Tokenizer files carried from <see cref="SaveOptions.TokenizerSourceDir"/> when present there.</summary>
+    public static readonly IReadOnlyList<string> TokenizerFiles =
+        ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.json", "merges.txt", "added_tokens.json", "tokenizer.model"];
+
+    /// <summary>Tensors some exporters store that are buffers recomputed from the config, not parameters; skipped on load.</summary>
+    public static readonly IReadOnlyList<string> IgnorableTensorSuffixes = ["rotary_emb.inv_freq"];
+
+    private const string TiedHead = "lm_head.weight";
+    private const string Embedding = "model.embed_tokens.weight";
+
+    // ---- load ----------------------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Reads a checkpoint folder exactly as downloaded from the Hugging Face hub (symlinked snapshot files work).
+    /// Throws <see cref="CheckpointException"/> (or <see cref="ConfigException"/> for config.json, or
+    /// <see cref="SafeTensorsFormatException"/> for a corrupt header) naming the file and the tensor or field.
+    /// </summary>
+    public static LoadedCheckpoint Load(string dir)
+    {
+        string root = Path.GetFullPath(dir);
+        if (!System.IO.Directory.Exists(root)) throw new CheckpointException($"{root}: checkpoint folder does not exist");
+        string configPath = Path.Combine(root, ConfigFile);
+        if (!File.Exists(configPath)) throw new CheckpointException($"{root}: no {ConfigFile} (a Hugging Face checkpoint folder needs one)");
+        DecoderConfig config = DecoderConfig.Load(configPath);
+        string generationPath = Path.Combine(root, GenerationConfigFile);
+        GenerationConfig? generation = File.Exists(generationPath) ? GenerationConfig.Load(generationPath) : null;
+
+        Dictionary<string, List<SafeTensors.Entry>> plan = PlanLoad(root, config);  // file → entries to read, all validated
+        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        Tensor? tiedHead = null;
+        string? tiedHeadFile = null;
+        try
+        {
+            foreach ((string file, List<SafeTensors.Entry> wanted) in plan)
+            {
+                Dictionary<string, Tensor> stored = SafeTensors.Load(file);
+                try
+                {
+                    foreach (SafeTensors.Entry e in wanted)
+                    {
+                        Tensor t = stored[e.Name];
+                        stored.Remove(e.Name);
+                        Tensor f32 = ToFloat32(t);
+                        if (e.Name == TiedHead && config.TieWordEmbeddings) { tiedHead = f32; tiedHeadFile = file; }
+                        else tensors[e.Name] = f32;
+                    }
+                }
+                finally
+                {
+                    foreach (Tensor rest in stored.Values) rest.Dispose();  // ignorable buffers
+                }
+            }
+            if (tiedHead is not null && !tiedHead.AsSpan<float>().SequenceEqual(tensors[Embedding].AsSpan<float>()))
+                throw new CheckpointException($"{tiedHeadFile}: tensor '{TiedHead}' differs from '{Embedding}', but {configPath} says " +
+                    "tie_word_embeddings = true (the head is the embedding); set tie_word_embeddings to false to keep a separate head");
+        }
+        catch
+        {
+            foreach (Tensor t in tensors.Values) t.Dispose();
+            throw;
+        }
+        finally
+        {
+            tiedHead?.Dispose();
+        }
+        return new LoadedCheckpoint { Config = config, Tensors = tensors, Generation = generation, Directory = root };
+    }
+
+    /// <summary>
+    /// Reads only the headers and checks them against the config before any data is read: every expected tensor present
+    /// once with its shape and a float dtype, nothing unexpected, the index consistent with the shards.
+    /// </summary>
+    private static Dictionary<string, List<SafeTensors.Entry>> PlanLoad(string root, DecoderConfig config)
+    {
+        string configPath = Path.Combine(root, ConfigFile);
+        Dictionary<string, long[]> expected = config.ParameterShapes().ToDictionary(p => p.Name, p => p.Shape, StringComparer.Ordinal);
+
+        string indexPath = Path.Combine(root, SafeTensorsIndex.FileName);
+        SafeTensorsIndex? index = null;
+        List<string> files;
+        if (File.Exists(indexPath))
+        {
+            index = SafeTensorsIndex.Read(indexPath);
+            files = [];
+            foreach (string shard in index.Files)
+            {
+                string path = Path.Combine(root, shard);
+                if (!File.Exists(path))
+                {
+                    string tensor = index.WeightMap.First(p => p.Value == shard).Key;
+                    throw new CheckpointException($"{indexPath}: weight_map['{tensor}'] names shard \"{shard}\", which does not exist in {root}");
+                }
+                files.Add(path);
+            }
+        }
+        else if (File.Exists(Path.Combine(root, SingleWeightsFile)))
+        {
+            files = [Path.Combine(root, SingleWeightsFile)];
+        }
+        else
+        {
+            throw new CheckpointException($"{root}: no weights: expected {SingleWeightsFile} or {SafeTensorsIndex.FileName} " +
+                "(other formats such as pytorch_model.bin are not read: convert them to safetensors)");
+        }
+
+        var plan = new Dictionary<string, List<SafeTensors.Entry>>(StringComparer.Ordinal);
+        var seenIn = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string file in files)
+        {
+            var wanted = new List<SafeTensors.Entry>();
+            foreach (SafeTensors.Entry e in SafeTensors.ReadHeader(file).Entries)
+            {
+                if (index is not null)
+                {
+                    if (!index.WeightMap.TryGetValue(e.Name, out string? mapped))
+                        throw new CheckpointException($"{file}: tensor '{e.Name}' is not listed in the weight_map of {indexPath}");
+                    if (Path.Combine(root, mapped) != file)
+                        throw new CheckpointException($"{file}: tensor '{e.Name}' is here, but {indexPath} maps it to \"{mapped}\"");
+                }
+                if (!seenIn.TryAdd(e.Name, file))
+                    throw new CheckpointException($"{file}: tensor '{e.Name}' is stored twice (also in {seenIn[e.Name]})");
+                if (IgnorableTensorSuffixes.Any(s => e.Name.EndsWith(s, StringComparison.Ordinal))) continue;
+
+                long[]? shape;
+                bool tiedHead = e.Name == TiedHead && config.TieWordEmbeddings;
+                if (tiedHead) shape = [config.VocabSize, config.HiddenSize];
+                else if (!expected.TryGetValue(e.Name, out shape))
+                    throw new CheckpointException($"{file}: unexpected tensor '{e.Name}': not a parameter of a {config.ModelType} model " +
+                        $"with {configPath} ({config.NumHiddenLayers} layers, tie_word_embeddings = {config.TieWordEmbeddings.ToString().ToLowerInvariant()}); " +
+                        "the checkpoint and its config.json disagree");
+                if (!e.Shape.SequenceEqual(shape))
+                    throw new CheckpointException($"{file}: tensor '{e.Name}' has shape {Show(e.Shape)}, but {configPath} implies {Show(shape)}");
+                if (e.DType is not (DType.Float32 or DType.BFloat16 or DType.Float16 or DType.Float64))
+                    throw new CheckpointException($"{file}: tensor '{e.Name}' has dtype {SafeTensors.DTypeName(e.DType)}; a parameter must be F32, BF16, F16 or F64");
+                wanted.Add(e);
+            }
+            plan[file] = wanted;
+        }
+
+        if (index is not null)
+        {
+            foreach ((string name, string shard) in index.WeightMap)
+            {
+                if (!seenIn.ContainsKey(name))
+                    throw new CheckpointException($"{indexPath}: weight_map['{name}'] names shard \"{shard}\", but that file has no tensor '{name}'");
+            }
+        }
+        List<string> missing = expected.Keys.Where(name => !seenIn.ContainsKey(name)).ToList();
+        if (missing.Count > 0)
+        {
+            string where = index is not null ? $"the shards of {indexPath}" : files[0];
+            throw new CheckpointException($"{where}: tensor '{missing[0]}' {Show(expected[missing[0]])} is missing" +
+                (missing.Count > 1 ? $" ({missing.Count} missing in all: {string.Join(", ", missing.Take(5))}{(missing.Count > 5 ? ", …" : "")})" : "") +
+                $"; {configPath} implies it");
+        }
+        return plan;
+    }
+
+    private static Tensor ToFloat32(Tensor t)
+    {
+        if (t.DType == DType.Float32) return t;
+        using (t) return t.To(DType.Float32).DetachFromScope();
+    }
+
+    // ---- save ----------------------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Writes <paramref name="tensors"/> (exactly the names and shapes of <c>config.ParameterShapes()</c>, any float
+    /// dtype) as a checkpoint folder at <paramref name="dir"/>, with config.json (its <c>torch_dtype</c> set to the stored
+    /// dtype), generation_config.json and tokenizer files per <paramref name="options"/>. Everything is first written
+    /// into a temporary sibling folder and moved into place only when complete, so an error leaves <paramref name="dir"/>
+    /// as it was. Saving into an existing checkpoint folder replaces the weights and config, removes stale weight files,
+    /// replaces the tokenizer files when a source is given (else keeps them), and keeps any other file.
+    /// </summary>
+    public static void Save(string dir, DecoderConfig config, IEnumerable<KeyValuePair<string, Tensor>> tensors, SaveOptions? options = null)
+    {
+        options ??= new SaveOptions();
+        if (options.DType is not (DType.Float32 or DType.BFloat16))
+            throw new ArgumentException($"SaveOptions.DType = {options.DType} is not supported: use Float32 or BFloat16", nameof(options));
+        if (options.MaxShardBytes <= 0)
+            throw new ArgumentException($"SaveOptions.MaxShardBytes = {options.MaxShardBytes} must be > 0", nameof(options));
+        config.Validate();
+        options.Generation?.Validate();
+        List<(string Name, Tensor Tensor)> ordered = CheckTensors(config, tensors);
+        string? tokenizerSource = options.TokenizerSourceDir is null ? null : Path.GetFullPath(options.TokenizerSourceDir);
+
+        string target = Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar);
+        string parent = Path.GetDirectoryName(target) ?? throw new ArgumentException($"'{dir}' has no parent folder", nameof(dir));
+        System.IO.Directory.CreateDirectory(parent);
+        string staging = Path.Combine(parent, $".{Path.GetFileName(target)}.partial-{Guid.NewGuid():N}");
+        System.IO.Directory.CreateDirectory(staging);
+        try
+        {
+            WriteWeights(staging, ordered, options);
+            string dtypeName = options.DType == DType.BFloat16 ? "bfloat16" : "float32";
+            (config with { TorchDtype = dtypeName }).Save(Path.Combine(staging, ConfigFile));
+            options.Generation?.Save(Path.Combine(staging, GenerationConfigFile));
+            if (tokenizerSource is not null) CopyTokenizerFiles(tokenizerSource, staging);
+            Publish(staging, target, replacesTokenizer: tokenizerSource is not null);
+        }
+        finally
+        {
+            if (System.IO.Directory.Exists(staging)) System.IO.Directory.Delete(staging, recursive: true);
+        }
+    }
+
+    /// <summary>The tensors in ParameterShapes order, after checking names, shapes and dtypes; nothing is written on error.</summary>
+    private static List<(string, Tensor)> CheckTensors(DecoderConfig config, IEnumerable<KeyValuePair<string, Tensor>> tensors)
+    {
+        var given = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach ((string name, Tensor t) in tensors)
+        {
+            if (!given.TryAdd(name, t)) throw new CheckpointException($"save: tensor '{name}' is given twice");
+        }
+        var expected = config.ParameterShapes().ToList();
+        var names = expected.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (string name in given.Keys)
+        {
+            if (!names.Contains(name))
+                throw new CheckpointException($"save: unexpected tensor '{name}': not a parameter of a {config.ModelType} model with this config " +
+                    $"({config.NumHiddenLayers} layers, tie_word_embeddings = {config.TieWordEmbeddings.ToString().ToLowerInvariant()})");
+        }
+        var ordered = new List<(string, Tensor)>(expected.Count);
+        foreach ((string name, long[] shape) in expected)
+        {
+            if (!given.TryGetValue(name, out Tensor? t))
+                throw new CheckpointException($"save: tensor '{name}' {Show(shape)} is missing (the config implies it)");
+            if (!t.Shape.SequenceEqual(shape))
+                throw new CheckpointException($"save: tensor '{name}' has shape {Show(t.Shape)}, but the config implies {Show(shape)}");
+            if (!t.DType.IsFloatingPoint())
+                throw new CheckpointException($"save: tensor '{name}' has dtype {t.DType}; parameters must be floating point");
+            ordered.Add((name, t));
+        }
+        return ordered;
+    }
+
+    /// <summary>Greedy sharding in parameter order; one file (no index) when everything fits in one shard.</summary>
+    private static void WriteWeights(string folder, List<(string Name, Tensor Tensor)> ordered, SaveOptions options)
+    {
+        int elementSize = options.DType.ElementSize();
+        var shards = new List<List<(string Name, Tensor Tensor)>> { new() };
+        long current = 0, total = 0;
+        foreach (var item in ordered)
+        {
+            long bytes = item.Tensor.NumEl * elementSize;
+            if (current > 0 && current + bytes > options.MaxShardBytes)
+            {
+                shards.Add([]);
+                current = 0;
+            }
+            shards[^1].Add(item);
+            current += bytes;
+            total += bytes;
+        }
+
+        var metadata = new Dictionary<string, string> { ["format"] = "pt" };
+        var weightMap = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (int i = 0; i < shards.Count; i++)
+        {
+            string file = shards.Count == 1 ? SingleWeightsFile : $"model-{i + 1:D5}-of-{shards.Count:D5}.safetensors";
+            using (LibTorch.NoGrad())
+            using (LibTorch.NewScope())
+            {
+                // Converted copies live only while this shard is written.
+                var converted = shards[i].Select(s => new KeyValuePair<string, Tensor>(s.Name,
+                    s.Tensor.DType == options.DType ? s.Tensor : s.Tensor.To(options.DType))).ToList();
+                SafeTensors.Save(Path.Combine(folder, file), converted, metadata);
+            }
+            foreach (var (name, _) in shards[i]) weightMap[name] = file;
+        }
+        if (shards.Count > 1) new SafeTensorsIndex(total, weightMap).Write(Path.Combine(folder, SafeTensorsIndex.FileName));
+    }
+
+    private static void CopyTokenizerFiles(string source, string folder)
+    {
+        if (!System.IO.Directory.Exists(source))
+            throw new CheckpointException($"{source}: tokenizer source folder does not exist (SaveOptions.TokenizerSourceDir)");
+        int copied = 0;
+        foreach (string name in TokenizerFiles)
+        {
+            string from = Path.Combine(source, name);
+            if (!File.Exists(from)) continue;
+            File.Copy(from, Path.Combine(folder, name));
+            copied++;
+        }
+        if (copied == 0)
+            throw new CheckpointException($"{source}: no tokenizer files to copy (SaveOptions.TokenizerSourceDir; expected tokenizer.json and tokenizer_config.json)");
+    }
+
+    /// <summary>Moves a complete staging folder into place: a rename when the target is new, else file by file.</summary>
+    private static void Publish(string staging, string target, bool replacesTokenizer)
+    {
+        if (!System.IO.Directory.Exists(target))
+        {
+            System.IO.Directory.Move(staging, target);
+            return;
+        }
+        var written = System.IO.Directory.GetFiles(staging).Select(path => Path.GetFileName(path)).ToHashSet(StringComparer.Ordinal);
+        // The old index goes first so that no reader sees it pointing at shards that are being replaced.
+        string oldIndex = Path.Combine(target, SafeTensorsIndex.FileName);
+        if (!written.Contains(SafeTensorsIndex.FileName) && File.Exists(oldIndex)) File.Delete(oldIndex);
+        foreach (string name in written)
+            File.Move(Path.Combine(staging, name), Path.Combine(target, name), overwrite: true);
+        foreach (string path in System.IO.Directory.GetFiles(target))
+        {
+            string name = Path.GetFileName(path);
+            bool stale = !written.Contains(name) && (IsWeightFile(name) || replacesTokenizer && TokenizerFiles.Contains(name));
+            if (stale) File.Delete(path);
+        }
+    }
+
+    private static bool IsWeightFile(string name) =>
+        name == SingleWeightsFile || name == SafeTensorsIndex.FileName
+        || name.StartsWith("model-", StringComparison.Ordinal) && name.EndsWith(".safetensors", StringComparison.Ordinal);
+
+    private static string Show(long[] shape) => $"[{string.Join(", ", shape)}]";
+}
