@@ -68,6 +68,9 @@ public sealed class SftTrainerTests : IDisposable
         string[] resumedLog = File.ReadAllLines(Path.Combine(resumed, "metrics.jsonl"));
         Assert.Equal(straightLog[3..], resumedLog);
         Assert.Contains("\"mean_token_accuracy\"", resumedLog[0]);
+        // The fine-tuned folder is a complete HF checkpoint: the source's generation config and tokenizer came along.
+        Assert.Equal(File.ReadAllText(Path.Combine(model, "generation_config.json")), File.ReadAllText(Path.Combine(straight, "generation_config.json")));
+        Assert.Equal(File.ReadAllText(Path.Combine(model, "tokenizer.json")), File.ReadAllText(Path.Combine(resumed, "tokenizer.json")));
         Assert.Contains("\"grad_norm\"", resumedLog[0]);
     }
 

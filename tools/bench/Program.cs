@@ -7,6 +7,13 @@ using Hybrid.Torch.Interop;
 using Hybrid.Torch.Optim;
 
 // Usage: dotnet run -c Release --project tools/bench -- [--rounds N] [--steps N] [--batch B] [--seq T] [--dim D] [--heads H]
+//        dotnet run -c Release --project tools/bench -- sft [recipe.json] [batch] [seq] [steps]
+if (args.Length > 0 && args[0] == "sft")
+{
+    string recipe = args.Length > 1 ? args[1] : Path.Combine("models", "small.json");
+    int Arg(int i, int fallback) => args.Length > i ? int.Parse(args[i], CultureInfo.InvariantCulture) : fallback;
+    return SftBench.Run(recipe, Arg(2, 8), Arg(3, 256), Arg(4, 10));
+}
 var opt = Options.Parse(args);
 const double lr = 1e-3, weightDecay = 0.01;
 Console.WriteLine($"bench: one-block LM d={opt.Dim} heads={opt.Heads} ffn={opt.Ffn} vocab={opt.Vocab} batch={opt.Batch} seq={opt.Seq}; " +

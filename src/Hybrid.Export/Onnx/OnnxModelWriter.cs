@@ -1,7 +1,6 @@
 // Saves a ModelProto as model.onnx plus an external data file holding the large float initializers.
 using System.Globalization;
 using Google.Protobuf;
-
 using Hybrid.Torch.Serialization;
 
 namespace Hybrid.Export.Onnx;

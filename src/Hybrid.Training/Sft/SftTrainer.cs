@@ -37,7 +37,7 @@ public sealed class SftTrainer(SftConfig config, TextWriter? log = null)
 
         // ---- model, optimizer, schedule, position --------------------------------------------------------------------
         string weightsFrom = c.ResumeFrom ?? c.ModelPath;
-        using DecoderModel model = LoadModel(weightsFrom);
+        using DecoderModel model = LoadModel(weightsFrom, out GenerationConfig? generation);
         var names = model.NamedParameters().Select(p => p.Name).ToList();
         using var optimizer = new AdamW(model.Parameters(), c.LearningRate, c.AdamBeta1, c.AdamBeta2, c.AdamEpsilon, c.WeightDecay);
         long microBatchesPerEpoch = (train.Count + c.BatchSize - 1) / c.BatchSize;
@@ -95,13 +95,13 @@ public sealed class SftTrainer(SftConfig config, TextWriter? log = null)
                 });
             if (eval is not null && c.EvalSteps > 0 && step % c.EvalSteps == 0 && step != totalSteps) Evaluate(model, eval, pad, step, metrics);
             if (c.SaveSteps > 0 && step % c.SaveSteps == 0 && step != totalSteps)
-                SaveCheckpoint(Path.Combine(c.OutputDir, $"checkpoint-{step}"), model, optimizer, names,
+                SaveCheckpoint(Path.Combine(c.OutputDir, $"checkpoint-{step}"), model, generation, optimizer, names,
                     new TrainerState(step, totalSteps, order.Epoch, order.Index, numTokens, c.Seed, Convert.ToBase64String(LibTorch.GetRngState())));
         }
         double seconds = clock.Elapsed.TotalSeconds;
 
         (double Loss, double Accuracy)? final = eval is null ? null : Evaluate(model, eval, pad, step, metrics);
-        SaveModel(c.OutputDir, model);
+        SaveModel(c.OutputDir, model, generation);
         log?.WriteLine($"[sft] {step} steps, {tokensThisRun / Math.Max(seconds, 1e-9):F0} tokens/s; model saved to {c.OutputDir}");
         return new SftResult(step, lastLoss, final?.Loss, final?.Accuracy, numTokens, tokensThisRun / Math.Max(seconds, 1e-9), c.OutputDir);
     }
@@ -122,9 +122,10 @@ public sealed class SftTrainer(SftConfig config, TextWriter? log = null)
         return segments;
     }
 
-    private static DecoderModel LoadModel(string dir)
+    private static DecoderModel LoadModel(string dir, out GenerationConfig? generation)
     {
         using LoadedCheckpoint checkpoint = HfCheckpoint.Load(dir);
+        generation = checkpoint.Generation;
         var model = new DecoderModel(checkpoint.Config);
         model.LoadStateDict(checkpoint.Tensors);
         return model;
@@ -137,15 +138,15 @@ public sealed class SftTrainer(SftConfig config, TextWriter? log = null)
         return (loss, accuracy);
     }
 
-    private void SaveModel(string dir, DecoderModel model) =>
-        HfCheckpoint.Save(dir, model.Config, model.StateDict(), new SaveOptions { TokenizerSourceDir = _config.ModelPath });
+    private void SaveModel(string dir, DecoderModel model, GenerationConfig? generation) =>
+        HfCheckpoint.Save(dir, model.Config, model.StateDict(), new SaveOptions { TokenizerSourceDir = _config.ModelPath, Generation = generation });
 
     /// <summary>Writes weights, optimizer, and trainer state into a temporary folder renamed to <paramref name="dir"/> at the end.</summary>
-    private void SaveCheckpoint(string dir, DecoderModel model, AdamW optimizer, IReadOnlyList<string> names, TrainerState state)
+    private void SaveCheckpoint(string dir, DecoderModel model, GenerationConfig? generation, AdamW optimizer, IReadOnlyList<string> names, TrainerState state)
     {
         string temp = dir + ".tmp";
         if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
-        SaveModel(temp, model);
+        SaveModel(temp, model, generation);
         OptimizerCheckpoint.Save(temp, optimizer, names);
         state.Save(temp);
         if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);

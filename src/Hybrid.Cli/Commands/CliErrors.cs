@@ -1,0 +1,27 @@
+// Runs a command body and turns the errors users cause (bad data, config, checkpoint, arguments) into one line and exit 2.
+using Hybrid.Models.Checkpoints;
+using Hybrid.Models.Config;
+using Hybrid.Torch.Serialization;
+using Hybrid.Training.Data;
+
+namespace Hybrid.Cli.Commands;
+
+internal static class CliErrors
+{
+    /// <summary>Exit code for input the user can fix (a bad row, field, file or flag); unexpected failures keep their stack.</summary>
+    public const int InputError = 2;
+
+    public static int Run(Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (Exception ex) when (ex is DatasetException or ConfigException or CheckpointException or SafeTensorsFormatException
+                                       or ArgumentException or FileNotFoundException or DirectoryNotFoundException)
+        {
+            Console.Error.WriteLine($"error: {ex.Message}");
+            return InputError;
+        }
+    }
+}
