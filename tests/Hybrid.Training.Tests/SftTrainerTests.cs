@@ -96,6 +96,24 @@ public sealed class SftTrainerTests : IDisposable
     }
 
     [Fact]
+    public void ConversationalRowsTrainOnExactlyTheAssistantTurnsWithARealTokenizer()
+    {
+        using var tokenizer = Tokenizer.Open(MakeModel());
+        var sft = new SftTokenizer(tokenizer.Encode, tokenizer.EosTokenId!.Value, SftTrainer.ChatSegments, maxLength: 512);
+        ChatMessage[] chat = [ChatMessage.System("be brief"), ChatMessage.User("what is 2+2"), ChatMessage.Assistant("4 is the sum"),
+                              ChatMessage.User("and 3+3"), ChatMessage.Assistant("6")];
+        TokenizedExample example = sft.Tokenize(new SftExample(SftExampleKind.Conversational, "chat:1") { Messages = chat });
+        // Decoding the trainable tokens gives back the assistant contents, each with its end-of-turn marker, and nothing else.
+        var trained = example.InputIds.Where((_, i) => example.Trainable[i]).ToArray();
+        Assert.Equal("4 is the sum<|im_end|>6<|im_end|>", DecodeKeepingSpecials(tokenizer, trained));
+        Assert.Equal(ChatTemplate.Render(chat).Text, DecodeKeepingSpecials(tokenizer, example.InputIds));
+    }
+
+    /// <summary>The UTF-8 of the tokens' bytes from the vocabulary table (the native decoder would drop special tokens).</summary>
+    private static string DecodeKeepingSpecials(Tokenizer tokenizer, int[] ids) =>
+        System.Text.Encoding.UTF8.GetString(ids.SelectMany(id => tokenizer.TokenBytes(id).ToArray()).ToArray());
+
+    [Fact]
     public void ConfigValidationNamesTheField()
     {
         var ex = Assert.Throws<ArgumentException>(() => new SftTrainer(new SftConfig { ModelPath = "m", TrainData = "d", OutputDir = "o", GradientAccumulationSteps = 0 }));

@@ -10,7 +10,8 @@ public static class TinyDecoderExport
 {
     /// <summary>
     /// Writes <c>model.onnx</c> + <c>model.onnx.data</c> (weights external, shape constants inline), <c>genai_config.json</c>,
-    /// <c>tokenizer.json</c> and <c>tokenizer_config.json</c> into <paramref name="directory"/> (created if needed).
+    /// <c>tokenizer.json</c> and <c>tokenizer_config.json</c> (with the ChatML <c>chat_template</c>) into <paramref name="directory"/>
+    /// (created if needed).
     /// </summary>
     public static void Write(string directory, TinyDecoderWeights weights, ByteLevelBpeTokenizer tokenizer)
     {
@@ -35,7 +36,7 @@ public static class TinyDecoderExport
             PadTokenId = config.PadTokenId,
         }.Write(Path.Combine(directory, "genai_config.json"));
         tokenizer.Write(directory, SpecialName(tokenizer, config.BosTokenId), SpecialName(tokenizer, config.EosTokenId),
-            SpecialName(tokenizer, config.PadTokenId));
+            SpecialName(tokenizer, config.PadTokenId), ChatTemplate.Jinja);
     }
 
     private static string? SpecialName(ByteLevelBpeTokenizer tokenizer, int id) =>
