@@ -54,20 +54,7 @@ public sealed record GenerationConfig
     }
 
     /// <summary>Reads and validates a generation_config.json; errors name the file and the field.</summary>
-    public static GenerationConfig Load(string path)
-    {
-        JsonObject root;
-        try
-        {
-            root = JsonNode.Parse(File.ReadAllText(path)) as JsonObject
-                ?? throw new ConfigException($"{path}: the file is not a JSON object");
-        }
-        catch (JsonException ex)
-        {
-            throw new ConfigException($"{path}: not valid JSON ({ex.Message})");
-        }
-        return FromJson(root, path);
-    }
+    public static GenerationConfig Load(string path) => FromJson(JsonFields.ReadObject(path), path);
 
     /// <summary>Builds the record from a parsed generation_config.json; <paramref name="source"/> names it in errors.</summary>
     public static GenerationConfig FromJson(JsonObject root, string source)

@@ -137,20 +137,7 @@ public sealed record DecoderConfig
     }
 
     /// <summary>Reads and validates a config.json; every error names the file and the field.</summary>
-    public static DecoderConfig Load(string path)
-    {
-        JsonObject root;
-        try
-        {
-            root = JsonNode.Parse(File.ReadAllText(path)) as JsonObject
-                ?? throw new ConfigException($"{path}: the file is not a JSON object");
-        }
-        catch (JsonException ex)
-        {
-            throw new ConfigException($"{path}: not valid JSON ({ex.Message})");
-        }
-        return FromJson(root, path);
-    }
+    public static DecoderConfig Load(string path) => FromJson(JsonFields.ReadObject(path), path);
 
     /// <summary>Builds a config from a parsed config.json object; <paramref name="source"/> names it in errors.</summary>
     public static DecoderConfig FromJson(JsonObject root, string source)

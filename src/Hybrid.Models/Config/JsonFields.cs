@@ -6,6 +6,19 @@ namespace Hybrid.Models.Config;
 
 internal sealed class JsonFields(JsonObject root, string source)
 {
+    /// <summary>Reads <paramref name="path"/> as one JSON object; a missing file, bad JSON or another JSON value names the file.</summary>
+    public static JsonObject ReadObject(string path)
+    {
+        try
+        {
+            return JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new ConfigException($"{path}: the file is not a JSON object");
+        }
+        catch (JsonException ex)
+        {
+            throw new ConfigException($"{path}: not valid JSON ({ex.Message})");
+        }
+    }
+
     public int? Int(string field, bool required = false) => Read(field, required, v =>
         v.GetValueKind() == JsonValueKind.Number && v.AsValue().TryGetValue(out long l) && l is >= int.MinValue and <= int.MaxValue ? (int?)l : null, "an integer");
 

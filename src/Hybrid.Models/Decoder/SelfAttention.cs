@@ -14,7 +14,7 @@ namespace Hybrid.Models.Decoder;
 ///      └─ v_proj ──────── (cache) ─ V ───┘
 /// </code>
 /// The G query heads of a group are multiplied against their shared K and V as one [G·T, D] block, so K and V are never
-/// copied G times. Scores and softmax are in float32 whatever the weights' dtype.
+/// copied G times. Scores and softmax are in at least float32 (float32 for bf16/f16 weights, float64 for float64).
 /// </summary>
 public sealed class SelfAttention : Module
 {
