@@ -17,8 +17,12 @@ public sealed class OnnxGraphBuilder
     /// <summary>Default operator-set version of the default (ai.onnx) domain.</summary>
     public const long DefaultOpset = 17;
 
+    /// <summary>The ONNX Runtime contrib-operator domain (GroupQueryAttention, SkipSimplifiedLayerNormalization, …).</summary>
+    public const string MicrosoftDomain = "com.microsoft";
+
     private readonly GraphProto _graph;
     private readonly HashSet<string> _names = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, long> _extraDomains = new(StringComparer.Ordinal);
 
     /// <summary>Starts an empty graph called <paramref name="name"/>.</summary>
     public OnnxGraphBuilder(string name, long opset = DefaultOpset)
@@ -66,15 +70,44 @@ public sealed class OnnxGraphBuilder
 
     /// <summary>Adds a node with explicitly named outputs and returns them.</summary>
     public IReadOnlyList<string> AddNode(string opType, string name, IReadOnlyList<string> inputs,
+        IReadOnlyList<string> outputs, params AttributeProto[] attributes) =>
+        AddDomainNode("", opType, name, inputs, outputs, attributes);
+
+    /// <summary>
+    /// Adds a node of operator-set <paramref name="domain"/> ("" = ai.onnx; e.g. <see cref="MicrosoftDomain"/>, imported at
+    /// version 1 unless <see cref="ImportDomain"/> said otherwise). An empty output name ("") skips an optional output.
+    /// </summary>
+    public IReadOnlyList<string> AddDomainNode(string domain, string opType, string name, IReadOnlyList<string> inputs,
         IReadOnlyList<string> outputs, params AttributeProto[] attributes)
     {
         var node = new NodeProto { OpType = opType, Name = Claim(name) };
+        if (domain.Length > 0)
+        {
+            node.Domain = domain;
+            _extraDomains.TryAdd(domain, 1);
+        }
         node.Input.AddRange(inputs);
         foreach (string output in outputs)
-            node.Output.Add(Claim(output));
+            node.Output.Add(output.Length == 0 ? output : Claim(output));
         node.Attribute.AddRange(attributes);
         _graph.Node.Add(node);
         return outputs;
+    }
+
+    /// <summary>Imports operator-set <paramref name="domain"/> at <paramref name="version"/>.</summary>
+    public void ImportDomain(string domain, long version) => _extraDomains[domain] = version;
+
+    /// <summary>
+    /// Also declares the initializer <paramref name="name"/> (already added) as a graph input of the same type and shape,
+    /// which makes it an ONNX Runtime "overridable initializer": a caller (or a GenAI adapter) may feed a replacement
+    /// value as an input; when none is fed, the stored value is used.
+    /// </summary>
+    public void DeclareOverridable(string name)
+    {
+        TensorProto tensor = _graph.Initializer.FirstOrDefault(t => t.Name == name)
+            ?? throw new ArgumentException($"'{name}' is not an initializer of graph '{_graph.Name}'.", nameof(name));
+        OnnxDim[] shape = tensor.Dims.Select(d => (OnnxDim)d).ToArray();
+        _graph.Input.Add(ValueInfo(name, (TensorProto.Types.DataType)tensor.DataType, shape));
     }
 
     /// <summary>The model: IR <see cref="IrVersion"/>, ai.onnx at <see cref="Opset"/>, and this graph.</summary>
@@ -88,6 +121,8 @@ public sealed class OnnxGraphBuilder
             Graph = _graph.Clone(),
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
+        foreach ((string domain, long version) in _extraDomains)
+            model.OpsetImport.Add(new OperatorSetIdProto { Domain = domain, Version = version });
         return model;
     }
 

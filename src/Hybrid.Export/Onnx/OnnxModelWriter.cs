@@ -22,13 +22,17 @@ public static class OnnxModelWriter
 
     /// <summary>
     /// Writes <paramref name="model"/> (unchanged; a copy is modified) to <c>{directory}/{modelFileName}</c> and the external
-    /// tensors to <c>{directory}/{modelFileName}.data</c>. Returns the number of tensors stored externally.
+    /// tensors to <c>{directory}/{dataFileName}</c> (default <c>{modelFileName}.data</c>; a versioned name lets a new
+    /// model.onnx be switched in while a live model still maps the old data file). Returns the number of tensors stored
+    /// externally.
     /// </summary>
     public static int Save(ModelProto model, string directory, string modelFileName = "model.onnx",
-        int externalThreshold = DefaultExternalThreshold)
+        int externalThreshold = DefaultExternalThreshold, string? dataFileName = null)
     {
         Directory.CreateDirectory(directory);
-        string dataFileName = modelFileName + ".data";
+        dataFileName ??= modelFileName + ".data";
+        if (dataFileName.Contains('/') || dataFileName.Contains('\\') || dataFileName == modelFileName)
+            throw new ArgumentException($"dataFileName '{dataFileName}' must be a plain file name other than the model's", nameof(dataFileName));
         string modelPath = Path.Combine(directory, modelFileName);
         string dataPath = Path.Combine(directory, dataFileName);
         ModelProto copy = model.Clone();

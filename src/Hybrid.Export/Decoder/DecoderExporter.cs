@@ -1,0 +1,124 @@
+// The public entry points that export a Qwen2/Llama decoder (or its reward model) as ONNX and as a GenAI folder.
+using Hybrid.Export.Onnx;
+using Hybrid.Models.Checkpoints;
+using Hybrid.Models.Config;
+using Hybrid.Torch;
+using DataType = Hybrid.Export.Onnx.TensorProto.Types.DataType;
+
+namespace Hybrid.Export.Decoder;
+
+/// <summary>
+/// Exports the decoders of <c>Hybrid.Models</c> for ONNX Runtime and ONNX Runtime GenAI. Weights are Hugging Face
+/// tensors by name (<see cref="DecoderConfig.ParameterShapes"/>), any float dtype; graphs hold them as float32.
+/// Graph interface (GenAI's decoder interface):
+/// <code>
+/// inputs   input_ids [B,S] int64, attention_mask [B,T] int64 (T = P + S), position_ids [B,S] int64 (Reference only),
+///          past_key_values.{l}.key / .value [B,Hkv,P,D] float32
+/// outputs  logits [B,S,V] float32, present.{l}.key / .value [B,Hkv,T,D] float32
+/// </code>
+/// </summary>
+public static class DecoderExporter
+{
+    /// <summary>
+    /// The float32 initializers exactly as <see cref="BuildCausalLM"/> holds them: (ONNX initializer name, tensor in graph
+    /// layout — MatMul weights [in, out], q/k/v packed for <see cref="AttentionKernel.Optimized"/>), caller-owned, in
+    /// graph order. Besides the learned weights the list holds the two constant rotary tables
+    /// (<c>model.rotary.cos_cache</c>/<c>sin_cache</c>), so a data file written from it is complete.
+    /// </summary>
+    public static List<(string Name, Tensor Value)> GraphWeights(DecoderConfig config, IReadOnlyDictionary<string, Tensor> hfWeights, DecoderExportOptions options) =>
+        DecoderGraphWeights.Build(config, hfWeights, options.Kernel, ContextLength(config, options)).Select(w => (w.Name, w.Value)).ToList();
+
+    /// <summary>The causal LM graph (weights inline as raw data; <see cref="OnnxModelWriter.Save"/> moves them to model.onnx.data).</summary>
+    public static ModelProto BuildCausalLM(DecoderConfig config, IReadOnlyDictionary<string, Tensor> hfWeights, DecoderExportOptions options)
+    {
+        List<GraphWeight> weights = DecoderGraphWeights.Build(config, hfWeights, options.Kernel, ContextLength(config, options));
+        try
+        {
+            var parts = new DecoderGraphParts($"{config.ModelType}_causal_lm", config, weights, options.OverridableWeights);
+            OnnxGraphBuilder g = parts.Graph;
+            g.AddInput(DecoderGraphParts.InputIds, DataType.Int64, "batch_size", "sequence_length");
+            g.AddInput(DecoderGraphParts.AttentionMask, DataType.Int64, "batch_size", "total_sequence_length");
+            string hidden;
+            if (options.Kernel == AttentionKernel.Optimized)
+            {
+                parts.AddPastInputs();
+                hidden = OptimizedDecoderGraph.Backbone(parts);
+            }
+            else
+            {
+                g.AddInput(DecoderGraphParts.PositionIds, DataType.Int64, "batch_size", "sequence_length");
+                parts.AddPastInputs();
+                hidden = ReferenceDecoderGraph.Backbone(parts, DecoderGraphParts.PositionIds, kvCache: true);
+            }
+            parts.LmHead(hidden);
+            parts.AddPresentOutputs();
+            return g.Build();
+        }
+        finally
+        {
+            foreach (GraphWeight w in weights) w.Value.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The reward model: input_ids [B,T] int64, attention_mask [B,T] int64 → score [B] float32, <c>score.weight</c> [1,Dm]
+    /// applied to the final-normed hidden state at each row's last real token (left or right padding); positions
+    /// <c>max(cumsum(mask) − 1, 0)</c> as the trainer uses. Reference operators, no KV cache.
+    /// </summary>
+    public static ModelProto BuildScoreModel(DecoderConfig config, IReadOnlyDictionary<string, Tensor> hfWeightsWithScore)
+    {
+        if (!hfWeightsWithScore.TryGetValue("score.weight", out Tensor? score) || score.Dim != 2 || score.Size(0) != 1 || score.Size(1) != config.HiddenSize)
+            throw new ArgumentException($"weight 'score.weight' [1, {config.HiddenSize}] is missing or misshapen (a SequenceScoreModel state dict has it)", nameof(hfWeightsWithScore));
+        List<GraphWeight> weights = DecoderGraphWeights.Build(config, hfWeightsWithScore, AttentionKernel.Reference, config.MaxPositionEmbeddings, lmHead: false);
+        try
+        {
+            using (LibTorch.NoGrad())
+            using (LibTorch.NewScope())
+                weights.Add(new GraphWeight(ScoreGraph.ScoreWeight, score.To(DType.Float32).Transpose(0, 1).Contiguous().DetachFromScope(), Learned: true)); // [Dm,1]
+            return ScoreGraph.Build(new DecoderGraphParts($"{config.ModelType}_score", config, weights, overridable: false));
+        }
+        finally
+        {
+            foreach (GraphWeight w in weights) w.Value.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Writes a folder GenAI loads as is: model.onnx + model.onnx.data (weights external, shape constants inline),
+    /// genai_config.json (token ids from <paramref name="config"/>, overridden by <paramref name="generation"/>; search
+    /// defaults from <paramref name="generation"/>, greedy without one) and the tokenizer files of
+    /// <paramref name="tokenizerSourceDir"/> with a chat template. Files are replaced atomically (a live model keeps its
+    /// memory-mapped data).
+    /// </summary>
+    public static void ExportGenAIFolder(string outputDir, DecoderConfig config, IReadOnlyDictionary<string, Tensor> hfWeights,
+        string tokenizerSourceDir, DecoderExportOptions options, GenerationConfig? generation = null)
+    {
+        Directory.CreateDirectory(outputDir);
+        OnnxModelWriter.Save(BuildCausalLM(config, hfWeights, options), outputDir);
+        DecoderGenAIConfig.Write(Path.Combine(outputDir, "genai_config.json"), config, options.Kernel, ContextLength(config, options), generation);
+        TokenizerFiles.Copy(tokenizerSourceDir, outputDir);
+    }
+
+    /// <summary>Loads a Hugging Face checkpoint folder (<see cref="HfCheckpoint.Load"/>) and exports it with <see cref="ExportGenAIFolder"/>.</summary>
+    public static void ExportCheckpoint(string checkpointDir, string outputDir, DecoderExportOptions options)
+    {
+        using LoadedCheckpoint checkpoint = HfCheckpoint.Load(checkpointDir);
+        ExportGenAIFolder(outputDir, checkpoint.Config, checkpoint.Tensors, checkpoint.Directory, options, checkpoint.Generation);
+    }
+
+    /// <summary>Writes the reward model: model.onnx (+ .data), config.json and the tokenizer files.</summary>
+    public static void ExportScoreModel(string outputDir, DecoderConfig config, IReadOnlyDictionary<string, Tensor> hfWeightsWithScore, string tokenizerSourceDir)
+    {
+        Directory.CreateDirectory(outputDir);
+        OnnxModelWriter.Save(BuildScoreModel(config, hfWeightsWithScore), outputDir);
+        config.Save(Path.Combine(outputDir, HfCheckpoint.ConfigFile));
+        TokenizerFiles.Copy(tokenizerSourceDir, outputDir);
+    }
+
+    private static int ContextLength(DecoderConfig config, DecoderExportOptions options)
+    {
+        int context = options.ContextLength ?? config.MaxPositionEmbeddings;
+        if (context <= 0) throw new ArgumentException($"DecoderExportOptions.ContextLength = {context} must be > 0", nameof(options));
+        return context;
+    }
+}

@@ -1,0 +1,103 @@
+// Turns Hugging Face decoder weights into the float32 initializers of the exported graph, in graph layout and naming.
+using Hybrid.Models.Config;
+using Hybrid.Torch;
+
+namespace Hybrid.Export.Decoder;
+
+/// <summary>One float32 initializer of the exported graph. <paramref name="Learned"/>: a trained weight (overridable), not a constant table.</summary>
+internal sealed record GraphWeight(string Name, Tensor Value, bool Learned);
+
+/// <summary>
+/// The single source of the exported graph's float initializers: Linear weights [out, in] become MatMul weights
+/// [in, out] (<c>model.layers.{i}.attn.q_proj.MatMul.weight</c>), biases become <c>….Add.bias</c>, norm and embedding
+/// weights keep their Hugging Face names, and the rotary tables <c>model.rotary.cos_cache</c> / <c>sin_cache</c>
+/// [context, D/2] are computed from the config. The optimized kernel packs q/k/v into one
+/// <c>qkv_proj.MatMul.weight</c> [Dm, (H + 2·Hkv)·D]. A tied LM head has no initializer of its own: the graph transposes
+/// <c>model.embed_tokens.weight</c>.
+/// </summary>
+internal static class DecoderGraphWeights
+{
+    public const string Embedding = "model.embed_tokens.weight";
+    public const string FinalNorm = "model.norm.weight";
+    public const string LmHead = "lm_head.MatMul.weight";
+    public const string CosCache = "model.rotary.cos_cache";
+    public const string SinCache = "model.rotary.sin_cache";
+
+    public static string Layer(int i) => $"model.layers.{i}";
+
+    /// <summary>
+    /// Caller-owned float32 tensors, in graph order. <paramref name="contextLength"/> = rows of the rotary tables;
+    /// <paramref name="lmHead"/> false leaves out <c>lm_head</c> (the score model has none).
+    /// </summary>
+    public static List<GraphWeight> Build(DecoderConfig config, IReadOnlyDictionary<string, Tensor> hf, AttentionKernel kernel, int contextLength,
+        bool lmHead = true)
+    {
+        config.Validate();
+        var result = new List<GraphWeight>();
+        try
+        {
+            using var noGrad = LibTorch.NoGrad();
+            using var scope = LibTorch.NewScope();
+            void Keep(string name, Tensor value, bool learned = true) => result.Add(new GraphWeight(name, value.Contiguous().DetachFromScope(), learned));
+            Tensor Hf(string name) => hf.TryGetValue(name, out Tensor? t)
+                ? t.To(DType.Float32)
+                : throw new ArgumentException($"weight '{name}' is missing: a {config.ModelType} model with this config needs every tensor of DecoderConfig.ParameterShapes()", nameof(hf));
+            Tensor Matrix(string linear) => Hf(linear + ".weight").Transpose(0, 1);  // [out, in] → [in, out]
+
+            Keep(Embedding, Hf(Embedding).Clone());                                            // [V, Dm]
+            for (int i = 0; i < config.NumHiddenLayers; i++)
+            {
+                string hfLayer = $"model.layers.{i}", p = Layer(i);
+                Keep($"{p}.input_layernorm.weight", Hf($"{hfLayer}.input_layernorm.weight").Clone());
+                if (kernel == AttentionKernel.Optimized)
+                {
+                    Tensor qkv = LibTorch.Cat([Matrix($"{hfLayer}.self_attn.q_proj"), Matrix($"{hfLayer}.self_attn.k_proj"), Matrix($"{hfLayer}.self_attn.v_proj")], 1);
+                    Keep($"{p}.attn.qkv_proj.MatMul.weight", qkv);                             // [Dm, (H + 2·Hkv)·D]
+                    if (config.QkvBias)
+                        Keep($"{p}.attn.qkv_proj.Add.bias", LibTorch.Cat([Hf($"{hfLayer}.self_attn.q_proj.bias"), Hf($"{hfLayer}.self_attn.k_proj.bias"), Hf($"{hfLayer}.self_attn.v_proj.bias")], 0));
+                }
+                else
+                {
+                    foreach (string proj in new[] { "q_proj", "k_proj", "v_proj" })
+                    {
+                        Keep($"{p}.attn.{proj}.MatMul.weight", Matrix($"{hfLayer}.self_attn.{proj}"));  // [Dm, H·D] or [Dm, Hkv·D]
+                        if (config.QkvBias) Keep($"{p}.attn.{proj}.Add.bias", Hf($"{hfLayer}.self_attn.{proj}.bias").Clone());
+                    }
+                }
+                Keep($"{p}.attn.o_proj.MatMul.weight", Matrix($"{hfLayer}.self_attn.o_proj"));  // [H·D, Dm]
+                if (config.OutputProjectionBias) Keep($"{p}.attn.o_proj.Add.bias", Hf($"{hfLayer}.self_attn.o_proj.bias").Clone());
+                Keep($"{p}.post_attention_layernorm.weight", Hf($"{hfLayer}.post_attention_layernorm.weight").Clone());
+                Keep($"{p}.mlp.gate_proj.MatMul.weight", Matrix($"{hfLayer}.mlp.gate_proj"));  // [Dm, F]
+                Keep($"{p}.mlp.up_proj.MatMul.weight", Matrix($"{hfLayer}.mlp.up_proj"));      // [Dm, F]
+                Keep($"{p}.mlp.down_proj.MatMul.weight", Matrix($"{hfLayer}.mlp.down_proj"));  // [F, Dm]
+            }
+            Keep(FinalNorm, Hf(FinalNorm).Clone());
+            if (lmHead && !config.TieWordEmbeddings) Keep(LmHead, Matrix("lm_head"));                     // [Dm, V]
+
+            (Tensor cos, Tensor sin) = RotaryTables(config, contextLength);
+            Keep(CosCache, cos, learned: false);                                               // [context, D/2]
+            Keep(SinCache, sin, learned: false);                                               // [context, D/2]
+        }
+        catch
+        {
+            foreach (GraphWeight w in result) w.Value.Dispose();
+            throw;
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// cos/sin of <c>position · inv_freq[i]</c> for every position &lt; <paramref name="contextLength"/> and i &lt; D/2,
+    /// [context, D/2], computed with the trainer's float32 arithmetic (inv_freq rounded to float32, the product and
+    /// cos/sin in float32) so the graph's rotation equals the trainer's bit for bit or nearly.
+    /// </summary>
+    private static (Tensor Cos, Tensor Sin) RotaryTables(DecoderConfig config, int contextLength)
+    {
+        int d = config.HeadDim, half = d / 2;
+        var invFreq = new float[half];
+        for (int i = 0; i < half; i++) invFreq[i] = (float)(1.0 / Math.Pow(config.RopeTheta, 2.0 * i / d));
+        Tensor positions = LibTorch.Arange(contextLength).To(DType.Float32).Unsqueeze(1);      // [context, 1]
+        Tensor angles = positions * LibTorch.Tensor(invFreq).Unsqueeze(0);                     // [context, D/2]
+        return (angles.Cos(), angles.Sin());
+    }
+}
