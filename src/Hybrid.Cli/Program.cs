@@ -6,4 +6,6 @@ var root = new RootCommand("Hybrid: LLM post-training in .NET (libtorch for upda
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(InitModelCommand.Create());
 root.Subcommands.Add(SftCommand.Create());
+root.Subcommands.Add(ExportCommand.Create());
+root.Subcommands.Add(ScoreCommand.Create());
 return root.Parse(args).Invoke();

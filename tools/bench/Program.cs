@@ -8,6 +8,26 @@ using Hybrid.Torch.Optim;
 
 // Usage: dotnet run -c Release --project tools/bench -- [--rounds N] [--steps N] [--batch B] [--seq T] [--dim D] [--heads H]
 //        dotnet run -c Release --project tools/bench -- sft [recipe.json] [batch] [seq] [steps]
+//        dotnet run -c Release --project tools/bench -- export [recipe.json]
+//        dotnet run -c Release --project tools/bench -- rollout [models-dir]
+//        dotnet run -c Release --project tools/bench -- score [recipe.json]
+if (args.Length > 0 && args[0] == "rollout")
+{
+    Hybrid.Rollout.RolloutBench.RunAll(args.Length > 1 ? args[1] : "models", Console.Out);
+    return 0;
+}
+if (args.Length > 0 && args[0] == "score")
+{
+    Hybrid.Rollout.Scoring.ScoringBench.Run(args.Length > 1 ? args[1] : Path.Combine("models", "small.json"));
+    return 0;
+}
+if (args.Length > 0 && args[0] == "export")
+{
+    string work = Directory.CreateTempSubdirectory("hybrid-export-bench-").FullName;
+    try { Hybrid.Export.Decoder.ExportBench.Run(args.Length > 1 ? args[1] : Path.Combine("models", "small.json"), work, Console.Out); }
+    finally { Directory.Delete(work, recursive: true); }
+    return 0;
+}
 if (args.Length > 0 && args[0] == "sft")
 {
     string recipe = args.Length > 1 ? args[1] : Path.Combine("models", "small.json");

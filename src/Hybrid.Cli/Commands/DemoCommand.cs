@@ -1,4 +1,4 @@
-// `hybrid demo`: trains a tiny network on libtorch, then generates from a tiny ONNX Runtime GenAI model.
+// `hybrid demo`: the whole loop in miniature — init a model, SFT on libtorch, export, generate with ONNX Runtime GenAI.
 using System.CommandLine;
 using Hybrid.Cli.Demo;
 
@@ -8,22 +8,16 @@ internal static class DemoCommand
 {
     public static Command Create()
     {
-        var steps = new Option<int>("--steps") { Description = "Training steps of the libtorch part", DefaultValueFactory = _ => 40 };
+        var steps = new Option<int>("--steps") { Description = "SFT steps on libtorch", DefaultValueFactory = _ => 600 };
         var output = new Option<DirectoryInfo>("--out")
         {
-            Description = "Folder for the exported GenAI model",
-            DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("exports", "demo-tiny")),
+            Description = "Work folder: base model, fine-tuned model, exported GenAI model (replaced on each run)",
+            DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("exports", "demo")),
         };
-        var command = new Command("demo", "Trains a tiny network a few steps on libtorch, then generates from a tiny ONNX Runtime GenAI model");
+        var command = new Command("demo", "Creates a tiny model, fine-tunes it on libtorch, exports it and generates with ONNX Runtime GenAI");
         command.Options.Add(steps);
         command.Options.Add(output);
-        command.SetAction(parse =>
-        {
-            int trained = TrainingDemo.Run(parse.GetValue(steps), Console.Out);
-            if (trained != 0) return trained;
-            Console.WriteLine();
-            return GenerationDemo.Run(parse.GetValue(output)!.FullName, Console.Out);
-        });
+        command.SetAction(parse => PipelineDemo.Run(parse.GetValue(output)!.FullName, parse.GetValue(steps), Console.Out));
         return command;
     }
 }

@@ -87,7 +87,8 @@ public static class SftDatasetReader
         }
         catch (CsvFormatException ex)
         {
-            throw new DatasetException($"{path}:{ex.LineNumber} (row {ex.RecordNumber}): malformed CSV ({ex.Message})");
+            // RecordNumber counts the header as a record; rows elsewhere count data records only.
+            throw new DatasetException($"{path}:{ex.LineNumber} (row {ex.RecordNumber - 1}): malformed CSV ({ex.Message})");
         }
         return rows;
     }

@@ -1,0 +1,269 @@
+// Batched sampling on ONNX Runtime GenAI: prompts × G samples, ragged prompts, chunked, with per-token rollout log-probs.
+using Hybrid.Models.Generation;
+using Hybrid.Onnx;
+using Hybrid.Onnx.GenAI;
+using Microsoft.ML.OnnxRuntimeGenAI;
+
+namespace Hybrid.Rollout;
+
+/// <summary>
+/// Serves rollouts from a GenAI model folder (model.onnx + data, genai_config.json, tokenizer). One request:
+/// <code>
+/// prompts [P] ─► repeat each G times (GenAI's num_return_sequences is broken with sampling) ─► N = P·G rows
+///   ─► chunks of ≤ MaxBatchSize rows ─► per chunk one Generator over a ragged Sequences batch:
+///        loop: GenerateNextToken ─► tokens [n] + GetOutput("logits") [n, S, V] ─► log q(token) [n]
+///   ─► Rollout per row (prompt, response, log-probs, Stop/Length, policy version)
+/// </code>
+/// A request leases the current policy snapshot before its first chunk and keeps it to the last, so a weight sync in
+/// the middle never mixes versions; the old snapshot is freed when its last request ends. Stop ids are the request's
+/// plus the model's EOS ids (GenAI ends rows at its EOS whatever we ask). Seeded requests seed chunk c with seed + c.
+/// Thread-safe: requests may run concurrently with each other and with syncs.
+/// </summary>
+public sealed class RolloutEngine : IDisposable
+{
+    private readonly Lock _lock = new();
+    private PolicySnapshot _current;
+    private bool _disposed;
+
+    /// <summary>Loads the folder's model as policy version <paramref name="initialVersion"/> (0 = the exported weights).</summary>
+    public RolloutEngine(string modelDirectory, RolloutEngineOptions? options = null, long initialVersion = 0)
+    {
+        ModelDirectory = Path.GetFullPath(modelDirectory);
+        Options = options ?? new RolloutEngineOptions();
+        Info = GenAIFolderInfo.Read(ModelDirectory);
+        OnnxNative.EnsureLoaded();  // a missing libonnxruntime.so would otherwise crash GenAI instead of throwing
+        var model = new LoadedModel(new Model(ModelDirectory), dataFileToDelete: null);
+        _current = new PolicySnapshot(model, initialVersion);
+        model.Users = 1;
+    }
+
+    /// <summary>The GenAI folder (absolute).</summary>
+    public string ModelDirectory { get; }
+
+    public RolloutEngineOptions Options { get; }
+
+    /// <summary>Ids and limits from genai_config.json.</summary>
+    public GenAIFolderInfo Info { get; }
+
+    /// <summary>The policy version new requests sample with.</summary>
+    public long PolicyVersion
+    {
+        get { lock (_lock) return _current.Version; }
+    }
+
+    /// <summary>Samples G responses for every prompt of <paramref name="request"/> with the current policy version.</summary>
+    public RolloutBatch Generate(RolloutRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        SamplingParams sampling = request.Sampling;
+        sampling.CheckVocabulary(Info.VocabSize);
+        int longest = request.Prompts.Count == 0 ? 0 : request.Prompts.Max(p => p.Length);
+        if (longest + sampling.MaxNewTokens > Info.ContextLength)
+            throw new ArgumentException($"the longest prompt ({longest} tokens) + SamplingParams.MaxNewTokens ({sampling.MaxNewTokens}) exceeds the model's context_length ({Info.ContextLength}): shorten prompts or lower MaxNewTokens", nameof(request));
+        foreach (int[] prompt in request.Prompts)
+        {
+            if (prompt.Any(id => id < 0 || id >= Info.VocabSize))
+                throw new ArgumentException($"RolloutRequest.Prompts holds an id outside [0, {Info.VocabSize})", nameof(request));
+        }
+
+        int g = request.SamplesPerPrompt;
+        var rows = new List<(int Prompt, int Sample)>();
+        for (int i = 0; i < request.Prompts.Count; i++)
+            for (int s = 0; s < g; s++) rows.Add((i, s));
+        var stop = new HashSet<int>(sampling.StopTokenIds.Concat(Info.EosTokenIds));
+
+        PolicySnapshot snapshot = Acquire();
+        try
+        {
+            var samples = new List<Rollout>(rows.Count);
+            for (int start = 0, chunk = 0; start < rows.Count; start += Options.MaxBatchSize, chunk++)
+            {
+                ChunkStarting?.Invoke(chunk);
+                var part = rows.GetRange(start, Math.Min(Options.MaxBatchSize, rows.Count - start));
+                samples.AddRange(DecodeChunk(snapshot, request.Prompts, part, sampling, stop, chunk));
+            }
+            return new RolloutBatch { Samples = samples, SamplesPerPrompt = g, PolicyVersion = snapshot.Version };
+        }
+        finally
+        {
+            Release(snapshot);
+        }
+    }
+
+    /// <summary>
+    /// The model output logits [T, V] (row-major) of the current policy for every position of <paramref name="tokens"/>:
+    /// row t predicts token t + 1. For checking a sync against the trainer's forward.
+    /// </summary>
+    public float[] Logits(IReadOnlyList<int> tokens)
+    {
+        if (tokens.Count == 0 || tokens.Count >= Info.ContextLength)
+            throw new ArgumentException($"need 1 … {Info.ContextLength - 1} tokens, got {tokens.Count}", nameof(tokens));
+        PolicySnapshot snapshot = Acquire();
+        try
+        {
+            using var parameters = new GeneratorParams(snapshot.Model.Model);
+            parameters.SetSearchOption("max_length", tokens.Count + 1);
+            parameters.SetSearchOption("do_sample", false);
+            using Generator generator = snapshot.NewGenerator(parameters);
+            generator.AppendTokens(tokens.ToArray());
+            generator.GenerateNextToken();
+            using Microsoft.ML.OnnxRuntimeGenAI.Tensor logits = generator.GetOutput("logits");  // [1, T, V]
+            return logits.GetData<float>().ToArray();
+        }
+        finally
+        {
+            Release(snapshot);
+        }
+    }
+
+    private List<Rollout> DecodeChunk(PolicySnapshot snapshot, IReadOnlyList<int[]> prompts, List<(int Prompt, int Sample)> rows,
+        SamplingParams sampling, HashSet<int> stop, int chunk)
+    {
+        int n = rows.Count;
+        int[][] chunkPrompts = rows.Select(r => prompts[r.Prompt]).ToArray();
+        int longest = chunkPrompts.Max(p => p.Length);
+
+        using var parameters = new GeneratorParams(snapshot.Model.Model);
+        parameters.SetSearchOption("batch_size", n);
+        parameters.SetSearchOption("max_length", longest + sampling.MaxNewTokens);
+        parameters.SetSearchOption("num_return_sequences", 1);
+        if (sampling.IsGreedy)
+        {
+            parameters.SetSearchOption("do_sample", false);
+        }
+        else
+        {
+            parameters.SetSearchOption("do_sample", true);
+            parameters.SetSearchOption("temperature", sampling.Temperature);
+            // top-k "off" is sent as k = V: GenAI 0.15.2's top_k = 0 nucleus path (SampleTopP) was measured to draw
+            // tokens outside the nucleus, while its top-k(+top-p) path draws from exactly SamplingReference's distribution.
+            parameters.SetSearchOption("top_k", sampling.TopK > 0 ? sampling.TopK : Info.VocabSize);
+            parameters.SetSearchOption("top_p", sampling.TopP);
+            if (sampling.Seed is long seed) parameters.SetSearchOption("random_seed", (double)(int)((seed + chunk) & int.MaxValue));
+        }
+        using Generator generator = snapshot.NewGenerator(parameters);
+        using (Sequences batch = TokenSequences.Create(chunkPrompts)) generator.AppendTokenSequences(batch);
+
+        var responses = new List<int>[n];
+        var logProbs = new List<float>[n];
+        var finished = new bool[n];
+        for (int r = 0; r < n; r++) (responses[r], logProbs[r]) = ([], []);
+        int[] positions = chunkPrompts.Select(p => p.Length - 1).ToArray();  // step 0: each row's last prompt position
+        var zeros = new float[n];
+
+        for (int step = 0; step < sampling.MaxNewTokens && !generator.IsDone(); step++)
+        {
+            generator.GenerateNextToken();
+            int[] tokens = generator.GetNextTokens().ToArray();  // [n]
+            float[] stepLogProbs = zeros;
+            if (!sampling.IsGreedy)
+            {
+                using Microsoft.ML.OnnxRuntimeGenAI.Tensor logits = generator.GetOutput("logits");  // [n, S, V]
+                stepLogProbs = StepLogProbs.Compute(logits, positions, tokens, sampling);
+            }
+            if (step == 0) Array.Fill(positions, 0);  // later steps: S = 1
+
+            bool allDone = true;
+            for (int r = 0; r < n; r++)
+            {
+                if (finished[r]) continue;
+                responses[r].Add(tokens[r]);
+                logProbs[r].Add(stepLogProbs[r]);
+                finished[r] = stop.Contains(tokens[r]);
+                allDone &= finished[r];
+            }
+            if (allDone) break;
+        }
+
+        var result = new List<Rollout>(n);
+        for (int r = 0; r < n; r++)
+        {
+            result.Add(new Rollout
+            {
+                PromptIndex = rows[r].Prompt,
+                SampleIndex = rows[r].Sample,
+                PromptIds = chunkPrompts[r],
+                ResponseIds = [.. responses[r]],
+                LogProbs = [.. logProbs[r]],
+                Finish = finished[r] ? FinishReason.Stop : FinishReason.Length,
+                PolicyVersion = snapshot.Version,
+            });
+        }
+        return result;
+    }
+
+    /// <summary>Called with the chunk index before each chunk of a request decodes (tests sync weights mid-request here).</summary>
+    internal Action<int>? ChunkStarting { get; set; }
+
+    // ---- policy versions (used by the weight syncs) -------------------------------------------------------------------
+
+    /// <summary>The model the current version runs on (weight syncs load adapters into it or replace it).</summary>
+    internal LoadedModel CurrentModel
+    {
+        get { lock (_lock) return _current.Model; }
+    }
+
+    /// <summary>
+    /// Makes <paramref name="next"/> the version new requests use. The previous version is freed now if no request holds
+    /// it, else when the last one ends. <paramref name="next"/>.Version must be above the current one.
+    /// </summary>
+    internal void Install(PolicySnapshot next)
+    {
+        PolicySnapshot old;
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (next.Version <= _current.Version)
+                throw new InvalidOperationException($"policy version {next.Version} is not newer than the current {_current.Version}");
+            old = _current;
+            _current = next;
+            next.Model.Users++;
+            old.Retired = true;
+            if (old.Leases > 0) return;
+        }
+        Free(old);
+    }
+
+    private PolicySnapshot Acquire()
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _current.Leases++;
+            return _current;
+        }
+    }
+
+    private void Release(PolicySnapshot snapshot)
+    {
+        lock (_lock)
+        {
+            snapshot.Leases--;
+            if (!snapshot.Retired || snapshot.Leases > 0) return;
+        }
+        Free(snapshot);
+    }
+
+    private void Free(PolicySnapshot snapshot)
+    {
+        snapshot.OnFree?.Invoke();
+        bool lastUser;
+        lock (_lock) lastUser = --snapshot.Model.Users == 0;
+        if (lastUser) snapshot.Model.Free();
+    }
+
+    /// <summary>Frees the current version and its model. Requests still running keep theirs until they end.</summary>
+    public void Dispose()
+    {
+        PolicySnapshot current;
+        lock (_lock)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            current = _current;
+            current.Retired = true;
+            if (current.Leases > 0) return;
+        }
+        Free(current);
+    }
+}

@@ -1,0 +1,101 @@
+// Weight sync without reloading: new weights as an .onnx_adapter over the model's overridable initializers.
+using Hybrid.Export.Decoder;
+using Hybrid.Export.Onnx;
+using Hybrid.Models.Config;
+using Hybrid.Torch;
+
+namespace Hybrid.Rollout.WeightSync;
+
+/// <summary>
+/// Version n:
+/// <code>
+/// GraphWeights(new weights), learned ones only ─► policy.v{n}.onnx_adapter (OnnxAdapterWriter, renamed into place)
+///   ─► Adapters.LoadAdapter(path, "policy.v{n}") ─► engine.Install(version n: generators call SetActiveAdapter)
+/// old version's last request ends ─► UnloadAdapter("policy.v{n−1}") ─► its file deleted
+/// </code>
+/// Needs a folder exported with <see cref="DecoderExportOptions.OverridableWeights"/> = true: an adapter parameter
+/// replaces an initializer only where the graph also declares it as an input. The model is never reloaded, but
+/// overridable weights cannot be pre-packed by ORT, so decoding is slower than with a plain export (the bench measures it).
+/// </summary>
+public sealed class AdapterWeightSync : IWeightSync
+{
+    private readonly RolloutEngine _engine;
+    private readonly DecoderConfig _config;
+    private readonly DecoderExportOptions _options;
+    private readonly HashSet<string> _overridable;
+    private readonly LoadedModel _model;
+    private readonly Lock _pushLock = new();
+
+    /// <summary>
+    /// Binds to <paramref name="engine"/>, whose folder was exported from a model of <paramref name="config"/> with
+    /// <paramref name="options"/> (OverridableWeights = true). Throws if the graph declares no overridable weight.
+    /// </summary>
+    public AdapterWeightSync(RolloutEngine engine, DecoderConfig config, DecoderExportOptions options)
+    {
+        _engine = engine ?? throw new ArgumentNullException(nameof(engine));
+        _config = config ?? throw new ArgumentNullException(nameof(config));
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        _model = engine.CurrentModel;
+        ModelProto graph;
+        using (FileStream stream = File.OpenRead(Path.Combine(engine.ModelDirectory, engine.Info.ModelFileName)))
+            graph = ModelProto.Parser.ParseFrom(stream);
+        var initializers = graph.Graph.Initializer.Select(t => t.Name).ToHashSet();
+        _overridable = graph.Graph.Input.Select(i => i.Name).Where(initializers.Contains).ToHashSet();
+        if (_overridable.Count == 0)
+            throw new ArgumentException($"{engine.ModelDirectory} declares no overridable initializer: export it with DecoderExportOptions.OverridableWeights = true to sync by adapter, or use ReExportWeightSync", nameof(engine));
+    }
+
+    public string Mechanism => "adapter";
+
+    public long Version => _engine.PolicyVersion;
+
+    /// <summary>Initializer names the adapter replaces (graph inputs that are also initializers).</summary>
+    public IReadOnlyCollection<string> OverridableNames => _overridable;
+
+    public void Push(IReadOnlyDictionary<string, Tensor> hfWeights)
+    {
+        ArgumentNullException.ThrowIfNull(hfWeights);
+        lock (_pushLock)
+        {
+            if (!ReferenceEquals(_engine.CurrentModel, _model))
+                throw new InvalidOperationException("the engine's model was replaced (by a re-export sync?) since this adapter sync was bound; bind a new AdapterWeightSync");
+            long version = _engine.PolicyVersion + 1;
+            string name = $"policy.v{version}";
+            string path = Path.Combine(_engine.ModelDirectory, name + ".onnx_adapter");
+            WriteAdapter(path, hfWeights, version);
+            try
+            {
+                _model.Adapters.LoadAdapter(path, name);
+            }
+            catch
+            {
+                File.Delete(path);
+                throw;
+            }
+            _engine.Install(new PolicySnapshot(_model, version, name, onFree: () =>
+            {
+                _model.Adapters.UnloadAdapter(name);
+                File.Delete(path);
+            }));
+        }
+    }
+
+    private void WriteAdapter(string path, IReadOnlyDictionary<string, Tensor> hfWeights, long version)
+    {
+        using var noGrad = LibTorch.NoGrad();
+        List<(string Name, Tensor Value)> weights = DecoderExporter.GraphWeights(_config, hfWeights, _options);
+        try
+        {
+            using var scope = LibTorch.NewScope();
+            var parameters = weights.Where(w => _overridable.Contains(w.Name)).Select(w => (w.Name, w.Value.Contiguous())).ToList();
+            var missing = _overridable.Except(parameters.Select(p => p.Name)).ToArray();
+            if (missing.Length > 0)
+                throw new InvalidOperationException($"the graph's overridable initializers [{string.Join(", ", missing)}] have no weight in DecoderExporter.GraphWeights; was the folder exported from this config?");
+            OnnxAdapterWriter.Write(path, parameters, adapterVersion: checked((int)version));
+        }
+        finally
+        {
+            foreach (var (_, value) in weights) value.Dispose();
+        }
+    }
+}
