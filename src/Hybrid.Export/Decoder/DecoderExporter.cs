@@ -99,11 +99,17 @@ public static class DecoderExporter
         TokenizerFiles.Copy(tokenizerSourceDir, outputDir);
     }
 
-    /// <summary>Loads a Hugging Face checkpoint folder (<see cref="HfCheckpoint.Load"/>) and exports it with <see cref="ExportGenAIFolder"/>.</summary>
+    /// <summary>
+    /// Loads a Hugging Face checkpoint folder (<see cref="HfCheckpoint.Load"/>) and exports it: a causal LM as a GenAI folder
+    /// (<see cref="ExportGenAIFolder"/>), a <c>*ForSequenceClassification</c> reward model as a scoring folder (<see cref="ExportScoreModel"/>).
+    /// </summary>
     public static void ExportCheckpoint(string checkpointDir, string outputDir, DecoderExportOptions options)
     {
         using LoadedCheckpoint checkpoint = HfCheckpoint.Load(checkpointDir);
-        ExportGenAIFolder(outputDir, checkpoint.Config, checkpoint.Tensors, checkpoint.Directory, options, checkpoint.Generation);
+        if (checkpoint.Config.IsSequenceClassifier)  // a reward model: the ORT scoring folder `hybrid score` reads
+            ExportScoreModel(outputDir, checkpoint.Config, checkpoint.Tensors, checkpoint.Directory);
+        else
+            ExportGenAIFolder(outputDir, checkpoint.Config, checkpoint.Tensors, checkpoint.Directory, options, checkpoint.Generation);
     }
 
     /// <summary>Writes the reward model: model.onnx (+ .data), config.json and the tokenizer files.</summary>

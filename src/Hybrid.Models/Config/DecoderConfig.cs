@@ -72,6 +72,17 @@ public sealed record DecoderConfig
     /// <summary><c>torch_dtype</c> of the stored weights ("float32", "bfloat16", "float16"); informational.</summary>
     public string TorchDtype { get; init; } = "float32";
 
+    /// <summary>
+    /// <c>num_labels</c> of a sequence-classification checkpoint (a reward model: 1, a scalar score); 1 by default.
+    /// </summary>
+    public int NumLabels { get; init; } = 1;
+
+    /// <summary>
+    /// True when <c>architectures</c> names a <c>*ForSequenceClassification</c> head (Hugging Face's reward-model layout):
+    /// the checkpoint then holds <c>score.weight</c> [num_labels, D] instead of an LM head.
+    /// </summary>
+    public bool IsSequenceClassifier => Architectures.Any(a => a.EndsWith("ForSequenceClassification", StringComparison.Ordinal));
+
     /// <summary>True for Qwen2, whose q/k/v projections always have biases.</summary>
     public bool QkvBias => ModelType == "qwen2" || AttentionBias;
 
@@ -79,8 +90,9 @@ public sealed record DecoderConfig
     public bool OutputProjectionBias => ModelType == "llama" && AttentionBias;
 
     /// <summary>
-    /// Every parameter tensor of the causal LM in Hugging Face naming, with its shape, in a fixed order: embedding, then
-    /// each layer (attention, MLP, norms), final norm, LM head (absent when tied).
+    /// Every parameter tensor in Hugging Face naming, with its shape, in a fixed order: embedding, then each layer
+    /// (attention, MLP, norms), final norm, then the head: <c>lm_head.weight</c> (absent when tied) for a causal LM, or
+    /// <c>score.weight</c> for a sequence classifier (<see cref="IsSequenceClassifier"/>).
     /// </summary>
     public IEnumerable<(string Name, long[] Shape)> ParameterShapes()
     {
@@ -104,7 +116,8 @@ public sealed record DecoderConfig
             yield return (p + "post_attention_layernorm.weight", [d]);
         }
         yield return ("model.norm.weight", [d]);
-        if (!TieWordEmbeddings) yield return ("lm_head.weight", [VocabSize, d]);
+        if (IsSequenceClassifier) yield return ("score.weight", [NumLabels, d]);
+        else if (!TieWordEmbeddings) yield return ("lm_head.weight", [VocabSize, d]);
     }
 
     /// <summary>Number of parameter elements (tied embeddings counted once).</summary>
@@ -129,6 +142,7 @@ public sealed record DecoderConfig
         Require(RmsNormEps > 0, "rms_norm_eps", RmsNormEps, "must be > 0");
         Require(RopeTheta > 0, "rope_theta", RopeTheta, "must be > 0");
         Require(MaxPositionEmbeddings > 0, "max_position_embeddings", MaxPositionEmbeddings, "must be > 0");
+        Require(!IsSequenceClassifier || NumLabels == 1, "num_labels", NumLabels, "a reward model has one label (a scalar score)");
         foreach (var (field, id) in new[] { ("bos_token_id", BosTokenId), ("pad_token_id", PadTokenId) })
             Require(id is null || (id >= 0 && id < VocabSize), field, id, $"must be in [0, vocab_size = {VocabSize})");
         foreach (int id in EosTokenIds)
@@ -173,6 +187,7 @@ public sealed record DecoderConfig
             EosTokenIds = reader.IntOrInts("eos_token_id") ?? [],
             PadTokenId = reader.Int("pad_token_id"),
             TorchDtype = reader.String("torch_dtype") ?? "float32",
+            NumLabels = reader.Int("num_labels") ?? (root["id2label"] as JsonObject)?.Count ?? 1,
         };
         if (hidden % heads != 0 && reader.Int("head_dim") is null)
             throw new ConfigException($"{source}: field 'hidden_size' = {hidden} is not divisible by num_attention_heads = {heads}; give 'head_dim'");
@@ -207,6 +222,7 @@ public sealed record DecoderConfig
         if (EosTokenIds.Count == 1) o["eos_token_id"] = EosTokenIds[0];
         else if (EosTokenIds.Count > 1) o["eos_token_id"] = new JsonArray(EosTokenIds.Select(e => (JsonNode)e).ToArray());
         if (PadTokenId is int pad) o["pad_token_id"] = pad;
+        if (IsSequenceClassifier) o["num_labels"] = NumLabels;
         return o;
     }
 
