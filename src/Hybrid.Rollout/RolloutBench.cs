@@ -59,7 +59,7 @@ public static class RolloutBench
 
         double ratio = genAITokens / genAISeconds / (trainerTokens / trainerSeconds);
         output.WriteLine($"rollout throughput [{Path.GetFileNameWithoutExtension(recipePath)}, {Parameters(config) / 1e6:F2}M params, batch {batch}, prompt {promptTokens}, new {newTokens}]: " +
-            $"GenAI {genAITokens / genAISeconds:F0} tok/s (chunks of {engine.Options.MaxBatchSize}), trainer KV-cache sampler {trainerTokens / trainerSeconds:F0} tok/s, ratio {ratio:F2}x (target >= 3x)");
+            $"GenAI {genAITokens / genAISeconds:F0} tok/s (chunks of {engine.Options.MaxBatchSize}, {engine.Options.ParallelChunks} at once), trainer KV-cache sampler {trainerTokens / trainerSeconds:F0} tok/s, ratio {ratio:F2}x (target >= 3x)");
         return ratio;
     }
 

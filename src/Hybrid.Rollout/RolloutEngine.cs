@@ -10,8 +10,9 @@ namespace Hybrid.Rollout;
 /// Serves rollouts from a GenAI model folder (model.onnx + data, genai_config.json, tokenizer). One request:
 /// <code>
 /// prompts [P] ─► repeat each G times (GenAI's num_return_sequences is broken with sampling) ─► N = P·G rows
-///   ─► chunks of ≤ MaxBatchSize rows ─► per chunk one Generator over a ragged Sequences batch:
-///        loop: GenerateNextToken ─► tokens [n] + GetOutput("logits") [n, S, V] ─► log q(token) [n]
+///   ─► chunks of ≤ MaxBatchSize rows (up to ParallelChunks decoding at once) ─► per chunk one Generator over a ragged Sequences batch:
+///        loop: next-token logits [n, V] ─► RowSampler: token + log q(token) per row ─► greedy GenerateNextToken on
+///              logits that are 0 at the drawn token, −∞ elsewhere (greedy requests: plain GenerateNextToken)
 ///   ─► Rollout per row (prompt, response, log-probs, Stop/Length, policy version)
 /// </code>
 /// A request leases the current policy snapshot before its first chunk and keeps it to the last, so a weight sync in
@@ -75,13 +76,31 @@ public sealed class RolloutEngine : IDisposable
         PolicySnapshot snapshot = Acquire();
         try
         {
-            var samples = new List<Rollout>(rows.Count);
-            for (int start = 0, chunk = 0; start < rows.Count; start += Options.MaxBatchSize, chunk++)
+            int size = Options.MaxBatchSize, chunks = (rows.Count + size - 1) / size;
+            var decoded = new List<Rollout>[chunks];
+            void Decode(int chunk)
             {
                 ChunkStarting?.Invoke(chunk);
-                var part = rows.GetRange(start, Math.Min(Options.MaxBatchSize, rows.Count - start));
-                samples.AddRange(DecodeChunk(snapshot, request.Prompts, part, sampling, stop, chunk));
+                var part = rows.GetRange(chunk * size, Math.Min(size, rows.Count - chunk * size));
+                decoded[chunk] = DecodeChunk(snapshot, request.Prompts, part, sampling, stop, chunk);
             }
+            int workers = Math.Min(Options.ParallelChunks, chunks);
+            if (workers <= 1)
+            {
+                for (int chunk = 0; chunk < chunks; chunk++) Decode(chunk);
+            }
+            else
+            {
+                // Each chunk is independent (own generator, seed + chunk), so decoding several at once changes no result.
+                try { Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = workers }, Decode); }
+                catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+                {
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+                    throw;
+                }
+            }
+            var samples = new List<Rollout>(rows.Count);
+            foreach (List<Rollout> part in decoded) samples.AddRange(part);
             return new RolloutBatch { Samples = samples, SamplesPerPrompt = g, PolicyVersion = snapshot.Version };
         }
         finally
@@ -127,20 +146,10 @@ public sealed class RolloutEngine : IDisposable
         parameters.SetSearchOption("batch_size", n);
         parameters.SetSearchOption("max_length", longest + sampling.MaxNewTokens);
         parameters.SetSearchOption("num_return_sequences", 1);
-        if (sampling.IsGreedy)
-        {
-            parameters.SetSearchOption("do_sample", false);
-        }
-        else
-        {
-            parameters.SetSearchOption("do_sample", true);
-            parameters.SetSearchOption("temperature", sampling.Temperature);
-            // top-k "off" is sent as k = V: GenAI 0.15.2's top_k = 0 nucleus path (SampleTopP) was measured to draw
-            // tokens outside the nucleus, while its top-k(+top-p) path draws from exactly SamplingReference's distribution.
-            parameters.SetSearchOption("top_k", sampling.TopK > 0 ? sampling.TopK : Info.VocabSize);
-            parameters.SetSearchOption("top_p", sampling.TopP);
-            if (sampling.Seed is long seed) parameters.SetSearchOption("random_seed", (double)(int)((seed + chunk) & int.MaxValue));
-        }
+        // Sampled requests draw with our RowSampler on a greedy generator: GenAI's CPU sampler (top_k = V sorts every
+        // row; its top_k = 0 nucleus path draws outside the nucleus) cost more per step than the model run on small
+        // models, and choosing ourselves gives the token's log q from the same pass.
+        parameters.SetSearchOption("do_sample", false);
         using Generator generator = snapshot.NewGenerator(parameters);
         using (Sequences batch = TokenSequences.Create(chunkPrompts)) generator.AppendTokenSequences(batch);
 
@@ -148,25 +157,38 @@ public sealed class RolloutEngine : IDisposable
         var logProbs = new List<float>[n];
         var finished = new bool[n];
         for (int r = 0; r < n; r++) (responses[r], logProbs[r]) = ([], []);
-        int[] positions = chunkPrompts.Select(p => p.Length - 1).ToArray();  // step 0: each row's last prompt position
-        var zeros = new float[n];
+        var stepLogProbs = new float[n];
+        var picks = new int[n];
+        float[] logits = [];
+        RowSampler? sampler = sampling.IsGreedy ? null
+            : new RowSampler(sampling, sampling.Seed is long seed ? new Random((int)((seed + chunk) & int.MaxValue)) : new Random());
 
         for (int step = 0; step < sampling.MaxNewTokens && !generator.IsDone(); step++)
         {
-            generator.GenerateNextToken();
-            int[] tokens = generator.GetNextTokens().ToArray();  // [n]
-            float[] stepLogProbs = zeros;
-            if (!sampling.IsGreedy)
+            if (sampler is null)
             {
-                using Microsoft.ML.OnnxRuntimeGenAI.Tensor logits = generator.GetOutput("logits");  // [n, S, V]
-                stepLogProbs = StepLogProbs.Compute(logits, positions, tokens, sampling);
+                generator.GenerateNextToken();
             }
-            if (step == 0) Array.Fill(positions, 0);  // later steps: S = 1
+            else
+            {
+                int v = GeneratorLogits.Get(generator, n, ref logits);  // [n, V] each row's next-token logits
+                for (int r = 0; r < n; r++)
+                {
+                    Span<float> row = logits.AsSpan(r * v, v);
+                    picks[r] = finished[r] ? 0 : sampler.Draw(row, out stepLogProbs[r]);
+                    row.Fill(float.NegativeInfinity);
+                    row[picks[r]] = 0;  // the greedy generator takes exactly our draw
+                }
+                GeneratorLogits.SetAndGenerateNextToken(generator, logits, n, v);
+            }
+            ReadOnlySpan<int> tokens = generator.GetNextTokens();  // [n]
 
             bool allDone = true;
             for (int r = 0; r < n; r++)
             {
                 if (finished[r]) continue;
+                if (sampler is not null && tokens[r] != picks[r])
+                    throw new InvalidOperationException($"GenAI chose token {tokens[r]} for row {r} at step {step}, not the drawn {picks[r]}");
                 responses[r].Add(tokens[r]);
                 logProbs[r].Add(stepLogProbs[r]);
                 finished[r] = stop.Contains(tokens[r]);
