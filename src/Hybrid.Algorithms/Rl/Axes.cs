@@ -1,0 +1,63 @@
+// The independent axes of the critic-free/PPO family (verl's core_algos split): estimator × policy loss × aggregation × KL.
+using Hybrid.Torch;
+
+namespace Hybrid.Algorithms.Rl;
+
+/// <summary>Turns scores (and optionally token rewards / values) into advantages: grpo, dr_grpo, rloo, reinforce, reinforce_baseline, reinforce_pp, remax, gae.</summary>
+public interface IAdvantageEstimator
+{
+    string Name { get; }
+
+    /// <summary>True for gae: the trainer must run a critic.</summary>
+    bool NeedsCritic { get; }
+
+    /// <summary>True for remax: the trainer must score one greedy response per prompt.</summary>
+    bool NeedsGreedyBaseline { get; }
+
+    AdvantageOutput Compute(AdvantageInputs inputs);
+}
+
+/// <summary>The per-token surrogate: ppo_clip (decoupled ε_low/ε_high, dual clip), gspo, gmpo, reinforce, raft, raft_pp.</summary>
+public interface IPolicyLoss
+{
+    string Name { get; }
+
+    PolicyLossOutput Compute(PolicyLossInputs inputs);
+}
+
+/// <summary>Reduces a per-token loss [N, A] with its mask to a scalar: token_mean, seq_mean_token_mean, seq_mean_token_sum, seq_mean_token_sum_norm.</summary>
+public interface ILossAggregation
+{
+    string Name { get; }
+
+    /// <summary>tokenLoss [N, A], mask [N, A] float32 → [] (differentiable).</summary>
+    Tensor Aggregate(Tensor tokenLoss, Tensor mask);
+}
+
+/// <summary>Per-token KL estimate between the policy and the reference from sampled-token log-probs: k1, k2, k3 (and abs).</summary>
+public interface IKlEstimator
+{
+    string Name { get; }
+
+    /// <summary>logProbs [N, A] (grad when used in the loss), refLogProbs [N, A] → [N, A] per-token estimate.</summary>
+    Tensor PerToken(Tensor logProbs, Tensor refLogProbs);
+}
+
+/// <summary>The KL coefficient β over training: fixed, or adaptive towards a target KL (Ziegler et al. 2019).</summary>
+public interface IKlController
+{
+    /// <summary>The current β.</summary>
+    double Value { get; }
+
+    /// <summary>After an iteration that measured <paramref name="currentKl"/> over <paramref name="steps"/> samples.</summary>
+    void Update(double currentKl, long steps);
+}
+
+/// <summary>Decides whether a group of G responses to one prompt stays in the batch (dynamic sampling, Reinforce-Rej, variance threshold).</summary>
+public interface IGroupFilter
+{
+    string Name { get; }
+
+    /// <summary>groupScores: the G outcome scores of one prompt's responses.</summary>
+    bool Keep(ReadOnlySpan<double> groupScores);
+}
