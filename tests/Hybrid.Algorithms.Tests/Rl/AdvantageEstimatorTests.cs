@@ -113,7 +113,7 @@ public class AdvantageEstimatorTests
         {
             "grpo" => RlReference.Broadcast(RlReference.Grpo(scores, g, eps), mask),
             "dr_grpo" => RlReference.Broadcast(RlReference.Grpo(scores, g, eps, divideByStd: false), mask),
-            "rloo" => RlReference.Broadcast(RlReference.Rloo(scores, g), mask),
+            "rloo" => RlReference.Broadcast(RlReference.Rloo(SequenceRewards(scores, tokenRewards!, mask), g), mask),
             "reinforce_baseline" => RlReference.Broadcast(scores.Select(s => s - scores.Average()).ToArray(), mask),
             "reinforce" => RlReference.ReturnToGo(RlReference.TokenRewards(scores, mask, tokenRewards), mask, gamma),
             "reinforce_pp" => RlReference.Whiten(RlReference.ReturnToGo(RlReference.TokenRewards(scores, mask, tokenRewards), mask, gamma), mask, eps),
@@ -122,6 +122,15 @@ public class AdvantageEstimatorTests
         };
         double[,] actual = Run(name, scores, mask, g, tokenRewards, baseline, gamma, eps: eps);
         AssertClose(expected, actual, 1e-10, name);
+    }
+
+    /// <summary>RLOO's sequence reward: score + Σ_t tokenRewards·m.</summary>
+    private static double[] SequenceRewards(double[] scores, double[,] tokenRewards, double[,] mask)
+    {
+        var r = (double[])scores.Clone();
+        for (int i = 0; i < r.Length; i++)
+            for (int t = 0; t < mask.GetLength(1); t++) r[i] += tokenRewards[i, t] * mask[i, t];
+        return r;
     }
 
     private static double[,] Subtract(double[,] x, double[] perRow, double[,] mask)
