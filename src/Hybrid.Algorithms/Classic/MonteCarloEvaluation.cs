@@ -32,17 +32,25 @@ public static class MonteCarloEvaluation
                 if (done) break;
                 s = next;
             }
-            double g = 0;
-            for (int t = states.Count - 1; t >= 0; t--)
+            double[] g = DiscountedReturns(rewards, mdp.Gamma);
+            for (int t = 0; t < states.Count; t++)
             {
-                g = rewards[t] + mdp.Gamma * g;
                 if (firstVisit && firstSeen[states[t]] != t) continue;
-                sum[states[t]] += g;
+                sum[states[t]] += g[t];
                 count[states[t]]++;
             }
         }
         var v = new double[mdp.StateCount];
         for (int s = 0; s < v.Length; s++) v[s] = count[s] > 0 ? sum[s] / count[s] : 0;
         return (v, count);
+    }
+
+    /// <summary>G_t = Σ_{k≥t} γ^{k−t} R_{k+1} for every step of one episode (computed backwards: G_t = R_{t+1} + γG_{t+1}).</summary>
+    public static double[] DiscountedReturns(IReadOnlyList<double> rewards, double gamma)
+    {
+        var g = new double[rewards.Count];
+        double running = 0;
+        for (int t = rewards.Count - 1; t >= 0; t--) g[t] = running = rewards[t] + gamma * running;
+        return g;
     }
 }

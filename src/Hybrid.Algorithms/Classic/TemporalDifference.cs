@@ -19,12 +19,15 @@ public static class TemporalDifference
             for (int t = 0; t < options.MaxSteps; t++)
             {
                 (int next, double reward, bool done) = mdp.Step(s, Policies.Sample(pi, s, rng), rng);
-                double target = reward + (done ? 0 : mdp.Gamma * v[next]);
-                v[s] += options.LearningRate.At(updates[s]++) * (target - v[s]);
+                v[s] += options.LearningRate.At(updates[s]++) * Residual(reward, v[s], v[next], mdp.Gamma, done);
                 if (done) break;
                 s = next;
             }
         }
         return v;
     }
+
+    /// <summary>The TD error δ = r + γ·V(s') − V(s), with V(s') = 0 when s' is terminal.</summary>
+    public static double Residual(double reward, double value, double nextValue, double gamma, bool terminal) =>
+        reward + (terminal ? 0 : gamma * nextValue) - value;
 }

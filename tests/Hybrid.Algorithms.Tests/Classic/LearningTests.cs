@@ -68,6 +68,32 @@ public class LearningTests
     }
 
     [Fact]
+    public void ReturnsAndTdResidualsByHand()
+    {
+        // Rewards (1, 0, 2), γ 0.5: G_2 = 2, G_1 = 0 + 0.5·2 = 1, G_0 = 1 + 0.5·1 = 1.5.
+        Assert.Equal([1.5, 1.0, 2.0], MonteCarloEvaluation.DiscountedReturns([1.0, 0.0, 2.0], 0.5));
+        Assert.Empty(MonteCarloEvaluation.DiscountedReturns([], 0.9));
+        // δ = r + γV(s') − V(s): 1 + 0.9·2 − 0.5 = 2.3; into a terminal state V(s') counts as 0: 1 − 0.5 = 0.5.
+        Assert.Equal(1 + 0.9 * 2 - 0.5, TemporalDifference.Residual(1, 0.5, 2, 0.9, terminal: false), 15);
+        Assert.Equal(0.5, TemporalDifference.Residual(1, 0.5, 2, 0.9, terminal: true), 15);
+    }
+
+    [Fact]
+    public void EpisodesFollowTheDeterministicOptimalPolicyToTheGoal()
+    {
+        // On the deterministic grid the optimal policy walks the 6-step shortest path: rewards −0.04 ×5, then 0.96.
+        GridWorld world = Worlds.WithPit();
+        TabularMdp mdp = world.Mdp;
+        Episode e = Episode.Sample(mdp, Policies.Deterministic(mdp, ValueIteration.Solve(mdp).Policy), mdp.Start, 100, new Random(0));
+        Assert.True(e.Terminated);
+        Assert.Equal(world.State(0, 3), e.FinalState);
+        Assert.Equal([-0.04, -0.04, -0.04, -0.04, -0.04, 0.96], e.Rewards.Select(r => Math.Round(r, 12)));
+        Episode cut = Episode.Sample(mdp, Policies.Deterministic(mdp, new int[mdp.StateCount]), mdp.Start, 5, new Random(0));
+        Assert.False(cut.Terminated);   // "always up" climbs to the top edge and bumps there forever
+        Assert.Equal(5, cut.Length);
+    }
+
+    [Fact]
     public void EpsilonGreedyPicksTheBestActionWithProbabilityOneMinusEpsilonPlusEpsilonOverA()
     {
         // Q row (0, 3, 1, 2), ε 0.3, A 4: P(a=1) = 0.7 + 0.075 = 0.775, others 0.075 each. 100 000 draws: SE ≤ 0.0014.
