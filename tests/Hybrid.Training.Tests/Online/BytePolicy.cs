@@ -4,6 +4,7 @@ using Hybrid.Models.Decoder;
 using Hybrid.Models.Tokenizers;
 using Hybrid.Torch;
 using Hybrid.Training.Online;
+using Hybrid.Training.Rl.Tasks;
 
 namespace Hybrid.Training.Tests.Online;
 
@@ -15,29 +16,13 @@ internal sealed class BytePolicy : IDisposable
 {
     public const int EndOfText = 256, Vocab = 257;
 
-    public static DecoderConfig Config(int context = 64) => new DecoderConfig
-    {
-        ModelType = "qwen2",
-        VocabSize = Vocab,
-        HiddenSize = 32,
-        IntermediateSize = 64,
-        NumHiddenLayers = 2,
-        NumAttentionHeads = 4,
-        NumKeyValueHeads = 2,
-        HeadDim = 8,
-        MaxPositionEmbeddings = context,
-        TieWordEmbeddings = false,
-        BosTokenId = EndOfText,
-        EosTokenIds = [EndOfText],
-        PadTokenId = EndOfText,
-    }.Validate();
+    public static DecoderConfig Config(int context = 64) => AdditionTask.ByteConfig(context);
 
     public BytePolicy(string label, ulong seed = 1, double weightStd = 0.02, OnlinePolicyOptions? options = null)
     {
         Folder = Path.Combine(Path.GetTempPath(), "hybrid-training-tests", $"{label}-{Guid.NewGuid():N}");
         TokenizerDir = Path.Combine(Folder, "tokenizer");
-        Directory.CreateDirectory(TokenizerDir);
-        new ByteLevelBpeTokenizer([], ["<|endoftext|>"]).Write(TokenizerDir, "<|endoftext|>", "<|endoftext|>", "<|endoftext|>");
+        AdditionTask.WriteByteTokenizer(TokenizerDir);
         LibTorch.ManualSeed(seed);
         var model = new DecoderModel(Config());
         if (weightStd != 0.02)
@@ -54,7 +39,7 @@ internal sealed class BytePolicy : IDisposable
 
     public OnlinePolicy Policy { get; }
 
-    public static int[] Bytes(string text) => System.Text.Encoding.UTF8.GetBytes(text).Select(b => (int)b).ToArray();
+    public static int[] Bytes(string text) => AdditionTask.Bytes(text);
 
     public void Dispose()
     {

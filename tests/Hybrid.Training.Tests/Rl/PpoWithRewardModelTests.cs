@@ -13,6 +13,7 @@ using Hybrid.Torch;
 using Hybrid.Torch.Optim;
 using Hybrid.Training.Online;
 using Hybrid.Training.Rl;
+using Hybrid.Training.Rl.Tasks;
 using Hybrid.Training.Tests.Online;
 using Xunit.Abstractions;
 
@@ -56,8 +57,8 @@ public sealed class PpoWithRewardModelTests(ITestOutputHelper output)
     {
         using var fixture = new BytePolicy("ppo");
         OnlinePolicy policy = fixture.Policy;
-        var (train, _) = ArithmeticTask.Split();
-        ArithmeticTask.WarmUp(policy, train, 150);
+        var (train, _) = AdditionTask.Split();
+        AdditionTask.WarmUp(policy, train, 150);
         string rmDir = TrainRewardModel(fixture, train);
         string rmOnnx = Path.Combine(fixture.Folder, "reward-onnx");
         DecoderExporter.ExportCheckpoint(rmDir, rmOnnx, new DecoderExportOptions());

@@ -5,6 +5,7 @@ using Hybrid.Models.Decoder;
 using Hybrid.Torch;
 using Hybrid.Training.Online;
 using Hybrid.Training.Rl;
+using Hybrid.Training.Rl.Tasks;
 using Hybrid.Training.Tests.Online;
 using Xunit.Abstractions;
 
@@ -23,8 +24,8 @@ public sealed class RlTrainerTests(ITestOutputHelper output)
     {
         using var fixture = new BytePolicy("rl-" + preset);
         OnlinePolicy policy = fixture.Policy;
-        var (train, heldOut) = ArithmeticTask.Split();
-        ArithmeticTask.WarmUp(policy, train, WarmUpSteps);
+        var (train, heldOut) = AdditionTask.Split();
+        AdditionTask.WarmUp(policy, train, WarmUpSteps);
         RlAxes axes = RlAxes.FromPreset(RlAxes.FitToBudget(RlPresets.Create(preset, groupSize: 8), 4) with { MiniBatches = 4 });
         using DecoderModel? reference = axes.NeedsReference ? policy.FrozenCopy() : null;
         using Critic? critic = withCritic ? NewCritic(policy) : null;
