@@ -70,6 +70,20 @@ public sealed class DecoderModel : Module
         return Decoder.TokenLogProbs.FromHidden(hidden, LmHeadWeight, targets);      // [B, T]
     }
 
+    /// <summary>
+    /// Log-probabilities under the temperature-scaled distribution, <c>log softmax(logits[b, t] / temperature)[targets[b, t − first]]</c>,
+    /// for positions t ≥ <paramref name="firstPosition"/> only → [B, T − first] (RL: the response positions of a
+    /// prompt+response batch, scored as the sampler's temperature saw them). <paramref name="targets"/> is [B, T − first].
+    /// The head has no bias, so dividing the hidden states by the temperature divides the logits by it.
+    /// </summary>
+    public Tensor TokenLogProbs(Tensor inputIds, Tensor targets, Tensor? attentionMask, long firstPosition, double temperature)
+    {
+        if (!(temperature > 0)) throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "temperature must be > 0");
+        Tensor hidden = Model.Forward(inputIds, attentionMask).Slice(1, firstPosition); // [B, T − first, Dm]
+        if (temperature != 1) hidden = hidden / temperature;                           // [B, T − first, Dm]
+        return Decoder.TokenLogProbs.FromHidden(hidden, LmHeadWeight, targets);        // [B, T − first]
+    }
+
     /// <summary>An empty key/value cache for incremental decoding with this model (dispose it when done).</summary>
     public KvCache NewCache() => Model.NewCache();
 }

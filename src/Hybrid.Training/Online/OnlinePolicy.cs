@@ -1,0 +1,143 @@
+// The policy of an online trainer held twice: trainable on libtorch, and served by the GenAI rollout engine, kept equal by weight sync.
+using Hybrid.Export.Decoder;
+using Hybrid.Models.Checkpoints;
+using Hybrid.Models.Config;
+using Hybrid.Models.Decoder;
+using Hybrid.Models.Tokenizers;
+using Hybrid.Rollout;
+using Hybrid.Rollout.WeightSync;
+using Hybrid.Torch;
+
+namespace Hybrid.Training.Online;
+
+/// <summary>
+/// Owns the trainable <see cref="Model"/>, its <see cref="Tokenizer"/>, a GenAI folder exported from the model's weights
+/// at start (<c>{workDir}/rollout</c>), the <see cref="RolloutEngine"/> serving it and the <see cref="IWeightSync"/> bound
+/// to that engine. <see cref="PushWeights"/> makes the engine sample with the trainer's current weights as the next
+/// policy version (every rollout records the version it was sampled with).
+/// </summary>
+public sealed class OnlinePolicy : IDisposable
+{
+    private OnlinePolicy(DecoderModel model, Tokenizer tokenizer, string tokenizerDir, string rolloutDir, RolloutEngine engine,
+        IWeightSync sync, GenerationConfig? generation)
+    {
+        (Model, Tokenizer, TokenizerDir, RolloutDir, Engine, Sync, Generation) = (model, tokenizer, tokenizerDir, rolloutDir, engine, sync, generation);
+        EosTokenId = tokenizer.EosTokenId ?? model.Config.EosTokenIds.FirstOrDefault();
+        PadTokenId = tokenizer.PadTokenId ?? model.Config.PadTokenId ?? EosTokenId;
+    }
+
+    public DecoderModel Model { get; }
+
+    public DecoderConfig Config => Model.Config;
+
+    public Tokenizer Tokenizer { get; }
+
+    /// <summary>Folder whose tokenizer files are copied into exports and saved checkpoints.</summary>
+    public string TokenizerDir { get; }
+
+    /// <summary>The GenAI folder the engine serves.</summary>
+    public string RolloutDir { get; }
+
+    public RolloutEngine Engine { get; }
+
+    public IWeightSync Sync { get; }
+
+    public GenerationConfig? Generation { get; }
+
+    public int EosTokenId { get; }
+
+    public int PadTokenId { get; }
+
+    /// <summary>The engine's current policy version (0 = the weights at start, +1 per push).</summary>
+    public long Version => Engine.PolicyVersion;
+
+    /// <summary>Loads the Hugging Face causal-LM checkpoint <paramref name="checkpointDir"/> and serves it from <paramref name="workDir"/>/rollout.</summary>
+    public static OnlinePolicy Open(string checkpointDir, string workDir, OnlinePolicyOptions? options = null)
+    {
+        using LoadedCheckpoint checkpoint = HfCheckpoint.Load(checkpointDir);
+        if (checkpoint.Config.IsSequenceClassifier)
+            throw new ArgumentException($"{checkpointDir}: config.json describes a sequence classifier (reward model); the policy must be a causal LM", nameof(checkpointDir));
+        var model = new DecoderModel(checkpoint.Config);
+        try
+        {
+            model.LoadStateDict(checkpoint.Tensors);
+            return Create(model, checkpoint.Directory, workDir, options, checkpoint.Generation);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Serves <paramref name="model"/> (ownership passes to the policy) with the tokenizer files of <paramref name="tokenizerDir"/>.</summary>
+    public static OnlinePolicy Create(DecoderModel model, string tokenizerDir, string workDir, OnlinePolicyOptions? options = null,
+        GenerationConfig? generation = null)
+    {
+        options ??= new OnlinePolicyOptions();
+        string rolloutDir = Path.Combine(Path.GetFullPath(workDir), "rollout");
+        if (Directory.Exists(rolloutDir)) Directory.Delete(rolloutDir, recursive: true);
+        DecoderExportOptions export = options.ExportOptions;
+        using (LibTorch.NoGrad())
+            DecoderExporter.ExportGenAIFolder(rolloutDir, model.Config, model.StateDict(), tokenizerDir, export, generation);
+        Tokenizer tokenizer = Tokenizer.Open(tokenizerDir);
+        RolloutEngine? engine = null;
+        try
+        {
+            engine = new RolloutEngine(rolloutDir, options.Engine);
+            IWeightSync sync = options.Sync == SyncMechanism.Adapter
+                ? new AdapterWeightSync(engine, model.Config, export)
+                : new ReExportWeightSync(engine, model.Config, export);
+            return new OnlinePolicy(model, tokenizer, tokenizerDir, rolloutDir, engine, sync, generation);
+        }
+        catch
+        {
+            engine?.Dispose();
+            tokenizer.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Hands the trainer's current weights to the engine as policy version <see cref="Version"/> + 1.</summary>
+    public void PushWeights()
+    {
+        using var noGrad = LibTorch.NoGrad();
+        Sync.Push(Model.StateDict());
+    }
+
+    /// <summary>A frozen copy of the current weights (no gradients): the reference model, or the previous iterate (SPIN).</summary>
+    public DecoderModel FrozenCopy()
+    {
+        var copy = new DecoderModel(Config);
+        using (LibTorch.NoGrad()) copy.LoadStateDict(Model.StateDict());
+        foreach (Tensor p in copy.Parameters()) p.RequiresGradInPlace(false);
+        copy.Eval();
+        return copy;
+    }
+
+    /// <summary>Copies the current weights into <paramref name="target"/> (same config), e.g. to refresh a reference.</summary>
+    public void CopyWeightsTo(DecoderModel target)
+    {
+        using var noGrad = LibTorch.NoGrad();
+        target.LoadStateDict(Model.StateDict());
+    }
+
+    /// <summary>Saves the policy as a Hugging Face checkpoint (weights, config, generation config, tokenizer files).</summary>
+    public void Save(string dir) =>
+        HfCheckpoint.Save(dir, Config, Model.StateDict(), new SaveOptions { TokenizerSourceDir = TokenizerDir, Generation = Generation });
+
+    /// <summary>Decodes response tokens to text (stop tokens dropped).</summary>
+    public string Decode(ReadOnlySpan<int> ids)
+    {
+        int end = ids.Length;
+        while (end > 0 && (ids[end - 1] == EosTokenId || Config.EosTokenIds.Contains(ids[end - 1]))) end--;
+        return Tokenizer.Decode(ids[..end]);
+    }
+
+    public void Dispose()
+    {
+        Engine.Dispose();
+        Tokenizer.Dispose();
+        Model.Dispose();
+    }
+}

@@ -1,0 +1,23 @@
+// Per-token log-probabilities of sampled responses under a trainer model: the old, reference and current log-probs of RL.
+using Hybrid.Models.Decoder;
+using Hybrid.Torch;
+
+namespace Hybrid.Training.Online;
+
+public static class ResponseLogProbs
+{
+    /// <summary>
+    /// [N, A] log π(y_j | x, y_&lt;j) of each response token under <paramref name="model"/> with the logits divided by
+    /// <paramref name="temperature"/> (the sampler's temperature, so ratios against rollout log-probs compare like with
+    /// like), 0 on padding. Differentiable when gradients are on.
+    /// </summary>
+    public static Tensor Compute(DecoderModel model, ResponseBatch batch, double temperature = 1.0)
+    {
+        Tensor logProbs = model.TokenLogProbs(batch.InputIds, batch.Targets, batch.AttentionMask, batch.FirstPosition, temperature);  // [N, A]
+        return logProbs * batch.Mask;                                                                                                 // [N, A]
+    }
+
+    /// <summary>[N] Σ_j log π(y_j | …) per response (the sequence log-likelihood DPO-style losses use).</summary>
+    public static Tensor SequenceSums(DecoderModel model, ResponseBatch batch, double temperature = 1.0) =>
+        Compute(model, batch, temperature).Sum(1);
+}

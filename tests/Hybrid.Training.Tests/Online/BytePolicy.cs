@@ -1,0 +1,65 @@
+// Test fixture: a tiny byte-level Qwen2 policy (257 ids: the 256 bytes + <|endoftext|>) with a tokenizer folder, for online trainers.
+using Hybrid.Models.Config;
+using Hybrid.Models.Decoder;
+using Hybrid.Models.Tokenizers;
+using Hybrid.Torch;
+using Hybrid.Training.Online;
+
+namespace Hybrid.Training.Tests.Online;
+
+/// <summary>
+/// A 2-layer, 32-wide decoder whose ids are raw bytes (a byte-level BPE tokenizer with no merges), EOS = pad = 256.
+/// Every instance owns a temp folder holding the tokenizer files and the rollout export; dispose it.
+/// </summary>
+internal sealed class BytePolicy : IDisposable
+{
+    public const int EndOfText = 256, Vocab = 257;
+
+    public static DecoderConfig Config(int context = 64) => new DecoderConfig
+    {
+        ModelType = "qwen2",
+        VocabSize = Vocab,
+        HiddenSize = 32,
+        IntermediateSize = 64,
+        NumHiddenLayers = 2,
+        NumAttentionHeads = 4,
+        NumKeyValueHeads = 2,
+        HeadDim = 8,
+        MaxPositionEmbeddings = context,
+        TieWordEmbeddings = false,
+        BosTokenId = EndOfText,
+        EosTokenIds = [EndOfText],
+        PadTokenId = EndOfText,
+    }.Validate();
+
+    public BytePolicy(string label, ulong seed = 1, double weightStd = 0.02, OnlinePolicyOptions? options = null)
+    {
+        Folder = Path.Combine(Path.GetTempPath(), "hybrid-training-tests", $"{label}-{Guid.NewGuid():N}");
+        TokenizerDir = Path.Combine(Folder, "tokenizer");
+        Directory.CreateDirectory(TokenizerDir);
+        new ByteLevelBpeTokenizer([], ["<|endoftext|>"]).Write(TokenizerDir, "<|endoftext|>", "<|endoftext|>", "<|endoftext|>");
+        LibTorch.ManualSeed(seed);
+        var model = new DecoderModel(Config());
+        if (weightStd != 0.02)
+        {
+            using var noGrad = LibTorch.NoGrad();
+            foreach (var (_, p) in model.NamedParameters()) if (p.Dim >= 2) p.NormalInPlace(0, weightStd);
+        }
+        Policy = OnlinePolicy.Create(model, TokenizerDir, Path.Combine(Folder, "work"), options);
+    }
+
+    public string Folder { get; }
+
+    public string TokenizerDir { get; }
+
+    public OnlinePolicy Policy { get; }
+
+    public static int[] Bytes(string text) => System.Text.Encoding.UTF8.GetBytes(text).Select(b => (int)b).ToArray();
+
+    public void Dispose()
+    {
+        Policy.Dispose();
+        try { Directory.Delete(Folder, recursive: true); }
+        catch (IOException) { /* a file still mapped; the temp cleaner takes it */ }
+    }
+}

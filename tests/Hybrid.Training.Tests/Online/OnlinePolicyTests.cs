@@ -1,0 +1,100 @@
+// The online policy: response log-probs equal a slow per-row reference, and the engine follows the trainer through syncs.
+using Hybrid.Models.Decoder;
+using Hybrid.Models.Generation;
+using Hybrid.Rollout;
+using Hybrid.Torch;
+using Hybrid.Training.Online;
+
+namespace Hybrid.Training.Tests.Online;
+
+public sealed class OnlinePolicyTests
+{
+    /// <summary>Slow reference: each row alone, unpadded; log softmax(logits / T) at the positions predicting the response.</summary>
+    private static float[] SlowLogProbs(DecoderModel model, int[] prompt, int[] response, double temperature)
+    {
+        using var noGrad = LibTorch.NoGrad();
+        using var scope = LibTorch.NewScope();
+        long[] all = [.. prompt.Select(t => (long)t), .. response.Select(t => (long)t)];
+        Tensor logits = model.Forward(LibTorch.Tensor(all, 1, all.Length)).Squeeze(0);   // [T, V]
+        Tensor logQ = (logits / temperature).LogSoftmax(-1);                            // [T, V]
+        var result = new float[response.Length];
+        for (int j = 0; j < response.Length; j++)
+            result[j] = (float)logQ.Select(0, prompt.Length - 1 + j).Select(0, response[j]).Item();
+        return result;
+    }
+
+    [Fact]
+    public void ResponseLogProbsEqualTheUnpaddedPerRowReference()
+    {
+        using var fixture = new BytePolicy("logprobs");
+        DecoderModel model = fixture.Policy.Model;
+        int[][] prompts = [BytePolicy.Bytes("3+4="), BytePolicy.Bytes("12+30="), BytePolicy.Bytes("1=")];
+        int[][] responses = [BytePolicy.Bytes("7"), BytePolicy.Bytes("42;ok"), []];
+        long baseline = LibTorch.LiveTensors;
+        foreach (double temperature in new[] { 1.0, 0.7 })
+        {
+            using var scope = LibTorch.NewScope();
+            using var noGrad = LibTorch.NoGrad();
+            var batch = ResponseBatch.Build(prompts, responses, BytePolicy.EndOfText);
+            float[] got = ResponseLogProbs.Compute(model, batch, temperature).ToArray<float>();   // [N, A]
+            float[] mask = batch.Mask.ToArray<float>();
+            int a = batch.ResponseWidth;
+            for (int r = 0; r < prompts.Length; r++)
+            {
+                float[] expected = SlowLogProbs(model, prompts[r], responses[r], temperature);
+                for (int j = 0; j < a; j++)
+                {
+                    if (j < expected.Length)
+                    {
+                        Assert.Equal(1f, mask[r * a + j]);
+                        Assert.True(Math.Abs(expected[j] - got[r * a + j]) < 1e-5, $"row {r} token {j}: {expected[j]} vs {got[r * a + j]} (T={temperature})");
+                    }
+                    else
+                    {
+                        Assert.Equal(0f, mask[r * a + j]);
+                        Assert.Equal(0f, got[r * a + j]);
+                    }
+                }
+            }
+        }
+        Assert.Equal(baseline, LibTorch.LiveTensors);
+    }
+
+    [Theory]
+    [InlineData(SyncMechanism.Adapter)]
+    [InlineData(SyncMechanism.ReExport)]
+    public void RolloutLogProbsFollowTheTrainerThroughASync(SyncMechanism mechanism)
+    {
+        using var fixture = new BytePolicy("sync-" + mechanism, weightStd: 0.3, options: new OnlinePolicyOptions { Sync = mechanism });
+        OnlinePolicy policy = fixture.Policy;
+        var sampling = new SamplingParams { Temperature = 0.8, Seed = 5, MaxNewTokens = 6, StopTokenIds = [BytePolicy.EndOfText] };
+        int[][] prompts = [BytePolicy.Bytes("ab"), BytePolicy.Bytes("hello")];
+
+        for (int round = 0; round < 2; round++)
+        {
+            RolloutBatch rollouts = policy.Engine.Generate(new RolloutRequest { Prompts = prompts, SamplesPerPrompt = 2, Sampling = sampling });
+            Assert.All(rollouts.Samples, s => Assert.Equal(round, s.PolicyVersion));
+            using (var scope = LibTorch.NewScope())
+            using (LibTorch.NoGrad())
+            {
+                var batch = ResponseBatch.Build(rollouts.Samples.Select(s => s.PromptIds).ToList(), rollouts.Samples.Select(s => s.ResponseIds).ToList(), policy.PadTokenId);
+                float[] trainer = ResponseLogProbs.Compute(policy.Model, batch, sampling.Temperature).ToArray<float>();  // [N, A]
+                var (_, _, rollout, a) = rollouts.Padded(policy.PadTokenId);
+                Assert.Equal(batch.ResponseWidth, Math.Max(1, a));
+                for (int i = 0; i < rollout.Length; i++)
+                    Assert.True(Math.Abs(rollout[i] - trainer[i]) < 1e-4, $"round {round}, element {i}: rollout {rollout[i]} vs trainer {trainer[i]}");
+            }
+            // one visible training step, then hand the weights over
+            using (var scope = LibTorch.NewScope())
+            using (var optimizer = new Hybrid.Torch.Optim.AdamW(policy.Model.Parameters(), lr: 1e-2))
+            {
+                var batch = ResponseBatch.Build([BytePolicy.Bytes("ab")], [BytePolicy.Bytes("cd")], policy.PadTokenId);
+                (-ResponseLogProbs.Compute(policy.Model, batch).Sum()).Backward();
+                optimizer.Step();
+                policy.Model.ZeroGrad();
+            }
+            policy.PushWeights();
+            Assert.Equal(round + 1, policy.Version);
+        }
+    }
+}
