@@ -37,7 +37,7 @@ public static class RolloutLabeling
         var samples = new RewardSample[n];
         for (int i = 0; i < n; i++)
         {
-            Rollout s = batch.Samples[i];
+            Hybrid.Rollout.Rollout s = batch.Samples[i];
             OnlinePrompt prompt = prompts[s.PromptIndex];
             samples[i] = new RewardSample(prompt.Text, decode(s.ResponseIds), prompt.Columns)
             {
@@ -55,7 +55,7 @@ public static class RolloutLabeling
         var pairs = new List<TokenPair>(choices.Count);
         foreach (GroupChoice c in choices)
         {
-            Rollout best = batch.Samples[c.Best], worst = batch.Samples[c.Worst];
+            Hybrid.Rollout.Rollout best = batch.Samples[c.Best], worst = batch.Samples[c.Worst];
             if (best.ResponseIds.Length == 0 || worst.ResponseIds.Length == 0) continue;  // nothing to score; cannot happen with MaxNewTokens ≥ 1
             pairs.Add(new TokenPair(prompts[c.Group].Ids, best.ResponseIds, worst.ResponseIds, $"prompt {c.Group} (policy v{batch.PolicyVersion})")
             {

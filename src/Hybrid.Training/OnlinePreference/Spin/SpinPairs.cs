@@ -29,7 +29,7 @@ public static class SpinPairs
             throw new ArgumentException($"the batch has {own.Samples.Count} samples but {examples.Count} prompts × {own.SamplesPerPrompt} were expected", nameof(own));
         var pairs = new List<TokenPair>(own.Samples.Count);
         int identical = 0;
-        foreach (Rollout sample in own.Samples)
+        foreach (Hybrid.Rollout.Rollout sample in own.Samples)
         {
             SpinExample example = examples[sample.PromptIndex];
             if (!sample.PromptIds.AsSpan().SequenceEqual(example.Prompt))
