@@ -40,3 +40,27 @@ internal static class OnlineTask
         }
     }
 }
+
+/// <summary>Slow references the driver tests measure with: one unpadded forward per row, sums in doubles.</summary>
+internal static class SlowLogProbs
+{
+    /// <summary>Σ_j log softmax(logits)[y_j] over the positions that predict <paramref name="response"/> after <paramref name="prompt"/>.</summary>
+    public static double Sum(DecoderModel model, int[] prompt, int[] response)
+    {
+        using var noGrad = LibTorch.NoGrad();
+        using var scope = LibTorch.NewScope();
+        long[] all = [.. prompt.Select(t => (long)t), .. response.Select(t => (long)t)];
+        float[] logits = model.Forward(LibTorch.Tensor(all, 1, all.Length)).ToArray<float>();   // [T·V]
+        int v = model.Config.VocabSize;
+        double sum = 0;
+        for (int j = 0; j < response.Length; j++)
+        {
+            int row = (prompt.Length - 1 + j) * v;
+            double max = double.NegativeInfinity, z = 0;
+            for (int k = 0; k < v; k++) max = Math.Max(max, logits[row + k]);
+            for (int k = 0; k < v; k++) z += Math.Exp(logits[row + k] - max);
+            sum += logits[row + response[j]] - max - Math.Log(z);
+        }
+        return sum;
+    }
+}
