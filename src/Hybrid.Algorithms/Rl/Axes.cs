@@ -14,13 +14,20 @@ public interface IAdvantageEstimator
     /// <summary>True for remax: the trainer must score one greedy response per prompt.</summary>
     bool NeedsGreedyBaseline { get; }
 
+    /// <summary>True when the estimator reads <see cref="AdvantageInputs.TokenRewards"/> (reinforce, reinforce_pp, remax,
+    /// gae), so a KL penalty can go into the reward (<see cref="KlPlacement.InReward"/>).</summary>
+    bool AcceptsTokenRewards { get; }
+
     AdvantageOutput Compute(AdvantageInputs inputs);
 }
 
-/// <summary>The per-token surrogate: ppo_clip (decoupled ε_low/ε_high, dual clip), gspo, gmpo, reinforce, raft, raft_pp.</summary>
+/// <summary>The per-token surrogate: ppo_clip (decoupled ε_low/ε_high, dual clip), gspo, gmpo, reinforce, raft, raft_pp, gvpo.</summary>
 public interface IPolicyLoss
 {
     string Name { get; }
+
+    /// <summary>True for gvpo: the inputs must carry reference log-probs, scores and the group size.</summary>
+    bool NeedsReference { get; }
 
     PolicyLossOutput Compute(PolicyLossInputs inputs);
 }
@@ -46,6 +53,8 @@ public interface IKlEstimator
 /// <summary>The KL coefficient β over training: fixed, or adaptive towards a target KL (Ziegler et al. 2019).</summary>
 public interface IKlController
 {
+    string Name { get; }
+
     /// <summary>The current β.</summary>
     double Value { get; }
 

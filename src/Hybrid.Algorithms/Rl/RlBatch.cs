@@ -5,7 +5,8 @@ namespace Hybrid.Algorithms.Rl;
 
 /// <summary>
 /// Inputs of the advantage estimators. N = prompts × G responses, prompt-major (sample g of prompt i at row i·G + g);
-/// A = the longest response; positions past a response's end are padding (<see cref="Mask"/> 0). All float32, no grad.
+/// A = the longest response; positions past a response's end are padding (<see cref="Mask"/> 0, right padding: the mask
+/// of a row is a prefix of ones). All float32 (float64 works too), no grad.
 /// </summary>
 public sealed record AdvantageInputs
 {
@@ -19,10 +20,12 @@ public sealed record AdvantageInputs
     public required int GroupSize { get; init; }
 
     /// <summary>[N, A] extra per-token rewards added before the estimator runs (PPO/TRL style: −β·kl_t at every token;
-    /// process rewards at step ends); null = none. The outcome score is added at each response's last token.</summary>
+    /// process rewards at step ends); null = none. The outcome score is added at each response's last token.
+    /// Only the estimators with <see cref="IAdvantageEstimator.AcceptsTokenRewards"/> read them (reinforce, reinforce_pp,
+    /// remax, gae); the outcome-only ones (grpo, dr_grpo, rloo, reinforce_baseline) reject them rather than ignore them.</summary>
     public Tensor? TokenRewards { get; init; }
 
-    /// <summary>[N, A] critic values V(s_t) (gae only).</summary>
+    /// <summary>[N, A] critic values V(s_t) (gae only; other estimators ignore them).</summary>
     public Tensor? Values { get; init; }
 
     /// <summary>[N] the score of each prompt's greedy response, repeated over its group (remax only).</summary>
@@ -36,6 +39,11 @@ public sealed record AdvantageInputs
 
     /// <summary>ε added to the std in group/batch normalisation (default 1e-6).</summary>
     public double Epsilon { get; init; } = 1e-6;
+
+    /// <summary>Whiten the advantages over every masked token of the batch ((Â − mean)/(std + ε), unbiased std) after
+    /// the estimator runs. null = the estimator's own default: on for gae (TRL/verl) and reinforce_pp (part of its
+    /// definition), off for the others.</summary>
+    public bool? Whiten { get; init; }
 }
 
 /// <summary>[N, A] advantages Â (0 on padding) and [N, A] returns (value targets; equal to the advantages for critic-free estimators).</summary>
@@ -43,7 +51,8 @@ public sealed record AdvantageOutput(Tensor Advantages, Tensor Returns);
 
 /// <summary>
 /// Inputs of a policy loss: the current policy's log-probs (with grad), the behaviour (old) policy's, the advantages and
-/// the mask, all [N, A] float32.
+/// the mask, all [N, A] float32 (float64 works too), plus the loss's hyperparameters (null = the loss's paper default)
+/// and the extra tensors gvpo needs.
 /// </summary>
 public sealed record PolicyLossInputs
 {
@@ -58,6 +67,29 @@ public sealed record PolicyLossInputs
 
     /// <summary>[N, A] 1 on response tokens, 0 on padding (float32).</summary>
     public required Tensor Mask { get; init; }
+
+    /// <summary>ε_low: the ratio is clipped below at 1 − ε_low (gmpo: the log-ratio at −ε_low). null = the loss's default
+    /// (ppo_clip/raft_pp 0.2, gspo 3e-4, gmpo 0.4).</summary>
+    public double? ClipLow { get; init; }
+
+    /// <summary>ε_high: the ratio is clipped above at 1 + ε_high (gmpo: the log-ratio at +ε_high). null = the loss's default
+    /// (ppo_clip/raft_pp 0.2 — DAPO's clip-higher uses 0.28 —, gspo 4e-4, gmpo 0.4).</summary>
+    public double? ClipHigh { get; init; }
+
+    /// <summary>Dual-clip constant c &gt; 1 (Ye et al. 2020; verl 3.0): for Â &lt; 0 the loss is capped at −Â·c. null = off. ppo_clip only.</summary>
+    public double? DualClip { get; init; }
+
+    /// <summary>[N, A] log π_ref(a_t|s_t) (no grad); gvpo only.</summary>
+    public Tensor? RefLogProbs { get; init; }
+
+    /// <summary>[N] the raw outcome scores R(x, y_i); gvpo only (it centres them per group itself).</summary>
+    public Tensor? Scores { get; init; }
+
+    /// <summary>G, responses per prompt; gvpo only.</summary>
+    public int? GroupSize { get; init; }
+
+    /// <summary>β of gvpo's implicit reward R_θ = β·Σ_t(log π_θ − log π_ref). null = 0.1.</summary>
+    public double? Beta { get; init; }
 }
 
 /// <summary>Per-token loss [N, A] (0 on padding; the aggregation reduces it) and metrics (<c>actor/pg_clipfrac</c>, <c>actor/ppo_kl</c>, …).</summary>

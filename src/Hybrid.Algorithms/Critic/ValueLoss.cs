@@ -1,0 +1,40 @@
+// The PPO critic's loss (B6): squared error to the returns, optionally clipped around the old values, and its explained variance.
+using Hybrid.Torch;
+
+namespace Hybrid.Algorithms.Critic;
+
+/// <summary>
+/// L^VF = ½ · mean_t max((V_t − R̂_t)², (clip(V_t, V_old,t − ε_v, V_old,t + ε_v) − R̂_t)²) over response tokens
+/// (Schulman et al. 2017, B6; the clipped form as TRL with cliprange_value = 0.2). Without ε_v: ½ · mean_t (V_t − R̂_t)².
+/// The ½ follows TRL/OpenAI baselines; the trainer multiplies by the value coefficient c₁.
+/// </summary>
+public static class ValueLoss
+{
+    /// <summary>values [N, A] (grad), oldValues [N, A], returns [N, A], mask [N, A] float32 → [] mean over masked tokens.</summary>
+    public static Tensor Compute(Tensor values, Tensor oldValues, Tensor returns, Tensor mask, double? clip)
+    {
+        Tensor unclipped = (values - returns).Pow(2);                                           // [N, A]
+        Tensor perToken = unclipped;
+        if (clip is double eps)
+        {
+            Tensor clipped = oldValues + (values - oldValues).Clamp(-eps, eps);                  // [N, A]
+            perToken = unclipped.Maximum((clipped - returns).Pow(2));                            // [N, A]
+        }
+        return (perToken * mask).Sum() / mask.Sum().Clamp(min: 1) * 0.5;                         // []
+    }
+
+    /// <summary>1 − Var(R̂ − V) / Var(R̂) over masked tokens (1 = a perfect critic, ≤ 0 = no better than a constant).</summary>
+    public static double ExplainedVariance(Tensor values, Tensor returns, Tensor mask)
+    {
+        using var scope = LibTorch.NewScope();
+        using var noGrad = LibTorch.NoGrad();
+        double count = Math.Max(1, mask.Sum().Item());
+        double Variance(Tensor t)
+        {
+            double mean = (t * mask).Sum().Item() / count;
+            return (((t - mean) * mask).Pow(2).Sum()).Item() / count;
+        }
+        double varReturns = Variance(returns);
+        return varReturns > 0 ? 1 - Variance(returns - values) / varReturns : double.NaN;
+    }
+}

@@ -1,0 +1,69 @@
+// DPO with an offset ("odpo"): the log-ratio margin must exceed an offset that grows with the score gap of the pair.
+using Hybrid.Torch;
+
+namespace Hybrid.Algorithms.Preference;
+
+/// <summary>
+/// ODPO (Amini, Vieira, Cotterell 2024, "Direct Preference Optimization with an Offset", arXiv:2402.10571). With h the DPO
+/// log-ratio margin (summed log-probs) and external scores s(y_w) &gt; s(y_l):
+/// <code>
+/// Δ = α · log(s(y_w) − s(y_l))
+/// L = −log σ(β·h − Δ)                 (mean over the batch)
+/// </code>
+/// Pairs whose answers differ more in score must be separated by a larger margin (a softmax-margin loss when Δ ≥ 0;
+/// a difference of Gumbel-noised rewards exceeds Δ with probability σ(Δr − Δ)). Δ is negative when the gap is below 1.
+/// Every row needs s(y_w) &gt; s(y_l): the log is undefined otherwise, and the loss throws naming the first bad row.
+/// <para>Hyperparameters: β = 0.1 (TRL's default), α = 1 with f = log (the paper's and the seed's choice).</para>
+/// </summary>
+public sealed class OdpoLoss : IPreferenceLoss
+{
+    public const double DefaultBeta = 0.1;
+    public const double DefaultAlpha = 1.0;
+
+    public OdpoLoss(double beta = DefaultBeta, double alpha = DefaultAlpha)
+    {
+        Beta = PreferenceChecks.Beta(beta, Name, "0.1");
+        Alpha = PreferenceChecks.Require(double.IsFinite(alpha) && alpha >= 0, alpha, Name, "Alpha",
+            "α scales the offset α·log(s_w − s_l) and must be a finite number >= 0 (the paper: 1; 0 = plain DPO)");
+    }
+
+    public string Name => "odpo";
+
+    public double Beta { get; }
+
+    /// <summary>α, the scale of the offset.</summary>
+    public double Alpha { get; }
+
+    public PreferenceDataKind DataKind => PreferenceDataKind.Paired;
+
+    public bool NeedsReference => true;
+
+    public LossOutput Compute(PreferenceInputs inputs)
+    {
+        using var scope = LibTorch.NewScope();
+        (Tensor chosen, Tensor rejected, Tensor refChosen, Tensor refRejected) = PreferenceChecks.WithReference(inputs, Name);
+        long b = chosen.Size(0);
+        Tensor chosenScores = PreferenceChecks.Batch(inputs.ChosenScores, nameof(PreferenceInputs.ChosenScores), Name, b);      // [B]
+        Tensor rejectedScores = PreferenceChecks.Batch(inputs.RejectedScores, nameof(PreferenceInputs.RejectedScores), Name, b); // [B]
+        Tensor gap = (chosenScores - rejectedScores).Detach();          // [B] s(y_w) − s(y_l), no gradient
+        ThrowUnlessPositive(gap);
+        Tensor offset = gap.Log() * Alpha;                               // [B] Δ
+        Tensor chosenRewards = (chosen - refChosen) * Beta;              // [B]
+        Tensor rejectedRewards = (rejected - refRejected) * Beta;        // [B]
+        Tensor losses = -(chosenRewards - rejectedRewards - offset).LogSigmoid();  // [B]
+        Tensor loss = losses.Mean();                                     // []
+        var metrics = PreferenceChecks.PairedMetrics(loss, chosenRewards, rejectedRewards, chosen, rejected);
+        metrics["offset"] = PreferenceChecks.MeanOf(offset);
+        return new LossOutput(loss.MoveToOuterScope(), metrics);
+    }
+
+    private void ThrowUnlessPositive(Tensor gap)
+    {
+        double[] values = gap.To(DType.Float64).ToArray<double>();
+        for (int i = 0; i < values.Length; i++)
+            if (!(values[i] > 0))
+                throw new ArgumentException(
+                    $"preference loss '{Name}' needs ChosenScores > RejectedScores in every row (the offset is α·log(s_w − s_l)); " +
+                    $"row {i} has s_w − s_l = {values[i]}. Drop or swap such pairs, or use 'sigmoid'", nameof(PreferenceInputs.ChosenScores));
+    }
+}

@@ -1,0 +1,37 @@
+// Generalized Advantage Estimation: exponentially weighted TD residuals of a critic, computed backwards per token.
+using Hybrid.Torch;
+
+namespace Hybrid.Algorithms.Rl;
+
+/// <summary>
+/// <c>gae</c> — Schulman et al. 2016, "High-Dimensional Continuous Control Using Generalized Advantage Estimation"
+/// (arXiv 1506.02438), card B5: r_t = TokenRewards_t + score·[t last] (TRL: −β·kl_t at every token), V = Values·mask,
+/// δ_t = r_t + γ·V_{t+1} − V_t with V_{t+1} = 0 after the last token, Â_t = δ_t + γλ·Â_{t+1}, returns R̂_t = Â_t + V_t
+/// (the value targets, before whitening). λ = 1 gives the discounted return − V (Monte Carlo), λ = 0 the one-step TD
+/// residual. Advantages are whitened over the masked tokens by default, as TRL/verl do. TRL defaults: γ = 1, λ = 0.95.
+/// </summary>
+public sealed class GaeAdvantage : AdvantageEstimator
+{
+    public override string Name => "gae";
+
+    public override bool NeedsCritic => true;
+
+    public override bool AcceptsTokenRewards => true;
+
+    protected override bool WhitenByDefault => true;
+
+    protected override (Tensor Advantages, Tensor? Returns) Estimate(AdvantageInputs inputs, long prompts)
+    {
+        Tensor mask = inputs.Mask;                                                   // [N, A]
+        Tensor rawValues = inputs.Values
+            ?? throw new ArgumentException("gae needs Values [N, A] from the critic", nameof(inputs));
+        RlMath.CheckShape(rawValues, nameof(inputs.Values), mask.Size(0), mask.Size(1));
+        Tensor values = rawValues * mask;                                            // [N, A] V(s_t), 0 on padding
+        Tensor rewards = RlMath.TokenLevelRewards(inputs.Scores, mask, inputs.TokenRewards); // [N, A]
+        Tensor nextValues = LibTorch.Cat(                                            // [N, A] V(s_{t+1}), 0 past the end
+            [values.Slice(1, 1), LibTorch.Zeros([mask.Size(0), 1], values.DType)], 1);
+        Tensor deltas = rewards + nextValues * inputs.Gamma - values;                // [N, A] δ_t
+        Tensor advantages = RlMath.DiscountedReverseCumSum(deltas, inputs.Gamma * inputs.Lambda) * mask; // [N, A]
+        return (advantages, (advantages + values) * mask);
+    }
+}

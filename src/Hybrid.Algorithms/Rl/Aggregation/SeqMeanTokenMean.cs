@@ -1,0 +1,24 @@
+// The original GRPO aggregation: the mean over tokens within each response, then the mean over responses.
+using Hybrid.Torch;
+
+namespace Hybrid.Algorithms.Rl;
+
+/// <summary>
+/// <c>seq_mean_token_mean</c> — L = (1/|S|)·Σ_{i∈S} (1/|o_i|)·Σ_t ℓ_{i,t}·m_{i,t}, S = the responses with at least one
+/// unmasked token (a fully masked response — overlong masking, mismatch masking — drops out instead of counting as 0).
+/// The 1/G·Σ_i 1/|o_i|·Σ_t of DeepSeekMath's GRPO objective (Shao et al. 2024, arXiv 2402.03300); the aggregation gspo,
+/// gmpo and gvpo are written for.
+/// </summary>
+public sealed class SeqMeanTokenMean : ILossAggregation
+{
+    public string Name => "seq_mean_token_mean";
+
+    public Tensor Aggregate(Tensor tokenLoss, Tensor mask)
+    {
+        using var scope = LibTorch.NewScope();
+        Tensor lengths = mask.Sum(1);                                                // [N] |o_i|
+        Tensor perSequence = (tokenLoss * mask).Sum(1) / lengths.Clamp(min: 1);     // [N]
+        Tensor present = lengths.Gt(0).To(perSequence.DType);                       // [N] 1 if the response has tokens
+        return ((perSequence * present).Sum() / present.Sum().Clamp(min: 1)).MoveToOuterScope(); // []
+    }
+}

@@ -1,0 +1,22 @@
+// Sum over the tokens of each response, then the mean over responses.
+using Hybrid.Torch;
+
+namespace Hybrid.Algorithms.Rl;
+
+/// <summary>
+/// <c>seq_mean_token_sum</c> — L = (1/|S|)·Σ_{i∈S} Σ_t ℓ_{i,t}·m_{i,t}, S = responses with at least one unmasked token:
+/// the sequence-level REINFORCE objective (the log-likelihood of the whole response times its advantage), so longer
+/// responses weigh more. verl's <c>seq-mean-token-sum</c>.
+/// </summary>
+public sealed class SeqMeanTokenSum : ILossAggregation
+{
+    public string Name => "seq_mean_token_sum";
+
+    public Tensor Aggregate(Tensor tokenLoss, Tensor mask)
+    {
+        using var scope = LibTorch.NewScope();
+        Tensor perSequence = (tokenLoss * mask).Sum(1);                              // [N]
+        Tensor present = mask.Sum(1).Gt(0).To(perSequence.DType);                    // [N]
+        return ((perSequence * present).Sum() / present.Sum().Clamp(min: 1)).MoveToOuterScope(); // []
+    }
+}

@@ -1,0 +1,20 @@
+// The k2 KL estimator: half the squared log-ratio.
+using Hybrid.Torch;
+
+namespace Hybrid.Algorithms.Rl;
+
+/// <summary>
+/// <c>k2</c> — kl_t = ½·(log π_θ(a_t) − log π_ref(a_t))²: non-negative, low variance, biased (second-order accurate when
+/// the policies are close); TRL's <c>kl_penalty="mse"</c>. Schulman 2020, "Approximating KL Divergence".
+/// </summary>
+public sealed class K2 : IKlEstimator
+{
+    public string Name => "k2";
+
+    public Tensor PerToken(Tensor logProbs, Tensor refLogProbs)
+    {
+        using var scope = LibTorch.NewScope();
+        Tensor logRatio = logProbs - refLogProbs;                                    // [N, A] log ρ_t
+        return (logRatio * logRatio * 0.5).MoveToOuterScope();                      // [N, A]
+    }
+}

@@ -1,0 +1,36 @@
+// GMPO: the geometric mean of the clipped token ratios of a response, clipped in log space.
+using Hybrid.Torch;
+
+namespace Hybrid.Algorithms.Rl;
+
+/// <summary>
+/// <c>gmpo</c> — Zhao et al. 2025, "Geometric-Mean Policy Optimization" (arXiv 2507.20673), card E9:
+/// J_i = sign(Â_i)·(Π_t |min(ρ_t·Â_i, clip(ρ_t, e^{−ε_low}, e^{ε_high})·Â_i)|)^{1/|o_i|} = Â_i·exp((1/|o_i|)·Σ_t ℓ_t),
+/// ℓ_t = sgn·min(sgn·log ρ_t, sgn·clip(log ρ_t, −ε_low, ε_high)) with sgn = sign(Â_i) (Â &gt; 0: the smaller log-ratio,
+/// Â &lt; 0: the larger). The geometric mean damps extreme token ratios, so the clip range can be wider: paper
+/// (−0.4, 0.4) in log space (defaults). Â_i is the masked mean of the row's advantages (the outcome advantage).
+/// Spread per token like GSPO-token: ℓoss_t = −Â_i·exp(sg[mean ℓ] + ℓ_t − sg[ℓ_t]); every token's value is the sequence
+/// loss −J_i, and with <c>seq_mean_token_mean</c> the gradient is exactly ∇(−J_i). Metric <c>actor/pg_clipfrac</c>: tokens
+/// whose clipped log-ratio was taken.
+/// </summary>
+public sealed class GmpoLoss : PolicyLoss
+{
+    public override string Name => "gmpo";
+
+    protected override Tensor TokenLoss(PolicyLossInputs inputs, Dictionary<string, double> metrics)
+    {
+        double low = CheckClip(inputs.ClipLow ?? 0.4, nameof(inputs.ClipLow), lower: false);
+        double high = CheckClip(inputs.ClipHigh ?? 0.4, nameof(inputs.ClipHigh), lower: false);
+        Tensor mask = inputs.Mask;
+        Tensor advantage = RlMath.RowMaskedMean(inputs.Advantages, mask);           // [N, 1] Â_i
+        Tensor sign = advantage.Sign();                                              // [N, 1]
+        Tensor logRatio = LogRatio(inputs);                                          // [N, A] log ρ_t
+        Tensor signedRatio = logRatio * sign;                                        // [N, A]
+        Tensor signedClipped = logRatio.Clamp(-low, high) * sign;                    // [N, A]
+        Tensor kept = signedRatio.Minimum(signedClipped) * sign;                     // [N, A] ℓ_t
+        metrics["actor/pg_clipfrac"] = Fraction(signedClipped.Lt(signedRatio), mask);
+        Tensor meanKept = RlMath.RowMaskedMean(kept, mask).Detach();                 // [N, 1] sg[mean ℓ]
+        Tensor geometric = (meanKept + kept - kept.Detach()).Exp();                  // [N, A] value exp(mean ℓ), grad local
+        return -advantage * geometric;
+    }
+}

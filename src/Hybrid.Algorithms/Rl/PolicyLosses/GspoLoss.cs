@@ -1,0 +1,32 @@
+// GSPO: the clipped surrogate on a length-normalised sequence ratio, written token-wise so each token carries the sequence loss.
+using Hybrid.Torch;
+
+namespace Hybrid.Algorithms.Rl;
+
+/// <summary>
+/// <c>gspo</c> — Zheng et al. 2025, "Group Sequence Policy Optimization" (arXiv 2507.18071), card E8:
+/// s_i = exp((1/|y_i|)·Σ_t (log π_θ − log π_old)); J = −min(s_i·Â_i, clip(s_i, 1 − ε_low, 1 + ε_high)·Â_i).
+/// GSPO-token form: s_{i,t} = sg[s_i]·π_θ(y_{i,t})/sg[π_θ(y_{i,t})], whose VALUE is s_i on every token, so each token's
+/// loss equals the sequence loss; its gradient on token t is s_i·∇log π_θ(y_{i,t}) times Â. With
+/// <c>seq_mean_token_mean</c> the 1/|y_i| of the token mean turns that into exactly ∇s_i (sequence-level GSPO); with
+/// token-varying advantages it is the paper's GSPO-token variant. The sequence ratio is tiny-clipped: paper values
+/// ε_low = 3e-4, ε_high = 4e-4 (defaults here). log s is clamped at ±20 before the exp.
+/// </summary>
+public sealed class GspoLoss : PolicyLoss
+{
+    public override string Name => "gspo";
+
+    protected override Tensor TokenLoss(PolicyLossInputs inputs, Dictionary<string, double> metrics)
+    {
+        double low = CheckClip(inputs.ClipLow ?? 3e-4, nameof(inputs.ClipLow), lower: true);
+        double high = CheckClip(inputs.ClipHigh ?? 4e-4, nameof(inputs.ClipHigh), lower: false);
+        Tensor logProbs = inputs.LogProbs, advantages = inputs.Advantages, mask = inputs.Mask;
+        Tensor sequenceLogRatio = RlMath.RowMaskedMean(logProbs - inputs.OldLogProbs, mask).Detach(); // [N, 1] sg[log s_i]
+        Tensor logS = (logProbs - logProbs.Detach() + sequenceLogRatio).Clamp(-LogRatioClamp, LogRatioClamp); // [N, A]
+        Tensor s = logS.Exp();                                                       // [N, A] value s_i, grad s_i·∇log π
+        Tensor unclipped = -advantages * s;                                          // [N, A]
+        Tensor clipped = -advantages * s.Clamp(1 - low, 1 + high);                  // [N, A]
+        metrics["actor/pg_clipfrac"] = Fraction(clipped.Gt(unclipped), mask);
+        return unclipped.Maximum(clipped);
+    }
+}

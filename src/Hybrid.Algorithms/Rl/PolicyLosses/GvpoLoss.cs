@@ -1,0 +1,43 @@
+// GVPO: a per-group squared error between the centred implicit rewards of the policy and the centred actual rewards.
+using Hybrid.Torch;
+
+namespace Hybrid.Algorithms.Rl;
+
+/// <summary>
+/// <c>gvpo</c> — Zhang et al. 2025, "GVPO: Group Variance Policy Optimization for Large Language Model Post-Training"
+/// (arXiv 2504.19599), card E12. Implicit reward R_θ,i = β·Σ_t m_t·(log π_θ − log π_ref); per prompt group
+/// L_g = ½·Σ_i [(R_θ,i − mean_g R_θ) − (R_i − mean_g R)]². The centring makes the weights sum to 0 so β·log Z(x) cancels;
+/// the unique minimiser is the KL-constrained optimum π* ∝ π_ref·exp(R/β), and no importance ratio is needed (the
+/// samples may come from any policy; OldLogProbs only feed <c>actor/ppo_kl</c>).
+/// Per-token spread: every unmasked token of response i carries (G/2)·e_i², e_i the bracket above. Aggregated with
+/// <c>seq_mean_token_mean</c> that is (1/N)·Σ_i (G/2)·e_i² = (1/P)·Σ_g L_g: the mean over the P prompts of the card's
+/// value (and its gradient). Other aggregations weight responses by length. Needs RefLogProbs, Scores, GroupSize ≥ 2
+/// (<see cref="NeedsReference"/>); β = <see cref="PolicyLossInputs.Beta"/>, default 0.1 (DPO-style; the card gives no value).
+/// </summary>
+public sealed class GvpoLoss : PolicyLoss
+{
+    public override string Name => "gvpo";
+
+    public override bool NeedsReference => true;
+
+    protected override Tensor TokenLoss(PolicyLossInputs inputs, Dictionary<string, double> metrics)
+    {
+        Tensor mask = inputs.Mask;
+        Tensor reference = inputs.RefLogProbs ?? throw new ArgumentException("gvpo needs RefLogProbs [N, A]", nameof(inputs));
+        Tensor scores = inputs.Scores ?? throw new ArgumentException("gvpo needs Scores [N] (the raw rewards)", nameof(inputs));
+        int g = inputs.GroupSize ?? throw new ArgumentException("gvpo needs GroupSize (responses per prompt)", nameof(inputs));
+        double beta = inputs.Beta ?? 0.1;
+        if (!(beta > 0)) throw new ArgumentException($"gvpo: Beta is {beta}; it must be > 0 (e.g. 0.1)", nameof(inputs));
+        RlMath.CheckShape(reference, nameof(inputs.RefLogProbs), mask.Shape);
+        RlMath.CheckShape(scores, nameof(inputs.Scores), mask.Size(0));
+        long prompts = RlMath.Prompts(mask.Size(0), g, Name);
+        if (g < 2) throw new ArgumentException("gvpo: GroupSize is 1; the group centring needs at least 2 responses per prompt", nameof(inputs));
+
+        Tensor implicitReward = ((inputs.LogProbs - reference) * mask).Sum(1).Mul(beta).Reshape(prompts, g); // [P, G] R_θ
+        Tensor reward = scores.Reshape(prompts, g).Detach();                                                // [P, G] R
+        Tensor error = implicitReward - implicitReward.Mean(1, keepDim: true)
+                     - (reward - reward.Mean(1, keepDim: true));                                            // [P, G] e_i
+        metrics["actor/pg_clipfrac"] = 0;
+        return (error * error * (g / 2.0)).Reshape(-1, 1).Expand(mask.Size(0), mask.Size(1));              // [N, A]
+    }
+}

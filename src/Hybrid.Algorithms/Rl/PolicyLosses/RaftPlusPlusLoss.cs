@@ -1,0 +1,28 @@
+// RAFT++: the PPO clipped surrogate restricted to positively rewarded samples.
+using Hybrid.Torch;
+
+namespace Hybrid.Algorithms.Rl;
+
+/// <summary>
+/// <c>raft_pp</c> — Xiong et al. 2025, "A Minimalist Approach to LLM Reasoning: from Rejection Sampling to Reinforce"
+/// (arXiv 2504.11343), card D20: ℓ_t = −𝟙[Â_t &gt; 0]·min(ρ_t·Â_t, clip(ρ_t, 1 − ε, 1 + ε)·Â_t): RAFT plus importance
+/// sampling and PPO clipping, trained on positive samples only (the paper: IS without clipping is worse than plain RAFT).
+/// ε = 0.2. Metric <c>actor/pg_clipfrac</c> counts positive tokens whose clipped branch is active.
+/// </summary>
+public sealed class RaftPlusPlusLoss : PolicyLoss
+{
+    public override string Name => "raft_pp";
+
+    protected override Tensor TokenLoss(PolicyLossInputs inputs, Dictionary<string, double> metrics)
+    {
+        double low = CheckClip(inputs.ClipLow ?? 0.2, nameof(inputs.ClipLow), lower: true);
+        double high = CheckClip(inputs.ClipHigh ?? 0.2, nameof(inputs.ClipHigh), lower: false);
+        Tensor advantages = inputs.Advantages;
+        Tensor positive = advantages.Gt(0);                                          // [N, A] bool
+        Tensor ratio = LogRatio(inputs).Exp();                                       // [N, A] ρ_t
+        Tensor unclipped = -advantages * ratio;                                      // [N, A]
+        Tensor clipped = -advantages * ratio.Clamp(1 - low, 1 + high);              // [N, A]
+        metrics["actor/pg_clipfrac"] = Fraction(clipped.Gt(unclipped).LogicalAnd(positive), inputs.Mask);
+        return unclipped.Maximum(clipped) * positive.To(ratio.DType);
+    }
+}
