@@ -11,7 +11,7 @@ namespace Hybrid.Training.Tests.OnlinePreference;
 
 public sealed class OnlineDpoTrainerTests(ITestOutputHelper output)
 {
-    private static readonly RuleReward Digit = new("digit", s => s.Completion.Length == 1 && char.IsAsciiDigit(s.Completion[0]) ? 1 : 0);
+    private static readonly FunctionReward Digit = new("digit", s => s.Completion.Length == 1 && char.IsAsciiDigit(s.Completion[0]) ? 1 : 0);
 
     private static OnlineDpoConfig Config(int iterations, string? outputDir, ReferenceChoice reference = ReferenceChoice.Initial) => new()
     {

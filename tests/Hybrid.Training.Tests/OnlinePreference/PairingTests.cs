@@ -57,7 +57,7 @@ public sealed class PairingTests
                 Sample(1, 0, p1, "7", stopped: true, 5), Sample(1, 1, p1, "8", stopped: true, 5), Sample(1, 2, p1, "9", stopped: false, 5),
             ],
         };
-        var exact = new RuleReward("exact", s => s.Completion == s.Columns["answer"] ? 1 : 0);
+        var exact = new FunctionReward("exact", s => s.Completion == s.Columns["answer"] ? 1 : 0);
         LabelledRollouts l = RolloutLabeling.Label(batch, prompts, exact, Decode, missingEosPenalty: 0.5);
 
         // Raw: [1, 0, 1, 0, 0, 0]; the two Length-finished samples (2 and 5) lose 0.5: [1, 0, 0.5, 0, 0, −0.5].
@@ -86,9 +86,9 @@ public sealed class PairingTests
     }
 
     [Fact]
-    public void RuleRewardsMustBeFinite()
+    public void FunctionRewardsMustBeFinite()
     {
-        var bad = new RuleReward("bad", _ => double.NaN);
+        var bad = new FunctionReward("bad", _ => double.NaN);
         var e = Assert.Throws<InvalidOperationException>(() => bad.Score([new RewardSample("p", "c", new Dictionary<string, string>())]));
         Assert.Contains("bad", e.Message);
     }

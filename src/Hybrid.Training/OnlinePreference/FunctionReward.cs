@@ -1,10 +1,10 @@
-// A rule reward from a plain function: scores each (prompt, completion) row on its own, e.g. "is the answer correct".
+// A reward from a plain function (a rule such as "is the answer a digit"), scoring each (prompt, completion) row on its own.
 using Hybrid.Algorithms.Rewards;
 
 namespace Hybrid.Training.OnlinePreference;
 
 /// <summary>Wraps <c>Func&lt;RewardSample, double&gt;</c> as an <see cref="IRewardFunction"/>; a non-finite score throws naming the row.</summary>
-public sealed class RuleReward(string name, Func<RewardSample, double> rule) : IRewardFunction
+public sealed class FunctionReward(string name, Func<RewardSample, double> rule) : IRewardFunction
 {
     private readonly Func<RewardSample, double> _rule = rule ?? throw new ArgumentNullException(nameof(rule));
 
