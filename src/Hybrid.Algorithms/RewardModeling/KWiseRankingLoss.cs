@@ -1,0 +1,87 @@
+// InstructGPT's K-wise reward-model loss: every ranked pair among K responses to one prompt, in one batch.
+using Hybrid.Torch;
+
+namespace Hybrid.Algorithms.RewardModeling;
+
+/// <summary>
+/// K responses to one prompt ranked by a labeller give C(K, 2) comparisons; InstructGPT (Ouyang et al. 2022, arXiv 2203.02155,
+/// K = 4…9) feeds all K together and averages every pair's Bradley–Terry loss, instead of treating the pairs as separate
+/// examples, which reuses each response K − 1 times per epoch and over-fits (card C2):
+/// <code>
+/// L = (1 / |P|) Σ_{(b,i,j) ∈ P} −log σ(r_b,i − r_b,j)  +  c · (1 / |P|) Σ_{(b,i,j) ∈ P} (r_b,i + r_b,j)²
+/// P = {(b, i, j) : s_b,i &gt; s_b,j, both valid}
+/// </code>
+/// s is the ranking (higher = better: a reward, or K − rank); ties give no pair. With the same K for every prompt and no
+/// ties, the mean over P is exactly InstructGPT's 1 / C(K, 2) per prompt averaged over prompts. With K = 2 it is
+/// <see cref="BradleyTerryLoss"/>. c is the reward-centering coefficient (Eisenstein et al. 2023; TRL recommends 0.01).
+/// Metrics as <see cref="BradleyTerryLoss"/>, over the pairs in P and the valid rewards.
+/// </summary>
+public static class KWiseRankingLoss
+{
+    /// <summary>
+    /// <paramref name="rewards"/> r [B, K] (float, with grad); <paramref name="ranking"/> s [B, K] (higher = preferred, no grad);
+    /// <paramref name="valid"/> [B, K] bool, false for padding slots of prompts with fewer than K responses (null = all valid).
+    /// Throws when no pair is comparable.
+    /// </summary>
+    public static LossOutput Compute(Tensor rewards, Tensor ranking, Tensor? valid = null, double centerRewardsCoefficient = 0)
+    {
+        if (rewards.Dim != 2 || !rewards.DType.IsFloatingPoint())
+            throw new ArgumentException($"rewards must be a [B, K] float tensor, got {rewards}", nameof(rewards));
+        if (!ranking.Shape.SequenceEqual(rewards.Shape))
+            throw new ArgumentException($"ranking must be [{rewards.Size(0)}, {rewards.Size(1)}] like the rewards, got {ranking}", nameof(ranking));
+        if (valid is not null && (!valid.Shape.SequenceEqual(rewards.Shape) || valid.DType != DType.Bool))
+            throw new ArgumentException($"valid must be [{rewards.Size(0)}, {rewards.Size(1)}] bool, got {valid}", nameof(valid));
+        if (!(centerRewardsCoefficient >= 0) || double.IsInfinity(centerRewardsCoefficient))
+            throw new ArgumentOutOfRangeException(nameof(centerRewardsCoefficient), centerRewardsCoefficient, "must be a finite number >= 0 (0.01 recommended, 0 = off)");
+
+        Tensor pairs = PairMask(ranking, valid).To(rewards.DType);                          // [B, K, K] 1 where i ≻ j
+        double count;
+        using (LibTorch.NoGrad()) count = pairs.Sum().Item();
+        if (count == 0) throw new ArgumentException("no comparable pair: every ranking in the batch is a tie (or has fewer than two valid responses)", nameof(ranking));
+        Tensor diff = rewards.Unsqueeze(2) - rewards.Unsqueeze(1);                          // [B, K, K] r_i − r_j
+        Tensor loss = (diff.LogSigmoid() * pairs).Sum().Neg() / count;                     // [] mean over P of −log σ
+        if (centerRewardsCoefficient > 0)
+        {
+            Tensor sums = rewards.Unsqueeze(2) + rewards.Unsqueeze(1);                      // [B, K, K] r_i + r_j
+            loss = loss + (sums.Pow(2) * pairs).Sum() * (centerRewardsCoefficient / count);  // [] + c·mean over P
+        }
+        return new LossOutput(loss, Metrics(rewards, diff, pairs, valid, count));
+    }
+
+    /// <summary>Number of ordered pairs (s_i &gt; s_j, both valid) in <paramref name="ranking"/>: how a micro-batch's mean loss is weighted under accumulation.</summary>
+    public static long PairCount(ReadOnlySpan<double> ranking)
+    {
+        long n = 0;
+        for (int i = 0; i < ranking.Length; i++)
+            for (int j = 0; j < ranking.Length; j++)
+                if (ranking[i] > ranking[j]) n++;
+        return n;
+    }
+
+    /// <summary>[B, K, K] bool: s_i &gt; s_j with both i and j valid.</summary>
+    private static Tensor PairMask(Tensor ranking, Tensor? valid)
+    {
+        Tensor better = ranking.Unsqueeze(2).Gt(ranking.Unsqueeze(1));                     // [B, K, K] s_i > s_j
+        if (valid is null) return better;
+        return better.LogicalAnd(valid.Unsqueeze(2)).LogicalAnd(valid.Unsqueeze(1));         // [B, K, K]
+    }
+
+    private static Dictionary<string, double> Metrics(Tensor rewards, Tensor diff, Tensor pairs, Tensor? valid, double count)
+    {
+        using var noGrad = LibTorch.NoGrad();
+        using var scope = LibTorch.NewScope();
+        Tensor d = diff.Detach().To(DType.Float64);                                         // [B, K, K]
+        Tensor p = pairs.To(DType.Float64);                                                 // [B, K, K]
+        Tensor r = rewards.Detach().To(DType.Float64);                                      // [B, K]
+        Tensor keep = valid ?? LibTorch.Ones(r.Shape, DType.Bool);                          // [B, K]
+        Tensor drop = keep.LogicalNot();                                                    // [B, K]
+        return new Dictionary<string, double>
+        {
+            ["accuracy"] = (d.Gt(0).To(DType.Float64) * p).Sum().Item() / count,
+            ["margin"] = (d * p).Sum().Item() / count,
+            ["min_reward"] = r.MaskedFill(drop, double.PositiveInfinity).Min().Item(),
+            ["mean_reward"] = (r * keep.To(DType.Float64)).Sum().Item() / keep.To(DType.Float64).Sum().Item(),
+            ["max_reward"] = r.MaskedFill(drop, double.NegativeInfinity).Max().Item(),
+        };
+    }
+}

@@ -1,0 +1,107 @@
+// Reads preference rows from JSONL or CSV (CsvHelper) in TRL's shapes, rejecting bad rows with file, line and field.
+using System.Text.Json;
+using CsvHelper;
+using Hybrid.Training.Data;
+
+namespace Hybrid.Training.Preference;
+
+/// <summary>
+/// Loads a whole preference dataset file; nothing is returned unless every row is valid. Shapes (see <see cref="PreferenceExample"/>):
+/// <code>
+/// {"prompt": "2+2=", "chosen": "4", "rejected": "5"}                       explicit prompt (+ optional chosen_score, rejected_score, margin)
+/// {"chosen": "2+2=4", "rejected": "2+2=5"}                                 implicit prompt: the longest common prefix
+/// {"chosen": [{"role": "user", …}, {"role": "assistant", …}], "rejected": […]}   conversational: the shared leading messages are the prompt
+/// {"prompt": "2+2=", "completion": "4", "label": true}                     unpaired (KTO)
+/// {"prompt": "2+2=", "responses": ["4", "3", "9"], "rewards": [1, 0.5, 0]}  K-wise ranking (RRHF, K-wise RM)
+/// </code>
+/// JSONL: one object per line, blank lines skipped. CSV: a header naming the same fields; <c>responses</c> and
+/// <c>rewards</c> cells hold JSON arrays, a text cell starting with <c>[{</c> holds a JSON message list, <c>label</c> is
+/// true/false/1/0, and an empty score cell means "absent". One file holds one shape.
+/// </summary>
+public static class PreferenceDatasetReader
+{
+    private static readonly HashSet<string> JsonCells = ["responses", "rewards"];
+
+    public static IReadOnlyList<PreferenceExample> Read(string path)
+    {
+        if (!File.Exists(path)) throw new DatasetException($"{path}: file not found");
+        string ext = Path.GetExtension(path).ToLowerInvariant();
+        List<PreferenceExample> rows = ext switch
+        {
+            ".jsonl" or ".json" => ReadJsonl(path),
+            ".csv" => ReadCsv(path),
+            _ => throw new DatasetException($"{path}: unknown dataset extension '{ext}' (expected .jsonl or .csv)"),
+        };
+        if (rows.Count == 0) throw new DatasetException($"{path}: the dataset has no rows");
+        PreferenceExample first = rows[0];
+        PreferenceExample? other = rows.FirstOrDefault(r => r.Kind != first.Kind || r.Conversational != first.Conversational);
+        if (other is not null)
+            throw new DatasetException($"{other.Source}: row is {Describe(other)} but earlier rows are {Describe(first)}; one file holds one shape");
+        return rows;
+    }
+
+    private static List<PreferenceExample> ReadJsonl(string path)
+    {
+        var rows = new List<PreferenceExample>();
+        int lineNumber = 0;
+        foreach (string line in File.ReadLines(path))
+        {
+            lineNumber++;
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            string where = $"{path}:{lineNumber}";
+            JsonDocument doc;
+            try { doc = JsonDocument.Parse(line); }
+            catch (JsonException ex) { throw new DatasetException($"{where}: not valid JSON ({ex.Message})"); }
+            using (doc)
+            {
+                if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new DatasetException($"{where}: the line is not a JSON object");
+                rows.Add(PreferenceRowParser.Parse(where, name => doc.RootElement.TryGetProperty(name, out JsonElement v) ? v.Clone() : null));
+            }
+        }
+        return rows;
+    }
+
+    private static List<PreferenceExample> ReadCsv(string path)
+    {
+        var rows = new List<PreferenceExample>();
+        var options = new CsvReaderOptions
+        {
+            TrackLineNumbers = true,
+            AllowLineBreaksInQuotes = true,
+            FieldCountMismatch = CsvFieldCountHandling.Throw,
+            MalformedData = CsvMalformedDataHandling.Throw,
+        };
+        using CsvReader csv = CsvReader.FromFile(path, options);
+        try
+        {
+            var header = csv.Headers.ToList();
+            if (header.Count == 0) throw new DatasetException($"{path}: no header row");
+            while (csv.Read())
+            {
+                string where = $"{path}:{csv.LineNumber} (row {csv.RowNumber})";
+                rows.Add(PreferenceRowParser.Parse(where, name =>
+                {
+                    if (!header.Contains(name)) return null;
+                    string cell = csv.GetString(name);
+                    bool json = JsonCells.Contains(name) || cell.TrimStart().StartsWith("[{", StringComparison.Ordinal);
+                    if (!json) return JsonSerializer.SerializeToElement(cell);
+                    try { return JsonDocument.Parse(cell).RootElement.Clone(); }
+                    catch (JsonException ex) { throw new DatasetException($"{where}: field '{name}' is not valid JSON ({ex.Message})"); }
+                }));
+            }
+        }
+        catch (CsvFormatException ex)
+        {
+            throw new DatasetException($"{path}:{ex.LineNumber} (row {ex.RecordNumber - 1}): malformed CSV ({ex.Message})");
+        }
+        return rows;
+    }
+
+    private static string Describe(PreferenceExample row) =>
+        (row.Conversational ? "conversational " : "") + row.Kind switch
+        {
+            PreferenceExampleKind.Paired => "'chosen'/'rejected'",
+            PreferenceExampleKind.Unpaired => "'completion'/'label'",
+            _ => "'responses'/'rewards'",
+        };
+}

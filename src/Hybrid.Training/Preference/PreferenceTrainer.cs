@@ -1,0 +1,191 @@
+// Offline preference optimisation (DPO family, KTO, ORPO, SimPO, RRHF…) of a Hugging Face decoder checkpoint: loop, eval, checkpoints, resume.
+using System.Diagnostics;
+using Hybrid.Algorithms.Preference;
+using Hybrid.Models.Checkpoints;
+using Hybrid.Models.Decoder;
+using Hybrid.Models.Tokenizers;
+using Hybrid.Torch;
+using Hybrid.Torch.Optim;
+using Hybrid.Training.Metrics;
+
+namespace Hybrid.Training.Preference;
+
+/// <summary>What a finished run reports. <see cref="ReferenceRowsComputed"/> counts rows whose reference log-probs were
+/// computed (once per dataset when precomputed); <see cref="ReferenceModelsLoaded"/> counts separate reference models built.</summary>
+public sealed record PreferenceResult(long Steps, double TrainLoss, PreferenceEvaluation? InitialEval, PreferenceEvaluation? FinalEval,
+    long ReferenceRowsComputed, int ReferenceModelsLoaded, long NumTokens, double Seconds, string OutputDir);
+
+/// <summary>
+/// Optimises <see cref="PreferenceConfig.ModelPath"/> on preference data with an <see cref="IPreferenceLoss"/>, with the
+/// SFT trainer's machinery (AdamW, warm-up + cosine, clipping, accumulation, <c>checkpoint-{step}</c> folders, bit-exact
+/// resume). Each step runs <see cref="PreferenceStep.Run"/>. Reference log-probs come from the initial model, computed once
+/// per dataset before the first step (or from a live reference model, <see cref="PreferenceConfig.PrecomputeRefLogProbs"/>
+/// = false); a reference-free loss never computes them. Logs the loss's TRL-named metrics (<c>rewards/chosen</c>,
+/// <c>rewards/rejected</c>, <c>rewards/margins</c>, <c>rewards/accuracies</c>, <c>logps/chosen</c>, <c>logps/rejected</c>,
+/// …) with <c>loss</c>, <c>grad_norm</c>, <c>learning_rate</c>, <c>num_tokens</c>, <c>epoch</c>, and <c>eval_*</c> to
+/// <c>{OutputDir}/metrics.jsonl</c>. Every row is read and tokenized before anything is written, so a bad row fails the run
+/// with its file, line and field and leaves no output behind.
+/// </summary>
+public sealed class PreferenceTrainer(PreferenceConfig config, TextWriter? log = null, IPreferenceLoss? loss = null)
+{
+    private readonly PreferenceConfig _config = config.Validate();
+    private long _referenceRows;
+    private int _referenceModels;
+
+    public PreferenceResult Train()
+    {
+        PreferenceConfig c = _config;
+        (_referenceRows, _referenceModels) = (0, 0);
+        IPreferenceLoss lossFn = loss ?? PreferenceLosses.Parse(c.Loss, c.LossOptions);
+
+        // ---- data: read and tokenize everything first ------------------------------------------------------------------
+        using Tokenizer tokenizer = Tokenizer.Open(c.ModelPath);
+        int eos = tokenizer.EosTokenId ?? throw new InvalidOperationException($"{c.ModelPath}: the tokenizer names no eos_token");
+        int pad = tokenizer.PadTokenId ?? eos;
+        var tokenize = new PreferenceTokenizer(tokenizer.Encode, eos, c.MaxLength, c.MaxPromptLength);
+        List<TokenizedPreference> train = PreferenceRows.ForTraining(c.TrainData, lossFn, tokenize);
+        List<TokenizedPreference>? eval = c.EvalData is null ? null : PreferenceRows.ForEvaluation(c.EvalData, lossFn, tokenize);
+
+        // ---- policy, reference log-probs, optimizer, position ----------------------------------------------------------
+        using DecoderModel policy = LoadModel(c.ResumeFrom ?? c.ModelPath, out GenerationConfig? generation);
+        float[][]? trainRef = null, evalRef = null;
+        DecoderModel? liveReference = null;
+        try
+        {
+            if (lossFn.NeedsReference && c.PrecomputeRefLogProbs) (trainRef, evalRef) = PrecomputeReference(policy, train, eval, pad);
+            else if (lossFn.NeedsReference) liveReference = LoadReference();
+
+            var names = policy.NamedParameters().Select(p => p.Name).ToList();
+            using var optimizer = new AdamW(policy.Parameters(), c.LearningRate, c.AdamBeta1, c.AdamBeta2, c.AdamEpsilon, c.WeightDecay);
+            var loop = new TrainingLoop(train.Count, c.BatchSize, c.GradientAccumulationSteps, c.Epochs, c.MaxSteps, c.WarmupRatio, c.LearningRate, c.Seed, c.Shuffle);
+            LibTorch.ManualSeed(c.Seed);
+            if (c.ResumeFrom is not null)
+            {
+                loop.Resume(c.ResumeFrom, optimizer, names);
+                log?.WriteLine($"[dpo] resumed from {c.ResumeFrom} at step {loop.Step}");
+            }
+
+            Directory.CreateDirectory(c.OutputDir);
+            using var metrics = new MetricsLog(Path.Combine(c.OutputDir, "metrics.jsonl"), log);
+            log?.WriteLine($"[dpo] loss {lossFn.Name}, {train.Count} {train[0].Kind.ToString().ToLowerInvariant()} rows, {loop.TotalSteps} steps of " +
+                           $"{c.BatchSize}×{c.GradientAccumulationSteps} rows, {policy.ParameterCount():N0} parameters, reference: " +
+                           (!lossFn.NeedsReference ? "none" : liveReference is null ? "precomputed" : "live"));
+
+            PreferenceEvaluation? initial = null;
+            if (eval is not null && c.EvalOnStart && loop.Step == 0) initial = Evaluate(policy, liveReference, lossFn, eval, evalRef, pad, 0, metrics);
+
+            // ---- the loop -------------------------------------------------------------------------------------------------
+            var clock = Stopwatch.StartNew();
+            double lastLoss = double.NaN;
+            while (!loop.Done)
+            {
+                var microBatches = loop.NextStep().Select(indices =>
+                {
+                    var rows = indices.Select(i => train[i]).ToList();
+                    float[][]? refs = trainRef is not null ? indices.Select(i => trainRef[i]).ToArray()
+                        : liveReference is not null ? LiveReference(liveReference, rows, pad) : null;
+                    return new PreferenceMicroBatch(rows, refs);
+                }).ToList();
+                double learningRate = loop.LearningRate;
+                PreferenceStepMetrics s = PreferenceStep.Run(policy, optimizer, lossFn, microBatches, pad, learningRate, c.MaxGradNorm);
+                loop.Completed(s.NumTokens);
+                lastLoss = s.Loss;
+                if (loop.Step % c.LoggingSteps == 0 || loop.Done)
+                {
+                    var row = new Dictionary<string, double>(s.Metrics, StringComparer.Ordinal)
+                    {
+                        ["loss"] = s.Loss, ["grad_norm"] = s.GradNorm, ["learning_rate"] = s.LearningRate,
+                        ["num_tokens"] = loop.NumTokens, ["epoch"] = loop.Epoch,
+                    };
+                    metrics.Write(loop.Step, row);
+                }
+                if (eval is not null && c.EvalSteps > 0 && loop.Step % c.EvalSteps == 0 && !loop.Done)
+                    Evaluate(policy, liveReference, lossFn, eval, evalRef, pad, loop.Step, metrics);
+                if (c.SaveSteps > 0 && loop.Step % c.SaveSteps == 0 && !loop.Done)
+                    loop.SaveCheckpoint(c.OutputDir, dir => SaveModel(dir, policy, generation), optimizer, names, log, "dpo");
+            }
+            double seconds = clock.Elapsed.TotalSeconds;
+
+            PreferenceEvaluation? final = eval is null ? null : Evaluate(policy, liveReference, lossFn, eval, evalRef, pad, loop.Step, metrics);
+            SaveModel(c.OutputDir, policy, generation);
+            log?.WriteLine($"[dpo] {loop.Step} steps in {seconds:F1} s; model saved to {c.OutputDir}");
+            return new PreferenceResult(loop.Step, lastLoss, initial, final, _referenceRows, _referenceModels, loop.NumTokens, seconds, c.OutputDir);
+        }
+        finally
+        {
+            liveReference?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Reference log-probs of every training and held-out row, once, without gradients: from the policy itself when it is
+    /// still the initial model, else from the reference checkpoint loaded for this and dropped right after.
+    /// </summary>
+    private (float[][] Train, float[][]? Eval) PrecomputeReference(DecoderModel policy, List<TokenizedPreference> train, List<TokenizedPreference>? eval, int pad)
+    {
+        bool policyIsReference = _config.ResumeFrom is null && _config.RefModelPath is null;
+        DecoderModel reference = policyIsReference ? policy : LoadReference();
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            float[][] trainRef = SequenceLogProbs.ComputeReference(reference, train, pad, _config.BatchSize);
+            float[][]? evalRef = eval is null ? null : SequenceLogProbs.ComputeReference(reference, eval, pad, _config.BatchSize);
+            _referenceRows += train.Count + (eval?.Count ?? 0);
+            log?.WriteLine($"[dpo] reference log-probs of {train.Count + (eval?.Count ?? 0)} rows precomputed in {clock.Elapsed.TotalSeconds:F1} s");
+            return (trainRef, evalRef);
+        }
+        finally
+        {
+            if (!policyIsReference) reference.Dispose();
+        }
+    }
+
+    private DecoderModel LoadReference()
+    {
+        _referenceModels++;
+        return LoadModel(_config.RefModelPath ?? _config.ModelPath, out _);
+    }
+
+    private float[][] LiveReference(DecoderModel reference, IReadOnlyList<TokenizedPreference> rows, int pad)
+    {
+        _referenceRows += rows.Count;
+        return SequenceLogProbs.ComputeReference(reference, rows, pad, rows.Count);
+    }
+
+    private PreferenceEvaluation Evaluate(DecoderModel policy, DecoderModel? liveReference, IPreferenceLoss lossFn, List<TokenizedPreference> eval,
+        float[][]? evalRef, int pad, long step, MetricsLog metrics)
+    {
+        float[][]? reference = evalRef;
+        if (lossFn.NeedsReference && liveReference is not null)
+        {
+            reference = SequenceLogProbs.ComputeReference(liveReference, eval, pad, _config.BatchSize);
+            _referenceRows += eval.Count;
+        }
+        PreferenceEvaluation result = PreferenceStep.Evaluate(policy, lossFn, eval, reference, pad, _config.BatchSize);
+        var row = new Dictionary<string, double>(StringComparer.Ordinal);
+        if (result.Comparisons > 0)
+        {
+            row["eval_preference_accuracy"] = result.Accuracy;
+            row["eval_preference_margin"] = result.Margin;
+        }
+        if (result.Loss is double l) row["eval_loss"] = l;
+        foreach (var (name, value) in result.LossMetrics)
+            if (name != "loss") row[$"eval_{name}"] = value;
+        metrics.Write(step, row);
+        return result;
+    }
+
+    private static DecoderModel LoadModel(string dir, out GenerationConfig? generation)
+    {
+        using LoadedCheckpoint checkpoint = HfCheckpoint.Load(dir);
+        if (checkpoint.Config.IsSequenceClassifier)
+            throw new CheckpointException($"{checkpoint.Directory}: is a *ForSequenceClassification (reward) checkpoint; preference training needs a causal LM");
+        generation = checkpoint.Generation;
+        var model = new DecoderModel(checkpoint.Config);
+        model.LoadStateDict(checkpoint.Tensors);
+        return model;
+    }
+
+    private void SaveModel(string dir, DecoderModel model, GenerationConfig? generation) =>
+        HfCheckpoint.Save(dir, model.Config, model.StateDict(), new SaveOptions { TokenizerSourceDir = _config.ModelPath, Generation = generation });
+}

@@ -1,0 +1,104 @@
+// The optimizer-step bookkeeping the reward-model and preference trainers share with SFT: steps, schedule, data order, resume, checkpoints.
+using Hybrid.Torch;
+using Hybrid.Torch.Optim;
+using Hybrid.Training.Data;
+using Hybrid.Training.Sft;
+
+namespace Hybrid.Training.Preference;
+
+/// <summary>
+/// The same loop mechanics as <see cref="SftTrainer"/>, built from the same pieces (<see cref="DataOrder"/>,
+/// <see cref="WarmupCosineSchedule"/>, <see cref="TrainerState"/>, <see cref="OptimizerCheckpoint"/>): total steps =
+/// <c>maxSteps</c> or epochs × ⌈⌈rows / batch⌉ / accumulation⌉; a step takes up to <c>accumulation</c> micro-batches and an
+/// epoch's last step may take fewer; a checkpoint stores step, data position, token count, seed, libtorch's generator and
+/// the AdamW moments, which is everything a run needs to continue bit for bit.
+/// </summary>
+internal sealed class TrainingLoop
+{
+    private readonly int _rows, _batchSize, _accumulation;
+    private readonly ulong _seed;
+    private readonly bool _shuffle;
+
+    public TrainingLoop(int rows, int batchSize, int accumulation, int epochs, int maxSteps, double warmupRatio, double learningRate, ulong seed, bool shuffle)
+    {
+        (_rows, _batchSize, _accumulation, _seed, _shuffle) = (rows, batchSize, accumulation, seed, shuffle);
+        long microBatchesPerEpoch = (rows + batchSize - 1) / batchSize;
+        long stepsPerEpoch = (microBatchesPerEpoch + accumulation - 1) / accumulation;
+        TotalSteps = maxSteps > 0 ? maxSteps : stepsPerEpoch * epochs;
+        Schedule = new WarmupCosineSchedule(learningRate, (long)Math.Ceiling(warmupRatio * TotalSteps), TotalSteps);
+        Order = new DataOrder(rows, seed, shuffle);
+    }
+
+    public long TotalSteps { get; }
+    public WarmupCosineSchedule Schedule { get; }
+    public DataOrder Order { get; private set; }
+
+    /// <summary>Optimizer steps done so far.</summary>
+    public long Step { get; private set; }
+
+    /// <summary>Tokens fed to the model so far (prompt + response of every sequence, without padding).</summary>
+    public long NumTokens { get; private set; }
+
+    public bool Done => Step >= TotalSteps;
+
+    /// <summary>Fractional epoch, as transformers logs it.</summary>
+    public double Epoch => Order.Epoch + (double)Order.Index / _rows;
+
+    public double LearningRate => Schedule.LearningRateAt(Step);
+
+    /// <summary>Continues from <paramref name="dir"/>'s trainer state and optimizer moments; the run's settings must match the checkpoint's.</summary>
+    public void Resume(string dir, AdamW optimizer, IReadOnlyList<string> parameterNames)
+    {
+        TrainerState state = TrainerState.Load(dir);
+        if (state.TotalSteps != TotalSteps || state.Seed != _seed)
+            throw new ArgumentException($"{dir}: the checkpoint was made for {state.TotalSteps} steps with seed {state.Seed}, " +
+                                        $"this run has {TotalSteps} steps and seed {_seed}; resume with the same data and settings");
+        OptimizerCheckpoint.Load(dir, optimizer, parameterNames);
+        Order = new DataOrder(_rows, _seed, _shuffle, state.Epoch, state.Index);
+        (Step, NumTokens) = (state.GlobalStep, state.NumTokens);
+        LibTorch.SetRngState(Convert.FromBase64String(state.RngState));
+    }
+
+    /// <summary>The row indices of the next step's micro-batches.</summary>
+    public List<int[]> NextStep()
+    {
+        var microBatches = new List<int[]>();
+        for (int m = 0; m < _accumulation; m++)
+        {
+            if (Order.EpochDone)
+            {
+                if (microBatches.Count > 0) break;   // an epoch's last step may accumulate fewer micro-batches
+                Order.NextEpoch();
+            }
+            microBatches.Add(Order.NextBatch(_batchSize));
+        }
+        return microBatches;
+    }
+
+    /// <summary>Records a finished step that fed <paramref name="tokens"/> tokens.</summary>
+    public void Completed(long tokens)
+    {
+        Step++;
+        NumTokens += tokens;
+    }
+
+    public TrainerState State() =>
+        new(Step, TotalSteps, Order.Epoch, Order.Index, NumTokens, _seed, Convert.ToBase64String(LibTorch.GetRngState()));
+
+    /// <summary>
+    /// Writes a resumable <c>checkpoint-{step}</c> folder: <paramref name="saveModel"/> writes the weights into a temporary
+    /// folder, then optimizer moments and trainer state join them, and the folder is renamed into place at the end.
+    /// </summary>
+    public void SaveCheckpoint(string outputDir, Action<string> saveModel, AdamW optimizer, IReadOnlyList<string> parameterNames, TextWriter? log, string tag)
+    {
+        string dir = Path.Combine(outputDir, $"checkpoint-{Step}");
+        string temp = dir + ".tmp";
+        if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
+        saveModel(temp);
+        OptimizerCheckpoint.Save(temp, optimizer, parameterNames);
+        State().Save(temp);
+        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        Directory.Move(temp, dir);
+        log?.WriteLine($"[{tag}] checkpoint {dir}");
+    }
+}
