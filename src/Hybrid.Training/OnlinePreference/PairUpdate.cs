@@ -1,116 +1,85 @@
-// Preference updates over tokenized pairs: reference log-probs once per iteration, then shuffled mini-batch AdamW steps.
-using Hybrid.Algorithms;
+// Preference updates over the pairs of one iteration: reference log-probs once, then shuffled mini-batch steps of PreferenceStep.
 using Hybrid.Algorithms.Preference;
 using Hybrid.Models.Decoder;
 using Hybrid.Torch;
 using Hybrid.Torch.Optim;
-using Hybrid.Training.Online;
+using Hybrid.Training.Preference;
 
 namespace Hybrid.Training.OnlinePreference;
 
 /// <summary>Σ log π_ref of every pair's chosen and rejected response, computed once (no gradients) before the updates.</summary>
-public sealed record ReferenceLogps(double[] Chosen, double[] Rejected);
+public sealed record ReferenceLogps(double[] Chosen, double[] Rejected)
+{
+    /// <summary>The rows' reference log-probs in <see cref="PreferenceStep"/>'s shape: one [chosen, rejected] per pair.</summary>
+    internal float[][] Rows(IEnumerable<int> rows) => rows.Select(i => new[] { (float)Chosen[i], (float)Rejected[i] }).ToArray();
+}
 
 /// <summary>
-/// The update phase of online DPO, SPIN and Step-DPO. Every pair is scored on its response tokens only: the rows are
-/// laid out by <see cref="ResponseBatch"/>, so prompt tokens (for Step-DPO: the question and the shared steps) condition
-/// the response but are never a target, and contribute nothing to the loss or its gradient.
+/// The update phase of online DPO, SPIN and Step-DPO, on the offline trainer's pieces: each <see cref="TokenPair"/> becomes
+/// a paired <see cref="TokenizedPreference"/> row, log-probs come from <see cref="SequenceLogProbs"/> (one concatenated
+/// forward, response tokens only) and each optimizer step is <see cref="PreferenceStep.Run(DecoderModel, AdamW, IPreferenceLoss, IReadOnlyList{TokenizedPreference}, float[][], int, double, double, int)"/>.
+/// Prompt tokens — for Step-DPO the question and the shared steps — condition the responses but are never a target, so
+/// they contribute nothing to the loss or its gradient.
 /// <code>
-/// pairs ─► [chosen rows; rejected rows] (2B) ─► Σ_j log π(y_j | x, y_&lt;j) per row ─► PreferenceInputs ─► loss ─► AdamW
+/// pairs ─► rows (x, [y_w, y_l]) ─► Σ log π_ref once ─► epochs × shuffled mini-batches ─► PreferenceStep (loss, clip, AdamW)
 /// </code>
 /// </summary>
 public static class PairUpdate
 {
+    /// <summary>The pair as a paired preference row (scores carried for losses that read them, e.g. ODPO).</summary>
+    public static TokenizedPreference ToRow(TokenPair pair) => new(PreferenceExampleKind.Paired, pair.Prompt, [pair.Chosen, pair.Rejected], pair.Source)
+    {
+        ChosenScore = double.IsFinite(pair.ChosenScore) ? pair.ChosenScore : null,
+        RejectedScore = double.IsFinite(pair.RejectedScore) ? pair.RejectedScore : null,
+    };
+
     /// <summary>
-    /// Σ_j log π(y_j | x, y_&lt;j) of chosen and rejected responses of <paramref name="pairs"/> under <paramref name="model"/>:
+    /// Σ_j log π(y_j | x, y_&lt;j) of the chosen and rejected responses of <paramref name="pairs"/> under <paramref name="model"/>:
     /// (chosen [B], rejected [B]), differentiable when gradients are on; owned by the current scope.
     /// </summary>
     public static (Tensor Chosen, Tensor Rejected) SequenceLogps(DecoderModel model, IReadOnlyList<TokenPair> pairs, int padTokenId)
     {
-        int b = pairs.Count;
-        var prompts = new List<int[]>(2 * b);
-        var responses = new List<int[]>(2 * b);
-        foreach (TokenPair p in pairs) { prompts.Add(p.Prompt); responses.Add(p.Chosen); }
-        foreach (TokenPair p in pairs) { prompts.Add(p.Prompt); responses.Add(p.Rejected); }
-        var batch = ResponseBatch.Build(prompts, responses, padTokenId);
-        Tensor sums = ResponseLogProbs.SequenceSums(model, batch);   // [2B] Σ over response tokens only
-        return (sums.Slice(0, 0, b), sums.Slice(0, b, 2 * b));       // [B], [B]
+        SequenceBatch batch = SequenceBatch.Collate(pairs.Select(ToRow).ToList(), padTokenId);
+        Tensor logps = SequenceLogProbs.Compute(model, batch).Reshape(pairs.Count, 2);   // [B, 2] (chosen, rejected)
+        return (logps.Select(1, 0), logps.Select(1, 1));                                 // [B], [B]
     }
 
     /// <summary>Σ log π_ref of every pair under <paramref name="reference"/>, <paramref name="batchSize"/> pairs per forward, without gradients.</summary>
     public static ReferenceLogps Reference(DecoderModel reference, IReadOnlyList<TokenPair> pairs, int padTokenId, int batchSize)
     {
-        var chosen = new double[pairs.Count];
-        var rejected = new double[pairs.Count];
-        using var noGrad = LibTorch.NoGrad();
-        for (int start = 0; start < pairs.Count; start += batchSize)
-        {
-            using var scope = LibTorch.NewScope();
-            var part = pairs.Skip(start).Take(batchSize).ToList();
-            var (c, r) = SequenceLogps(reference, part, padTokenId);   // [b], [b]
-            float[] cs = c.ToArray<float>(), rs = r.ToArray<float>();
-            for (int i = 0; i < part.Count; i++) (chosen[start + i], rejected[start + i]) = (cs[i], rs[i]);
-        }
-        return new ReferenceLogps(chosen, rejected);
-    }
-
-    /// <summary>
-    /// One optimizer step on <paramref name="pairs"/> (indices <paramref name="rows"/> of the iteration's pairs and reference
-    /// log-probs): forward, <paramref name="loss"/>, backward, clip to <paramref name="maxGradNorm"/>, AdamW. Returns the
-    /// loss's metrics plus <c>loss</c> and <c>grad_norm</c>.
-    /// </summary>
-    public static Dictionary<string, double> Step(DecoderModel model, AdamW optimizer, IPreferenceLoss loss, IReadOnlyList<TokenPair> pairs,
-        ReferenceLogps reference, IReadOnlyList<int> rows, int padTokenId, double maxGradNorm)
-    {
-        using var scope = LibTorch.NewScope();
-        var part = rows.Select(i => pairs[i]).ToList();
-        var (chosen, rejected) = SequenceLogps(model, part, padTokenId);                                  // [B], [B] with grad
-        var inputs = new PreferenceInputs
-        {
-            ChosenLogps = chosen,
-            RejectedLogps = rejected,
-            ChosenTokens = LibTorch.Tensor(part.Select(p => (float)p.Chosen.Length).ToArray(), part.Count),      // [B] |y_w|
-            RejectedTokens = LibTorch.Tensor(part.Select(p => (float)p.Rejected.Length).ToArray(), part.Count),  // [B] |y_l|
-            RefChosenLogps = LibTorch.Tensor(rows.Select(i => (float)reference.Chosen[i]).ToArray(), part.Count),     // [B]
-            RefRejectedLogps = LibTorch.Tensor(rows.Select(i => (float)reference.Rejected[i]).ToArray(), part.Count), // [B]
-            ChosenScores = part.All(p => double.IsFinite(p.ChosenScore))
-                ? LibTorch.Tensor(part.Select(p => (float)p.ChosenScore).ToArray(), part.Count) : null,             // [B]
-            RejectedScores = part.All(p => double.IsFinite(p.RejectedScore))
-                ? LibTorch.Tensor(part.Select(p => (float)p.RejectedScore).ToArray(), part.Count) : null,           // [B]
-        };
-        LossOutput output = loss.Compute(inputs);
-        optimizer.ZeroGrad();
-        output.Loss.Backward();
-        double gradNorm = GradientClipping.ClipGradNorm(optimizer.Parameters, maxGradNorm);
-        optimizer.Step();
-        optimizer.ZeroGrad();
-        var metrics = new Dictionary<string, double>(output.Metrics) { ["loss"] = output.Loss.Item(), ["grad_norm"] = gradNorm };
-        return metrics;
+        float[][] rows = SequenceLogProbs.ComputeReference(reference, pairs.Select(ToRow).ToList(), padTokenId, batchSize);
+        return new ReferenceLogps(rows.Select(r => (double)r[0]).ToArray(), rows.Select(r => (double)r[1]).ToArray());
     }
 
     /// <summary>
     /// <see cref="PairUpdateConfig.Epochs"/> passes over <paramref name="pairs"/> in mini-batches of
-    /// <see cref="PairUpdateConfig.BatchSize"/>, shuffled by <paramref name="rng"/>. Returns the metrics averaged over the
-    /// steps plus <c>update/steps</c> (empty pairs: only <c>update/steps</c> = 0).
+    /// <see cref="PairUpdateConfig.BatchSize"/>, shuffled by <paramref name="rng"/>, one optimizer step each. Returns the
+    /// loss's metrics averaged over the steps plus <c>loss</c>, <c>grad_norm</c>, <c>learning_rate</c> and
+    /// <c>update/steps</c> (no pairs: only <c>update/steps</c> = 0). Reference log-probs are ignored by reference-free losses.
     /// </summary>
     public static Dictionary<string, double> Run(DecoderModel model, AdamW optimizer, IPreferenceLoss loss, IReadOnlyList<TokenPair> pairs,
         ReferenceLogps reference, PairUpdateConfig config, int padTokenId, Random rng)
     {
-        var sums = new Dictionary<string, double>();
+        List<TokenizedPreference> rows = pairs.Select(ToRow).ToList();
+        var sums = new Dictionary<string, double>(StringComparer.Ordinal);
         int steps = 0;
-        for (int epoch = 0; epoch < config.Epochs && pairs.Count > 0; epoch++)
+        for (int epoch = 0; epoch < config.Epochs && rows.Count > 0; epoch++)
         {
-            int[] order = Enumerable.Range(0, pairs.Count).ToArray();
+            int[] order = Enumerable.Range(0, rows.Count).ToArray();
             rng.Shuffle(order);
             for (int start = 0; start < order.Length; start += config.BatchSize)
             {
-                int[] rows = order[start..Math.Min(order.Length, start + config.BatchSize)];
-                foreach (var (k, v) in Step(model, optimizer, loss, pairs, reference, rows, padTokenId, config.MaxGradNorm))
-                    sums[k] = sums.GetValueOrDefault(k) + v;
+                int[] batch = order[start..Math.Min(order.Length, start + config.BatchSize)];
+                PreferenceStepMetrics s = PreferenceStep.Run(model, optimizer, loss, batch.Select(i => rows[i]).ToList(),
+                    loss.NeedsReference ? reference.Rows(batch) : null, padTokenId, config.LearningRate, config.MaxGradNorm, batch.Length);
+                foreach (var (k, v) in s.Metrics) sums[k] = sums.GetValueOrDefault(k) + v;
+                sums["loss"] = sums.GetValueOrDefault("loss") - s.Metrics.GetValueOrDefault("loss") + s.Loss;   // the step's loss, whether or not the loss logs one
+                sums["grad_norm"] = sums.GetValueOrDefault("grad_norm") + s.GradNorm;
                 steps++;
             }
         }
         var mean = sums.ToDictionary(kv => kv.Key, kv => kv.Value / steps);
+        if (steps > 0) mean["learning_rate"] = config.LearningRate;
         mean["update/steps"] = steps;
         return mean;
     }
