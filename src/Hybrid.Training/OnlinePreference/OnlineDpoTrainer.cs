@@ -31,6 +31,9 @@ public sealed class OnlineDpoTrainer(OnlineDpoConfig config, TextWriter? log = n
 {
     private readonly OnlineDpoConfig _config = config.Validate();
 
+    // Built once here, so an unknown loss name fails before any model work (listing the registered names).
+    private readonly IPreferenceLoss _loss = config.Update.CreateLoss($"{nameof(OnlineDpoConfig)}.{nameof(OnlineDpoConfig.Update)}");
+
     /// <summary>
     /// Trains <paramref name="policy"/> in place on <paramref name="prompts"/> labelled by <paramref name="reward"/>.
     /// <paramref name="evalPrompts"/>, when given, are answered before training and after every iteration with the same
@@ -43,7 +46,7 @@ public sealed class OnlineDpoTrainer(OnlineDpoConfig config, TextWriter? log = n
         ArgumentNullException.ThrowIfNull(reward);
         if (prompts is not { Count: > 0 }) throw new ArgumentException("online DPO needs at least one prompt", nameof(prompts));
         OnlineDpoConfig c = _config;
-        IPreferenceLoss loss = PreferenceLosses.Create(c.Update.Loss, new PreferenceLossOptions { Beta = c.Update.Beta });
+        IPreferenceLoss loss = _loss;
         if (!loss.NeedsReference && c.Reference == ReferenceChoice.PreviousIterate)
             log?.WriteLine($"[online-dpo] loss '{loss.Name}' is reference-free: OnlineDpoConfig.Reference is ignored");
 

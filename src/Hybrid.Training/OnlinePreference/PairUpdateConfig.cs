@@ -1,4 +1,6 @@
 // The preference-update settings shared by online DPO, SPIN and Step-DPO: loss, β, optimizer, batch and passes.
+using Hybrid.Algorithms.Preference;
+
 namespace Hybrid.Training.OnlinePreference;
 
 /// <summary>
@@ -10,8 +12,9 @@ namespace Hybrid.Training.OnlinePreference;
 public sealed record PairUpdateConfig
 {
     /// <summary>
-    /// Preference loss by its registered literature name (<c>PreferenceLosses</c>: "sigmoid" = DPO's −log σ(β·Δ), the
-    /// logistic ℓ SPIN uses; "ipo", "hinge", …). Default "sigmoid".
+    /// Preference loss by its registered literature name (<see cref="PreferenceLosses"/>: "sigmoid" = DPO's −log σ(β·Δ),
+    /// the logistic ℓ SPIN uses; "ipo", "hinge", "simpo", …), or a weighted list such as "sigmoid:1,nll:0.2". Must be a
+    /// paired loss. Default "sigmoid".
     /// </summary>
     public string Loss { get; init; } = "sigmoid";
 
@@ -48,5 +51,24 @@ public sealed record PairUpdateConfig
         Require(MaxGradNorm > 0, nameof(MaxGradNorm), MaxGradNorm, "must be > 0");
         Require(WeightDecay >= 0, nameof(WeightDecay), WeightDecay, "must be >= 0");
         return this;
+    }
+
+    /// <summary>
+    /// The loss <see cref="Loss"/> names, with <see cref="Beta"/> applied when a member reads β. An unknown name fails
+    /// listing the registered ones; a loss that does not read (prompt, chosen, rejected) pairs fails naming the field.
+    /// </summary>
+    public IPreferenceLoss CreateLoss(string owner = nameof(PairUpdateConfig))
+    {
+        string[] names = Loss.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(item => item.Split(':')[0].Trim()).ToArray();
+        foreach (string name in names)
+        {
+            PreferenceLossEntry entry = PreferenceLosses.Registry.Create(name);
+            if (entry.DataKind != PreferenceDataKind.Paired)
+                throw new ArgumentException($"{owner}.{nameof(Loss)} = '{Loss}': '{name}' reads {entry.DataKind} data, but these trainers build " +
+                                            "(prompt, chosen, rejected) pairs; use a paired loss such as sigmoid, ipo, hinge or simpo");
+        }
+        bool readsBeta = names.Any(n => PreferenceLosses.Registry.Create(n).Reads.Contains(nameof(PreferenceLossOptions.Beta)));
+        return PreferenceLosses.Parse(Loss, new PreferenceLossOptions { Beta = readsBeta ? Beta : null });
     }
 }

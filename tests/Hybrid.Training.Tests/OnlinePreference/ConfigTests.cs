@@ -50,6 +50,18 @@ public sealed class ConfigTests
     }
 
     [Fact]
+    public void LossesComeFromTheRegistryAndMustReadPairs()
+    {
+        Assert.Equal("ipo", new PairUpdateConfig { Loss = "ipo" }.CreateLoss().Name);
+        Assert.NotNull(new PairUpdateConfig { Loss = "sigmoid:1,nll:0.2" }.CreateLoss());   // β applied to sigmoid only
+        Assert.NotNull(new PairUpdateConfig { Loss = "nll" }.CreateLoss());                 // reads no β: none passed
+        var unknown = Assert.Throws<ArgumentException>(() => new OnlineDpoTrainer(new OnlineDpoConfig { Update = new PairUpdateConfig { Loss = "dpo" } }));
+        Assert.Contains("sigmoid", unknown.Message);                                         // lists the known names
+        var unpaired = Assert.Throws<ArgumentException>(() => new SpinTrainer(new SpinConfig { Update = new PairUpdateConfig { Loss = "kto" } }));
+        Assert.StartsWith("SpinConfig.Update.Loss = 'kto'", unpaired.Message);
+    }
+
+    [Fact]
     public void DriversValidateTheirConfigWhenBuilt()
     {
         Assert.Throws<ArgumentException>(() => new OnlineDpoTrainer(new OnlineDpoConfig { Iterations = 0 }));

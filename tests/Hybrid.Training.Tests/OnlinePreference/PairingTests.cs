@@ -2,6 +2,7 @@
 using Hybrid.Algorithms.Rewards;
 using Hybrid.Models.Generation;
 using Hybrid.Rollout;
+using Hybrid.Rollout.Scoring;
 using Hybrid.Training.OnlinePreference;
 using Hybrid.Training.OnlinePreference.Spin;
 
@@ -91,6 +92,35 @@ public sealed class PairingTests
         var bad = new FunctionReward("bad", _ => double.NaN);
         var e = Assert.Throws<InvalidOperationException>(() => bad.Score([new RewardSample("p", "c", new Dictionary<string, string>())]));
         Assert.Contains("bad", e.Message);
+    }
+
+    /// <summary>A stand-in reward model: the score of a text is its length; texts over 6 characters count as truncated.</summary>
+    private sealed class LengthScorer : IRewardScorer
+    {
+        public List<string> Seen { get; } = [];
+
+        public RewardScores Score(IReadOnlyList<string> texts, Action<int>? progress = null, Func<int, string>? describe = null)
+        {
+            Seen.AddRange(texts);
+            return new RewardScores(texts.Select(t => (float)t.Length).ToArray(), texts.Count(t => t.Length > 6), texts.Sum(t => t.Length), 0);
+        }
+
+        public void Dispose() { }
+    }
+
+    [Fact]
+    public void ARewardModelScoresPromptPlusCompletionInOneBatch()
+    {
+        var scorer = new LengthScorer();
+        var reward = new RewardModelReward(scorer, "rm");
+        var columns = new Dictionary<string, string>();
+        RewardOutput output = reward.Score([new RewardSample("2+2=", "4", columns), new RewardSample("10+10=", "20", columns)]);
+        Assert.Equal(["2+2=4", "10+10=20"], scorer.Seen);
+        Assert.Equal([5.0, 8.0], output.Scores);
+        Assert.Equal(1, output.Metrics!["truncated"]);
+        // A custom rendering (e.g. a chat template) replaces the plain concatenation: "Q:2+2= A:4" has 10 characters.
+        var chat = new RewardModelReward(scorer, "rm", s => $"Q:{s.Prompt} A:{s.Completion}");
+        Assert.Equal([10.0], chat.Score([new RewardSample("2+2=", "4", columns)]).Scores);
     }
 
     [Fact]

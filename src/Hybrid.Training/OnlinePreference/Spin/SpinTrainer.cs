@@ -26,13 +26,16 @@ public sealed class SpinTrainer(SpinConfig config, TextWriter? log = null)
 {
     private readonly SpinConfig _config = config.Validate();
 
+    // Built once here, so an unknown loss name fails before any model work (listing the registered names).
+    private readonly IPreferenceLoss _loss = config.Update.CreateLoss($"{nameof(SpinConfig)}.{nameof(SpinConfig.Update)}");
+
     /// <summary>Runs the self-play iterations on <paramref name="policy"/> (trained in place) over <paramref name="examples"/>.</summary>
     public OnlinePreferenceResult Train(OnlinePolicy policy, IReadOnlyList<SpinExample> examples)
     {
         ArgumentNullException.ThrowIfNull(policy);
         if (examples is not { Count: > 0 }) throw new ArgumentException("SPIN needs at least one SFT example", nameof(examples));
         SpinConfig c = _config;
-        IPreferenceLoss loss = PreferenceLosses.Create(c.Update.Loss, new PreferenceLossOptions { Beta = c.Update.Beta });
+        IPreferenceLoss loss = _loss;
         if (c.Update.Loss != "sigmoid") log?.WriteLine($"[spin] loss '{c.Update.Loss}' instead of the paper's logistic loss (\"sigmoid\")");
 
         DecoderModel model = policy.Model;

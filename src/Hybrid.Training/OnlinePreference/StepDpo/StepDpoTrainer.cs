@@ -24,6 +24,9 @@ public sealed class StepDpoTrainer(StepDpoConfig config, TextWriter? log = null)
 {
     private readonly StepDpoConfig _config = config.Validate();
 
+    // Built once here, so an unknown loss name fails before any model work (listing the registered names).
+    private readonly IPreferenceLoss _loss = config.Update.CreateLoss($"{nameof(StepDpoConfig)}.{nameof(StepDpoConfig.Update)}");
+
     /// <summary>Prompt = <paramref name="encode"/>(question + shared steps), chosen/rejected = <paramref name="encode"/>(step k).</summary>
     public static List<TokenPair> Tokenize(IReadOnlyList<StepPair> pairs, Func<string, int[]> encode) =>
         pairs.Select((p, i) => new TokenPair(encode(p.Prompt), encode(p.ChosenStep), encode(p.RejectedStep), $"step pair {i} (k = {p.StepIndex})")).ToList();
@@ -34,7 +37,7 @@ public sealed class StepDpoTrainer(StepDpoConfig config, TextWriter? log = null)
         ArgumentNullException.ThrowIfNull(model);
         if (pairs is not { Count: > 0 }) throw new ArgumentException("Step-DPO needs at least one step pair", nameof(pairs));
         StepDpoConfig c = _config;
-        IPreferenceLoss loss = PreferenceLosses.Create(c.Update.Loss, new PreferenceLossOptions { Beta = c.Update.Beta });
+        IPreferenceLoss loss = _loss;
         using DecoderModel reference = FrozenModel.Copy(model);
         using var optimizer = new AdamW(model.Parameters(), c.Update.LearningRate, weightDecay: c.Update.WeightDecay);
         using var metricsLog = new IterationMetrics(c.OutputDir, log);
