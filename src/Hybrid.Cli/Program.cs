@@ -8,5 +8,6 @@ root.Subcommands.Add(InitModelCommand.Create());
 root.Subcommands.Add(SftCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(ScoreCommand.Create());
+root.Subcommands.Add(RlCommand.Create());
 root.Subcommands.Add(OnlineDpoCommand.Create());
 return root.Parse(args).Invoke();

@@ -15,7 +15,7 @@ public interface IAdvantageEstimator
     bool NeedsGreedyBaseline { get; }
 
     /// <summary>True when the estimator reads <see cref="AdvantageInputs.TokenRewards"/> (reinforce, reinforce_pp, remax,
-    /// gae), so a KL penalty can go into the reward (<see cref="KlPlacement.InReward"/>).</summary>
+    /// rloo, gae), so a KL penalty can go into the reward (<see cref="KlPlacement.InReward"/>).</summary>
     bool AcceptsTokenRewards { get; }
 
     AdvantageOutput Compute(AdvantageInputs inputs);

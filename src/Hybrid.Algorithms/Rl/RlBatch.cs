@@ -22,7 +22,8 @@ public sealed record AdvantageInputs
     /// <summary>[N, A] extra per-token rewards added before the estimator runs (PPO/TRL style: −β·kl_t at every token;
     /// process rewards at step ends); null = none. The outcome score is added at each response's last token.
     /// Only the estimators with <see cref="IAdvantageEstimator.AcceptsTokenRewards"/> read them (reinforce, reinforce_pp,
-    /// remax, gae); the outcome-only ones (grpo, dr_grpo, rloo, reinforce_baseline) reject them rather than ignore them.</summary>
+    /// remax, gae; rloo sums them into the sequence reward); the outcome-only ones (grpo, dr_grpo, reinforce_baseline)
+    /// reject them rather than ignore them.</summary>
     public Tensor? TokenRewards { get; init; }
 
     /// <summary>[N, A] critic values V(s_t) (gae only; other estimators ignore them).</summary>

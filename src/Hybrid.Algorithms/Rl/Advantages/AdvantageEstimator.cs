@@ -21,8 +21,8 @@ public abstract class AdvantageEstimator : IAdvantageEstimator
     /// <summary>Whether the advantages are whitened over the batch's masked tokens when <see cref="AdvantageInputs.Whiten"/> is null.</summary>
     protected virtual bool WhitenByDefault => false;
 
-    /// <summary>True for the estimators that compare the G responses of one prompt (they need G ≥ 2).</summary>
-    protected virtual bool NeedsGroups => false;
+    /// <summary>True for the estimators that compare the G responses of one prompt (grpo, dr_grpo, rloo: they need G ≥ 2).</summary>
+    public virtual bool NeedsGroups => false;
 
     public AdvantageOutput Compute(AdvantageInputs inputs)
     {
@@ -34,7 +34,7 @@ public abstract class AdvantageEstimator : IAdvantageEstimator
         {
             if (!AcceptsTokenRewards)
                 throw new ArgumentException($"{Name} uses outcome scores only but TokenRewards were given; put the KL in the loss " +
-                    "(KlPlacement.InLoss) or choose an estimator that reads token rewards (reinforce, reinforce_pp, remax, gae)", nameof(inputs));
+                    "(KlPlacement.InLoss) or choose an estimator that reads token rewards (reinforce, reinforce_pp, remax, rloo, gae)", nameof(inputs));
             RlMath.CheckShape(inputs.TokenRewards, nameof(inputs.TokenRewards), rows, width);
         }
         long prompts = RlMath.Prompts(rows, inputs.GroupSize, Name);

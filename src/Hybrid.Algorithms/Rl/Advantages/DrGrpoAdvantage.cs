@@ -13,7 +13,7 @@ public sealed class DrGrpoAdvantage : AdvantageEstimator
 {
     public override string Name => "dr_grpo";
 
-    protected override bool NeedsGroups => true;
+    public override bool NeedsGroups => true;
 
     protected override (Tensor Advantages, Tensor? Returns) Estimate(AdvantageInputs inputs, long prompts)
     {

@@ -14,7 +14,7 @@ public sealed class GrpoAdvantage : AdvantageEstimator
 {
     public override string Name => "grpo";
 
-    protected override bool NeedsGroups => true;
+    public override bool NeedsGroups => true;
 
     protected override (Tensor Advantages, Tensor? Returns) Estimate(AdvantageInputs inputs, long prompts)
     {

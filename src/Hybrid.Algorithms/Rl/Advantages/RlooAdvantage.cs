@@ -7,17 +7,23 @@ namespace Hybrid.Algorithms.Rl;
 /// <c>rloo</c> — REINFORCE Leave-One-Out: Â_{i,t} = r_i − (1/(G−1))·Σ_{j≠i} r_j = G/(G−1)·(r_i − mean r), an unbiased
 /// baseline (r_i's own sample is not in it). Kool et al. 2019 ("Buy 4 REINFORCE samples, get a baseline for free");
 /// Ahmadian et al. 2024, "Back to Basics" (arXiv 2402.14740): k = G = 2–4 already helps. Needs G ≥ 2.
+/// RLOO treats the whole response as one action: given TokenRewards (a KL penalty −β·kl_t, KlPlacement.InReward, as
+/// TRL's RLOO with β = 0.05), r_i = score_i + Σ_t TokenRewards_{i,t}·m_{i,t} before the leave-one-out baseline.
 /// </summary>
 public sealed class RlooAdvantage : AdvantageEstimator
 {
     public override string Name => "rloo";
 
-    protected override bool NeedsGroups => true;
+    public override bool NeedsGroups => true;
+
+    public override bool AcceptsTokenRewards => true;
 
     protected override (Tensor Advantages, Tensor? Returns) Estimate(AdvantageInputs inputs, long prompts)
     {
         int g = inputs.GroupSize;
-        Tensor scores = inputs.Scores.Reshape(prompts, g);                          // [P, G]
+        Tensor rewards = inputs.TokenRewards is null ? inputs.Scores                 // [N] sequence-level reward
+            : inputs.Scores + (inputs.TokenRewards * inputs.Mask).Sum(1);
+        Tensor scores = rewards.Reshape(prompts, g);                                 // [P, G]
         Tensor others = (scores.Sum(1, keepDim: true) - scores) / (g - 1);          // [P, G] mean of the other G − 1
         Tensor advantage = (scores - others).Reshape(-1);                           // [N]
         return (Broadcast(advantage, inputs.Mask), null);

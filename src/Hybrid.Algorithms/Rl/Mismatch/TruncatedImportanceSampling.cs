@@ -1,0 +1,40 @@
+// Token-level truncated importance sampling: reweights each token's loss by the capped trainer/rollout probability ratio.
+using Hybrid.Torch;
+
+namespace Hybrid.Algorithms.Rl;
+
+/// <summary>
+/// TIS (Yao et al. 2025, "Your Efficient RL Framework Secretly Brings You Off-Policy RL Training"): the samples came
+/// from π_rollout, the loss assumes π_old, so each token is reweighted by w_t = min(π_old(a_t)/π_rollout(a_t), C) =
+/// min(exp(log π_old − log π_rollout), C) (log ratio clamped to ±20), no gradient, 0 on padding. Truncating at C bounds
+/// the variance (C = 2 default, as the blog and ms-swift). How the trainer applies it: multiply the policy loss's
+/// per-token loss by the weights BEFORE aggregating — <c>agg.Aggregate(loss.TokenLoss * w, mask)</c> — as verl does with
+/// its rollout-IS weights; the KL and entropy terms are not reweighted.
+/// </summary>
+public sealed class TruncatedImportanceSampling
+{
+    public TruncatedImportanceSampling(double cap = 2.0)
+    {
+        if (!(cap >= 1)) throw new ArgumentOutOfRangeException(nameof(cap), cap, "TIS cap C must be ≥ 1 (default 2)");
+        Cap = cap;
+    }
+
+    public double Cap { get; }
+
+    /// <summary>[N, A] weights and the metrics <c>rollout_corr/tis_mean</c> (mean weight) and <c>rollout_corr/tis_clipfrac</c> (tokens capped).</summary>
+    public (Tensor Weights, IReadOnlyDictionary<string, double> Metrics) Weights(Tensor rolloutLogProbs, Tensor oldLogProbs, Tensor mask)
+    {
+        RlMath.CheckShape(rolloutLogProbs, nameof(rolloutLogProbs), mask.Shape);
+        RlMath.CheckShape(oldLogProbs, nameof(oldLogProbs), mask.Shape);
+        using var scope = LibTorch.NewScope();
+        using var noGrad = LibTorch.NoGrad();
+        Tensor ratio = (oldLogProbs - rolloutLogProbs).Clamp(-20, 20).Exp();         // [N, A] π_old/π_rollout
+        Tensor weights = ratio.Clamp(max: Cap) * mask;                               // [N, A]
+        var metrics = new Dictionary<string, double>(StringComparer.Ordinal)
+        {
+            ["rollout_corr/tis_mean"] = RlMath.MaskedMean(weights, mask).Item(),
+            ["rollout_corr/tis_clipfrac"] = RlMath.MaskedMean(ratio.Gt(Cap).To(mask.DType), mask).Item(),
+        };
+        return (weights.MoveToOuterScope(), metrics);
+    }
+}

@@ -1,0 +1,75 @@
+// `hybrid rl`: online RL (GRPO family, PPO) of a Hugging Face checkpoint on prompts, with GenAI rollouts and a weight sync every iteration.
+using System.CommandLine;
+using Hybrid.Algorithms.Rewards;
+using Hybrid.Algorithms.Rl;
+using Hybrid.Models.Decoder;
+using Hybrid.Rollout.Scoring;
+using Hybrid.Training.Metrics;
+using Hybrid.Training.Online;
+using Hybrid.Training.Rl;
+
+namespace Hybrid.Cli.Commands;
+
+internal static class RlCommand
+{
+    public static Command Create()
+    {
+        var defaults = new RlConfig();
+        var model = new Option<string>("--model") { Description = "Hugging Face causal-LM checkpoint folder (the policy and the reference)", Required = true };
+        var data = new Option<string>("--data") { Description = "Prompts: .jsonl or .csv with a 'prompt' column (+ columns such as 'answer' for rule rewards)", Required = true };
+        var evalData = new Option<string?>("--eval-data") { Description = "Held-out prompts, answered greedily before and after training" };
+        var output = new Option<string>("--out") { Description = "Output folder: the trained model, metrics.jsonl, the rollout export", Required = true };
+        var preset = new Option<string>("--preset") { Description = "Algorithm preset: " + string.Join(", ", RlAxes.PresetNames), DefaultValueFactory = _ => "grpo" };
+        var reward = new Option<string>("--reward") { Description = "Rule rewards with weights, e.g. accuracy:1,format:0.5 (" + string.Join(", ", RuleRewards.Registry.Names) + ")", DefaultValueFactory = _ => "accuracy" };
+        var rewardModels = new Option<string[]>("--reward-model") { Description = "Exported reward-model folder(s) scored on ONNX Runtime (several = an averaged ensemble), added with weight 1", AllowMultipleArgumentsPerToken = true };
+        var criticFrom = new Option<string?>("--critic-from") { Description = "PPO: initialise the critic from this checkpoint (a reward model, or a causal LM); default: the policy checkpoint" };
+        var iterations = new Option<int>("--iterations") { Description = "Iterations (generate → score → update → sync)", DefaultValueFactory = _ => defaults.Iterations };
+        var prompts = new Option<int>("--prompts-per-iteration") { Description = "Prompts per iteration", DefaultValueFactory = _ => defaults.PromptsPerIteration };
+        var group = new Option<int?>("--group-size") { Description = "G: samples per prompt (default: the preset's)" };
+        var maxNew = new Option<int>("--max-new-tokens") { Description = "Response token budget", DefaultValueFactory = _ => defaults.MaxNewTokens };
+        var temperature = new Option<double?>("--temperature") { Description = "Sampling temperature (default: the preset's)" };
+        var lr = new Option<double>("--lr") { Description = "Actor learning rate", DefaultValueFactory = _ => defaults.LearningRate };
+        var miniBatches = new Option<int?>("--mini-batches") { Description = "Optimizer steps per epoch over an iteration's samples (default: the preset's)" };
+        var epochs = new Option<int?>("--epochs") { Description = "μ: passes over each iteration's samples (default: the preset's)" };
+        var sync = new Option<SyncMechanism>("--sync") { Description = "Weight sync: Adapter (no reload) or ReExport", DefaultValueFactory = _ => SyncMechanism.Adapter };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of data order, rollouts and libtorch", DefaultValueFactory = _ => defaults.Seed };
+
+        var command = new Command("rl", "Online RL from GenAI rollouts: GRPO, Dr. GRPO, DAPO, GSPO, GMPO, RLOO, REINFORCE++, ReMax, RAFT(++), PPO");
+        foreach (Option o in new Option[] { model, data, evalData, output, preset, reward, rewardModels, criticFrom, iterations, prompts, group, maxNew,
+                                            temperature, lr, miniBatches, epochs, sync, seed })
+            command.Options.Add(o);
+        command.SetAction(parse => CliErrors.Run(() =>
+        {
+            var config = new RlConfig
+            {
+                Iterations = parse.GetValue(iterations), PromptsPerIteration = parse.GetValue(prompts), MaxNewTokens = parse.GetValue(maxNew),
+                Temperature = parse.GetValue(temperature), LearningRate = parse.GetValue(lr),
+                Seed = parse.GetValue(seed),
+            }.Validate();
+            RlPreset recipe = RlAxes.FitToBudget(RlPresets.Create(parse.GetValue(preset)!, parse.GetValue(group)), config.MaxNewTokens);
+            if (parse.GetValue(miniBatches) is int mb) recipe = recipe with { MiniBatches = mb };
+            if (parse.GetValue(epochs) is int ep) recipe = recipe with { UpdateEpochs = ep };
+            RlAxes axes = RlAxes.FromPreset(recipe);
+            var train = PromptDatasetReader.Read(parse.GetValue(data)!);
+            var eval = parse.GetValue(evalData) is string e ? PromptDatasetReader.Read(e) : null;
+            string outDir = parse.GetValue(output)!;
+            Directory.CreateDirectory(outDir);
+
+            string[] rmDirs = parse.GetValue(rewardModels) ?? [];
+            using IRewardScorer? scorer = rmDirs.Length == 0 ? null : RewardEnsemble.Open(rmDirs);
+            IRewardFunction rewardFunction = WeightedReward.Parse(parse.GetValue(reward)!, scorer is null ? null : [new RewardModelReward(scorer)]);
+
+            using var policy = OnlinePolicy.Open(parse.GetValue(model)!, outDir, new OnlinePolicyOptions { Sync = parse.GetValue(sync) });
+            using DecoderModel? reference = axes.NeedsReference ? policy.FrozenCopy() : null;
+            using Critic? critic = axes.NeedsCritic ? Critic.FromCheckpoint(parse.GetValue(criticFrom) ?? parse.GetValue(model)!, policy.Config) : null;
+            using var metrics = new MetricsLog(Path.Combine(outDir, "metrics.jsonl"), Console.Out);
+            RlResult result = new RlTrainer(policy, config, axes, train, rewardFunction, reference, critic, metrics: metrics, log: Console.Out).Train(eval);
+            policy.Save(Path.Combine(outDir, "model"));
+            Console.WriteLine($"done: {config.Iterations} iterations of {axes.PresetName} in {result.Seconds:F1} s; final reward {result.Iterations[^1].GetValueOrDefault("reward"):F3}" +
+                              (result.EvalAfter is double after ? $"; held-out greedy reward {result.EvalBefore:F3} → {after:F3}" : "") +
+                              $"; model saved to {Path.Combine(outDir, "model")}");
+            return 0;
+        }));
+        return command;
+    }
+}

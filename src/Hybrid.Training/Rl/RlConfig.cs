@@ -1,0 +1,73 @@
+// Settings of an online RL run (GRPO family and PPO) that are not the algorithm itself: data, sampling, optimisation, logging.
+namespace Hybrid.Training.Rl;
+
+/// <summary>
+/// One immutable record of run settings; the algorithm (estimator × policy loss × aggregation × KL × filters …) comes
+/// from a named preset (<see cref="RlAxes"/>). Defaults suit the tiny models of this repo's tests and demo; the papers'
+/// values are named per field. <see cref="Validate"/> names the field, the value and the fix.
+/// </summary>
+public sealed record RlConfig
+{
+    /// <summary>Iterations of generate → score → … → update → sync. Default 20.</summary>
+    public int Iterations { get; init; } = 20;
+
+    /// <summary>Prompts per iteration (each sampled G times, G from the preset). Default 8.</summary>
+    public int PromptsPerIteration { get; init; } = 8;
+
+    /// <summary>Response token budget L_max (also DAPO's overlong limit when the preset shapes overlong answers). Default 16.</summary>
+    public int MaxNewTokens { get; init; } = 16;
+
+    /// <summary>Top-k for rollouts (0 = off). Default 0: RL samples the full distribution so ratios stay exact.</summary>
+    public int TopK { get; init; }
+
+    /// <summary>Top-p for rollouts (1 = off). Default 1.</summary>
+    public double TopP { get; init; } = 1.0;
+
+    /// <summary>Sampling temperature; null = the preset's (GRPO family 1.0; the seed suggests 0.8–1.0 for reasoning).</summary>
+    public double? Temperature { get; init; }
+
+    /// <summary>AdamW learning rate of the actor. Default 1e-3 for tiny models (DeepSeekMath GRPO used 1e-6 on 7B; TRL PPO 1.41e-5).</summary>
+    public double LearningRate { get; init; } = 1e-3;
+
+    /// <summary>AdamW learning rate of the critic (PPO). Default 1e-3.</summary>
+    public double CriticLearningRate { get; init; } = 1e-3;
+
+    /// <summary>Global-norm gradient clipping. Default 1.0 (verl, TRL).</summary>
+    public double MaxGradNorm { get; init; } = 1.0;
+
+
+    /// <summary>Extra generation rounds allowed per iteration to refill groups dropped by filters (DAPO's max_num_gen_batches). Default 3.</summary>
+    public int MaxGenerationRounds { get; init; } = 3;
+
+
+
+    /// <summary>PPO-ptx γ (InstructGPT): weight of the SFT loss on <c>ptx</c> rows mixed into each actor step; 0 = off.</summary>
+    public double PtxCoefficient { get; init; }
+
+    /// <summary>Greedy evaluation of held-out prompts every this many iterations (0 = only before and after). Default 0.</summary>
+    public int EvalEvery { get; init; }
+
+    /// <summary>Seed of the data order, the rollouts and libtorch. Default 42.</summary>
+    public ulong Seed { get; init; } = 42;
+
+    public RlConfig Validate()
+    {
+        static void Require(bool ok, string field, object value, string fix)
+        {
+            if (!ok) throw new ArgumentException($"RlConfig.{field} = {value}: {fix}");
+        }
+        Require(Iterations >= 1, nameof(Iterations), Iterations, "must be >= 1");
+        Require(PromptsPerIteration >= 1, nameof(PromptsPerIteration), PromptsPerIteration, "must be >= 1");
+        Require(MaxNewTokens >= 1, nameof(MaxNewTokens), MaxNewTokens, "must be >= 1");
+        Require(TopK >= 0, nameof(TopK), TopK, "must be >= 0 (0 = off)");
+        Require(TopP > 0 && TopP <= 1, nameof(TopP), TopP, "must be in (0, 1]");
+        Require(Temperature is null or > 0, nameof(Temperature), Temperature!, "must be > 0 (RL needs sampling; use evaluation for greedy)");
+        Require(LearningRate > 0, nameof(LearningRate), LearningRate, "must be > 0");
+        Require(CriticLearningRate > 0, nameof(CriticLearningRate), CriticLearningRate, "must be > 0");
+        Require(MaxGradNorm > 0, nameof(MaxGradNorm), MaxGradNorm, "must be > 0");
+        Require(MaxGenerationRounds >= 1, nameof(MaxGenerationRounds), MaxGenerationRounds, "must be >= 1");
+        Require(PtxCoefficient >= 0, nameof(PtxCoefficient), PtxCoefficient, "must be >= 0");
+        Require(EvalEvery >= 0, nameof(EvalEvery), EvalEvery, "must be >= 0");
+        return this;
+    }
+}
