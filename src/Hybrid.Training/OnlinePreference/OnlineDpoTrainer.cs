@@ -23,6 +23,9 @@ namespace Hybrid.Training.OnlinePreference;
 ///   sync    PushWeights ─► version v + 1
 ///   eval    (optional) answers to fixed prompts: eval/reward/mean, eval/win_rate vs the initial policy
 /// </code>
+/// The update minimises the configured paired loss, by default DPO's
+/// <c>−log σ(β log π_θ(y_w|x)/π_ref(y_w|x) − β log π_θ(y_l|x)/π_ref(y_l|x))</c> (card D1, with the sign errata 2 fixed) on
+/// pairs the current policy sampled itself, so the data never drifts away from the policy as in offline DPO.
 /// Each phase is timed (<c>timing_s/gen</c>, <c>timing_s/reward</c>, <c>timing_s/ref</c>, <c>timing_s/update_actor</c>,
 /// <c>timing_s/update_weights</c>, <c>timing_s/eval</c>) and every iteration writes one metrics row. An iteration whose
 /// prompts all tie makes no update and no sync, so the policy version counts real updates.
@@ -92,7 +95,9 @@ public sealed class OnlineDpoTrainer(OnlineDpoConfig config, TextWriter? log = n
             {
                 // ---- ref: π_ref = the initial policy, or the policy as it starts this iteration ---------------------------
                 if (c.Reference == ReferenceChoice.PreviousIterate) policy.CopyWeightsTo(reference);
-                ReferenceLogps refLogps = PairUpdate.Reference(reference, labelled.Pairs, policy.PadTokenId, c.Update.BatchSize);
+                int n = labelled.Pairs.Count;
+                ReferenceLogps refLogps = loss.NeedsReference ? PairUpdate.Reference(reference, labelled.Pairs, policy.PadTokenId, c.Update.BatchSize)
+                    : new ReferenceLogps(new double[n], new double[n]);   // unused by reference-free losses
                 m["timing_s/ref"] = PhaseClock.Lap(clock);
 
                 // ---- update: DPO steps on this iteration's pairs ------------------------------------------------------------

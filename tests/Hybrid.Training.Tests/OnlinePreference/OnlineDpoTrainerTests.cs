@@ -107,4 +107,17 @@ public sealed class OnlineDpoTrainerTests(ITestOutputHelper output)
         Assert.Equal(Math.Log(2), fixedRef.Iterations[0].Metrics["loss"], 5);
         Assert.True(Math.Abs(fixedRef.Iterations[2].Metrics["loss"] - Math.Log(2)) > 1e-3);
     }
+
+    /// <summary>A reference-free loss (SimPO, β = 2, γ = 0.5: the paper's range) runs the same loop without reference log-probs and also raises the reward.</summary>
+    [Fact]
+    public void AReferenceFreeLossAlsoRaisesTheReward()
+    {
+        using var fixture = new BytePolicy("online-simpo", seed: 3);
+        OnlineTask.FormatWarmUp(fixture.Policy.Model, steps: 60, seed: 3);
+        fixture.Policy.PushWeights();
+        OnlineDpoConfig config = Config(4, null) with { Update = new PairUpdateConfig { Loss = "simpo", Beta = 2.0, LearningRate = 3e-3, BatchSize = 16, Epochs = 2 } };
+        OnlinePreferenceResult result = new OnlineDpoTrainer(config).Train(fixture.Policy, OnlineTask.AdditionPrompts(), Digit, evalPrompts: OnlineTask.AdditionPrompts());
+        output.WriteLine($"simpo: eval reward {result.InitialEvalReward:F3} → {result.Iterations[^1].Metrics["eval/reward/mean"]:F3}");
+        Assert.True(result.Iterations[^1].Metrics["eval/reward/mean"] > result.InitialEvalReward + 0.15);
+    }
 }
