@@ -9,4 +9,5 @@ root.Subcommands.Add(SftCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(ScoreCommand.Create());
 root.Subcommands.Add(RlCommand.Create());
+root.Subcommands.Add(OnlineDpoCommand.Create());
 return root.Parse(args).Invoke();

@@ -1,0 +1,19 @@
+// A frozen copy of a decoder's current weights: the reference model of an offline preference run.
+using Hybrid.Models.Decoder;
+using Hybrid.Torch;
+
+namespace Hybrid.Training.OnlinePreference;
+
+/// <summary>Frozen copies of a decoder: the reference of an offline preference run (Step-DPO).</summary>
+internal static class FrozenModel
+{
+    /// <summary>A copy of <paramref name="model"/>'s current weights with gradients off, in eval mode (caller disposes).</summary>
+    public static DecoderModel Copy(DecoderModel model)
+    {
+        var copy = new DecoderModel(model.Config);
+        using (LibTorch.NoGrad()) copy.LoadStateDict(model.StateDict());
+        foreach (Tensor p in copy.Parameters()) p.RequiresGradInPlace(false);
+        copy.Eval();
+        return copy;
+    }
+}

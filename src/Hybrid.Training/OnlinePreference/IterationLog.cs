@@ -1,0 +1,49 @@
+// What an online-preference driver reports: one metrics row per iteration, with the policy version its rollouts used.
+using Hybrid.Training.Metrics;
+
+namespace Hybrid.Training.OnlinePreference;
+
+/// <summary>
+/// Iteration <see cref="Iteration"/> (1-based): <see cref="RolloutVersion"/> is the policy version every rollout of the
+/// iteration was sampled with (from the rollout batch itself), <see cref="PolicyVersion"/> the engine's version after the
+/// iteration's weight sync. <see cref="Metrics"/> is the row written to metrics.jsonl.
+/// </summary>
+public sealed record IterationLog(int Iteration, long RolloutVersion, long PolicyVersion, IReadOnlyDictionary<string, double> Metrics);
+
+/// <summary>
+/// Every iteration's row, the wall time of the whole run in seconds, and (online DPO with evaluation prompts) the initial
+/// policy's <c>eval/reward/mean</c>, also written as the step-0 row of metrics.jsonl.
+/// </summary>
+public sealed record OnlinePreferenceResult(IReadOnlyList<IterationLog> Iterations, double Seconds, double? InitialEvalReward = null);
+
+/// <summary>Writes iteration rows to {dir}/metrics.jsonl (and the console) when a folder is given; otherwise only to the console.</summary>
+internal sealed class IterationMetrics(string? outputDir, TextWriter? console) : IDisposable
+{
+    private readonly MetricsLog? _file = outputDir is null ? null : Open(outputDir, console);
+
+    public void Write(long step, IReadOnlyDictionary<string, double> values)
+    {
+        if (_file is not null) _file.Write(step, values);
+        else console?.WriteLine($"[iteration {step}] " + string.Join("  ", values.Select(kv => $"{kv.Key} {kv.Value:G4}")));
+    }
+
+    private static MetricsLog Open(string dir, TextWriter? console)
+    {
+        Directory.CreateDirectory(dir);
+        return new MetricsLog(Path.Combine(dir, "metrics.jsonl"), console);
+    }
+
+    public void Dispose() => _file?.Dispose();
+}
+
+/// <summary>Phase timing for the drivers' metrics rows.</summary>
+internal static class PhaseClock
+{
+    /// <summary>Seconds since the last lap (or the start), and restarts the clock.</summary>
+    public static double Lap(System.Diagnostics.Stopwatch clock)
+    {
+        double seconds = clock.Elapsed.TotalSeconds;
+        clock.Restart();
+        return seconds;
+    }
+}

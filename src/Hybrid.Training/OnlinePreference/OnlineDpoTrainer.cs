@@ -1,0 +1,160 @@
+// Online / iterative DPO: sample from the current policy, label best vs worst, DPO steps, sync weights — once per iteration.
+using System.Diagnostics;
+using Hybrid.Algorithms.Preference;
+using Hybrid.Algorithms.Rewards;
+using Hybrid.Models.Decoder;
+using Hybrid.Models.Generation;
+using Hybrid.Rollout;
+using Hybrid.Torch;
+using Hybrid.Torch.Optim;
+using Hybrid.Training.Data;
+using Hybrid.Training.Online;
+
+namespace Hybrid.Training.OnlinePreference;
+
+/// <summary>
+/// The loop of card D2 (see <see cref="OnlineDpoConfig"/> for the papers and settings):
+/// <code>
+/// for each iteration:
+///   gen     prompts ─► rollout engine (policy version v) ─► G answers per prompt
+///   reward  rule / reward model ─► best = chosen, worst = rejected (ties skipped)
+///   ref     Σ log π_ref of every pair (the initial policy, or the previous iterate)
+///   update  DPO steps on the pairs (PairUpdate)
+///   sync    PushWeights ─► version v + 1
+///   eval    (optional) answers to fixed prompts: eval/reward/mean, eval/win_rate vs the initial policy
+/// </code>
+/// The update minimises the configured paired loss, by default DPO's
+/// <c>−log σ(β log π_θ(y_w|x)/π_ref(y_w|x) − β log π_θ(y_l|x)/π_ref(y_l|x))</c> (card D1, with the sign errata 2 fixed) on
+/// pairs the current policy sampled itself, so the data never drifts away from the policy as in offline DPO.
+/// Each phase is timed (<c>timing_s/gen</c>, <c>timing_s/reward</c>, <c>timing_s/ref</c>, <c>timing_s/update_actor</c>,
+/// <c>timing_s/update_weights</c>, <c>timing_s/eval</c>) and every iteration writes one metrics row. An iteration whose
+/// prompts all tie makes no update and no sync, so the policy version counts real updates.
+/// </summary>
+public sealed class OnlineDpoTrainer(OnlineDpoConfig config, TextWriter? log = null)
+{
+    private readonly OnlineDpoConfig _config = config.Validate();
+
+    // Built once here, so an unknown loss name fails before any model work (listing the registered names).
+    private readonly IPreferenceLoss _loss = config.Update.CreateLoss($"{nameof(OnlineDpoConfig)}.{nameof(OnlineDpoConfig.Update)}");
+
+    /// <summary>
+    /// Trains <paramref name="policy"/> in place on <paramref name="prompts"/> labelled by <paramref name="reward"/>.
+    /// <paramref name="evalPrompts"/>, when given, are answered before training and after every iteration with the same
+    /// sampler seed, and compared per prompt with the initial answers (win = higher mean reward, tie = ½).
+    /// </summary>
+    public OnlinePreferenceResult Train(OnlinePolicy policy, IReadOnlyList<OnlinePrompt> prompts, IRewardFunction reward,
+        IReadOnlyList<OnlinePrompt>? evalPrompts = null)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(reward);
+        if (prompts is not { Count: > 0 }) throw new ArgumentException("online DPO needs at least one prompt", nameof(prompts));
+        OnlineDpoConfig c = _config;
+        IPreferenceLoss loss = _loss;
+        if (!loss.NeedsReference && c.Reference == ReferenceChoice.PreviousIterate)
+            log?.WriteLine($"[online-dpo] loss '{loss.Name}' is reference-free: OnlineDpoConfig.Reference is ignored");
+
+        DecoderModel model = policy.Model;
+        using DecoderModel reference = policy.FrozenCopy();
+        using var optimizer = new AdamW(model.Parameters(), c.Update.LearningRate, weightDecay: c.Update.WeightDecay);
+        using var metricsLog = new IterationMetrics(c.OutputDir, log);
+        var order = new DataOrder(prompts.Count, c.Seed, shuffle: true);
+        var rng = new Random((int)(c.Seed & int.MaxValue));
+        long seed = c.Sampling.Seed ?? (long)c.Seed;
+        double[]? baseline = null;
+        double? initialEval = null;
+        if (evalPrompts is { Count: > 0 })
+        {
+            (baseline, double mean) = Evaluate(policy, evalPrompts, reward);
+            initialEval = mean;
+            metricsLog.Write(0, new Dictionary<string, double> { ["eval/reward/mean"] = mean, ["policy/version"] = policy.Version });
+        }
+        var iterations = new List<IterationLog>();
+        var run = Stopwatch.StartNew();
+
+        for (int iteration = 1; iteration <= c.Iterations; iteration++)
+        {
+            var m = new Dictionary<string, double>();
+            var clock = Stopwatch.StartNew();
+
+            // ---- gen: G answers per prompt from the current policy version ------------------------------------------------
+            List<OnlinePrompt> batch = NextPrompts(order, prompts, c.PromptsPerIteration);
+            RolloutBatch rollouts = policy.Engine.Generate(new RolloutRequest
+            {
+                Prompts = batch.Select(p => p.Ids).ToList(),
+                SamplesPerPrompt = c.SamplesPerPrompt,
+                Sampling = c.Sampling with { Seed = seed + iteration },
+            });
+            m["timing_s/gen"] = PhaseClock.Lap(clock);
+
+            // ---- reward: score, pair best vs worst ------------------------------------------------------------------------
+            LabelledRollouts labelled = RolloutLabeling.Label(rollouts, batch, reward, ids => policy.Decode(ids), c.MissingEosPenalty, c.MinScoreGap);
+            foreach (var (k, v) in labelled.Metrics) m[k] = v;
+            m["timing_s/reward"] = PhaseClock.Lap(clock);
+
+            if (labelled.Pairs.Count > 0)
+            {
+                // ---- ref: π_ref = the initial policy, or the policy as it starts this iteration ---------------------------
+                if (c.Reference == ReferenceChoice.PreviousIterate) policy.CopyWeightsTo(reference);
+                int n = labelled.Pairs.Count;
+                ReferenceLogps refLogps = loss.NeedsReference ? PairUpdate.Reference(reference, labelled.Pairs, policy.PadTokenId, c.Update.BatchSize)
+                    : new ReferenceLogps(new double[n], new double[n]);   // unused by reference-free losses
+                m["timing_s/ref"] = PhaseClock.Lap(clock);
+
+                // ---- update: DPO steps on this iteration's pairs ------------------------------------------------------------
+                foreach (var (k, v) in PairUpdate.Run(model, optimizer, loss, labelled.Pairs, refLogps, c.Update, policy.PadTokenId, rng)) m[k] = v;
+                m["timing_s/update_actor"] = PhaseClock.Lap(clock);
+
+                // ---- sync: the engine samples the next iteration with the new weights ----------------------------------------
+                policy.PushWeights();
+                m["timing_s/update_weights"] = PhaseClock.Lap(clock);
+            }
+
+            // ---- eval: fixed prompts, same sampler seed as before training ---------------------------------------------------
+            if (baseline is not null)
+            {
+                var (perPrompt, mean) = Evaluate(policy, evalPrompts!, reward);
+                m["eval/reward/mean"] = mean;
+                m["eval/win_rate"] = perPrompt.Select((r, i) => r > baseline[i] ? 1.0 : r == baseline[i] ? 0.5 : 0.0).Average();
+                m["timing_s/eval"] = PhaseClock.Lap(clock);
+            }
+            m["policy/rollout_version"] = rollouts.PolicyVersion;
+            m["policy/version"] = policy.Version;
+            m["timing_s/step"] = m.Where(kv => kv.Key.StartsWith("timing_s/", StringComparison.Ordinal)).Sum(kv => kv.Value);
+            metricsLog.Write(iteration, m);
+            iterations.Add(new IterationLog(iteration, rollouts.PolicyVersion, policy.Version, m));
+        }
+        return new OnlinePreferenceResult(iterations, run.Elapsed.TotalSeconds, initialEval);
+    }
+
+    /// <summary>Per-prompt mean reward [P] of <see cref="OnlineDpoConfig.EvalSamplesPerPrompt"/> answers each, and the overall mean, at a fixed seed.</summary>
+    private (double[] PerPrompt, double Mean) Evaluate(OnlinePolicy policy, IReadOnlyList<OnlinePrompt> evalPrompts, IRewardFunction reward)
+    {
+        int g = _config.EvalSamplesPerPrompt;
+        RolloutBatch rollouts = policy.Engine.Generate(new RolloutRequest
+        {
+            Prompts = evalPrompts.Select(p => p.Ids).ToList(),
+            SamplesPerPrompt = g,
+            Sampling = _config.Sampling with { Seed = (_config.Sampling.Seed ?? (long)_config.Seed) - 1 },
+        });
+        var samples = rollouts.Samples.Select(s => new RewardSample(evalPrompts[s.PromptIndex].Text, policy.Decode(s.ResponseIds), evalPrompts[s.PromptIndex].Columns)
+        {
+            CompletionTokens = s.ResponseIds.Length,
+            Truncated = s.Finish == FinishReason.Length,
+        }).ToList();
+        double[] scores = reward.Score(samples).Scores;
+        double[] perPrompt = Enumerable.Range(0, evalPrompts.Count).Select(i => scores.Skip(i * g).Take(g).Average()).ToArray();
+        return (perPrompt, scores.Average());
+    }
+
+    /// <summary>The next <paramref name="count"/> prompts of the seeded order, starting a new shuffled epoch when one runs out.</summary>
+    internal static List<OnlinePrompt> NextPrompts(DataOrder order, IReadOnlyList<OnlinePrompt> prompts, int count)
+    {
+        var batch = new List<OnlinePrompt>(count);
+        while (batch.Count < count)
+        {
+            if (order.EpochDone) order.NextEpoch();
+            batch.AddRange(order.NextBatch(count - batch.Count).Select(i => prompts[i]));
+        }
+        return batch;
+    }
+}
