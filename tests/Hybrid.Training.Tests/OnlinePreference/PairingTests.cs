@@ -1,4 +1,5 @@
 // Labelling: best-vs-worst pairing with ties skipped, rule and reward scores on rollouts, SPIN's pairs, config validation.
+using Hybrid.Training.Online;
 using Hybrid.Algorithms.Rewards;
 using Hybrid.Models.Generation;
 using Hybrid.Rollout;

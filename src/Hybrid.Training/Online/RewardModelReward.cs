@@ -2,7 +2,7 @@
 using Hybrid.Algorithms.Rewards;
 using Hybrid.Rollout.Scoring;
 
-namespace Hybrid.Training.OnlinePreference;
+namespace Hybrid.Training.Online;
 
 /// <summary>
 /// Scores <c>Prompt + Completion</c> (or <paramref name="text"/>(sample) when given, e.g. a chat rendering) with
