@@ -56,7 +56,7 @@ public sealed record RewardModelConfig
     /// <summary>Total optimizer steps when &gt; 0, overriding <see cref="Epochs"/> (default -1).</summary>
     public int MaxSteps { get; init; } = -1;
 
-    /// <summary>Longest prompt + response in tokens (TRL max_length, default 1024); a long prompt keeps its end, responses are cut at the end.</summary>
+    /// <summary>Longest prompt + response in tokens (TRL max_length, default 1024); longer texts keep their last tokens, as the scorer truncates them.</summary>
     public int MaxLength { get; init; } = 1024;
 
     /// <summary>Log metrics every this many optimizer steps.</summary>

@@ -21,7 +21,8 @@ public sealed record RewardModelResult(long Steps, IReadOnlyDictionary<string, d
 /// the Bradley–Terry loss (optional Llama 2 margins and reward centering) or on K-wise rankings with InstructGPT's all-pairs
 /// loss, with the SFT trainer's machinery (AdamW, warm-up + cosine, clipping, accumulation, checkpoints, bit-exact resume).
 /// A causal-LM checkpoint gives the body and a fresh score head (N(0, 0.02²) from the seeded generator); a reward checkpoint
-/// loads whole. The result is a Hugging Face reward checkpoint (<c>architectures: [Qwen2ForSequenceClassification]</c>,
+/// loads whole. Each response is scored as the whole text prompt + response (<see cref="RewardTokenizer"/>), the text
+/// <c>hybrid score</c> builds for the same row. The result is a Hugging Face reward checkpoint (<c>architectures: [Qwen2ForSequenceClassification]</c>,
 /// <c>score.weight</c>, tokenizer files) that <c>hybrid export</c> turns into an ONNX scoring folder. Logs <c>loss</c>,
 /// <c>accuracy</c>, <c>margin</c>, <c>min_reward</c>, <c>mean_reward</c>, <c>max_reward</c>, <c>grad_norm</c>,
 /// <c>learning_rate</c>, <c>num_tokens</c>, <c>epoch</c> and <c>eval_*</c> to <c>{OutputDir}/metrics.jsonl</c>. Every row is
@@ -35,9 +36,8 @@ public sealed class RewardModelTrainer(RewardModelConfig config, TextWriter? log
     {
         RewardModelConfig c = _config;
         using Tokenizer tokenizer = Tokenizer.Open(c.ModelPath);
-        int eos = tokenizer.EosTokenId ?? throw new InvalidOperationException($"{c.ModelPath}: the tokenizer names no eos_token");
-        int pad = tokenizer.PadTokenId ?? eos;
-        var tokenize = new PreferenceTokenizer(tokenizer.Encode, eos, c.MaxLength, c.MaxLength - 1);
+        int pad = tokenizer.PadTokenId ?? tokenizer.EosTokenId ?? 0;   // pads are masked out; any id will do
+        var tokenize = new RewardTokenizer(tokenizer.Encode, c.MaxLength);
         List<TokenizedPreference> train = ReadRows(c.TrainData, tokenize);
         List<TokenizedPreference>? eval = c.EvalData is null ? null : ReadRows(c.EvalData, tokenize);
 
@@ -99,7 +99,7 @@ public sealed class RewardModelTrainer(RewardModelConfig config, TextWriter? log
         return config with { Architectures = [$"{family}ForSequenceClassification"], NumLabels = 1 };
     }
 
-    private static List<TokenizedPreference> ReadRows(string path, PreferenceTokenizer tokenize)
+    private static List<TokenizedPreference> ReadRows(string path, RewardTokenizer tokenize)
     {
         IReadOnlyList<PreferenceExample> rows = PreferenceDatasetReader.Read(path);
         if (rows[0].Kind == PreferenceExampleKind.Unpaired)

@@ -12,7 +12,7 @@ public class RewardModelStepTests
 {
     private static List<TokenizedPreference> Rows(bool ranked)
     {
-        var tokenizer = new PreferenceTokenizer(TinyTask.Encode, TinyTask.Eos);
+        var tokenizer = new RewardTokenizer(TinyTask.Encode);
         var split = SyntheticPreferenceData.Generate(SyntheticTask.Concise, 4, 0, seed: 6, k: 3);
         return ranked
             ? split.Train.Rankings.Select(tokenizer.Tokenize).ToList()
@@ -66,7 +66,7 @@ public class RewardModelStepTests
         double expected = 0, correct = 0;
         for (int b = 0; b < rows.Count; b++)
         {
-            double rw = Score([.. rows[b].Prompt, .. rows[b].Responses[0]]), rl = Score([.. rows[b].Prompt, .. rows[b].Responses[1]]);
+            double rw = Score(rows[b].Responses[0]), rl = Score(rows[b].Responses[1]);
             expected += Math.Log(1 + Math.Exp(-(rw - rl - rows[b].Margin!.Value))) / rows.Count;
             correct += rw > rl ? 1.0 / rows.Count : 0;
         }

@@ -90,21 +90,26 @@ public sealed class RewardModelTrainerTests(PreferenceModelFixture fixture, ITes
         using var model = new SequenceScoreModel(loaded.Config);
         model.LoadStateDict(loaded.Tensors);
 
+        // The training path: each response's whole text tokenized as the trainer does, scored in one padded batch.
         using var tokenizer = Tokenizer.Open(config.OutputDir);
-        var rows = heldOut.Pairs.Take(6).Select(new PreferenceTokenizer(tokenizer.Encode, tokenizer.EosTokenId!.Value).Tokenize)
-            .SelectMany(r => r.Responses.Select(y => (int[])[.. r.Prompt, .. y])).ToList();
-        float[] libtorch = rows.Select(ids =>
+        var examples = heldOut.Pairs.Take(6).ToList();
+        var rows = examples.Select(new RewardTokenizer(tokenizer.Encode).Tokenize).ToList();
+        float[] libtorch;
+        using (LibTorch.NewScope())
+        using (LibTorch.NoGrad())
         {
-            using var scope = LibTorch.NewScope();
-            using var noGrad = LibTorch.NoGrad();
-            return (float)model.Forward(LibTorch.Tensor(ids.Select(i => (long)i).ToArray(), 1, ids.Length)).Item();
-        }).ToArray();
+            RewardBatch batch = RewardBatch.Collate(rows, tokenizer.PadTokenId!.Value);
+            libtorch = model.Forward(batch.InputIds, batch.AttentionMask).ToArray<float>();        // [12]
+        }
 
+        // The scoring path: `hybrid export` then `hybrid score` on the rows' prompt + response text.
         string exported = fixture.NewDir("rm-onnx");
         DecoderExporter.ExportCheckpoint(config.OutputDir, exported, new DecoderExportOptions());
         using var scorer = OnnxRewardScorer.Open(exported, new RewardScorerOptions { BatchSize = 4, IntraOpThreads = 1 });
-        float[] ort = scorer.ScoreTokens(rows);
-        for (int i = 0; i < rows.Count; i++)
+        string[] texts = examples.SelectMany(e => new[] { ScoringText.PromptResponse(e.Prompt, e.Chosen), ScoringText.PromptResponse(e.Prompt, e.Rejected) }).ToArray();
+        Assert.Equal(texts, examples.SelectMany(e => new[] { RewardTokenizer.Text(e, 0), RewardTokenizer.Text(e, 1) }));
+        float[] ort = scorer.Score(texts).Scores;
+        for (int i = 0; i < texts.Length; i++)
             Assert.True(MathF.Abs(ort[i] - libtorch[i]) <= 1e-4f, $"row {i}: ORT {ort[i]:R} vs libtorch {libtorch[i]:R}");
         Assert.True(libtorch.Distinct().Count() > 1);
     }
