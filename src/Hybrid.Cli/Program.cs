@@ -6,6 +6,8 @@ var root = new RootCommand("Hybrid: LLM post-training in .NET (libtorch for upda
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(InitModelCommand.Create());
 root.Subcommands.Add(SftCommand.Create());
+root.Subcommands.Add(RewardCommand.Create());
+root.Subcommands.Add(DpoCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(ScoreCommand.Create());
 root.Subcommands.Add(RlCommand.Create());
