@@ -1,4 +1,4 @@
-// The preference-loss axis: one implementation per literature name (sigmoid, ipo, kto, orpo, simpo, …).
+// The preference-loss axis: one implementation per literature name (sigmoid, ipo, kto, orpo, simpo, …; see PreferenceLosses).
 namespace Hybrid.Algorithms.Preference;
 
 /// <summary>Which shape of <see cref="PreferenceInputs"/> a loss reads.</summary>
@@ -25,7 +25,7 @@ public interface IPreferenceLoss
     /// <summary>The data shape it reads.</summary>
     PreferenceDataKind DataKind { get; }
 
-    /// <summary>False for reference-free losses (orpo, simpo, rrhf): the trainer then never loads a reference model.</summary>
+    /// <summary>False for reference-free losses (orpo, simpo, rrhf, nll): the trainer then never loads a reference model.</summary>
     bool NeedsReference { get; }
 
     /// <summary>The batch-mean loss and its metrics. A missing input the loss needs throws naming the field of <see cref="PreferenceInputs"/>.

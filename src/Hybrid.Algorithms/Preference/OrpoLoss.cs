@@ -16,7 +16,7 @@ namespace Hybrid.Algorithms.Preference;
 /// A sequence with average log-prob exactly 0 (P = 1) has infinite odds: the loss is then undefined.
 /// <para>Metrics besides TRL's paired set: <c>nll_loss</c>, <c>log_odds_ratio</c> (mean log σ(log_odds)),
 /// <c>log_odds_chosen</c> (mean log_odds); rewards are β·a_w and β·a_l.</para>
-/// <para>Hyperparameters: λ (TRL's β) = 0.1 (paper: 0.1 for the main runs; 0.1–0.25 typical).</para>
+/// <para>Hyperparameters: λ (TRL's β) = 0.1 (TRL's default and the usual value).</para>
 /// </summary>
 public sealed class OrpoLoss : IPreferenceLoss
 {

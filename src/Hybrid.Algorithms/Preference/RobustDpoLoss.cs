@@ -11,8 +11,7 @@ namespace Hybrid.Algorithms.Preference;
 /// </code>
 /// Unlike cDPO (which adds ε·L(l, w)), it <i>subtracts</i> the flipped term and rescales, so its expectation under
 /// ε-noisy labels equals the clean DPO loss. ε = 0 is plain DPO; ε must stay below 0.5.
-/// <para>Hyperparameters: β = 0.1 (TRL's default), ε = your estimate of the flip rate; 0.1 here by default (the paper
-/// studies flip rates of roughly 0.1–0.4).</para>
+/// <para>Hyperparameters: β = 0.1 (TRL's default); ε = your estimate of the data's flip rate, 0.1 by default here.</para>
 /// </summary>
 public sealed class RobustDpoLoss : IPreferenceLoss
 {

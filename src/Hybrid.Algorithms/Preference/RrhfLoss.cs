@@ -13,7 +13,7 @@ namespace Hybrid.Algorithms.Preference;
 /// L      = L_rank + L_ft                                  (mean over the B prompts)
 /// </code>
 /// No reference model, one model in memory. Pairs with equal rewards are not compared. L_ft follows the interface's
-/// convention of a per-token average (the paper's code also averages the best response's token log-probs).
+/// convention of a per-token average; the summed form −Σ_t log π(y_{i*,t}) is |y_{i*}| times larger.
 /// <para>Metrics: <c>loss</c>, <c>rank_loss</c>, <c>nll_loss</c> (means over prompts), <c>rank_accuracy</c> (share of
 /// reward-ordered pairs with p_i &lt; p_j; only when some pair has distinct rewards), <c>logps/best</c> (mean summed
 /// log-prob of the best responses).</para>
