@@ -5,11 +5,13 @@ using Hybrid.Training.Preference;
 namespace Hybrid.Training.RewardModel;
 
 /// <summary>
-/// Every prompt ++ response of the rows, flattened row by row into N sequences: <see cref="InputIds"/> [N, T] int64,
-/// <see cref="AttentionMask"/> [N, T] int64 (the score is read at each sequence's last real token, EOS for plain rows).
+/// Every prompt ++ response of the rows (for <see cref="RewardTokenizer"/> rows the prompt is empty and each response is
+/// the whole text), flattened row by row into N sequences: <see cref="InputIds"/> [N, T] int64 (right-padded),
+/// <see cref="AttentionMask"/> [N, T] int64 (the score is read at each sequence's last real token).
 /// For rankings, <see cref="Slots"/> [B, K] int64 maps each row's k-th response to its sequence (padding slots of
 /// shorter rankings point at 0 and are marked false in <see cref="Valid"/> [B, K] bool); <see cref="Ranking"/> [B, K]
-/// float32 holds the rewards that order them. <see cref="Pairs"/> counts the ordered pairs the loss averages over.
+/// float32 holds the rewards that order them (pairs: 1 for chosen, 0 for rejected); <see cref="Margin"/> [B] float32 the pairs'
+/// Llama 2 margins, or null. <see cref="Pairs"/> counts the ordered pairs the loss averages over.
 /// </summary>
 public sealed record RewardBatch(Tensor InputIds, Tensor AttentionMask, Tensor Slots, Tensor Valid, Tensor Ranking, Tensor? Margin,
     bool IsPaired, int Rows, long Pairs, long RealTokens)
@@ -49,7 +51,7 @@ public sealed record RewardBatch(Tensor InputIds, Tensor AttentionMask, Tensor S
             }
             pairs += RewardModelStep.PairsOf(rows[b]);
         }
-        Tensor? margin = paired && rows.Any(r => r.Margin.HasValue)
+        Tensor? margin = paired && rows.Any(r => r.Margin.HasValue)                                   // [B] m (0 where a row gives none)
             ? LibTorch.Tensor(rows.Select(r => (float)(r.Margin ?? 0)).ToArray(), rows.Count) : null;
         return new RewardBatch(LibTorch.Tensor(ids, n, width), LibTorch.Tensor(mask, n, width), LibTorch.Tensor(slots, rows.Count, k),
             LibTorch.Tensor(valid, rows.Count, k), LibTorch.Tensor(ranking, rows.Count, k), margin, paired, rows.Count, pairs,

@@ -63,6 +63,19 @@ public sealed class PreferenceDatasetReaderTests : IDisposable
     }
 
     [Fact]
+    public void CsvCellsHoldingMessageListsAreConversational()
+    {
+        var rows = PreferenceDatasetReader.Read(Write("c.csv",
+            "prompt,chosen,rejected\n" +
+            "\"[{\"\"role\"\":\"\"user\"\",\"\"content\"\":\"\"q\"\"}]\"," +
+            "\"[{\"\"role\"\":\"\"assistant\"\",\"\"content\"\":\"\"a\"\"}]\"," +
+            "\"[{\"\"role\"\":\"\"assistant\"\",\"\"content\"\":\"\"b\"\"}]\"\n"));
+        Assert.True(rows[0].Conversational);
+        Assert.Equal("<|im_start|>user\nq<|im_end|>\n<|im_start|>assistant\n", rows[0].Prompt);
+        Assert.Equal(("a<|im_end|>", "b<|im_end|>"), (rows[0].Chosen, rows[0].Rejected));
+    }
+
+    [Fact]
     public void UnpairedAndRankedRowsFromJsonlAndCsv()
     {
         var unpaired = PreferenceDatasetReader.Read(Write("u.jsonl",

@@ -36,7 +36,9 @@ public sealed class PreferenceTrainerTests(PreferenceModelFixture fixture)
         Assert.Equal(0, once.ReferenceModelsLoaded);     // the initial policy scores them before its first update
 
         // A live reference model scores every step's rows and every evaluation instead: 8 steps × 4 rows + 4 evaluations × 6 rows.
+        long baseline = LibTorch.LiveTensors;
         PreferenceResult live = new PreferenceTrainer(Config(train, heldOut) with { EvalSteps = 2, PrecomputeRefLogProbs = false }).Train();
+        Assert.Equal(baseline, LibTorch.LiveTensors);
         Assert.Equal(8 * 4 + 4 * 6, live.ReferenceRowsComputed);
         Assert.Equal(1, live.ReferenceModelsLoaded);
         // Same reference values either way (up to float noise from batch composition), so the same training.
