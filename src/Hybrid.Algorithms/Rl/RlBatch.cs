@@ -47,7 +47,8 @@ public sealed record AdvantageInputs
     public bool? Whiten { get; init; }
 }
 
-/// <summary>[N, A] advantages Â (0 on padding) and [N, A] returns (value targets; equal to the advantages for critic-free estimators).</summary>
+/// <summary>[N, A] advantages Â (0 on padding) and [N, A] returns (the critic's value targets R̂ = Â + V for gae, before
+/// whitening; for critic-free estimators the very same tensor as the advantages). Both belong to the caller's scope.</summary>
 public sealed record AdvantageOutput(Tensor Advantages, Tensor Returns);
 
 /// <summary>

@@ -75,6 +75,18 @@ public class KlTests
     }
 
     [Fact]
+    public void EstimatorsFreeTheirIntermediates()
+    {
+        var rng = new Random(9);
+        foreach (string name in KlEstimators.Registry.Names)
+            AssertNoLeak(() =>
+            {
+                Tensor kl = KlEstimators.Create(name).PerToken(Matrix(Uniform(rng, 2, 3, -2, 0)), Matrix(Uniform(rng, 2, 3, -2, 0)));
+                Assert.Equal(new long[] { 2, 3 }, kl.Shape);
+            });
+    }
+
+    [Fact]
     public void FixedControllerNeverMoves()
     {
         IKlController fixedBeta = KlControllers.Create("fixed", new KlControllerSettings(0.04));

@@ -71,6 +71,31 @@ public class PolicyLossTests
         Assert.Throws<ArgumentException>(() => OneToken(new PpoClipLoss(), 1, -1, dual: 0.5));
     }
 
+    [Theory]
+    // GSPO, ε = (3e-4, 4e-4), two tokens with equal log ratios so s = ρ. Â = +1: s = 1.0003 is inside → −s on each token and
+    // under seq_mean_token_mean a gradient of −s/2 per token; s = 1.0005 clips at 1.0004 with no gradient. Â = −1:
+    // s = 0.9998 inside → +s, gradient +s/2; s = 0.9996 clips at 0.9997.
+    [InlineData(1.0003, 1.0, -1.0003, -1.0003 / 2, 0.0)]
+    [InlineData(1.0005, 1.0, -1.0004, 0.0, 1.0)]
+    [InlineData(0.9998, -1.0, 0.9998, 0.9998 / 2, 0.0)]
+    [InlineData(0.9996, -1.0, 0.9997, 0.0, 1.0)]
+    public void GspoSequenceClipEdges(double s, double advantage, double expectedLoss, double expectedGradient, double expectedClipFrac)
+    {
+        using var scope = LibTorch.NewScope();
+        Tensor logp = Matrix(new double[,] { { Math.Log(s) - 1, Math.Log(s) - 2 } }, DType.Float64).RequiresGradInPlace();
+        Tensor mask = Matrix(new double[,] { { 1, 1 } }, DType.Float64);
+        PolicyLossOutput output = new GspoLoss().Compute(new PolicyLossInputs
+        {
+            LogProbs = logp, OldLogProbs = Matrix(new double[,] { { -1, -2 } }, DType.Float64),
+            Advantages = Matrix(new double[,] { { advantage, advantage } }, DType.Float64), Mask = mask,
+        });
+        AssertClose(new double[,] { { expectedLoss, expectedLoss } }, Read2(output.TokenLoss), 1e-12);
+        Tensor total = new SeqMeanTokenMean().Aggregate(output.TokenLoss, mask);
+        total.Backward();
+        AssertClose(new[] { expectedGradient, expectedGradient }, Read(logp.Grad!), 1e-12);
+        Assert.Equal(expectedClipFrac, output.Metrics["actor/pg_clipfrac"]);
+    }
+
     [Fact]
     public void ReinforceRaftAndRaftPlusPlusByHand()
     {

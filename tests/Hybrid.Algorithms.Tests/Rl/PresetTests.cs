@@ -75,14 +75,18 @@ public class PresetTests
         Assert.Equal(1024, ((SeqMeanTokenSumNorm)drLength.CreateAggregation()).NormLength);
     }
 
-    [Theory]
-    [InlineData("grpo", "GroupSize")]                         // no G given
-    public void MissingGroupSizeNamesTheFix(string name, string field)
+    [Fact]
+    public void GroupRecipesNeedTheCallersGroupSize()
     {
-        var error = Assert.Throws<ArgumentException>(() => RlPresets.Create(name));
-        Assert.Equal(field, error.ParamName);
-        Assert.Contains("GroupSize = 0", error.Message);
-        Assert.Contains("GroupSize = 8", error.Message);
+        foreach (string name in new[] { "grpo", "dapo", "rloo", "gvpo" })
+        {
+            var error = Assert.Throws<ArgumentException>(() => RlPresets.Create(name));
+            Assert.Equal("GroupSize", error.ParamName);
+            Assert.Contains("GroupSize = 0 is invalid", error.Message);
+            Assert.Contains("GroupSize = 8", error.Message);
+        }
+        Assert.Equal(1, RlPresets.Create("ppo").GroupSize);
+        Assert.Equal(4, RlPresets.Create("ppo", 4).GroupSize);
     }
 
     [Fact]

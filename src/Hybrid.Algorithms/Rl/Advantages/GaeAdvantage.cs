@@ -23,7 +23,7 @@ public sealed class GaeAdvantage : AdvantageEstimator
     protected override (Tensor Advantages, Tensor? Returns) Estimate(AdvantageInputs inputs, long prompts)
     {
         Tensor mask = inputs.Mask;                                                   // [N, A]
-        Tensor rawValues = inputs.Values
+        Tensor rawValues = inputs.Values                                             // [N, A] V(s_t) from the critic
             ?? throw new ArgumentException("gae needs Values [N, A] from the critic", nameof(inputs));
         RlMath.CheckShape(rawValues, nameof(inputs.Values), mask.Size(0), mask.Size(1));
         Tensor values = rawValues * mask;                                            // [N, A] V(s_t), 0 on padding

@@ -20,7 +20,7 @@ public sealed class RemaxAdvantage : AdvantageEstimator
 
     protected override (Tensor Advantages, Tensor? Returns) Estimate(AdvantageInputs inputs, long prompts)
     {
-        Tensor baseline = inputs.BaselineScores
+        Tensor baseline = inputs.BaselineScores                                      // [N] r(x, ŷ_greedy)
             ?? throw new ArgumentException("remax needs BaselineScores [N]: the score of each prompt's greedy response, repeated over its group", nameof(inputs));
         RlMath.CheckShape(baseline, nameof(inputs.BaselineScores), inputs.Scores.Size(0));
         Tensor rewards = RlMath.TokenLevelRewards(inputs.Scores, inputs.Mask, inputs.TokenRewards); // [N, A]

@@ -21,7 +21,7 @@ public sealed class GmpoLoss : PolicyLoss
     {
         double low = CheckClip(inputs.ClipLow ?? 0.4, nameof(inputs.ClipLow), lower: false);
         double high = CheckClip(inputs.ClipHigh ?? 0.4, nameof(inputs.ClipHigh), lower: false);
-        Tensor mask = inputs.Mask;
+        Tensor mask = inputs.Mask;                                                   // [N, A]
         Tensor advantage = RlMath.RowMaskedMean(inputs.Advantages, mask);           // [N, 1] Â_i
         Tensor sign = advantage.Sign();                                              // [N, 1]
         Tensor logRatio = LogRatio(inputs);                                          // [N, A] log ρ_t

@@ -20,7 +20,7 @@ public sealed class GspoLoss : PolicyLoss
     {
         double low = CheckClip(inputs.ClipLow ?? 3e-4, nameof(inputs.ClipLow), lower: true);
         double high = CheckClip(inputs.ClipHigh ?? 4e-4, nameof(inputs.ClipHigh), lower: false);
-        Tensor logProbs = inputs.LogProbs, advantages = inputs.Advantages, mask = inputs.Mask;
+        Tensor logProbs = inputs.LogProbs, advantages = inputs.Advantages, mask = inputs.Mask; // [N, A] each
         Tensor sequenceLogRatio = RlMath.RowMaskedMean(logProbs - inputs.OldLogProbs, mask).Detach(); // [N, 1] sg[log s_i]
         Tensor logS = (logProbs - logProbs.Detach() + sequenceLogRatio).Clamp(-LogRatioClamp, LogRatioClamp); // [N, A]
         Tensor s = logS.Exp();                                                       // [N, A] value s_i, grad s_i·∇log π

@@ -22,9 +22,11 @@ public sealed class GvpoLoss : PolicyLoss
 
     protected override Tensor TokenLoss(PolicyLossInputs inputs, Dictionary<string, double> metrics)
     {
-        Tensor mask = inputs.Mask;
-        Tensor reference = inputs.RefLogProbs ?? throw new ArgumentException("gvpo needs RefLogProbs [N, A]", nameof(inputs));
-        Tensor scores = inputs.Scores ?? throw new ArgumentException("gvpo needs Scores [N] (the raw rewards)", nameof(inputs));
+        Tensor mask = inputs.Mask;                                                   // [N, A]
+        Tensor reference = inputs.RefLogProbs                                        // [N, A] log π_ref
+            ?? throw new ArgumentException("gvpo needs RefLogProbs [N, A]", nameof(inputs));
+        Tensor scores = inputs.Scores                                                // [N] R(x, y_i)
+            ?? throw new ArgumentException("gvpo needs Scores [N] (the raw rewards)", nameof(inputs));
         int g = inputs.GroupSize ?? throw new ArgumentException("gvpo needs GroupSize (responses per prompt)", nameof(inputs));
         double beta = inputs.Beta ?? 0.1;
         if (!(beta > 0)) throw new ArgumentException($"gvpo: Beta is {beta}; it must be > 0 (e.g. 0.1)", nameof(inputs));

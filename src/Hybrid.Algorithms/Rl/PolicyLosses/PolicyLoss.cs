@@ -20,7 +20,7 @@ public abstract class PolicyLoss : IPolicyLoss
     public PolicyLossOutput Compute(PolicyLossInputs inputs)
     {
         ArgumentNullException.ThrowIfNull(inputs);
-        Tensor mask = inputs.Mask;
+        Tensor mask = inputs.Mask;                                                   // [N, A]
         if (mask.Dim != 2) throw new ArgumentException($"{Name}: Mask must be [N, A]; got [{string.Join(", ", mask.Shape)}]", nameof(inputs));
         long[] shape = mask.Shape;
         RlMath.CheckShape(inputs.LogProbs, nameof(inputs.LogProbs), shape);

@@ -20,7 +20,7 @@ public sealed class PpoClipLoss : PolicyLoss
     {
         double low = CheckClip(inputs.ClipLow ?? 0.2, nameof(inputs.ClipLow), lower: true);
         double high = CheckClip(inputs.ClipHigh ?? 0.2, nameof(inputs.ClipHigh), lower: false);
-        Tensor advantages = inputs.Advantages, mask = inputs.Mask;
+        Tensor advantages = inputs.Advantages, mask = inputs.Mask;                   // [N, A] each
         Tensor ratio = LogRatio(inputs).Exp();                                       // [N, A] ρ_t
         Tensor unclipped = -advantages * ratio;                                      // [N, A]
         Tensor clipped = -advantages * ratio.Clamp(1 - low, 1 + high);              // [N, A]

@@ -17,7 +17,7 @@ public sealed class RaftPlusPlusLoss : PolicyLoss
     {
         double low = CheckClip(inputs.ClipLow ?? 0.2, nameof(inputs.ClipLow), lower: true);
         double high = CheckClip(inputs.ClipHigh ?? 0.2, nameof(inputs.ClipHigh), lower: false);
-        Tensor advantages = inputs.Advantages;
+        Tensor advantages = inputs.Advantages;                                       // [N, A] Â_t
         Tensor positive = advantages.Gt(0);                                          // [N, A] bool
         Tensor ratio = LogRatio(inputs).Exp();                                       // [N, A] ρ_t
         Tensor unclipped = -advantages * ratio;                                      // [N, A]
