@@ -1,8 +1,5 @@
 // Reads SFT rows from JSONL or CSV (CsvHelper) in TRL's shapes, rejecting bad rows with file, line and field.
-using System.Globalization;
 using System.Text.Json;
-using CsvHelper;
-
 using Hybrid.Models.Tokenizers;
 
 namespace Hybrid.Training.Data;
@@ -20,76 +17,20 @@ public static class SftDatasetReader
 
     public static IReadOnlyList<SftExample> Read(string path)
     {
-        if (!File.Exists(path)) throw new DatasetException($"{path}: file not found");
-        string ext = Path.GetExtension(path).ToLowerInvariant();
-        List<SftExample> rows = ext switch
-        {
-            ".jsonl" or ".json" => ReadJsonl(path),
-            ".csv" => ReadCsv(path),
-            _ => throw new DatasetException($"{path}: unknown dataset extension '{ext}' (expected .jsonl or .csv)"),
-        };
-        if (rows.Count == 0) throw new DatasetException($"{path}: the dataset has no rows");
+        List<SftExample> rows = DatasetFile.Read(path,
+            (where, root) => FromFields(where, name => root.TryGetProperty(name, out JsonElement v) ? v : null),
+            (where, csv, header) => FromFields(where, name =>
+            {
+                if (!header.Contains(name)) return null;
+                string cell = csv.GetString(name);
+                if (name != "messages") return JsonSerializer.SerializeToElement(cell);
+                try { return JsonDocument.Parse(cell).RootElement.Clone(); }
+                catch (JsonException ex) { throw new DatasetException($"{where}: field 'messages' is not valid JSON ({ex.Message})"); }
+            }));
         SftExampleKind kind = rows[0].Kind;
         SftExample? other = rows.FirstOrDefault(r => r.Kind != kind);
         if (other is not null)
             throw new DatasetException($"{other.Source}: row is {Describe(other.Kind)} but earlier rows are {Describe(kind)}; one file holds one shape");
-        return rows;
-    }
-
-    private static List<SftExample> ReadJsonl(string path)
-    {
-        var rows = new List<SftExample>();
-        int lineNumber = 0;
-        foreach (string line in File.ReadLines(path))
-        {
-            lineNumber++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            string where = $"{path}:{lineNumber}";
-            JsonDocument doc;
-            try { doc = JsonDocument.Parse(line); }
-            catch (JsonException ex) { throw new DatasetException($"{where}: not valid JSON ({ex.Message})"); }
-            using (doc)
-            {
-                if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new DatasetException($"{where}: the line is not a JSON object");
-                rows.Add(FromFields(where, name => doc.RootElement.TryGetProperty(name, out JsonElement v) ? v : null));
-            }
-        }
-        return rows;
-    }
-
-    private static List<SftExample> ReadCsv(string path)
-    {
-        var rows = new List<SftExample>();
-        var options = new CsvReaderOptions
-        {
-            TrackLineNumbers = true,
-            AllowLineBreaksInQuotes = true,                     // multi-line prompts and completions are quoted cells
-            FieldCountMismatch = CsvFieldCountHandling.Throw,   // a short or long row is an error, not silently padded
-            MalformedData = CsvMalformedDataHandling.Throw,
-        };
-        using CsvReader csv = CsvReader.FromFile(path, options);
-        try
-        {
-            var header = csv.Headers.ToList();
-            if (header.Count == 0) throw new DatasetException($"{path}: no header row");
-            while (csv.Read())
-            {
-                string where = $"{path}:{csv.LineNumber} (row {csv.RowNumber})";
-                rows.Add(FromFields(where, name =>
-                {
-                    if (!header.Contains(name)) return null;
-                    string cell = csv.GetString(name);
-                    if (name != "messages") return JsonSerializer.SerializeToElement(cell);
-                    try { return JsonDocument.Parse(cell).RootElement.Clone(); }
-                    catch (JsonException ex) { throw new DatasetException($"{where}: field 'messages' is not valid JSON ({ex.Message})"); }
-                }));
-            }
-        }
-        catch (CsvFormatException ex)
-        {
-            // RecordNumber counts the header as a record; rows elsewhere count data records only.
-            throw new DatasetException($"{path}:{ex.LineNumber} (row {ex.RecordNumber - 1}): malformed CSV ({ex.Message})");
-        }
         return rows;
     }
 

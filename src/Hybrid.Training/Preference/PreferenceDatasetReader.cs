@@ -1,6 +1,5 @@
 // Reads preference rows from JSONL or CSV (CsvHelper) in TRL's shapes, rejecting bad rows with file, line and field.
 using System.Text.Json;
-using CsvHelper;
 using Hybrid.Training.Data;
 
 namespace Hybrid.Training.Preference;
@@ -24,76 +23,21 @@ public static class PreferenceDatasetReader
 
     public static IReadOnlyList<PreferenceExample> Read(string path)
     {
-        if (!File.Exists(path)) throw new DatasetException($"{path}: file not found");
-        string ext = Path.GetExtension(path).ToLowerInvariant();
-        List<PreferenceExample> rows = ext switch
-        {
-            ".jsonl" or ".json" => ReadJsonl(path),
-            ".csv" => ReadCsv(path),
-            _ => throw new DatasetException($"{path}: unknown dataset extension '{ext}' (expected .jsonl or .csv)"),
-        };
-        if (rows.Count == 0) throw new DatasetException($"{path}: the dataset has no rows");
+        List<PreferenceExample> rows = DatasetFile.Read(path,
+            (where, root) => PreferenceRowParser.Parse(where, name => root.TryGetProperty(name, out JsonElement v) ? v.Clone() : null),
+            (where, csv, header) => PreferenceRowParser.Parse(where, name =>
+            {
+                if (!header.Contains(name)) return null;
+                string cell = csv.GetString(name);
+                bool json = JsonCells.Contains(name) || cell.TrimStart().StartsWith("[{", StringComparison.Ordinal);
+                if (!json) return JsonSerializer.SerializeToElement(cell);
+                try { return JsonDocument.Parse(cell).RootElement.Clone(); }
+                catch (JsonException ex) { throw new DatasetException($"{where}: field '{name}' is not valid JSON ({ex.Message})"); }
+            }));
         PreferenceExample first = rows[0];
         PreferenceExample? other = rows.FirstOrDefault(r => r.Kind != first.Kind || r.Conversational != first.Conversational);
         if (other is not null)
             throw new DatasetException($"{other.Source}: row is {Describe(other)} but earlier rows are {Describe(first)}; one file holds one shape");
-        return rows;
-    }
-
-    private static List<PreferenceExample> ReadJsonl(string path)
-    {
-        var rows = new List<PreferenceExample>();
-        int lineNumber = 0;
-        foreach (string line in File.ReadLines(path))
-        {
-            lineNumber++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            string where = $"{path}:{lineNumber}";
-            JsonDocument doc;
-            try { doc = JsonDocument.Parse(line); }
-            catch (JsonException ex) { throw new DatasetException($"{where}: not valid JSON ({ex.Message})"); }
-            using (doc)
-            {
-                if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new DatasetException($"{where}: the line is not a JSON object");
-                rows.Add(PreferenceRowParser.Parse(where, name => doc.RootElement.TryGetProperty(name, out JsonElement v) ? v.Clone() : null));
-            }
-        }
-        return rows;
-    }
-
-    private static List<PreferenceExample> ReadCsv(string path)
-    {
-        var rows = new List<PreferenceExample>();
-        var options = new CsvReaderOptions
-        {
-            TrackLineNumbers = true,
-            AllowLineBreaksInQuotes = true,
-            FieldCountMismatch = CsvFieldCountHandling.Throw,
-            MalformedData = CsvMalformedDataHandling.Throw,
-        };
-        using CsvReader csv = CsvReader.FromFile(path, options);
-        try
-        {
-            var header = csv.Headers.ToList();
-            if (header.Count == 0) throw new DatasetException($"{path}: no header row");
-            while (csv.Read())
-            {
-                string where = $"{path}:{csv.LineNumber} (row {csv.RowNumber})";
-                rows.Add(PreferenceRowParser.Parse(where, name =>
-                {
-                    if (!header.Contains(name)) return null;
-                    string cell = csv.GetString(name);
-                    bool json = JsonCells.Contains(name) || cell.TrimStart().StartsWith("[{", StringComparison.Ordinal);
-                    if (!json) return JsonSerializer.SerializeToElement(cell);
-                    try { return JsonDocument.Parse(cell).RootElement.Clone(); }
-                    catch (JsonException ex) { throw new DatasetException($"{where}: field '{name}' is not valid JSON ({ex.Message})"); }
-                }));
-            }
-        }
-        catch (CsvFormatException ex)
-        {
-            throw new DatasetException($"{path}:{ex.LineNumber} (row {ex.RecordNumber - 1}): malformed CSV ({ex.Message})");
-        }
         return rows;
     }
 

@@ -1,6 +1,5 @@
-// Reads RL prompt datasets (TRL's prompt-only shape) from JSONL or CSV: the prompt plus the row's other columns for reward functions.
+// Reads prompt datasets (TRL's prompt-only shape) from JSONL or CSV: the prompt plus the row's other columns for reward functions.
 using System.Text.Json;
-using CsvHelper;
 using Hybrid.Models.Tokenizers;
 using Hybrid.Training.Data;
 
@@ -8,105 +7,60 @@ namespace Hybrid.Training.Rl;
 
 /// <summary>
 /// One prompt row: <see cref="Prompt"/> is the text the policy continues — a plain string, or a conversation rendered with
-/// the ChatML template and the assistant generation prompt; <see cref="Columns"/> holds every other field as text
-/// (e.g. <c>answer</c>, <c>solution</c>) for reward functions; <see cref="Source"/> is "file:line".
+/// the ChatML template and the assistant generation prompt; <see cref="Columns"/> holds the row's other scalar fields as
+/// text (e.g. <c>answer</c>, <c>solution</c>) for reward functions; <see cref="Source"/> is "file:line".
 /// </summary>
 public sealed record PromptRow(string Prompt, IReadOnlyDictionary<string, string> Columns, string Source);
 
 /// <summary>
-/// JSONL: one object per line with <c>prompt</c> (a string, or a list of {"role","content"} messages); other fields may be
-/// strings, numbers or booleans. CSV: a header with a <c>prompt</c> column. Every row is checked before any is returned;
-/// errors name the file, the line (and CSV row) and the field.
+/// JSONL: one object per line with <c>prompt</c> (a non-empty string, or a list of {"role","content"} messages); other
+/// string, number and boolean fields become columns (numbers as written), objects, arrays and nulls are ignored. CSV: a
+/// header with a <c>prompt</c> column, every other column kept. Used by online RL and online DPO. Every row is checked
+/// before any is returned; errors name the file, the line (and CSV row) and the field.
 /// </summary>
 public static class PromptDatasetReader
 {
-    public static IReadOnlyList<PromptRow> Read(string path)
+    public static IReadOnlyList<PromptRow> Read(string path) =>
+        DatasetFile.Read(path, JsonRow, CsvRow, CheckHeader, empty: "the file has no prompts");
+
+    private static PromptRow JsonRow(string where, JsonElement root)
     {
-        if (!File.Exists(path)) throw new DatasetException($"{path}: file not found");
-        string ext = Path.GetExtension(path).ToLowerInvariant();
-        List<PromptRow> rows = ext switch
+        if (!root.TryGetProperty("prompt", out JsonElement prompt)) throw MissingPrompt(where);
+        var columns = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (JsonProperty p in root.EnumerateObject())
         {
-            ".jsonl" or ".json" => ReadJsonl(path),
-            ".csv" => ReadCsv(path),
-            _ => throw new DatasetException($"{path}: unknown dataset extension '{ext}' (expected .jsonl or .csv)"),
-        };
-        return rows.Count > 0 ? rows : throw new DatasetException($"{path}: the dataset has no rows");
+            string? value = p.Value.ValueKind switch
+            {
+                JsonValueKind.String => p.Value.GetString()!,
+                JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => p.Value.GetRawText(),
+                _ => null,
+            };
+            if (p.Name != "prompt" && value is not null) columns[p.Name] = value;
+        }
+        return new PromptRow(PromptText(where, prompt), columns, where);
     }
 
-    private static List<PromptRow> ReadJsonl(string path)
+    private static string? CheckHeader(IReadOnlyList<string> header) =>
+        header.Contains("prompt") ? null : $"the header has no 'prompt' column (columns: {string.Join(", ", header)})";
+
+    private static PromptRow CsvRow(string where, CsvHelper.CsvReader csv, IReadOnlyList<string> header)
     {
-        var rows = new List<PromptRow>();
-        int lineNumber = 0;
-        foreach (string line in File.ReadLines(path))
-        {
-            lineNumber++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            string where = $"{path}:{lineNumber}";
-            JsonDocument doc;
-            try { doc = JsonDocument.Parse(line); }
-            catch (JsonException ex) { throw new DatasetException($"{where}: not valid JSON ({ex.Message})"); }
-            using (doc)
-            {
-                JsonElement root = doc.RootElement;
-                if (root.ValueKind != JsonValueKind.Object) throw new DatasetException($"{where}: the line is not a JSON object");
-                if (!root.TryGetProperty("prompt", out JsonElement prompt)) throw new DatasetException($"{where}: field 'prompt' is missing");
-                var columns = new Dictionary<string, string>(StringComparer.Ordinal);
-                foreach (JsonProperty p in root.EnumerateObject())
-                {
-                    if (p.Name == "prompt") continue;
-                    columns[p.Name] = p.Value.ValueKind switch
-                    {
-                        JsonValueKind.String => p.Value.GetString()!,
-                        JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => p.Value.GetRawText(),
-                        JsonValueKind.Null => "",
-                        _ => p.Value.GetRawText(),
-                    };
-                }
-                rows.Add(new PromptRow(PromptText(where, prompt), columns, where));
-            }
-        }
-        return rows;
+        string prompt = csv.GetString("prompt");
+        if (prompt.Length == 0) throw MissingPrompt(where);
+        return new PromptRow(prompt, header.Where(h => h != "prompt").ToDictionary(h => h, h => csv.GetString(h), StringComparer.Ordinal), where);
     }
 
-    private static List<PromptRow> ReadCsv(string path)
-    {
-        var rows = new List<PromptRow>();
-        var options = new CsvReaderOptions
-        {
-            TrackLineNumbers = true,
-            AllowLineBreaksInQuotes = true,
-            FieldCountMismatch = CsvFieldCountHandling.Throw,
-            MalformedData = CsvMalformedDataHandling.Throw,
-        };
-        using CsvReader csv = CsvReader.FromFile(path, options);
-        try
-        {
-            var header = csv.Headers.ToList();
-            if (!header.Contains("prompt")) throw new DatasetException($"{path}: the header has no 'prompt' column (columns: {string.Join(", ", header)})");
-            while (csv.Read())
-            {
-                string where = $"{path}:{csv.LineNumber} (row {csv.RowNumber})";
-                string prompt = csv.GetString("prompt");
-                if (prompt.Length == 0) throw new DatasetException($"{where}: field 'prompt' is empty");
-                var columns = header.Where(h => h != "prompt").ToDictionary(h => h, h => csv.GetString(h), StringComparer.Ordinal);
-                rows.Add(new PromptRow(prompt, columns, where));
-            }
-        }
-        catch (CsvFormatException ex)
-        {
-            throw new DatasetException($"{path}:{ex.LineNumber} (row {ex.RecordNumber - 1}): malformed CSV ({ex.Message})");
-        }
-        return rows;
-    }
+    private static DatasetException MissingPrompt(string where) =>
+        new($"{where}: needs a non-empty string field \"prompt\" (or a list of messages)");
 
     private static string PromptText(string where, JsonElement prompt)
     {
         if (prompt.ValueKind == JsonValueKind.String)
         {
             string text = prompt.GetString()!;
-            return text.Length > 0 ? text : throw new DatasetException($"{where}: field 'prompt' is empty");
+            return text.Length > 0 ? text : throw MissingPrompt(where);
         }
-        if (prompt.ValueKind != JsonValueKind.Array) throw new DatasetException($"{where}: field 'prompt' is neither a string nor a list of messages");
+        if (prompt.ValueKind != JsonValueKind.Array) throw MissingPrompt(where);
         var messages = new List<ChatMessage>();
         int i = 0;
         foreach (JsonElement m in prompt.EnumerateArray())
@@ -120,7 +74,7 @@ public static class PromptDatasetReader
             messages.Add(new ChatMessage(role.GetString()!, content.GetString()!));
             i++;
         }
-        if (messages.Count == 0) throw new DatasetException($"{where}: field 'prompt' is an empty message list");
+        if (messages.Count == 0) throw MissingPrompt(where);
         return ChatTemplate.Render(messages, addGenerationPrompt: true).Text;
     }
 }

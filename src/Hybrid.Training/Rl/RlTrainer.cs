@@ -157,7 +157,7 @@ public sealed class RlTrainer
             using (timer.Phase("old_log_prob"))
             using (LibTorch.NoGrad())
             {
-                (x.OldLogProbs, Tensor entropy) = LogProbsAndEntropy(model, x.Batch);        // [N, A], [N, A]
+                (x.OldLogProbs, Tensor entropy) = LogProbsAndEntropyByRows(model, x.Batch, _temperature);  // [N, A], [N, A]
                 m["actor/entropy"] = ((entropy * mask).Sum() / tokens).Item();
                 foreach (var (k, v) in RolloutMismatch.Measure(x.RolloutLogProbs, x.OldLogProbs, mask)) m[k] = v;
                 if (_axes.TruncatedIs is not null)
@@ -275,7 +275,7 @@ public sealed class RlTrainer
                 ResponseBatch mb = Rows(x.Batch, index);
                 Tensor mask = mb.Mask;                                                                // [n, A]
                 (Tensor logProbs, Tensor entropy) = _axes.EntropyCoefficient > 0
-                    ? LogProbsAndEntropy(model, mb)
+                    ? LogProbsAndEntropy(model, mb, _temperature)
                     : (ResponseLogProbs.Compute(model, mb, _temperature), null!);                       // [n, A]
                 PolicyLossOutput pg = _axes.PolicyLoss.Compute(_axes.Preset.Configure(new PolicyLossInputs
                 {
@@ -410,9 +410,10 @@ public sealed class RlTrainer
         var samples = groups.SelectMany(g => g.Samples).ToList();
         var rows = groups.SelectMany(g => Enumerable.Repeat(g.Row, g.Samples.Count)).ToList();
         var batch = ResponseBatch.Build(samples.Select(s => s.PromptIds).ToList(), samples.Select(s => s.ResponseIds).ToList(), _policy.PadTokenId);
-        var (_, _, rolloutLogProbs, a) = new RolloutBatch { Samples = samples, SamplesPerPrompt = _axes.GroupSize, PolicyVersion = samples[0].PolicyVersion }.Padded(_policy.PadTokenId);
-        Tensor rollout = a == batch.ResponseWidth ? LibTorch.Tensor(rolloutLogProbs, samples.Count, a)
-            : LibTorch.Zeros([samples.Count, batch.ResponseWidth]);                                  // [N, A] (all-empty responses: A = 1 of padding)
+        int width = batch.ResponseWidth;
+        var rolloutLogProbs = new float[samples.Count * width];                                        // [N, A], 0 on padding
+        for (int r = 0; r < samples.Count; r++) samples[r].LogProbs.CopyTo(rolloutLogProbs, r * width);
+        Tensor rollout = LibTorch.Tensor(rolloutLogProbs, samples.Count, width);                       // [N, A]
         Tensor mask = batch.Mask;
         if (_axes.MaskTruncated)
         {
@@ -452,7 +453,7 @@ public sealed class RlTrainer
             yield return order.Skip(start).Take(groupsPerBatch).SelectMany(i => Enumerable.Range(i * g, g)).ToArray();
     }
 
-    private static ResponseBatch Rows(ResponseBatch b, Tensor index) => b with
+    internal static ResponseBatch Rows(ResponseBatch b, Tensor index) => b with
     {
         InputIds = b.InputIds.IndexSelect(0, index),
         AttentionMask = b.AttentionMask.IndexSelect(0, index),
@@ -460,10 +461,31 @@ public sealed class RlTrainer
         Mask = b.Mask.IndexSelect(0, index),
     };
 
-    /// <summary>log π(y_j) [N, A] and the entropy H of π(·|s_j) [N, A] from one forward with full logits (0 on padding).</summary>
-    private (Tensor LogProbs, Tensor Entropy) LogProbsAndEntropy(DecoderModel model, ResponseBatch b)
+    /// <summary>
+    /// <see cref="LogProbsAndEntropy"/> without gradients, a few rows at a time so that one chunk's logits stay under
+    /// 2²⁴ floats (64 MiB) whatever the vocabulary: the full [N, A, V] logits of a large model would not fit.
+    /// </summary>
+    internal static (Tensor LogProbs, Tensor Entropy) LogProbsAndEntropyByRows(DecoderModel model, ResponseBatch b, double temperature, long maxElements = 1L << 24)
     {
-        Tensor logits = model.Forward(b.InputIds, b.AttentionMask).Slice(1, b.FirstPosition) / _temperature;  // [N, A, V]
+        long n = b.Mask.Size(0), rows = Math.Max(1, maxElements / Math.Max(1L, (long)b.ResponseWidth * model.Config.VocabSize));
+        if (rows >= n) return LogProbsAndEntropy(model, b, temperature);
+        var logProbs = new List<Tensor>();
+        var entropies = new List<Tensor>();
+        for (long start = 0; start < n; start += rows)
+        {
+            using var scope = LibTorch.NewScope();
+            Tensor index = LibTorch.Arange(start, Math.Min(n, start + rows), dtype: DType.Int64);    // [n]
+            var (logProb, entropy) = LogProbsAndEntropy(model, Rows(b, index), temperature);                       // [n, A], [n, A]
+            logProbs.Add(logProb.MoveToOuterScope());
+            entropies.Add(entropy.MoveToOuterScope());
+        }
+        return (LibTorch.Cat(logProbs.ToArray(), 0), LibTorch.Cat(entropies.ToArray(), 0));           // [N, A], [N, A]
+    }
+
+    /// <summary>log π(y_j) [N, A] and the entropy H of π(·|s_j) [N, A] from one forward with full logits (0 on padding).</summary>
+    private static (Tensor LogProbs, Tensor Entropy) LogProbsAndEntropy(DecoderModel model, ResponseBatch b, double temperature)
+    {
+        Tensor logits = model.Forward(b.InputIds, b.AttentionMask).Slice(1, b.FirstPosition) / temperature;  // [N, A, V]
         Tensor logQ = logits.LogSoftmax(-1);                                                                 // [N, A, V]
         Tensor picked = logQ.Gather(-1, b.Targets.Unsqueeze(-1)).Squeeze(-1);                               // [N, A]
         Tensor entropy = TokenEntropy.FromLogits(logits);                                                    // [N, A]

@@ -98,3 +98,34 @@ public sealed class OnlinePolicyTests
         }
     }
 }
+
+public sealed class RowChunkedLogProbsTests
+{
+    [Fact]
+    public void RowChunksGiveTheSameLogProbsAsOnePassAndEqualResponseLogProbs()
+    {
+        using var fixture = new BytePolicy("chunks", weightStd: 0.3);
+        var model = fixture.Policy.Model;
+        int[][] prompts = [BytePolicy.Bytes("3+4="), BytePolicy.Bytes("12+30="), BytePolicy.Bytes("1="), BytePolicy.Bytes("ab")];
+        int[][] responses = [BytePolicy.Bytes("7"), BytePolicy.Bytes("42;ok"), [], BytePolicy.Bytes("cd")];
+        long baseline = LibTorch.LiveTensors;
+        using (var scope = LibTorch.NewScope())
+        using (LibTorch.NoGrad())
+        {
+            var batch = ResponseBatch.Build(prompts, responses, BytePolicy.EndOfText);
+            long oneRow = (long)batch.ResponseWidth * model.Config.VocabSize;
+            var (whole, wholeH) = Hybrid.Training.Rl.RlTrainer.LogProbsAndEntropyByRows(model, batch, 0.7);
+            var (chunked, chunkedH) = Hybrid.Training.Rl.RlTrainer.LogProbsAndEntropyByRows(model, batch, 0.7, maxElements: oneRow);  // one row per chunk
+            float[] reference = ResponseLogProbs.Compute(model, batch, 0.7).ToArray<float>();
+            float[] a = whole.ToArray<float>(), b = chunked.ToArray<float>();
+            for (int i = 0; i < a.Length; i++)
+            {
+                Assert.True(Math.Abs(a[i] - b[i]) < 1e-5, $"element {i}: {a[i]} vs {b[i]}");
+                Assert.True(Math.Abs(a[i] - reference[i]) < 1e-5, $"element {i}: {a[i]} vs ResponseLogProbs {reference[i]}");
+            }
+            float[] h1 = wholeH.ToArray<float>(), h2 = chunkedH.ToArray<float>();
+            for (int i = 0; i < h1.Length; i++) Assert.True(Math.Abs(h1[i] - h2[i]) < 1e-5, $"entropy {i}: {h1[i]} vs {h2[i]}");
+        }
+        Assert.Equal(baseline, LibTorch.LiveTensors);
+    }
+}
