@@ -1,6 +1,7 @@
 // `hybrid rl`: online RL (GRPO family, PPO) of a Hugging Face checkpoint on prompts, with GenAI rollouts and a weight sync every iteration.
 using System.CommandLine;
 using Hybrid.Algorithms.Rewards;
+using Hybrid.Algorithms.Rewards.Process;
 using Hybrid.Algorithms.Rl;
 using Hybrid.Models.Decoder;
 using Hybrid.Rollout.Scoring;
@@ -32,11 +33,15 @@ internal static class RlCommand
         var miniBatches = new Option<int?>("--mini-batches") { Description = "Optimizer steps per epoch over an iteration's samples (default: the preset's)" };
         var epochs = new Option<int?>("--epochs") { Description = "μ: passes over each iteration's samples (default: the preset's)" };
         var sync = new Option<SyncMechanism>("--sync") { Description = "Weight sync: Adapter (no reload) or ReExport", DefaultValueFactory = _ => SyncMechanism.Adapter };
+        var processReward = new Option<string?>("--process-reward") { Description = "Step-level reward for step-marked outputs: arithmetic_steps (checks every \"a op b = c\" of each step)" };
+        var processUse = new Option<ProcessRewardUse>("--process-use") { Description = "Where step rewards enter: Advantages (DeepSeekMath process advantages, any preset) or TokenRewards (at step ends; reinforce_pp, rloo, remax, gae)", DefaultValueFactory = _ => ProcessRewardUse.Advantages };
+        var processWeight = new Option<double>("--process-weight") { Description = "Weight of the process reward", DefaultValueFactory = _ => 1.0 };
+        var stepMarker = new Option<string>("--step-marker") { Description = "Step separator of the outputs (default: a newline)", DefaultValueFactory = _ => "\n" };
         var seed = new Option<ulong>("--seed") { Description = "Seed of data order, rollouts and libtorch", DefaultValueFactory = _ => defaults.Seed };
 
         var command = new Command("rl", "Online RL from GenAI rollouts: GRPO, Dr. GRPO, DAPO, GSPO, GMPO, RLOO, REINFORCE++, ReMax, RAFT(++), PPO");
         foreach (Option o in new Option[] { model, data, evalData, output, preset, reward, rewardModels, criticFrom, iterations, prompts, group, maxNew,
-                                            temperature, lr, miniBatches, epochs, sync, seed })
+                                            temperature, lr, miniBatches, epochs, sync, processReward, processUse, processWeight, stepMarker, seed })
             command.Options.Add(o);
         command.SetAction(parse => CliErrors.Run(() =>
         {
@@ -59,11 +64,19 @@ internal static class RlCommand
             using IRewardScorer? scorer = rmDirs.Length == 0 ? null : RewardEnsemble.Open(rmDirs);
             IRewardFunction rewardFunction = WeightedReward.Parse(parse.GetValue(reward)!, scorer is null ? null : [new RewardModelReward(scorer)]);
 
+            ProcessReward? process = parse.GetValue(processReward) switch
+            {
+                null => null,
+                "arithmetic_steps" => new ProcessReward(new ArithmeticStepVerifier(new ArithmeticStepOptions { Marker = parse.GetValue(stepMarker)! }),
+                                                        parse.GetValue(processUse), parse.GetValue(processWeight)),
+                string other => throw new ArgumentException($"--process-reward {other}: unknown step reward; valid: arithmetic_steps"),
+            };
+
             using var policy = OnlinePolicy.Open(parse.GetValue(model)!, outDir, new OnlinePolicyOptions { Sync = parse.GetValue(sync) });
             using DecoderModel? reference = axes.NeedsReference ? policy.FrozenCopy() : null;
             using Critic? critic = axes.NeedsCritic ? Critic.FromCheckpoint(parse.GetValue(criticFrom) ?? parse.GetValue(model)!, policy.Config) : null;
             using var metrics = new MetricsLog(Path.Combine(outDir, "metrics.jsonl"), Console.Out);
-            RlResult result = new RlTrainer(policy, config, axes, train, rewardFunction, reference, critic, metrics: metrics, log: Console.Out).Train(eval);
+            RlResult result = new RlTrainer(policy, config, axes, train, rewardFunction, reference, critic, process: process, metrics: metrics, log: Console.Out).Train(eval);
             policy.Save(Path.Combine(outDir, "model"));
             Console.WriteLine($"done: {config.Iterations} iterations of {axes.PresetName} in {result.Seconds:F1} s; final reward {result.Iterations[^1].GetValueOrDefault("reward"):F3}" +
                               (result.EvalAfter is double after ? $"; held-out greedy reward {result.EvalBefore:F3} → {after:F3}" : "") +

@@ -2,6 +2,7 @@
 using System.Diagnostics;
 using Hybrid.Algorithms;
 using Hybrid.Algorithms.Rewards;
+using Hybrid.Algorithms.Rewards.Process;
 using Hybrid.Algorithms.Critic;
 using Hybrid.Algorithms.Rl;
 using Hybrid.Models.Decoder;
@@ -33,6 +34,7 @@ public sealed class RlTrainer
     private readonly RlAxes _axes;
     private readonly IReadOnlyList<PromptRow> _prompts;
     private readonly IRewardFunction _reward;
+    private readonly ProcessReward? _process;
     private readonly double _temperature;
 
     /// <param name="policy">The trained policy and its rollout engine (owned by the caller).</param>
@@ -40,8 +42,9 @@ public sealed class RlTrainer
     /// <param name="reference">The frozen reference (π_ref); required when the algorithm uses a KL (owned by the caller).</param>
     /// <param name="critic">The critic for <c>gae</c> (owned by the caller).</param>
     /// <param name="ptx">Tokenized SFT rows for PPO-ptx (with <see cref="RlConfig.PtxCoefficient"/> &gt; 0).</param>
+    /// <param name="process">A step-level reward for step-marked outputs, added as token-level advantages or token rewards.</param>
     public RlTrainer(OnlinePolicy policy, RlConfig config, RlAxes axes, IReadOnlyList<PromptRow> prompts, IRewardFunction reward,
-        DecoderModel? reference = null, Critic? critic = null, IReadOnlyList<TokenizedExample>? ptx = null,
+        DecoderModel? reference = null, Critic? critic = null, IReadOnlyList<TokenizedExample>? ptx = null, ProcessReward? process = null,
         MetricsLog? metrics = null, TextWriter? log = null)
     {
         _policy = policy;
@@ -49,12 +52,16 @@ public sealed class RlTrainer
         _axes = axes;
         _prompts = prompts.Count > 0 ? prompts : throw new ArgumentException("no prompts to train on", nameof(prompts));
         _reward = reward;
+        _process = process?.Validate();
         Reference = reference;
         Critic = critic;
         Ptx = ptx;
         Metrics = metrics;
         Log = log;
         _temperature = config.Temperature ?? axes.Temperature;
+        if (process?.Use == ProcessRewardUse.TokenRewards && !axes.Advantage.AcceptsTokenRewards)
+            throw new ArgumentException($"preset '{axes.PresetName}': its estimator {axes.Advantage.Name} reads outcome scores only, so step rewards cannot enter as token rewards; " +
+                                        "use ProcessRewardUse.Advantages (DeepSeekMath process advantages) or an estimator such as reinforce_pp, rloo or gae", nameof(process));
         if (axes.NeedsReference && reference is null)
             throw new ArgumentException($"preset '{axes.PresetName}' reads reference log-probs (a KL term or gvpo): pass a reference model", nameof(reference));
         if (axes.NeedsCritic && critic is null)
@@ -107,11 +114,18 @@ public sealed class RlTrainer
                         Sampling = Sampling(seed: (long)c.Seed * 1_000_003 + iteration * 97 + rounds),
                     });
                 double[] scores;
-                using (timer.Phase("reward")) scores = Score(rows, rollouts.Samples, rewardMetrics);
+                StepRewards? steps = null;
+                using (timer.Phase("reward"))
+                {
+                    List<RewardSample> inputs = RewardInputs(rows, rollouts.Samples);
+                    scores = Score(inputs, rollouts.Samples, rewardMetrics);
+                    if (_process is not null) steps = ScoreSteps(inputs, rollouts.Samples, rewardMetrics);
+                }
                 for (int p = 0; p < rows.Length; p++)
                 {
-                    var group = new Group(rows[p], rollouts.Samples.Skip(p * _axes.GroupSize).Take(_axes.GroupSize).ToList(),
-                        scores.AsSpan(p * _axes.GroupSize, _axes.GroupSize).ToArray());
+                    int first = p * _axes.GroupSize;
+                    var group = new Group(rows[p], rollouts.Samples.Skip(first).Take(_axes.GroupSize).ToList(),
+                        scores.AsSpan(first, _axes.GroupSize).ToArray(), steps?.Slice(first, _axes.GroupSize));
                     generated++;
                     _axes.Ghpo?.Report(group.Row.Source, GhpoHints.AllFailed(group.Scores));
                     if (group.Scores.Distinct().Count() == 1) zeroStd++;
@@ -199,12 +213,15 @@ public sealed class RlTrainer
             using (LibTorch.NoGrad())
             {
                 if (_axes.Advantage.NeedsGreedyBaseline) x.BaselineScores = GreedyBaseline(kept);  // [N]
+                Tensor? process = _process is null ? null : ProcessTokens(kept, x.Batch.ResponseWidth) * mask;  // [N, A]
+                if (_process?.Use == ProcessRewardUse.TokenRewards) x.TokenRewards = x.TokenRewards is null ? process : x.TokenRewards + process!;
                 AdvantageOutput adv = _axes.Advantage.Compute(_axes.Preset.Configure(new AdvantageInputs
                 {
                     Scores = x.Scores, Mask = mask, GroupSize = x.GroupSize, TokenRewards = x.TokenRewards,
                     Values = x.Values, BaselineScores = x.BaselineScores,
                 }));
                 (x.Advantages, x.Returns) = (adv.Advantages, adv.Returns);                      // [N, A], [N, A]
+                if (_process?.Use == ProcessRewardUse.Advantages) x.Advantages = x.Advantages + process!;  // outcome + process advantages
             }
 
             // ---- update the actor: μ epochs over mini-batches of whole groups --------------------------------------------
@@ -348,7 +365,13 @@ public sealed class RlTrainer
 
     // ---- helpers --------------------------------------------------------------------------------------------------------
 
-    private sealed record Group(PromptRow Row, IReadOnlyList<RolloutSample> Samples, double[] Scores);
+    private sealed record Group(PromptRow Row, IReadOnlyList<RolloutSample> Samples, double[] Scores, StepRewards? Steps);
+
+    /// <summary>Per response: the token ending each step (within the response) and the step's reward.</summary>
+    private sealed record StepRewards(int[][] Ends, double[][] Rewards)
+    {
+        public StepRewards Slice(int start, int count) => new(Ends[start..(start + count)], Rewards[start..(start + count)]);
+    }
 
     private SamplingParams Sampling(long seed) => new()
     {
@@ -386,14 +409,20 @@ public sealed class RlTrainer
         return order.NextBatch(count).Select(i => Ptx![i]).ToList();
     }
 
-    /// <summary>Scores every sample: the reward function, then the preset's shaping (DAPO soft overlong punishment).</summary>
-    private double[] Score(IReadOnlyList<PromptRow> rows, IReadOnlyList<RolloutSample> samples, Dictionary<string, List<double>>? metrics)
-    {
-        var inputs = samples.Select(s => new RewardSample(rows[s.PromptIndex].Prompt, _policy.Decode(s.ResponseIds), rows[s.PromptIndex].Columns)
+    /// <summary>The reward functions' view of each sample: prompt, decoded completion, dataset columns.</summary>
+    private List<RewardSample> RewardInputs(IReadOnlyList<PromptRow> rows, IReadOnlyList<RolloutSample> samples) =>
+        samples.Select(s => new RewardSample(rows[s.PromptIndex].Prompt, _policy.Decode(s.ResponseIds), rows[s.PromptIndex].Columns)
         {
             CompletionTokens = s.ResponseIds.Length,
             Truncated = s.Finish == FinishReason.Length,
         }).ToList();
+
+    private double[] Score(IReadOnlyList<PromptRow> rows, IReadOnlyList<RolloutSample> samples, Dictionary<string, List<double>>? metrics) =>
+        Score(RewardInputs(rows, samples), samples, metrics);
+
+    /// <summary>Scores every sample: the reward function, then the preset's shaping (DAPO soft overlong punishment).</summary>
+    private double[] Score(List<RewardSample> inputs, IReadOnlyList<RolloutSample> samples, Dictionary<string, List<double>>? metrics)
+    {
         RewardOutput output = _reward.Score(inputs);
         double[] scores = output.Scores.ToArray();
         if (metrics is not null)
@@ -404,6 +433,37 @@ public sealed class RlTrainer
         _axes.Overlong?.AddTo(scores, samples.Select(x => x.ResponseIds.Length).ToArray());  // DAPO soft overlong punishment
         return scores;
     }
+
+    /// <summary>
+    /// The process reward's steps of every completion, each step's end mapped to its token. Metrics:
+    /// <c>rewards/{name}/step_mean</c> (mean step reward) and <c>rewards/{name}/steps</c> (steps per completion).
+    /// </summary>
+    private StepRewards ScoreSteps(List<RewardSample> inputs, IReadOnlyList<RolloutSample> samples, Dictionary<string, List<double>> metrics)
+    {
+        IReadOnlyList<StepScores> scored = _process!.Steps.ScoreSteps(inputs);
+        if (scored.Count != inputs.Count)
+            throw new InvalidOperationException($"process reward '{_process.Steps.Name}' returned {scored.Count} step lists for {inputs.Count} completions");
+        var ends = new int[inputs.Count][];
+        var rewards = new double[inputs.Count][];
+        for (int i = 0; i < ends.Length; i++)
+        {
+            int[] ids = samples[i].ResponseIds;
+            if (scored[i].Rewards.Length != scored[i].Steps.Count)
+                throw new InvalidOperationException($"process reward '{_process.Steps.Name}': completion {i} has {scored[i].Steps.Count} steps but {scored[i].Rewards.Length} rewards");
+            bool none = scored[i].Steps.Count == 0 || ids.Length == 0;
+            ends[i] = none ? [] : ProcessRewardMath.StepEndTokens(scored[i].Steps, ResponseOffsets.CharEnds(_policy.Tokenizer, ids, inputs[i].Completion, p => _policy.Decode(p)));
+            rewards[i] = none ? [] : scored[i].Rewards;
+        }
+        double[] all = rewards.SelectMany(r => r).ToArray();
+        Add(metrics, $"rewards/{_process.Steps.Name}/step_mean", all.Length == 0 ? 0 : all.Average());
+        Add(metrics, $"rewards/{_process.Steps.Name}/steps", rewards.Average(r => (double)r.Length));
+        return new StepRewards(ends, rewards);
+    }
+
+    /// <summary>[N, A] the process reward's advantages or token rewards of the kept groups (prompt-major, as the experience).</summary>
+    private Tensor ProcessTokens(List<Group> groups, int width) => _process!.Tokens(
+        groups.SelectMany(g => g.Samples.Select(s => s.ResponseIds.Length)).ToArray(),
+        groups.SelectMany(g => g.Steps!.Ends).ToArray(), groups.SelectMany(g => g.Steps!.Rewards).ToArray(), _axes.GroupSize, width);
 
     private Experience Build(List<Group> groups)
     {
