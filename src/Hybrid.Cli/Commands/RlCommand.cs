@@ -55,6 +55,14 @@ internal static class RlCommand
             if (parse.GetValue(miniBatches) is int mb) recipe = recipe with { MiniBatches = mb };
             if (parse.GetValue(epochs) is int ep) recipe = recipe with { UpdateEpochs = ep };
             RlAxes axes = RlAxes.FromPreset(recipe);
+            ProcessReward? process = parse.GetValue(processReward) switch
+            {
+                null => null,
+                "arithmetic_steps" => new ProcessReward(new ArithmeticStepVerifier(new ArithmeticStepOptions { Marker = parse.GetValue(stepMarker)! }),
+                                                        parse.GetValue(processUse), parse.GetValue(processWeight)),
+                string other => throw new ArgumentException($"--process-reward {other}: unknown step reward; valid: arithmetic_steps"),
+            };
+            process?.CheckFits(axes);
             var train = PromptDatasetReader.Read(parse.GetValue(data)!);
             var eval = parse.GetValue(evalData) is string e ? PromptDatasetReader.Read(e) : null;
             string outDir = parse.GetValue(output)!;
@@ -63,14 +71,6 @@ internal static class RlCommand
             string[] rmDirs = parse.GetValue(rewardModels) ?? [];
             using IRewardScorer? scorer = rmDirs.Length == 0 ? null : RewardEnsemble.Open(rmDirs);
             IRewardFunction rewardFunction = WeightedReward.Parse(parse.GetValue(reward)!, scorer is null ? null : [new RewardModelReward(scorer)]);
-
-            ProcessReward? process = parse.GetValue(processReward) switch
-            {
-                null => null,
-                "arithmetic_steps" => new ProcessReward(new ArithmeticStepVerifier(new ArithmeticStepOptions { Marker = parse.GetValue(stepMarker)! }),
-                                                        parse.GetValue(processUse), parse.GetValue(processWeight)),
-                string other => throw new ArgumentException($"--process-reward {other}: unknown step reward; valid: arithmetic_steps"),
-            };
 
             using var policy = OnlinePolicy.Open(parse.GetValue(model)!, outDir, new OnlinePolicyOptions { Sync = parse.GetValue(sync) });
             using DecoderModel? reference = axes.NeedsReference ? policy.FrozenCopy() : null;

@@ -56,7 +56,12 @@ public sealed record ProcessReward(IStepRewardFunction Steps, ProcessRewardUse U
         return LibTorch.Tensor(values, n, width);
     }
 
-    /// <summary>Rejects a weight that is not finite.</summary>
-    public ProcessReward Validate() => double.IsFinite(Weight) ? this
-        : throw new ArgumentException($"ProcessReward.Weight = {Weight}: must be finite (1 = step rewards as given)");
+    /// <summary>Rejects a weight that is not finite, and token rewards for an estimator that reads outcome scores only.</summary>
+    public void CheckFits(RlAxes axes)
+    {
+        if (!double.IsFinite(Weight)) throw new ArgumentException($"ProcessReward.Weight = {Weight}: must be finite (1 = step rewards as given)");
+        if (Use == ProcessRewardUse.TokenRewards && !axes.Advantage.AcceptsTokenRewards)
+            throw new ArgumentException($"preset '{axes.PresetName}': its estimator {axes.Advantage.Name} reads outcome scores only, so step rewards cannot enter as token rewards; " +
+                                        "use ProcessRewardUse.Advantages (DeepSeekMath process advantages) or an estimator such as reinforce_pp, rloo or gae");
+    }
 }

@@ -52,16 +52,14 @@ public sealed class RlTrainer
         _axes = axes;
         _prompts = prompts.Count > 0 ? prompts : throw new ArgumentException("no prompts to train on", nameof(prompts));
         _reward = reward;
-        _process = process?.Validate();
+        _process = process;
         Reference = reference;
         Critic = critic;
         Ptx = ptx;
         Metrics = metrics;
         Log = log;
         _temperature = config.Temperature ?? axes.Temperature;
-        if (process?.Use == ProcessRewardUse.TokenRewards && !axes.Advantage.AcceptsTokenRewards)
-            throw new ArgumentException($"preset '{axes.PresetName}': its estimator {axes.Advantage.Name} reads outcome scores only, so step rewards cannot enter as token rewards; " +
-                                        "use ProcessRewardUse.Advantages (DeepSeekMath process advantages) or an estimator such as reinforce_pp, rloo or gae", nameof(process));
+        process?.CheckFits(axes);
         if (axes.NeedsReference && reference is null)
             throw new ArgumentException($"preset '{axes.PresetName}' reads reference log-probs (a KL term or gvpo): pass a reference model", nameof(reference));
         if (axes.NeedsCritic && critic is null)

@@ -1,5 +1,6 @@
 // Step rewards → [N, A] token tensors, checked against values worked by hand from the formulas.
 using Hybrid.Algorithms.Rewards.Process;
+using Hybrid.Algorithms.Rl;
 using Hybrid.Torch;
 using Hybrid.Training.Rl;
 
@@ -45,6 +46,7 @@ public sealed class ProcessRewardTokensTests
         var process = new ProcessReward(new ArithmeticStepVerifier());
         Assert.Throws<ArgumentException>(() => process.Tokens(Lengths, Ends, Rewards, groupSize: 3, width: 5));   // not whole groups
         Assert.Throws<ArgumentException>(() => process.Tokens(Lengths, Ends, Rewards, groupSize: 2, width: 3));   // longer than the width
-        Assert.Contains("Weight", Assert.Throws<ArgumentException>(() => (process with { Weight = double.NaN }).Validate()).Message);
+        RlAxes grpo = RlAxes.FromPreset(RlPresets.Create("grpo", 4));
+        Assert.Contains("Weight", Assert.Throws<ArgumentException>(() => (process with { Weight = double.NaN }).CheckFits(grpo)).Message);
     }
 }
