@@ -1,4 +1,4 @@
-// `hybrid demo`: the whole loop in miniature — init a model, SFT on libtorch, export, generate with ONNX Runtime GenAI.
+// `hybrid demo`: the whole loop in miniature — init a model, SFT on libtorch, export, generate with ONNX Runtime GenAI, GRPO.
 using System.CommandLine;
 using Hybrid.Cli.Demo;
 
@@ -14,7 +14,7 @@ internal static class DemoCommand
             Description = "Work folder: base model, fine-tuned model, exported GenAI model (replaced on each run)",
             DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("exports", "demo")),
         };
-        var command = new Command("demo", "Creates a tiny model, fine-tunes it on libtorch, exports it and generates with ONNX Runtime GenAI");
+        var command = new Command("demo", "Creates a tiny model, fine-tunes it on libtorch, exports it, generates with ONNX Runtime GenAI, then runs GRPO from GenAI rollouts");
         command.Options.Add(steps);
         command.Options.Add(output);
         command.SetAction(parse => PipelineDemo.Run(parse.GetValue(output)!.FullName, parse.GetValue(steps), Console.Out));

@@ -1,11 +1,15 @@
-// The main demo: Hybrid's loop in miniature — make a model, fine-tune it on libtorch, export it, generate with GenAI.
+// The main demo: Hybrid's loop in miniature — make a model, fine-tune it on libtorch, export it, generate with GenAI, then GRPO.
 using System.Diagnostics;
 using System.Text.Json;
 using Hybrid.Export.Decoder;
 using Hybrid.Models.Checkpoints;
 using Hybrid.Models.Creation;
 using Hybrid.Models.Decoder;
+using Hybrid.Algorithms.Rewards;
+using Hybrid.Algorithms.Rl;
 using Hybrid.Torch;
+using Hybrid.Training.Online;
+using Hybrid.Training.Rl;
 using Hybrid.Training.Sft;
 using Microsoft.ML.OnnxRuntimeGenAI;
 using HfTokenizer = Hybrid.Models.Tokenizers.Tokenizer;
@@ -16,11 +20,14 @@ namespace Hybrid.Cli.Demo;
 /// 1. creates a random tiny Qwen2 checkpoint (the <c>tiny</c> recipe, tokenizer trained on the shipped corpus);
 /// 2. fine-tunes it with SFT on libtorch to answer "a plus b is" with the sum (completion-only loss);
 /// 3. exports the fine-tuned checkpoint to an ONNX Runtime GenAI folder (contrib-op kernel);
-/// 4. answers held-out prompts with GenAI and checks every greedy token against the trainer's own KV-cache decoding.
+/// 4. answers held-out prompts with GenAI and checks every greedy token against the trainer's own KV-cache decoding;
+/// 5. runs GRPO from the early SFT checkpoint (a quarter of the steps; GenAI rollouts, libtorch updates, an adapter
+///    weight sync every iteration, accuracy reward) and checks that the rollout engine's logits equal the trainer's
+///    after the last sync.
 /// </summary>
 public static class PipelineDemo
 {
-    public static int Run(string workDir, int steps, TextWriter log)
+    public static int Run(string workDir, int steps, TextWriter log, int rlIterations = 20)
     {
         var clock = Stopwatch.StartNew();
         if (Directory.Exists(workDir)) Directory.Delete(workDir, recursive: true);
@@ -30,7 +37,7 @@ public static class PipelineDemo
         // 1. model
         ModelRecipe recipe = ModelRecipe.Load(Path.Combine(AppContext.BaseDirectory, "models", "tiny.json"));
         CreatedModel created = ModelFactory.Create(recipe, baseDir, seed: 0);
-        log.WriteLine($"[1/4 init] {recipe.Name}: {created.ParameterCount:N0} parameters, vocabulary {created.Config.VocabSize} → {baseDir}");
+        log.WriteLine($"[1/5 init] {recipe.Name}: {created.ParameterCount:N0} parameters, vocabulary {created.Config.VocabSize} → {baseDir}");
 
         // 2. SFT on libtorch
         var random = new Random(0);
@@ -38,17 +45,19 @@ public static class PipelineDemo
         string train = WriteRows(Path.Combine(workDir, "train.jsonl"), Enumerable.Range(0, 400).Select(_ => Row()));
         var heldOut = Enumerable.Range(0, 6).Select(_ => Row()).ToList();
         string eval = WriteRows(Path.Combine(workDir, "eval.jsonl"), heldOut);
+        int early = Math.Max(1, steps / 4);  // an early checkpoint, still mostly wrong: the start of the GRPO phase
         SftResult sft = new SftTrainer(new SftConfig
         {
             ModelPath = baseDir, TrainData = train, EvalData = eval, OutputDir = sftDir,
             LearningRate = 3e-3, WarmupRatio = 0.1, MaxSteps = steps, BatchSize = 16, LoggingSteps = Math.Max(1, steps / 6),
+            SaveSteps = early,
         }, log).Train();
-        log.WriteLine($"[2/4 sft] {sft.Steps} steps at {sft.TokensPerSecond:F0} tokens/s, eval loss {sft.EvalLoss:F3}, " +
+        log.WriteLine($"[2/5 sft] {sft.Steps} steps at {sft.TokensPerSecond:F0} tokens/s, eval loss {sft.EvalLoss:F3}, " +
                       $"eval token accuracy {sft.EvalMeanTokenAccuracy:P0}");
 
         // 3. export
         DecoderExporter.ExportCheckpoint(sftDir, onnxDir, new DecoderExportOptions { Kernel = AttentionKernel.Optimized });
-        log.WriteLine($"[3/4 export] GenAI folder → {onnxDir}");
+        log.WriteLine($"[3/5 export] GenAI folder → {onnxDir}");
 
         // 4. generate with GenAI and with the trainer
         using LoadedCheckpoint checkpoint = HfCheckpoint.Load(sftDir);
@@ -67,12 +76,43 @@ public static class PipelineDemo
             bool same = genai.SequenceEqual(mine);
             agree += same ? 1 : 0;
             correct += text == answer ? 1 : 0;
-            log.WriteLine($"[4/4 generate] \"{prompt}\" → GenAI \"{text}\" (expected \"{answer}\"), trainer tokens " +
+            log.WriteLine($"[4/5 generate] \"{prompt}\" → GenAI \"{text}\" (expected \"{answer}\"), trainer tokens " +
                           (same ? "identical" : $"DIFFER: [{string.Join(",", mine)}] vs [{string.Join(",", genai)}]"));
         }
-        log.WriteLine($"[demo] {correct}/{heldOut.Count} held-out sums right after {steps} steps; GenAI and the trainer agree on " +
-                      $"{agree}/{heldOut.Count}; {clock.Elapsed.TotalSeconds:F1} s in all");
-        return agree == heldOut.Count ? 0 : 1;
+        log.WriteLine($"[4/5 generate] {correct}/{heldOut.Count} held-out sums right after {steps} steps; GenAI and the trainer agree on {agree}/{heldOut.Count}");
+
+        // 5. GRPO from GenAI rollouts with a weight sync every iteration
+        double syncGap = Grpo(Path.Combine(sftDir, $"checkpoint-{early}"), Path.Combine(workDir, "grpo"), heldOut, rlIterations, log);
+        bool synced = syncGap <= 1e-4;
+        log.WriteLine($"[demo] {clock.Elapsed.TotalSeconds:F1} s in all; greedy agreement {agree}/{heldOut.Count}, " +
+                      $"engine vs trainer logits after the last sync max |Δ| {syncGap:G3} ({(synced ? "equal" : "DIFFER")})");
+        return agree == heldOut.Count && synced ? 0 : 1;
+    }
+
+    /// <summary>GRPO on the 100 "a plus b is" prompts; returns max |engine logits − trainer logits| on one prompt after the last sync.</summary>
+    private static double Grpo(string checkpointDir, string workDir, IReadOnlyList<(string Prompt, string Answer)> heldOut, int iterations, TextWriter log)
+    {
+        var random = new Random(1);
+        PromptRow Row(int a, int b) => new($"{a} plus {b} is", new Dictionary<string, string> { ["answer"] = (a + b).ToString() }, $"{a}+{b}");
+        var train = (from a in Enumerable.Range(0, 10) from b in Enumerable.Range(0, 10) select Row(a, b)).ToList();
+        using OnlinePolicy policy = OnlinePolicy.Open(checkpointDir, workDir);  // adapter sync (no reload) by default
+        RlAxes axes = RlAxes.FromPreset(RlAxes.FitToBudget(RlPresets.Create("grpo", groupSize: 8), 4) with { MiniBatches = 2 });
+        using DecoderModel reference = policy.FrozenCopy();
+        var config = new RlConfig { Iterations = iterations, PromptsPerIteration = 8, MaxNewTokens = 4, LearningRate = 5e-4, Seed = 1 };
+        var trainer = new RlTrainer(policy, config, axes, train, new WeightedReward((new AccuracyReward(new LastNumberExtractor()), 1.0)), reference);
+        double before = trainer.Evaluate(train, 8);
+        RlResult result = trainer.Train();
+        double after = trainer.Evaluate(train, 8);
+        double Share(string phase) => result.Iterations.Sum(m => m.GetValueOrDefault("timing/" + phase)) / result.Iterations.Sum(m => m["timing/step"]);
+        log.WriteLine($"[5/5 grpo] from {Path.GetFileName(checkpointDir)}: {iterations} iterations × {config.PromptsPerIteration} prompts × G {axes.GroupSize} in {result.Seconds:F1} s, policy version {policy.Version}; " +
+                      $"sampled accuracy on all 100 sums {before:P1} → {after:P1}; time: rollout {Share("gen"):P0}, update {Share("update_actor"):P0}, sync {Share("sync"):P0}");
+
+        int[] ids = policy.Tokenizer.Encode(heldOut[0].Prompt + heldOut[0].Answer);
+        float[] engine = policy.Engine.Logits(ids);                                                   // [T, V]
+        using var scope = LibTorch.NewScope();
+        using var noGrad = LibTorch.NoGrad();
+        float[] mine = policy.Model.Forward(LibTorch.Tensor(ids.Select(i => (long)i).ToArray(), 1, ids.Length)).ToArray<float>();  // [1, T, V]
+        return engine.Zip(mine, (x, y) => Math.Abs((double)x - y)).Max();
     }
 
     private static string WriteRows(string path, IEnumerable<(string Prompt, string Answer)> rows)
