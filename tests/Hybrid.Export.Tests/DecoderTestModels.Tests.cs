@@ -1,6 +1,7 @@
 // Shared by the decoder export tests: tiny random Qwen2/Llama configs, weights where every parameter matters, a tokenizer folder.
 using System.Globalization;
 using System.Text;
+using Hybrid.Export.Decoder;
 using Hybrid.Models.Config;
 using Hybrid.Models.Decoder;
 using Hybrid.Models.Tokenizers;
@@ -55,6 +56,38 @@ internal static class DecoderTestModels
             weights[name] = t.DetachFromScope();
         }
         return weights;
+    }
+
+    /// <summary>
+    /// The trainer-side oracle of an int4 export: the config and weights (caller-owned copies) with every quantized Linear
+    /// weight [out, in] — q/k/v/o, gate/up/down, and the LM head when <see cref="Int4Options.QuantizeLmHead"/> — replaced
+    /// by <see cref="Int4Quantizer.Dequantize"/> of its own quantization. q, k and v are quantized one by one here (the
+    /// export packs them first: the rows, hence the blocks, are the same). A tied model with a quantized head comes back
+    /// untied, with <c>lm_head.weight</c> = the dequantized embedding and the float embedding kept for the lookup.
+    /// </summary>
+    public static (DecoderConfig Config, Dictionary<string, Tensor> Weights) Dequantized(DecoderConfig config, Dictionary<string, Tensor> weights, Int4Options int4)
+    {
+        using var noGrad = LibTorch.NoGrad();
+        using var scope = LibTorch.NewScope();
+        Tensor RoundTrip(Tensor w)                                                             // [N, K] → dequantized [N, K]
+        {
+            int n = (int)w.Size(0), k = (int)w.Size(1);
+            Int4Weight q = Int4Quantizer.Quantize(w.Contiguous().ToArray<float>(), n, k, int4.BlockSize, int4.Symmetric);
+            return LibTorch.Tensor(Int4Quantizer.Dequantize(q), n, k);
+        }
+        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach ((string name, Tensor w) in weights)
+        {
+            bool linear = name.EndsWith(".weight", StringComparison.Ordinal) && (name.Contains(".self_attn.", StringComparison.Ordinal) || name.Contains(".mlp.", StringComparison.Ordinal));
+            bool head = name == "lm_head.weight" && int4.QuantizeLmHead;
+            result[name] = (linear || head ? RoundTrip(w) : w.Clone()).DetachFromScope();
+        }
+        if (int4.QuantizeLmHead && config.TieWordEmbeddings)
+        {
+            result["lm_head.weight"] = RoundTrip(weights["model.embed_tokens.weight"]).DetachFromScope();
+            config = config with { TieWordEmbeddings = false };
+        }
+        return (config, result);
     }
 
     /// <summary>The trainer's model with <paramref name="weights"/> loaded (caller disposes).</summary>

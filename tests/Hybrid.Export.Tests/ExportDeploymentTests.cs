@@ -1,4 +1,4 @@
-// A folder from ExportCheckpoint chats through GenAI's Model/Tokenizer and its IChatClient, prompting with our ChatML template.
+// A folder from ExportCheckpoint (float32 or int4) chats through GenAI's Model/Tokenizer and its IChatClient, prompting with our ChatML template.
 using Hybrid.Export.Decoder;
 using Hybrid.Models.Config;
 using Hybrid.Models.Creation;
@@ -12,9 +12,10 @@ namespace Hybrid.Export.Tests;
 public sealed class ExportDeploymentTests
 {
     [Theory]
-    [InlineData(AttentionKernel.Reference)]
-    [InlineData(AttentionKernel.Optimized)]
-    public async Task ExportedCheckpointChatsThroughTheGenAIChatClient(AttentionKernel kernel)
+    [InlineData(AttentionKernel.Reference, false)]
+    [InlineData(AttentionKernel.Optimized, false)]
+    [InlineData(AttentionKernel.Optimized, true)]   // int4 (MatMulNBits) weights
+    public async Task ExportedCheckpointChatsThroughTheGenAIChatClient(AttentionKernel kernel, bool int4)
     {
         string work = DecoderTestModels.NewFolder("deploy");
         try
@@ -27,7 +28,7 @@ public sealed class ExportDeploymentTests
             var tokenizer = new TokenizerRecipe { CorpusPath = Path.Combine(RepositoryRoot(), "models", "corpus", "hybrid-corpus.txt"), VocabSize = 320 };
             CreatedModel created = ModelFactory.CreateRandom(architecture, tokenizer, Path.Combine(work, "checkpoint"), seed: 3);
             string folder = Path.Combine(work, "export");
-            DecoderExporter.ExportCheckpoint(created.Directory, folder, new DecoderExportOptions { Kernel = kernel });
+            DecoderExporter.ExportCheckpoint(created.Directory, folder, new DecoderExportOptions { Kernel = kernel, Int4 = int4 ? new Int4Options() : null });
 
             HybridChatMessage[] conversation = [HybridChatMessage.System("Answer briefly."), HybridChatMessage.User("What is 2+2?")];
             string rendered = HybridChatTemplate.Render(conversation, addGenerationPrompt: true).Text;

@@ -82,6 +82,31 @@ public sealed class OnnxEncodingTests : IDisposable
     }
 
     [Fact]
+    public void SavedModelMovesLargeUInt8WeightsToExternalDataAndKeepsSmallOnesInline()
+    {
+        var g = new OnnxGraphBuilder("packed");
+        byte[] packed = Enumerable.Range(0, 2048).Select(i => (byte)(i * 7)).ToArray();  // 2048 bytes: external
+        g.AddUInt8Initializer("w_Q4", packed, 64, 2, 16);
+        g.AddUInt8Initializer("w_zero_points", [0x21, 0x43], 2, 1);                     // 2 bytes: inline
+        g.AddInitializer("w_scales", [0.5f, 0.25f], 2);
+
+        Assert.Equal(1, OnnxModelWriter.Save(g.Build(), _folder));
+
+        ModelProto model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(Path.Combine(_folder, "model.onnx")));
+        byte[] data = File.ReadAllBytes(Path.Combine(_folder, "model.onnx.data"));
+        var tensors = model.Graph.Initializer.ToDictionary(t => t.Name);
+        TensorProto q4 = tensors["w_Q4"];
+        Assert.Equal((int)DataType.Uint8, q4.DataType);
+        Assert.Equal([64L, 2, 16], q4.Dims);
+        Assert.Equal(TensorProto.Types.DataLocation.External, q4.DataLocation);
+        var entries = q4.ExternalData.ToDictionary(e => e.Key, e => e.Value);
+        Assert.Equal(("0", "2048"), (entries["offset"], entries["length"]));
+        Assert.Equal(packed, data[..2048]);
+        Assert.Equal(new byte[] { 0x21, 0x43 }, tensors["w_zero_points"].RawData.ToByteArray());
+        Assert.Empty(tensors["w_zero_points"].ExternalData);
+    }
+
+    [Fact]
     public void BuilderRejectsDuplicateNamesAndWrongElementCounts()
     {
         var g = new OnnxGraphBuilder("checks");

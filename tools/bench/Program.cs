@@ -9,6 +9,7 @@ using Hybrid.Torch.Optim;
 // Usage: dotnet run -c Release --project tools/bench -- [--rounds N] [--steps N] [--batch B] [--seq T] [--dim D] [--heads H]
 //        dotnet run -c Release --project tools/bench -- sft [recipe.json] [batch] [seq] [steps]
 //        dotnet run -c Release --project tools/bench -- export [recipe.json]
+//        dotnet run -c Release --project tools/bench -- int4 [recipe.json] [sft steps]
 //        dotnet run -c Release --project tools/bench -- rollout [models-dir]
 //        dotnet run -c Release --project tools/bench -- score [recipe.json]
 //        dotnet run -c Release --project tools/bench -- rl [iterations]
@@ -31,6 +32,8 @@ if (args.Length > 0 && args[0] == "export")
     finally { Directory.Delete(work, recursive: true); }
     return 0;
 }
+if (args.Length > 0 && args[0] == "int4")
+    return Int4BenchRun.Run(args.Length > 1 ? args[1] : Path.Combine("models", "small.json"), args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 300);
 if (args.Length > 0 && args[0] == "sft")
 {
     string recipe = args.Length > 1 ? args[1] : Path.Combine("models", "small.json");

@@ -16,17 +16,31 @@ internal static class ExportCommand
             DefaultValueFactory = _ => AttentionKernel.Optimized,
         };
         var context = new Option<int?>("--context-length") { Description = "Longest sequence GenAI will run (default: max_position_embeddings)" };
+        var int4 = new Option<bool>("--int4") { Description = "Store the Linear layers as blockwise int4 (com.microsoft.MatMulNBits, weight-only); needs --kernel optimized" };
+        var blockSize = new Option<int?>("--block-size") { Description = "int4 weights per scale along the input dimension: a power of two ≥ 16 (default 32)" };
+        var symmetric = new Option<bool>("--int4-symmetric") { Description = "int4 blocks without zero points (scale only) instead of asymmetric ones" };
+        var lmHead = new Option<bool>("--int4-lm-head") { Description = "Also quantize the LM head (default: float32)" };
+        var accuracy = new Option<int?>("--int4-accuracy-level") { Description = "MatMulNBits accuracy_level: 0 float32 activations (default) … 4 int8 activations (faster on CPU, less exact)" };
         var command = new Command("export", "Exports a checkpoint to an ONNX Runtime GenAI model folder");
-        command.Options.Add(model);
-        command.Options.Add(output);
-        command.Options.Add(kernel);
-        command.Options.Add(context);
+        foreach (Option option in new Option[] { model, output, kernel, context, int4, blockSize, symmetric, lmHead, accuracy })
+            command.Options.Add(option);
         command.SetAction(parse => CliErrors.Run(() =>
         {
             string outDir = Path.GetFullPath(parse.GetValue(output)!);
+            Int4Options? quantize = null;
+            if (parse.GetValue(int4))
+            {
+                quantize = new Int4Options { Symmetric = parse.GetValue(symmetric), QuantizeLmHead = parse.GetValue(lmHead) };
+                if (parse.GetValue(blockSize) is int size) quantize = quantize with { BlockSize = size };
+                if (parse.GetValue(accuracy) is int level) quantize = quantize with { AccuracyLevel = level };
+                quantize.Validate();
+            }
+            else if (parse.GetValue(blockSize) is not null || parse.GetValue(symmetric) || parse.GetValue(lmHead) || parse.GetValue(accuracy) is not null)
+                throw new ArgumentException("--block-size, --int4-symmetric, --int4-lm-head and --int4-accuracy-level configure int4 weights: add --int4");
             DecoderExporter.ExportCheckpoint(parse.GetValue(model)!, outDir,
-                new DecoderExportOptions { Kernel = parse.GetValue(kernel), ContextLength = parse.GetValue(context) });
-            Console.WriteLine($"exported {parse.GetValue(kernel)} ONNX model to {outDir}");
+                new DecoderExportOptions { Kernel = parse.GetValue(kernel), ContextLength = parse.GetValue(context), Int4 = quantize });
+            string weights = quantize is null ? "" : $", int4 weights (block {quantize.BlockSize}{(quantize.Symmetric ? ", symmetric" : "")})";
+            Console.WriteLine($"exported {parse.GetValue(kernel)} ONNX model{weights} to {outDir}");
             return 0;
         }));
         return command;

@@ -1,4 +1,4 @@
-// How a Qwen2/Llama decoder is exported: which attention kernel, overridable weights, and the GenAI context length.
+// How a Qwen2/Llama decoder is exported: which attention kernel, overridable weights, the GenAI context length, int4 weights.
 namespace Hybrid.Export.Decoder;
 
 /// <summary>Which ONNX operators implement attention and normalisation in an exported decoder.</summary>
@@ -39,4 +39,54 @@ public sealed record DecoderExportOptions
     /// (null) = the config's <c>max_position_embeddings</c>.
     /// </summary>
     public int? ContextLength { get; init; }
+
+    /// <summary>
+    /// When set, the Linear layers of an <see cref="AttentionKernel.Optimized"/> export are stored as blockwise int4
+    /// (<c>com.microsoft.MatMulNBits</c>, see <see cref="Int4Options"/>); default null = float32 everywhere. Needs the
+    /// optimized kernel and no <see cref="OverridableWeights"/> (an adapter cannot replace packed int4 weights).
+    /// </summary>
+    public Int4Options? Int4 { get; init; }
+}
+
+/// <summary>
+/// Weight-only int4 export: q/k/v (packed), o, gate, up and down projections become <c>com.microsoft.MatMulNBits</c>
+/// nodes over <see cref="Int4Quantizer"/> weights; activations, embeddings, norms and biases (kept as Add nodes) stay
+/// float32. About 8× smaller Linear weights at a small logit error (<c>tools/bench int4</c> measures it).
+/// </summary>
+public sealed record Int4Options
+{
+    /// <summary>
+    /// Weights per quantization block along the input dimension K, each with its own scale (and zero point): a power of
+    /// two ≥ 16. Default 32, as GenAI's model builder and ORT's quantizer use: smaller is more accurate, larger is smaller
+    /// (4 + 32/BlockSize bits per weight, asymmetric: + 4/BlockSize). K need not be a multiple (the last block is padded).
+    /// </summary>
+    public int BlockSize { get; init; } = 32;
+
+    /// <summary>
+    /// Symmetric blocks (scale only, zero point 8) instead of the default asymmetric ones (scale and a 4-bit zero point,
+    /// all 16 codes spent on [min, max]; more accurate for skewed blocks). See <see cref="Int4Quantizer"/>.
+    /// </summary>
+    public bool Symmetric { get; init; }
+
+    /// <summary>
+    /// Also quantize the LM head (for a tied model, an int4 copy of the embedding; the Gather keeps the float32 one).
+    /// Default false: the head is a small share of a small model's weights and its error goes straight into the logits.
+    /// </summary>
+    public bool QuantizeLmHead { get; init; }
+
+    /// <summary>
+    /// MatMulNBits <c>accuracy_level</c>, how ORT may compute with the activations: 0 = unset (float32, as here), 1 fp32,
+    /// 2 fp16, 3 bf16, 4 int8 (activations quantized per block, faster on CPU, less exact). Default 0: the result equals a
+    /// float32 MatMul with the dequantized weights up to float rounding.
+    /// </summary>
+    public int AccuracyLevel { get; init; }
+
+    /// <summary>Checks every field; throws <see cref="ArgumentException"/> naming the field, its value and the fix.</summary>
+    public Int4Options Validate()
+    {
+        Int4Quantizer.ValidateBlockSize(BlockSize, $"{nameof(Int4Options)}.{nameof(BlockSize)}");
+        if (AccuracyLevel is < 0 or > 4)
+            throw new ArgumentException($"{nameof(Int4Options)}.{nameof(AccuracyLevel)} = {AccuracyLevel}: MatMulNBits accepts 0 (unset), 1 (fp32), 2 (fp16), 3 (bf16) or 4 (int8)");
+        return this;
+    }
 }

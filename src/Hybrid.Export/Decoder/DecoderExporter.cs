@@ -23,7 +23,8 @@ public static class DecoderExporter
     /// The float32 initializers exactly as <see cref="BuildCausalLM"/> holds them: (ONNX initializer name, tensor in graph
     /// layout — MatMul weights [in, out], q/k/v packed for <see cref="AttentionKernel.Optimized"/>), caller-owned, in
     /// graph order. Besides the learned weights the list holds the two constant rotary tables
-    /// (<c>model.rotary.cos_cache</c>/<c>sin_cache</c>), so a data file written from it is complete.
+    /// (<c>model.rotary.cos_cache</c>/<c>sin_cache</c>), so a data file written from it is complete. Always float32:
+    /// <see cref="DecoderExportOptions.Int4"/> is ignored here (the int4 tensors are quantized from these while building).
     /// </summary>
     public static List<(string Name, Tensor Value)> GraphWeights(DecoderConfig config, IReadOnlyDictionary<string, Tensor> hfWeights, DecoderExportOptions options) =>
         DecoderGraphWeights.Build(config, hfWeights, options.Kernel, ContextLength(config, options)).Select(w => (w.Name, w.Value)).ToList();
@@ -31,10 +32,11 @@ public static class DecoderExporter
     /// <summary>The causal LM graph (weights inline as raw data; <see cref="OnnxModelWriter.Save"/> moves them to model.onnx.data).</summary>
     public static ModelProto BuildCausalLM(DecoderConfig config, IReadOnlyDictionary<string, Tensor> hfWeights, DecoderExportOptions options)
     {
+        ValidateInt4(options);
         List<GraphWeight> weights = DecoderGraphWeights.Build(config, hfWeights, options.Kernel, ContextLength(config, options));
         try
         {
-            var parts = new DecoderGraphParts($"{config.ModelType}_causal_lm", config, weights, options.OverridableWeights);
+            var parts = new DecoderGraphParts($"{config.ModelType}_causal_lm", config, weights, options.OverridableWeights, options.Int4);
             OnnxGraphBuilder g = parts.Graph;
             g.AddInput(DecoderGraphParts.InputIds, DataType.Int64, "batch_size", "sequence_length");
             g.AddInput(DecoderGraphParts.AttentionMask, DataType.Int64, "batch_size", "total_sequence_length");
@@ -106,6 +108,8 @@ public static class DecoderExporter
     public static void ExportCheckpoint(string checkpointDir, string outputDir, DecoderExportOptions options)
     {
         using LoadedCheckpoint checkpoint = HfCheckpoint.Load(checkpointDir);
+        if (checkpoint.Config.IsSequenceClassifier && options.Int4 is not null)
+            throw new ArgumentException($"'{checkpointDir}' is a reward model (*ForSequenceClassification): int4 export applies to causal LMs only; export it without Int4");
         if (checkpoint.Config.IsSequenceClassifier)  // a reward model: the ORT scoring folder `hybrid score` reads
             ExportScoreModel(outputDir, checkpoint.Config, checkpoint.Tensors, checkpoint.Directory);
         else
@@ -119,6 +123,19 @@ public static class DecoderExporter
         OnnxModelWriter.Save(BuildScoreModel(config, hfWeightsWithScore), outputDir);
         config.Save(Path.Combine(outputDir, HfCheckpoint.ConfigFile));
         TokenizerFiles.Copy(tokenizerSourceDir, outputDir);
+    }
+
+    /// <summary>Int4 needs the contrib-op graph and fixed weights; says which option to change otherwise.</summary>
+    private static void ValidateInt4(DecoderExportOptions options)
+    {
+        if (options.Int4 is null) return;
+        options.Int4.Validate();
+        if (options.Kernel != AttentionKernel.Optimized)
+            throw new ArgumentException($"DecoderExportOptions.Int4 needs Kernel = Optimized (got {options.Kernel}): MatMulNBits is an ONNX Runtime contrib operator, " +
+                "and the Reference kernel uses standard ONNX operators only");
+        if (options.OverridableWeights)
+            throw new ArgumentException("DecoderExportOptions.Int4 cannot be combined with OverridableWeights = true: an adapter replaces float initializers, " +
+                "not packed int4 weights; export the int4 folder without overridable weights");
     }
 
     private static int ContextLength(DecoderConfig config, DecoderExportOptions options)

@@ -10,9 +10,10 @@ namespace Hybrid.Export.Decoder;
 /// <summary>
 /// A graph under construction plus the weights it may use. Weights become initializers on first use (and, with
 /// <see cref="DecoderExportOptions.OverridableWeights"/>, graph inputs too); int64 shape constants are created once
-/// and stay inside model.onnx. Qwen2 and Llama share every piece: they differ only in which projections carry a bias,
-/// which <see cref="Linear"/> reads from the weights present (<see cref="DecoderConfig.QkvBias"/>,
-/// <see cref="DecoderConfig.OutputProjectionBias"/>).
+/// and stay inside model.onnx. With <see cref="DecoderExportOptions.Int4"/> the Linear layers (and optionally the LM
+/// head) become <see cref="Int4MatMul"/> nodes quantized from the same float weights. Qwen2 and Llama share every piece:
+/// they differ only in which projections carry a bias, which <see cref="Linear"/> reads from the weights present
+/// (<see cref="DecoderConfig.QkvBias"/>, <see cref="DecoderConfig.OutputProjectionBias"/>).
 /// </summary>
 internal sealed class DecoderGraphParts
 {
@@ -23,13 +24,15 @@ internal sealed class DecoderGraphParts
     private readonly HashSet<string> _added = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _constants = new(StringComparer.Ordinal);
     private readonly bool _overridable;
+    private readonly Int4Options? _int4;
 
-    public DecoderGraphParts(string graphName, DecoderConfig config, IEnumerable<GraphWeight> weights, bool overridable)
+    public DecoderGraphParts(string graphName, DecoderConfig config, IEnumerable<GraphWeight> weights, bool overridable, Int4Options? int4 = null)
     {
         Graph = new OnnxGraphBuilder(graphName);
         Config = config;
         _weights = weights.ToDictionary(w => w.Name, StringComparer.Ordinal);
         _overridable = overridable;
+        _int4 = int4;
     }
 
     public OnnxGraphBuilder Graph { get; }
@@ -47,13 +50,16 @@ internal sealed class DecoderGraphParts
     public string Weight(string name)
     {
         if (_added.Contains(name)) return name;
-        GraphWeight w = _weights.TryGetValue(name, out GraphWeight? found) ? found
-            : throw new InvalidOperationException($"the graph needs weight '{name}', which DecoderGraphWeights did not produce");
+        GraphWeight w = Source(name);
         Graph.AddInitializer(name, w.Value.AsSpan<float>(), w.Value.Shape);
         if (_overridable && w.Learned) Graph.DeclareOverridable(name);
         _added.Add(name);
         return name;
     }
+
+    /// <summary>The float weight <paramref name="name"/> as DecoderGraphWeights produced it (not added to the graph).</summary>
+    private GraphWeight Source(string name) => _weights.TryGetValue(name, out GraphWeight? found) ? found
+        : throw new InvalidOperationException($"the graph needs weight '{name}', which DecoderGraphWeights did not produce");
 
     /// <summary>An int64 constant (1-d, or 0-d when <paramref name="scalar"/>) named after its values, created once.</summary>
     public string IntConst(bool scalar, params long[] values)
@@ -83,12 +89,13 @@ internal sealed class DecoderGraphParts
         Graph.AddNode(op, name, inputs, attributes);
 
     /// <summary>
-    /// y = x·W (+ b): <c>{path}/MatMul</c> with <c>{weightPrefix}.MatMul.weight</c> [in, out], then <c>{path}/Add</c>
-    /// when <c>{weightPrefix}.Add.bias</c> exists.
+    /// y = x·W (+ b): <c>{path}/MatMul</c> with <c>{weightPrefix}.MatMul.weight</c> [in, out] (int4: <c>{path}/MatMulNBits</c>
+    /// with that weight quantized), then <c>{path}/Add</c> when <c>{weightPrefix}.Add.bias</c> exists.
     /// </summary>
     public string Linear(string path, string weightPrefix, string x)
     {
-        string y = Node("MatMul", $"{path}/MatMul", [x, Weight($"{weightPrefix}.MatMul.weight")]);
+        string weight = $"{weightPrefix}.MatMul.weight";
+        string y = _int4 is null ? Node("MatMul", $"{path}/MatMul", [x, Weight(weight)]) : Int4Linear($"{path}/MatMulNBits", weight, x);
         string bias = $"{weightPrefix}.Add.bias";
         return Has(bias) ? Node("Add", $"{path}/Add", [y, Weight(bias)]) : y;
     }
@@ -113,15 +120,37 @@ internal sealed class DecoderGraphParts
 
     /// <summary>
     /// logits = h·W_lmᵀ [B,S,V] float32 into the graph output <c>logits</c>. Tied: W_lm is the embedding matrix, transposed
-    /// in-graph (<c>/lm_head/Transpose</c>, folded once at load unless the embedding is overridable).
+    /// in-graph (<c>/lm_head/Transpose</c>, folded once at load unless the embedding is overridable). With
+    /// <see cref="Int4Options.QuantizeLmHead"/>: <c>/lm_head/MatMulNBits</c> over an int4 copy of W_lm [V, Dm]
+    /// (<c>lm_head.MatMul.weight_Q4</c>, …), the embedding Gather keeping its float32 table.
     /// </summary>
     public void LmHead(string hidden)
     {
-        string matrix = Config.TieWordEmbeddings
-            ? Node("Transpose", "/lm_head/Transpose", [Weight(DecoderGraphWeights.Embedding)], Ints("perm", 1, 0))   // [Dm,V]
-            : Weight(DecoderGraphWeights.LmHead);                                                                    // [Dm,V]
-        Graph.AddNode("MatMul", "/lm_head/MatMul", [hidden, matrix], [Logits]);
+        if (_int4 is { QuantizeLmHead: true } int4)
+        {
+            int v = Config.VocabSize, dm = Config.HiddenSize;
+            if (Config.TieWordEmbeddings)  // the embedding [V, Dm] is already [N, K]
+                Int4MatMul.Add(this, int4, "/lm_head/MatMulNBits", DecoderGraphWeights.LmHead, Source(DecoderGraphWeights.Embedding).Value.AsSpan<float>(), v, dm, hidden, Logits);
+            else
+                Int4Linear("/lm_head/MatMulNBits", DecoderGraphWeights.LmHead, hidden, Logits);
+        }
+        else
+        {
+            string matrix = Config.TieWordEmbeddings
+                ? Node("Transpose", "/lm_head/Transpose", [Weight(DecoderGraphWeights.Embedding)], Ints("perm", 1, 0))   // [Dm,V]
+                : Weight(DecoderGraphWeights.LmHead);                                                                    // [Dm,V]
+            Graph.AddNode("MatMul", "/lm_head/MatMul", [hidden, matrix], [Logits]);
+        }
         Graph.AddOutput(Logits, DataType.Float, "batch_size", "sequence_length", Config.VocabSize);
+    }
+
+    /// <summary>MatMulNBits over the float MatMul weight <paramref name="weight"/> [in, out], quantized as [out, in].</summary>
+    private string Int4Linear(string nodeName, string weight, string x, string? output = null)
+    {
+        Hybrid.Torch.Tensor w = Source(weight).Value;                                        // [K, N]
+        int k = checked((int)w.Size(0)), n = checked((int)w.Size(1));
+        float[] rows = Int4MatMul.Transpose(w.AsSpan<float>(), k, n);                       // [N, K]
+        return Int4MatMul.Add(this, _int4!, nodeName, weight, rows, n, k, x, output);
     }
 
     /// <summary>The token embedding: Gather rows of <c>model.embed_tokens.weight</c> [V,Dm] → [B,S,Dm].</summary>

@@ -51,7 +51,7 @@ public static class ExportBench
     }
 
     /// <summary>Greedy decode of <paramref name="batch"/> fixed 16-token prompts; EOS is never reached (min_length).</summary>
-    private static double DecodeTokensPerSecond(Model model, int batch, int vocab, int newTokens)
+    internal static double DecodeTokensPerSecond(Model model, int batch, int vocab, int newTokens)
     {
         const int promptLength = 16;
         var prompts = Enumerable.Range(0, batch).Select(b => Enumerable.Range(0, promptLength).Select(t => (b * 31 + t * 7) % vocab).ToArray()).ToList();

@@ -52,6 +52,10 @@ public sealed class OnnxGraphBuilder
     public string AddInitializer(string name, ReadOnlySpan<float> data, params long[] dims) =>
         AddRaw(name, TensorProto.Types.DataType.Float, MemoryMarshal.AsBytes(data), data.Length, dims);
 
+    /// <summary>A uint8 initializer of shape <paramref name="dims"/> (e.g. MatMulNBits' packed int4 weights and zero points).</summary>
+    public string AddUInt8Initializer(string name, ReadOnlySpan<byte> data, params long[] dims) =>
+        AddRaw(name, TensorProto.Types.DataType.Uint8, data, data.Length, dims);
+
     /// <summary>An int64 initializer (shapes, axes, indices); these always stay inside model.onnx.</summary>
     public string AddInt64Initializer(string name, ReadOnlySpan<long> data, params long[] dims) =>
         AddRaw(name, TensorProto.Types.DataType.Int64, MemoryMarshal.AsBytes(data), data.Length, dims);

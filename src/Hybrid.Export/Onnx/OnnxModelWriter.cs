@@ -1,4 +1,4 @@
-// Saves a ModelProto as model.onnx plus an external data file holding the large float initializers.
+// Saves a ModelProto as model.onnx plus an external data file holding the large float and uint8 (packed int4) initializers.
 using System.Globalization;
 using Google.Protobuf;
 using Hybrid.Torch.Serialization;
@@ -6,15 +6,15 @@ using Hybrid.Torch.Serialization;
 namespace Hybrid.Export.Onnx;
 
 /// <summary>
-/// Writes <c>model.onnx</c> and its external weights file. Float initializers of at least
+/// Writes <c>model.onnx</c> and its external weights file. Float and uint8 (packed int4 weight) initializers of at least
 /// <see cref="DefaultExternalThreshold"/> bytes move to the data file at page-aligned offsets (so ONNX Runtime can
-/// memory-map them); integer tensors always stay inline, because shape constants read by Reshape and friends must be
+/// memory-map them); int64/int32 tensors always stay inline, because shape constants read by Reshape and friends must be
 /// inside the .onnx file for ORT's shape inference. Files are written under a temporary name and renamed into place:
 /// ORT memory-maps external data, so overwriting a live model's data file in place would corrupt that model.
 /// </summary>
 public static class OnnxModelWriter
 {
-    /// <summary>Float tensors at least this large (bytes) go to the external file; smaller ones stay inline.</summary>
+    /// <summary>Float and uint8 tensors at least this large (bytes) go to the external file; smaller ones stay inline.</summary>
     public const int DefaultExternalThreshold = 1024;
 
     /// <summary>Alignment of each tensor in the data file: one 4 KiB page.</summary>
@@ -42,7 +42,8 @@ public static class OnnxModelWriter
         {
             foreach (TensorProto tensor in copy.Graph.Initializer)
             {
-                if (tensor.DataType != (int)TensorProto.Types.DataType.Float || tensor.RawData.Length < externalThreshold)
+                bool weightType = tensor.DataType is (int)TensorProto.Types.DataType.Float or (int)TensorProto.Types.DataType.Uint8;
+                if (!weightType || tensor.RawData.Length < externalThreshold)
                     continue;
                 long offset = (data.Position + Alignment - 1) / Alignment * Alignment;
                 data.SetLength(offset);
