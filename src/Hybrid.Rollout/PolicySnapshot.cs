@@ -1,35 +1,7 @@
-// One policy version as the rollout engine serves it: a loaded GenAI model, optionally with a named adapter active.
-using Microsoft.ML.OnnxRuntimeGenAI;
+// One policy version as the rollout engine serves it: a loaded model, optionally with a named adapter active.
+using Hybrid.Rollout.Decoding;
 
 namespace Hybrid.Rollout;
-
-/// <summary>
-/// A GenAI <see cref="Model"/> shared by every policy version that runs on it (one per re-export; one for all adapter
-/// versions). It is disposed — with its adapter container — and its versioned data file deleted once no version uses it:
-/// ORT memory-maps external weights, so the file must outlive the model, never the other way round.
-/// </summary>
-internal sealed class LoadedModel(Model model, string? dataFileToDelete)
-{
-    private Adapters? _adapters;
-
-    public Model Model { get; } = model;
-
-    /// <summary>The versioned data file this model alone maps, deleted with it (set before the model is shared).</summary>
-    public string? DataFileToDelete { get; set; } = dataFileToDelete;
-
-    /// <summary>The adapter container of this model (created on first use).</summary>
-    public Adapters Adapters => _adapters ??= new Adapters(Model);
-
-    /// <summary>Policy versions installed on this model and not yet freed (guarded by the engine's lock).</summary>
-    public int Users { get; set; }
-
-    public void Free()
-    {
-        _adapters?.Dispose();
-        Model.Dispose();
-        if (DataFileToDelete is not null) File.Delete(DataFileToDelete);
-    }
-}
 
 /// <summary>
 /// Version <see cref="Version"/> of the policy: <see cref="Model"/> with adapter <see cref="AdapterName"/> active (null:
@@ -53,19 +25,9 @@ internal sealed class PolicySnapshot(LoadedModel model, long version, string? ad
     /// <summary>True once a newer version replaced it (guarded by the engine's lock).</summary>
     public bool Retired { get; set; }
 
-    /// <summary>A generator on this version: adapter activated, ready for prompts.</summary>
-    public Generator NewGenerator(GeneratorParams parameters)
-    {
-        var generator = new Generator(Model.Model, parameters);
-        try
-        {
-            if (AdapterName is not null) generator.SetActiveAdapter(Model.Adapters, AdapterName);
-        }
-        catch
-        {
-            generator.Dispose();
-            throw;
-        }
-        return generator;
-    }
+    /// <summary>A batch decoding <paramref name="prompts"/> on this version (room for <paramref name="maxLength"/> tokens per row).</summary>
+    public IDecoderBatch StartBatch(IReadOnlyList<int[]> prompts, int maxLength) => Model.StartBatch(prompts, maxLength, AdapterName);
+
+    /// <summary>This version's logits [T, V] at every position of <paramref name="tokens"/>.</summary>
+    public float[] PromptLogits(IReadOnlyList<int> tokens) => Model.PromptLogits(tokens, AdapterName);
 }

@@ -5,7 +5,7 @@ namespace Hybrid.Rollout;
 
 /// <summary>
 /// Sample <see cref="SampleIndex"/> of prompt <see cref="PromptIndex"/>. <see cref="LogProbs"/>[i] is log q(ResponseIds[i])
-/// under the distribution GenAI drew the token from (temperature → top-k → top-p → renormalise of the logits GenAI
+/// under the distribution the engine drew the token from (temperature → top-k → top-p → renormalise of the logits the backend
 /// computed at that step; 0 for greedy decoding), i.e. the behaviour policy's log-prob PPO/GRPO importance ratios need.
 /// </summary>
 public sealed record Rollout

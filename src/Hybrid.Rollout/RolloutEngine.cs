@@ -1,24 +1,25 @@
-// Batched sampling on ONNX Runtime GenAI: prompts × G samples, ragged prompts, chunked, with per-token rollout log-probs.
+// Batched sampling from an exported decoder (GenAI or ORT backend): prompts × G samples, ragged prompts, chunked, with rollout log-probs.
 using Hybrid.Models.Generation;
 using Hybrid.Onnx;
-using Hybrid.Onnx.GenAI;
-using Microsoft.ML.OnnxRuntimeGenAI;
+using Hybrid.Rollout.Decoding;
 
 namespace Hybrid.Rollout;
 
 /// <summary>
-/// Serves rollouts from a GenAI model folder (model.onnx + data, genai_config.json, tokenizer). One request:
+/// Serves rollouts from a GenAI model folder (model.onnx + data, genai_config.json, tokenizer) on the backend of
+/// <see cref="RolloutEngineOptions.Backend"/>. One request:
 /// <code>
 /// prompts [P] ─► repeat each G times (GenAI's num_return_sequences is broken with sampling) ─► N = P·G rows
-///   ─► chunks of ≤ MaxBatchSize rows (up to ParallelChunks decoding at once) ─► per chunk one Generator over a ragged Sequences batch:
-///        loop: next-token logits [n, V] ─► RowSampler: token + log q(token) per row ─► greedy GenerateNextToken on
-///              logits that are 0 at the drawn token, −∞ elsewhere (greedy requests: plain GenerateNextToken)
+///   ─► chunks of ≤ MaxBatchSize rows (up to ParallelChunks decoding at once) ─► per chunk one IDecoderBatch (GenAI
+///      generator, or ORT session over preallocated buffers) over the ragged prompts:
+///        loop: next-token logits [n, V] ─► RowSampler (argmax when greedy): token + log q(token) per row
+///              ─► Append(tokens [n]) (finished rows get the pad id)
 ///   ─► Rollout per row (prompt, response, log-probs, Stop/Length, policy version)
 /// </code>
 /// A request leases the current policy snapshot before its first chunk and keeps it to the last, so a weight sync in
 /// the middle never mixes versions; the old snapshot is freed when its last request ends. Stop ids are the request's
-/// plus the model's EOS ids (GenAI ends rows at its EOS whatever we ask). Seeded requests seed chunk c with seed + c.
-/// Thread-safe: requests may run concurrently with each other and with syncs.
+/// plus the model's EOS ids (GenAI ends rows at its EOS whatever we ask; the Ort backend follows the same rule). Seeded
+/// requests seed chunk c with seed + c. Thread-safe: requests may run concurrently with each other and with syncs.
 /// </summary>
 public sealed class RolloutEngine : IDisposable
 {
@@ -31,9 +32,10 @@ public sealed class RolloutEngine : IDisposable
     {
         ModelDirectory = Path.GetFullPath(modelDirectory);
         Options = options ?? new RolloutEngineOptions();
+        Options.CheckCombination();
         Info = GenAIFolderInfo.Read(ModelDirectory);
         OnnxNative.EnsureLoaded();  // a missing libonnxruntime.so would otherwise crash GenAI instead of throwing
-        var model = new LoadedModel(new Model(ModelDirectory), dataFileToDelete: null);
+        LoadedModel model = LoadModel(dataFileToDelete: null);
         _current = new PolicySnapshot(model, initialVersion);
         model.Users = 1;
     }
@@ -91,7 +93,7 @@ public sealed class RolloutEngine : IDisposable
             }
             else
             {
-                // Each chunk is independent (own generator, seed + chunk), so decoding several at once changes no result.
+                // Each chunk is independent (own batch, seed + chunk), so decoding several at once changes no result.
                 try { Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = workers }, Decode); }
                 catch (AggregateException e) when (e.InnerExceptions.Count > 0)
                 {
@@ -120,14 +122,7 @@ public sealed class RolloutEngine : IDisposable
         PolicySnapshot snapshot = Acquire();
         try
         {
-            using var parameters = new GeneratorParams(snapshot.Model.Model);
-            parameters.SetSearchOption("max_length", tokens.Count + 1);
-            parameters.SetSearchOption("do_sample", false);
-            using Generator generator = snapshot.NewGenerator(parameters);
-            generator.AppendTokens(tokens.ToArray());
-            generator.GenerateNextToken();
-            using Microsoft.ML.OnnxRuntimeGenAI.Tensor logits = generator.GetOutput("logits");  // [1, T, V]
-            return logits.GetData<float>().ToArray();
+            return snapshot.PromptLogits(tokens);
         }
         finally
         {
@@ -138,63 +133,40 @@ public sealed class RolloutEngine : IDisposable
     private List<Rollout> DecodeChunk(PolicySnapshot snapshot, IReadOnlyList<int[]> prompts, List<(int Prompt, int Sample)> rows,
         SamplingParams sampling, HashSet<int> stop, int chunk)
     {
-        int n = rows.Count;
+        int n = rows.Count, v = Info.VocabSize;
         int[][] chunkPrompts = rows.Select(r => prompts[r.Prompt]).ToArray();
         int longest = chunkPrompts.Max(p => p.Length);
-
-        using var parameters = new GeneratorParams(snapshot.Model.Model);
-        parameters.SetSearchOption("batch_size", n);
-        parameters.SetSearchOption("max_length", longest + sampling.MaxNewTokens);
-        parameters.SetSearchOption("num_return_sequences", 1);
-        // Sampled requests draw with our RowSampler on a greedy generator: GenAI's CPU sampler (top_k = V sorts every
-        // row; its top_k = 0 nucleus path draws outside the nucleus) cost more per step than the model run on small
-        // models, and choosing ourselves gives the token's log q from the same pass.
-        parameters.SetSearchOption("do_sample", false);
-        using Generator generator = snapshot.NewGenerator(parameters);
-        using (Sequences batch = TokenSequences.Create(chunkPrompts)) generator.AppendTokenSequences(batch);
+        using IDecoderBatch batch = snapshot.StartBatch(chunkPrompts, longest + sampling.MaxNewTokens);
 
         var responses = new List<int>[n];
         var logProbs = new List<float>[n];
         var finished = new bool[n];
         for (int r = 0; r < n; r++) (responses[r], logProbs[r]) = ([], []);
-        var stepLogProbs = new float[n];
-        var picks = new int[n];
-        float[] logits = [];
+        var picks = new int[n];  // [n] this step's token per row (the pad id once a row finished)
         RowSampler? sampler = sampling.IsGreedy ? null
             : new RowSampler(sampling, sampling.Seed is long seed ? new Random((int)((seed + chunk) & int.MaxValue)) : new Random());
 
-        for (int step = 0; step < sampling.MaxNewTokens && !generator.IsDone(); step++)
+        for (int step = 0; step < sampling.MaxNewTokens; step++)
         {
-            if (sampler is null)
-            {
-                generator.GenerateNextToken();
-            }
-            else
-            {
-                int v = GeneratorLogits.Get(generator, n, ref logits);  // [n, V] each row's next-token logits
-                for (int r = 0; r < n; r++)
-                {
-                    Span<float> row = logits.AsSpan(r * v, v);
-                    picks[r] = finished[r] ? 0 : sampler.Draw(row, out stepLogProbs[r]);
-                    row.Fill(float.NegativeInfinity);
-                    row[picks[r]] = 0;  // the greedy generator takes exactly our draw
-                }
-                GeneratorLogits.SetAndGenerateNextToken(generator, logits, n, v);
-            }
-            ReadOnlySpan<int> tokens = generator.GetNextTokens();  // [n]
-
+            Span<float> logits = batch.NextLogits();  // [n, V] each row's next-token logits
             bool allDone = true;
             for (int r = 0; r < n; r++)
             {
-                if (finished[r]) continue;
-                if (sampler is not null && tokens[r] != picks[r])
-                    throw new InvalidOperationException($"GenAI chose token {tokens[r]} for row {r} at step {step}, not the drawn {picks[r]}");
-                responses[r].Add(tokens[r]);
-                logProbs[r].Add(stepLogProbs[r]);
-                finished[r] = stop.Contains(tokens[r]);
+                if (finished[r])
+                {
+                    picks[r] = Info.PadTokenId;
+                    continue;
+                }
+                ReadOnlySpan<float> row = logits.Slice(r * v, v);
+                float logQ = 0;
+                picks[r] = sampler is null ? RowSampler.Greedy(row) : sampler.Draw(row, out logQ);
+                responses[r].Add(picks[r]);
+                logProbs[r].Add(logQ);
+                finished[r] = stop.Contains(picks[r]);
                 allDone &= finished[r];
             }
-            if (allDone) break;
+            if (allDone || step == sampling.MaxNewTokens - 1) break;
+            batch.Append(picks);
         }
 
         var result = new List<Rollout>(n);
@@ -218,6 +190,9 @@ public sealed class RolloutEngine : IDisposable
     internal Action<int>? ChunkStarting { get; set; }
 
     // ---- policy versions (used by the weight syncs) -------------------------------------------------------------------
+
+    /// <summary>Loads the folder's current model.onnx on this engine's backend (the initial load and each re-export sync).</summary>
+    internal LoadedModel LoadModel(string? dataFileToDelete) => LoadedModel.Load(ModelDirectory, Info, Options, dataFileToDelete);
 
     /// <summary>The model the current version runs on (weight syncs load adapters into it or replace it).</summary>
     internal LoadedModel CurrentModel

@@ -8,7 +8,8 @@ using Hybrid.Torch;
 namespace Hybrid.Rollout.Tests;
 
 /// <summary>
-/// A 2-layer, 32-wide Qwen2 decoder (4 query / 2 KV heads, untied head) over a byte-level vocabulary of 256 bytes plus
+/// A 2-layer, 32-wide Qwen2 decoder (2 query heads sharing 1 KV head of size 16 — ORT's GroupQueryAttention needs head
+/// sizes that are multiples of 16 — untied head) over a byte-level vocabulary of 256 bytes plus
 /// <c>&lt;|endoftext|&gt;</c> = 256 (EOS and pad). Weights are drawn large (matrices N(0, 0.3²)) so logits are spread out
 /// and greedy choices are far from ties that float rounding could flip between libtorch and ORT.
 /// </summary>
@@ -23,9 +24,9 @@ internal static class TinyPolicy
         HiddenSize = 32,
         IntermediateSize = 40,
         NumHiddenLayers = 2,
-        NumAttentionHeads = 4,
-        NumKeyValueHeads = 2,
-        HeadDim = 8,
+        NumAttentionHeads = 2,
+        NumKeyValueHeads = 1,
+        HeadDim = 16,
         MaxPositionEmbeddings = Context,
         TieWordEmbeddings = false,
         BosTokenId = EndOfText,
@@ -33,7 +34,8 @@ internal static class TinyPolicy
         PadTokenId = EndOfText,
     }.Validate();
 
-    public static DecoderExportOptions Options(bool overridable) => new() { OverridableWeights = overridable, ContextLength = Context };
+    public static DecoderExportOptions Options(bool overridable, AttentionKernel kernel = AttentionKernel.Reference) =>
+        new() { OverridableWeights = overridable, ContextLength = Context, Kernel = kernel };
 
     /// <summary>The policy with seeded weights (the same for every call with the same seed).</summary>
     public static DecoderModel NewModel(ulong seed = 1)
@@ -51,13 +53,13 @@ internal static class TinyPolicy
     }
 
     /// <summary>Exports <paramref name="model"/>'s current weights as a GenAI folder in a new temp folder.</summary>
-    public static TempFolder Export(DecoderModel model, bool overridable = false)
+    public static TempFolder Export(DecoderModel model, bool overridable = false, AttentionKernel kernel = AttentionKernel.Reference)
     {
-        var folder = new TempFolder(overridable ? "policy-overridable" : "policy");
+        var folder = new TempFolder($"policy-{kernel}{(overridable ? "-overridable" : "")}");
         using var tokenizerFolder = new TempFolder("tokenizer");
         new ByteLevelBpeTokenizer([], ["<|endoftext|>"]).Write(tokenizerFolder.Path, "<|endoftext|>", "<|endoftext|>", "<|endoftext|>");
         using (LibTorch.NoGrad())
-            DecoderExporter.ExportGenAIFolder(folder.Path, Config, model.StateDict(), tokenizerFolder.Path, Options(overridable));
+            DecoderExporter.ExportGenAIFolder(folder.Path, Config, model.StateDict(), tokenizerFolder.Path, Options(overridable, kernel));
         return folder;
     }
 

@@ -1,5 +1,6 @@
-// Both weight-sync mechanisms: after training steps and a push the engine computes the trainer's new logits, and a
-// request that started before a push finishes on the version it started with.
+// Both weight-sync mechanisms on both backends and exports: after training steps and a push the engine computes the
+// trainer's new logits, and a request that started before a push finishes on the version it started with.
+using Hybrid.Export.Decoder;
 using Hybrid.Models.Decoder;
 using Hybrid.Models.Generation;
 using Hybrid.Rollout.WeightSync;
@@ -11,22 +12,31 @@ public sealed class WeightSyncTests
     private static readonly int[] Probe = [104, 101, 108, 108, 111, 32, 119, 111, 114, 108, 100];
     private static readonly int[][] Prompts = [[104, 101], [119, 111, 114], [63]];
 
-    private static IWeightSync Bind(string mechanism, RolloutEngine engine) => mechanism switch
+    private static IWeightSync Bind(string mechanism, RolloutEngine engine, AttentionKernel kernel) => mechanism switch
     {
-        "reexport" => new ReExportWeightSync(engine, TinyPolicy.Config, TinyPolicy.Options(overridable: false)),
-        "adapter" => new AdapterWeightSync(engine, TinyPolicy.Config, TinyPolicy.Options(overridable: true)),
+        "reexport" => new ReExportWeightSync(engine, TinyPolicy.Config, TinyPolicy.Options(overridable: false, kernel)),
+        "adapter" => new AdapterWeightSync(engine, TinyPolicy.Config, TinyPolicy.Options(overridable: true, kernel)),
         _ => throw new ArgumentException($"unknown mechanism {mechanism}; known: reexport, adapter"),
     };
 
+    /// <summary>Every mechanism on every backend and export.</summary>
+    public static TheoryData<string, RolloutBackend, AttentionKernel> Cases()
+    {
+        var data = new TheoryData<string, RolloutBackend, AttentionKernel>();
+        foreach (string mechanism in new[] { "reexport", "adapter" })
+            foreach (RolloutBackend backend in Enum.GetValues<RolloutBackend>())
+                foreach (AttentionKernel kernel in Enum.GetValues<AttentionKernel>()) data.Add(mechanism, backend, kernel);
+        return data;
+    }
+
     [Theory]
-    [InlineData("reexport")]
-    [InlineData("adapter")]
-    public void AfterTrainingAndAPushTheEngineComputesTheTrainersNewLogits(string mechanism)
+    [MemberData(nameof(Cases))]
+    public void AfterTrainingAndAPushTheEngineComputesTheTrainersNewLogits(string mechanism, RolloutBackend backend, AttentionKernel kernel)
     {
         using DecoderModel model = TinyPolicy.NewModel();
-        using TempFolder folder = TinyPolicy.Export(model, overridable: mechanism == "adapter");
-        using var engine = new RolloutEngine(folder.Path);
-        IWeightSync sync = Bind(mechanism, engine);
+        using TempFolder folder = TinyPolicy.Export(model, overridable: mechanism == "adapter", kernel);
+        using var engine = new RolloutEngine(folder.Path, new RolloutEngineOptions { Backend = backend });
+        IWeightSync sync = Bind(mechanism, engine, kernel);
         float[] before = engine.Logits(Probe);
         TinyPolicy.AssertClose(TinyPolicy.Logits(model, Probe), before, 1e-4, "exported logits");
 
@@ -49,15 +59,14 @@ public sealed class WeightSyncTests
     }
 
     [Theory]
-    [InlineData("reexport")]
-    [InlineData("adapter")]
-    public void ARequestThatStartedBeforeAPushFinishesOnItsVersion(string mechanism)
+    [MemberData(nameof(Cases))]
+    public void ARequestThatStartedBeforeAPushFinishesOnItsVersion(string mechanism, RolloutBackend backend, AttentionKernel kernel)
     {
         using DecoderModel model = TinyPolicy.NewModel();
         using DecoderModel original = TinyPolicy.NewModel();  // keeps version 0's weights for checking
-        using TempFolder folder = TinyPolicy.Export(model, overridable: mechanism == "adapter");
-        using var engine = new RolloutEngine(folder.Path, new RolloutEngineOptions { MaxBatchSize = 2 });
-        IWeightSync sync = Bind(mechanism, engine);
+        using TempFolder folder = TinyPolicy.Export(model, overridable: mechanism == "adapter", kernel);
+        using var engine = new RolloutEngine(folder.Path, new RolloutEngineOptions { Backend = backend, MaxBatchSize = 2 });
+        IWeightSync sync = Bind(mechanism, engine, kernel);
         TinyPolicy.Train(model);
 
         // The push happens while chunk 1 of 3 is about to decode, inside the request.
@@ -90,12 +99,14 @@ public sealed class WeightSyncTests
             TinyPolicy.AssertClose(TinyPolicy.RecomputedLogProbs(model, r.PromptIds, r.ResponseIds, sampling), r.LogProbs, 1e-4, "version 1");
     }
 
-    [Fact]
-    public void AdapterSyncNeedsOverridableWeights()
+    [Theory]
+    [InlineData(RolloutBackend.GenAI)]
+    [InlineData(RolloutBackend.Ort)]
+    public void AdapterSyncNeedsOverridableWeights(RolloutBackend backend)
     {
         using DecoderModel model = TinyPolicy.NewModel();
         using TempFolder folder = TinyPolicy.Export(model, overridable: false);
-        using var engine = new RolloutEngine(folder.Path);
+        using var engine = new RolloutEngine(folder.Path, new RolloutEngineOptions { Backend = backend });
         var error = Assert.Throws<ArgumentException>(() => new AdapterWeightSync(engine, TinyPolicy.Config, TinyPolicy.Options(false)));
         Assert.Contains("OverridableWeights", error.Message);
     }

@@ -10,14 +10,14 @@ using Hybrid.Torch.Optim;
 //        dotnet run -c Release --project tools/bench -- sft [recipe.json] [batch] [seq] [steps]
 //        dotnet run -c Release --project tools/bench -- export [recipe.json]
 //        dotnet run -c Release --project tools/bench -- int4 [recipe.json] [sft steps]
-//        dotnet run -c Release --project tools/bench -- rollout [models-dir]
+//        dotnet run -c Release --project tools/bench -- rollout [models-dir] [rounds]
 //        dotnet run -c Release --project tools/bench -- score [recipe.json]
 //        dotnet run -c Release --project tools/bench -- rl [iterations]
 if (args.Length > 0 && args[0] == "rl")
     return RlBench.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 40, Console.Out);
 if (args.Length > 0 && args[0] == "rollout")
 {
-    Hybrid.Rollout.RolloutBench.RunAll(args.Length > 1 ? args[1] : "models", Console.Out);
+    Hybrid.Rollout.RolloutBench.RunAll(args.Length > 1 ? args[1] : "models", Console.Out, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 5);
     return 0;
 }
 if (args.Length > 0 && args[0] == "score")

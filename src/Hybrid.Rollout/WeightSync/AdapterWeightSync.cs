@@ -10,7 +10,7 @@ namespace Hybrid.Rollout.WeightSync;
 /// Version n:
 /// <code>
 /// GraphWeights(new weights), learned ones only ─► policy.v{n}.onnx_adapter (OnnxAdapterWriter, renamed into place)
-///   ─► Adapters.LoadAdapter(path, "policy.v{n}") ─► engine.Install(version n: generators call SetActiveAdapter)
+///   ─► load it as "policy.v{n}" (GenAI Adapters / ORT LoRA adapter) ─► engine.Install(version n: batches activate it)
 /// old version's last request ends ─► UnloadAdapter("policy.v{n−1}") ─► its file deleted
 /// </code>
 /// Needs a folder exported with <see cref="DecoderExportOptions.OverridableWeights"/> = true: an adapter parameter
@@ -65,7 +65,7 @@ public sealed class AdapterWeightSync : IWeightSync
             WriteAdapter(path, hfWeights, version);
             try
             {
-                _model.Adapters.LoadAdapter(path, name);
+                _model.LoadAdapter(path, name);
             }
             catch
             {
@@ -74,7 +74,7 @@ public sealed class AdapterWeightSync : IWeightSync
             }
             _engine.Install(new PolicySnapshot(_model, version, name, onFree: () =>
             {
-                _model.Adapters.UnloadAdapter(name);
+                _model.UnloadAdapter(name);
                 File.Delete(path);
             }));
         }

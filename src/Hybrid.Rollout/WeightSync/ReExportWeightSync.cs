@@ -3,7 +3,6 @@ using Hybrid.Export.Decoder;
 using Hybrid.Export.Onnx;
 using Hybrid.Models.Config;
 using Hybrid.Torch;
-using Model = Microsoft.ML.OnnxRuntimeGenAI.Model;
 
 namespace Hybrid.Rollout.WeightSync;
 
@@ -12,7 +11,7 @@ namespace Hybrid.Rollout.WeightSync;
 /// <code>
 /// BuildCausalLM(new weights) ─► model.v{n}.onnx.data (new file, renamed into place)
 ///                            ─► model.onnx referencing it (written beside, renamed over the old one)
-///                            ─► new Model(folder) ─► engine.Install(version n)
+///                            ─► load on the engine's backend (GenAI Model / ORT session) ─► engine.Install(version n)
 /// old version's last request ends ─► its Model disposed ─► its data file deleted
 /// </code>
 /// A data file is never overwritten: ORT memory-maps external weights, and overwriting a file a live model maps mixes
@@ -57,17 +56,16 @@ public sealed class ReExportWeightSync : IWeightSync
             using (LibTorch.NoGrad()) graph = DecoderExporter.BuildCausalLM(_config, hfWeights, _options);
             OnnxModelWriter.Save(graph, _engine.ModelDirectory, modelFile, dataFileName: dataFile);
 
-            Model model;
+            LoadedModel loaded;
             try
             {
-                model = new Model(_engine.ModelDirectory);
+                loaded = _engine.LoadModel(dataPath);
             }
             catch
             {
                 File.Delete(dataPath);
                 throw;
             }
-            var loaded = new LoadedModel(model, dataPath);
             _engine.Install(new PolicySnapshot(loaded, version));
         }
     }
