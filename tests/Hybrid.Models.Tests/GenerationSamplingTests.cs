@@ -107,6 +107,26 @@ public sealed class GenerationSamplingTests
     }
 
     [Fact]
+    public void UnfilteredDrawsFollowTheSoftmaxWithoutSorting()
+    {
+        // No top-k/top-p: Choose draws from softmax(z / T) over the unsorted vocabulary; 4000 draws against the slow oracle.
+        var sampling = new SamplingParams { Temperature = 1.5 };
+        double[] q = SamplingReference.Probabilities(Logits, sampling);
+        LibTorch.ManualSeed(4);
+        using var scope = LibTorch.NewScope();
+        const int n = 4000;
+        var (tokens, logProbs) = SamplingDistribution.Choose(LibTorch.Tensor(Logits, 1, 4).Expand(n, 4).Contiguous(), sampling);
+        long[] ids = tokens.ToArray<long>();
+        float[] lp = logProbs.ToArray<float>();
+        for (int id = 0; id < 4; id++)
+        {
+            double freq = ids.Count(t => t == id) / (double)n;
+            Assert.True(Math.Abs(freq - q[id]) <= 3 * Math.Sqrt(q[id] * (1 - q[id]) / n), $"id {id}: frequency {freq}, expected {q[id]}");
+        }
+        for (int i = 0; i < n; i++) Assert.Equal(Math.Log(q[ids[i]]), lp[i], 4);
+    }
+
+    [Fact]
     public void InvalidSettingsNameTheField()
     {
         Assert.Contains("TopP", Assert.Throws<ArgumentOutOfRangeException>(() => new SamplingParams { TopP = 0 }).Message);

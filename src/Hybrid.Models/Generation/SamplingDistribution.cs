@@ -5,8 +5,8 @@ namespace Hybrid.Models.Generation;
 
 /// <summary>
 /// The batched form of <see cref="SamplingReference"/> (same order: top-k → ÷T → softmax → top-p → renormalise),
-/// working on the K kept ids only: <c>TopK</c> (or one descending sort when top-k is off) gives them in order, so the
-/// nucleus is a prefix. Computes in at least float32. Used by the trainer's sampler to draw tokens and by the rollout
+/// working on the K kept ids only: <c>TopK</c> (or one descending sort when only top-p is on) gives them in order, so the
+/// nucleus is a prefix; with no filter at all it is a plain softmax over the vocabulary, unsorted. Computes in at least float32. Used by the trainer's sampler to draw tokens and by the rollout
 /// engine and trainer to score tokens under the distribution they were drawn from.
 /// </summary>
 public static class SamplingDistribution
@@ -30,8 +30,7 @@ public static class SamplingDistribution
     /// <summary>log q(token) [B] of <paramref name="tokens"/> [B] int64 under the distribution of logits [B, V].</summary>
     public static Tensor TokenLogProbs(Tensor logits, Tensor tokens, SamplingParams sampling)
     {
-        bool unfiltered = !sampling.IsGreedy && (sampling.TopK == 0 || sampling.TopK >= logits.Size(1)) && sampling.TopP >= 1;
-        Tensor logQ = unfiltered
+        Tensor logQ = Unfiltered(logits, sampling)
             ? (logits.AtLeastFloat32() / sampling.Temperature).LogSoftmax(-1)                 // [B, V] no filter: no sort needed
             : LogProbs(logits, sampling);                                                      // [B, V]
         return logQ.Gather(1, tokens.Unsqueeze(1)).Squeeze(1);                                // [B]
@@ -45,11 +44,21 @@ public static class SamplingDistribution
     {
         long b = logits.Size(0);
         if (sampling.IsGreedy) return (logits.ArgMax(-1), LibTorch.Zeros([b]));              // [B], [B]
+        if (Unfiltered(logits, sampling))
+        {
+            Tensor full = (logits.AtLeastFloat32() / sampling.Temperature).LogSoftmax(-1);    // [B, V] no filter: no sort needed
+            Tensor drawn = LibTorch.Multinomial(full.Exp(), 1);                                // [B, 1] token ids
+            return (drawn.Squeeze(1), full.Gather(1, drawn).Squeeze(1).To(DType.Float32));     // [B], [B]
+        }
         var (logQ, ids) = Kept(logits, sampling);                                              // [B, K], [B, K]
         Tensor pick = LibTorch.Multinomial(logQ.Exp(), 1);                                     // [B, 1] index into the kept ids
         Tensor tokens = ids.Gather(1, pick).Squeeze(1);                                       // [B]
         return (tokens, logQ.Gather(1, pick).Squeeze(1).To(DType.Float32));                   // [B], [B]
     }
+
+    /// <summary>True when neither top-k nor top-p drops an id: q = softmax(z / T) over the whole vocabulary.</summary>
+    private static bool Unfiltered(Tensor logits, SamplingParams sampling) =>
+        !sampling.IsGreedy && (sampling.TopK == 0 || sampling.TopK >= logits.Size(1)) && sampling.TopP >= 1;
 
     /// <summary>log q [B, K] of the K top-k ids [B, K] (in descending logit order), −∞ where top-p drops them.</summary>
     private static (Tensor LogQ, Tensor Ids) Kept(Tensor logits, SamplingParams sampling)
