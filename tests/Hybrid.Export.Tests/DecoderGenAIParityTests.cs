@@ -38,39 +38,48 @@ public sealed class DecoderGenAIParityTests
                 expected = Prompts.Select(p => DecoderGreedy.Run(trainer, p, NewTokens, config.EosTokenIds.ToHashSet())).ToArray();
             DecoderExporter.ExportGenAIFolder(folder, config, weights, DecoderTestModels.TokenizerDir, new DecoderExportOptions { Kernel = kernel });
 
-            using var model = new Model(folder);
-            using var parameters = new GeneratorParams(model);
-            parameters.SetSearchOption("batch_size", Prompts.Length);
-            parameters.SetSearchOption("max_length", Prompts.Max(p => p.Length) + NewTokens);
-            using var generator = new Generator(model, parameters);
-            using (Sequences batch = TokenSequences.Create(Prompts))
-                generator.AppendTokenSequences(batch);
-
-            int compared = 0;
-            for (int step = 0; step < NewTokens && !generator.IsDone(); step++)
-            {
-                generator.GenerateNextToken();
-                int[] tokens = generator.GetNextTokens().ToArray();
-                using Microsoft.ML.OnnxRuntimeGenAI.Tensor logits = generator.GetOutput("logits");  // [B, S, V]
-                long[] shape = logits.Shape();
-                ReadOnlySpan<float> all = logits.GetData<float>();
-                for (int r = 0; r < Prompts.Length; r++)
-                {
-                    if (step >= expected[r].Tokens.Length) continue;  // the trainer stopped this row at EOS
-                    // GenAI right-pads ragged prompts, so at step 0 a row's next-token logits sit at its own last prompt position.
-                    int t = step == 0 ? Prompts[r].Length - 1 : (int)shape[1] - 1;
-                    ReadOnlySpan<float> row = all.Slice((int)((r * shape[1] + t) * shape[2]), (int)shape[2]);
-                    DecoderTestModels.AssertClose(expected[r].StepLogits[step], row, Tolerance, $"{name} {kernel} row {r} step {step}");
-                    Assert.Equal(expected[r].Tokens[step], tokens[r]);
-                    compared++;
-                }
-            }
-            Assert.True(compared >= Prompts.Length * 3, $"only {compared} row-steps compared: the trainer hit EOS too early; pick another seed");
+            AssertGenAIMatchesStepByStep(folder, Prompts, NewTokens, expected, $"{name} {kernel}");
         }
         finally
         {
             DecoderTestModels.Dispose(weights);
             DecoderTestModels.DeleteFolder(folder);
         }
+    }
+
+    /// <summary>
+    /// Greedy-decodes <paramref name="prompts"/> as one ragged batch through GenAI from <paramref name="folder"/> and checks
+    /// every step's logits (within 1e-4) and token against the trainer's <paramref name="expected"/> run.
+    /// </summary>
+    internal static void AssertGenAIMatchesStepByStep(string folder, int[][] prompts, int newTokens, GreedyResult[] expected, string label)
+    {
+        using var model = new Model(folder);
+        using var parameters = new GeneratorParams(model);
+        parameters.SetSearchOption("batch_size", prompts.Length);
+        parameters.SetSearchOption("max_length", prompts.Max(p => p.Length) + newTokens);
+        using var generator = new Generator(model, parameters);
+        using (Sequences batch = TokenSequences.Create(prompts))
+            generator.AppendTokenSequences(batch);
+
+        int compared = 0;
+        for (int step = 0; step < newTokens && !generator.IsDone(); step++)
+        {
+            generator.GenerateNextToken();
+            int[] tokens = generator.GetNextTokens().ToArray();
+            using Microsoft.ML.OnnxRuntimeGenAI.Tensor logits = generator.GetOutput("logits");  // [B, S, V]
+            long[] shape = logits.Shape();
+            ReadOnlySpan<float> all = logits.GetData<float>();
+            for (int r = 0; r < prompts.Length; r++)
+            {
+                if (step >= expected[r].Tokens.Length) continue;  // the trainer stopped this row at EOS
+                // GenAI right-pads ragged prompts, so at step 0 a row's next-token logits sit at its own last prompt position.
+                int t = step == 0 ? prompts[r].Length - 1 : (int)shape[1] - 1;
+                ReadOnlySpan<float> row = all.Slice((int)((r * shape[1] + t) * shape[2]), (int)shape[2]);
+                DecoderTestModels.AssertClose(expected[r].StepLogits[step], row, Tolerance, $"{label} row {r} step {step}");
+                Assert.Equal(expected[r].Tokens[step], tokens[r]);
+                compared++;
+            }
+        }
+        Assert.True(compared >= prompts.Length * 3, $"only {compared} row-steps compared: the trainer hit EOS too early; pick another seed");
     }
 }

@@ -3,16 +3,13 @@
 using Hybrid.Export.Decoder;
 using Hybrid.Models.Config;
 using Hybrid.Models.Decoder;
-using Hybrid.Onnx.GenAI;
 using Hybrid.Torch;
-using Microsoft.ML.OnnxRuntimeGenAI;
 using Tensor = Hybrid.Torch.Tensor;
 
 namespace Hybrid.Export.Tests;
 
 public sealed class DecoderInt4GenAIParityTests
 {
-    private const float Tolerance = 1e-4f;
     private const int NewTokens = 6;
 
     private static readonly int[][] Prompts = [[5, 17, 3, 44, 9], [23, 8], [61, 30, 2, 77]];
@@ -41,34 +38,7 @@ public sealed class DecoderInt4GenAIParityTests
             DecoderExporter.ExportGenAIFolder(folder, config, weights, DecoderTestModels.TokenizerDir,
                 new DecoderExportOptions { Kernel = AttentionKernel.Optimized, Int4 = int4 });
 
-            using var model = new Model(folder);
-            using var parameters = new GeneratorParams(model);
-            parameters.SetSearchOption("batch_size", Prompts.Length);
-            parameters.SetSearchOption("max_length", Prompts.Max(p => p.Length) + NewTokens);
-            using var generator = new Generator(model, parameters);
-            using (Sequences batch = TokenSequences.Create(Prompts))
-                generator.AppendTokenSequences(batch);
-
-            int compared = 0;
-            for (int step = 0; step < NewTokens && !generator.IsDone(); step++)
-            {
-                generator.GenerateNextToken();
-                int[] tokens = generator.GetNextTokens().ToArray();
-                using Microsoft.ML.OnnxRuntimeGenAI.Tensor logits = generator.GetOutput("logits");  // [B, S, V]
-                long[] shape = logits.Shape();
-                ReadOnlySpan<float> all = logits.GetData<float>();
-                for (int r = 0; r < Prompts.Length; r++)
-                {
-                    if (step >= expected[r].Tokens.Length) continue;  // the trainer stopped this row at EOS
-                    // GenAI right-pads ragged prompts: at step 0 a row's next-token logits sit at its own last prompt position.
-                    int t = step == 0 ? Prompts[r].Length - 1 : (int)shape[1] - 1;
-                    ReadOnlySpan<float> row = all.Slice((int)((r * shape[1] + t) * shape[2]), (int)shape[2]);
-                    DecoderTestModels.AssertClose(expected[r].StepLogits[step], row, Tolerance, $"{name} int4 row {r} step {step}");
-                    Assert.Equal(expected[r].Tokens[step], tokens[r]);
-                    compared++;
-                }
-            }
-            Assert.True(compared >= Prompts.Length * 3, $"only {compared} row-steps compared: the trainer hit EOS too early; pick another seed");
+            DecoderGenAIParityTests.AssertGenAIMatchesStepByStep(folder, Prompts, NewTokens, expected, $"{name} int4");
         }
         finally
         {
