@@ -38,24 +38,14 @@ public sealed class OdpoLoss : IPreferenceLoss
 
     public bool NeedsReference => true;
 
-    public LossOutput Compute(PreferenceInputs inputs)
+    public LossOutput Compute(PreferenceInputs inputs) => ShiftedDpo.Compute(inputs, Name, Beta, b =>
     {
-        using var scope = LibTorch.NewScope();
-        (Tensor chosen, Tensor rejected, Tensor refChosen, Tensor refRejected) = PreferenceChecks.WithReference(inputs, Name);
-        long b = chosen.Size(0);
         Tensor chosenScores = PreferenceChecks.Batch(inputs.ChosenScores, nameof(PreferenceInputs.ChosenScores), Name, b);      // [B]
         Tensor rejectedScores = PreferenceChecks.Batch(inputs.RejectedScores, nameof(PreferenceInputs.RejectedScores), Name, b); // [B]
         Tensor gap = (chosenScores - rejectedScores).Detach();          // [B] s(y_w) − s(y_l), no gradient
         ThrowUnlessPositive(gap);
-        Tensor offset = gap.Log() * Alpha;                               // [B] Δ
-        Tensor chosenRewards = (chosen - refChosen) * Beta;              // [B]
-        Tensor rejectedRewards = (rejected - refRejected) * Beta;        // [B]
-        Tensor losses = -(chosenRewards - rejectedRewards - offset).LogSigmoid();  // [B]
-        Tensor loss = losses.Mean();                                     // []
-        var metrics = PreferenceChecks.PairedMetrics(loss, chosenRewards, rejectedRewards, chosen, rejected);
-        metrics["offset"] = PreferenceChecks.MeanOf(offset);
-        return new LossOutput(loss.MoveToOuterScope(), metrics);
-    }
+        return gap.Log() * Alpha;                                        // [B] Δ = α·log(s_w − s_l)
+    }, sign: -1, "offset");
 
     private void ThrowUnlessPositive(Tensor gap)
     {

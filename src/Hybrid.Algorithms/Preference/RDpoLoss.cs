@@ -41,20 +41,10 @@ public sealed class RDpoLoss : IPreferenceLoss
 
     public bool NeedsReference => true;
 
-    public LossOutput Compute(PreferenceInputs inputs)
+    public LossOutput Compute(PreferenceInputs inputs) => ShiftedDpo.Compute(inputs, Name, Beta, b =>
     {
-        using var scope = LibTorch.NewScope();
-        (Tensor chosen, Tensor rejected, Tensor refChosen, Tensor refRejected) = PreferenceChecks.WithReference(inputs, Name);
-        long b = chosen.Size(0);
         Tensor chosenTokens = PreferenceChecks.Batch(inputs.ChosenTokens, nameof(PreferenceInputs.ChosenTokens), Name, b);      // [B]
         Tensor rejectedTokens = PreferenceChecks.Batch(inputs.RejectedTokens, nameof(PreferenceInputs.RejectedTokens), Name, b); // [B]
-        Tensor chosenRewards = (chosen - refChosen) * Beta;              // [B]
-        Tensor rejectedRewards = (rejected - refRejected) * Beta;        // [B]
-        Tensor lengthTerm = (chosenTokens - rejectedTokens) * Alpha;     // [B] α(|y_w| − |y_l|)
-        Tensor losses = -(chosenRewards - rejectedRewards + lengthTerm).LogSigmoid();  // [B]
-        Tensor loss = losses.Mean();                                     // []
-        var metrics = PreferenceChecks.PairedMetrics(loss, chosenRewards, rejectedRewards, chosen, rejected);
-        metrics["length_term"] = PreferenceChecks.MeanOf(lengthTerm);
-        return new LossOutput(loss.MoveToOuterScope(), metrics);
-    }
+        return (chosenTokens - rejectedTokens) * Alpha;                  // [B] α(|y_w| − |y_l|)
+    }, sign: +1, "length_term");
 }

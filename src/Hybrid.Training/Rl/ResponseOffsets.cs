@@ -36,7 +36,8 @@ public static class ResponseOffsets
         var byteEnds = new int[ids.Count];
         for (int t = 0; t < ids.Count; t++)
         {
-            if (!special.Contains(ids[t]) && ids[t] >= 0 && ids[t] < tokenizer.VocabSize) bytes.AddRange(tokenizer.TokenBytes(ids[t]).ToArray());
+            if (!special.Contains(ids[t]) && ids[t] >= 0 && ids[t] < tokenizer.VocabSize)
+                foreach (byte value in tokenizer.TokenBytes(ids[t])) bytes.Add(value);
             byteEnds[t] = bytes.Count;
         }
         byte[] utf8 = Encoding.UTF8.GetBytes(text);

@@ -1,0 +1,31 @@
+// The DPO loss with a per-pair term added to its Bradley–Terry logit: the shared core of ODPO (an offset) and R-DPO (a length term).
+using Hybrid.Torch;
+
+namespace Hybrid.Algorithms.Preference;
+
+/// <summary>
+/// L = −log σ(β·h + sign·term) (mean over the batch), h the DPO log-ratio margin of summed log-probs (see
+/// <see cref="DpoLoss"/>) and term [B] a quantity of the pair that carries no gradient: ODPO subtracts its offset Δ
+/// (sign −1), R-DPO adds its length term α(|y_w| − |y_l|) (sign +1). Metrics: the paired DPO metrics plus the mean term
+/// under <c>termMetric</c>.
+/// </summary>
+internal static class ShiftedDpo
+{
+    /// <summary>
+    /// Checks the inputs for loss <paramref name="name"/>, builds term [B] with <paramref name="termOf"/>(B) inside the
+    /// loss's scope and returns the loss (moved to the caller's scope) and metrics.
+    /// </summary>
+    public static LossOutput Compute(PreferenceInputs inputs, string name, double beta, Func<long, Tensor> termOf, double sign, string termMetric)
+    {
+        using var scope = LibTorch.NewScope();
+        (Tensor chosen, Tensor rejected, Tensor refChosen, Tensor refRejected) = PreferenceChecks.WithReference(inputs, name);
+        Tensor term = termOf(chosen.Size(0));                           // [B]
+        Tensor chosenRewards = (chosen - refChosen) * beta;              // [B]
+        Tensor rejectedRewards = (rejected - refRejected) * beta;        // [B]
+        Tensor losses = -(chosenRewards - rejectedRewards + term * sign).LogSigmoid();  // [B]
+        Tensor loss = losses.Mean();                                     // []
+        var metrics = PreferenceChecks.PairedMetrics(loss, chosenRewards, rejectedRewards, chosen, rejected);
+        metrics[termMetric] = PreferenceChecks.MeanOf(term);
+        return new LossOutput(loss.MoveToOuterScope(), metrics);
+    }
+}
