@@ -1,14 +1,13 @@
 #!/usr/bin/env bash
-# Provisions everything Hybrid needs on a fresh Debian machine, with no human help; idempotent, a few seconds when done.
+# Provisions what Hybrid needs beyond `dotnet restore` on a fresh Debian machine, with no human help; idempotent.
 #   1. apt: libtorch-dev and libopenblas0-pthread (OpenBLAS must be the BLAS libtorch uses: checked below by a matmul)
-#   2. npm: the ONNX Runtime and ONNX Runtime GenAI packages pinned in tools/engines.lock, integrity-checked, extracted to .engines/
-#   3. the native libtorch shim (src/Hybrid.Torch/native) built with CMake into .engines/native/
-# Environment: HYBRID_CACHE (tarball cache, default ~/.cache/hybrid), HYBRID_SKIP_BLAS_CHECK=1 (not recommended).
+#   2. the native libtorch shim (src/Hybrid.Torch/native) built with CMake into .engines/native/
+# ONNX Runtime, GenAI and the tokenizer come from NuGet as PackageReferences: the build restores them.
+# Environment: HYBRID_SKIP_BLAS_CHECK=1 (not recommended).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 engines="$root/.engines"
-cache="${HYBRID_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hybrid}"
-mkdir -p "$engines" "$cache"
+mkdir -p "$engines"
 t0=$(date +%s.%N)
 say() { printf '[setup] %s\n' "$*"; }
 die() { printf '[setup] error: %s\n' "$*" >&2; exit 1; }
@@ -32,31 +31,7 @@ case "$blas" in
   *) die "libblas.so.3 resolves to '$blas', not OpenBLAS. Run: update-alternatives --config libblas.so.3-x86_64-linux-gnu" ;;
 esac
 
-# ---- 2. ONNX Runtime + GenAI from npm ---------------------------------------------------------------------------------
-sha512_of() { printf 'sha512-%s' "$(openssl dgst -sha512 -binary "$1" | base64 -w0)"; }
-while read -r name version integrity folder; do
-  [[ -z "$name" || "$name" == \#* ]] && continue
-  dest="$engines/$folder"
-  stamp="$dest/.integrity"
-  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$integrity" ]; then continue; fi
-  tgz="$cache/$name-$version.tgz"
-  if [ ! -f "$tgz" ] || [ "$(sha512_of "$tgz")" != "$integrity" ]; then
-    say "fetching $name@$version (npm)"
-    rm -f "$tgz"
-    tmp=$(mktemp -d)
-    (cd "$tmp" && npm pack --silent "$name@$version" >/dev/null 2>npm.err) || { cat "$tmp/npm.err" >&2; die "npm pack $name@$version failed"; }
-    mv "$tmp/$name-$version.tgz" "$tgz"; rm -rf "$tmp"
-  fi
-  got=$(sha512_of "$tgz")
-  [ "$got" = "$integrity" ] || { rm -f "$tgz"; die "$name@$version: integrity mismatch (got $got, tools/engines.lock says $integrity)"; }
-  say "extracting $name@$version -> .engines/$folder"
-  rm -rf "$dest" "$dest.tmp"; mkdir -p "$dest.tmp"
-  tar -xzf "$tgz" -C "$dest.tmp" --wildcards 'package/Runtime/*.cs' 'package/Plugins/Linux/x64/*.so'
-  mv "$dest.tmp/package" "$dest"; rmdir "$dest.tmp"
-  printf '%s' "$integrity" > "$stamp"
-done < "$root/tools/engines.lock"
-
-# ---- 3. native shim --------------------------------------------------------------------------------------------------
+# ---- 2. native shim --------------------------------------------------------------------------------------------------
 build="$engines/native"
 if [ ! -f "$build/CMakeCache.txt" ]; then
   say "configuring the native shim (cmake)"
@@ -65,8 +40,12 @@ fi
 cmake --build "$build" -j"$(nproc)" 2>&1 | grep -v -E '^\[ *[0-9]+%\]|^ninja: no work|Consolidate compiler generated' || true
 [ -f "$build/libhybrid_torch.so" ] || die "native shim did not build (see the output above)"
 
-# ---- 4. BLAS speed check through libtorch (a 512^3 fp32 matmul must be well above 50 GFLOP/s) ---------------------------
+# ---- 3. BLAS speed check through libtorch (a 512^3 fp32 matmul must be well above 50 GFLOP/s) ---------------------------
+# Debian's OpenBLAS falls back to generic kernels on CPUs newer than it knows; Hybrid.Torch selects the AVX-512 ones
+# (OPENBLAS_CORETYPE=SkylakeX) when the CPU has AVX-512, and so does this check.
 if [ "${HYBRID_SKIP_BLAS_CHECK:-0}" != 1 ]; then
-  "$build/hybrid_torch_check" 512 50 || die "libtorch matmul is too slow: OpenBLAS is not the BLAS in use"
+  coretype="${OPENBLAS_CORETYPE:-}"
+  if [ -z "$coretype" ] && grep -q -m1 -w avx512f /proc/cpuinfo; then coretype=SkylakeX; fi
+  OPENBLAS_CORETYPE="$coretype" "$build/hybrid_torch_check" 512 50 || die "libtorch matmul is too slow: OpenBLAS is not the BLAS in use"
 fi
 say "ready in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}') s"

@@ -1,5 +1,6 @@
-// Finds and loads the ONNX Runtime / GenAI native libraries from the folder of Hybrid.Onnx.dll, failing with a clear exception.
+// Finds and loads the ONNX Runtime / GenAI native libraries the NuGet packages ship, failing with a clear exception.
 using System.Diagnostics.CodeAnalysis;
+using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntime;
@@ -7,12 +8,14 @@ using Microsoft.ML.OnnxRuntime;
 namespace Hybrid.Onnx;
 
 /// <summary>
-/// Native-library guard for the vendored ONNX Runtime and GenAI bindings. A module initializer installs one
-/// <see cref="NativeLibrary.SetDllImportResolver"/> for this assembly, so every P/Invoke to <c>onnxruntime</c> or
-/// <c>onnxruntime-genai</c> (the vendored sources and our own tokenizer binding alike) resolves to the files next to
-/// Hybrid.Onnx.dll, with no <c>LD_LIBRARY_PATH</c> or <c>ORT_LIB_PATH</c>. Before loading anything the resolver checks the
-/// files exist and throws <see cref="OnnxNativeLibraryException"/> naming the missing one: GenAI itself segfaults
-/// (exit 139) when it cannot find <c>libonnxruntime.so</c>. It loads ONNX Runtime before GenAI, so GenAI uses that copy.
+/// Native-library guard for ONNX Runtime and GenAI. The packages put their <c>.so</c> files under
+/// <c>runtimes/&lt;rid&gt;/native/</c> of the build output (or next to the app when it is published for one RID). A module
+/// initializer installs one <see cref="NativeLibrary.SetDllImportResolver"/> for this assembly, for ONNX Runtime's managed
+/// assembly and for GenAI's, so every P/Invoke to <c>onnxruntime</c> or <c>onnxruntime-genai</c> resolves to those files.
+/// Before loading anything the resolver checks the files exist and throws <see cref="OnnxNativeLibraryException"/> naming
+/// the missing one: GenAI itself segfaults (exit 139) when it cannot find <c>libonnxruntime.so</c>. It loads ONNX Runtime
+/// before GenAI, so GenAI uses that copy. Code that reaches GenAI without going through Hybrid.Onnx first should call
+/// <see cref="EnsureLoaded"/>.
 /// </summary>
 public static class OnnxNative
 {
@@ -22,10 +25,10 @@ public static class OnnxNative
     /// <summary>ONNX Runtime's shared execution-provider bridge, loaded by ORT when a provider is appended.</summary>
     public const string ProvidersSharedFileName = "libonnxruntime_providers_shared.so";
 
-    /// <summary>ONNX Runtime GenAI's native library; also exports the onnxruntime-extensions tokenizer C API.</summary>
+    /// <summary>ONNX Runtime GenAI's native library.</summary>
     public const string GenAiFileName = "libonnxruntime-genai.so";
 
-    // The names the vendored sources (and our own [LibraryImport]s) put in their DllImport attributes.
+    // The names in the packages' DllImport attributes (and in our own [LibraryImport]s).
     internal const string OrtImportName = "onnxruntime";
     internal const string GenAiImportName = "onnxruntime-genai";
 
@@ -34,10 +37,22 @@ public static class OnnxNative
     private static nint _genAiHandle;
 
     /// <summary>
-    /// The folder searched for the native libraries: that of Hybrid.Onnx.dll, or the app's base folder when the assembly
-    /// has no file location (single-file apps).
+    /// The folder the native libraries are loaded from: <c>runtimes/&lt;rid&gt;/native</c> under the app's folder (a build
+    /// output), else the app's folder itself (an app published for one RID) when <c>libonnxruntime.so</c> is there.
     /// </summary>
     public static string Directory
+    {
+        get
+        {
+            string app = AppFolder;
+            string native = Path.Combine(app, "runtimes", RuntimeInformation.RuntimeIdentifier, "native");
+            if (!System.IO.Directory.Exists(native) && File.Exists(Path.Combine(app, OrtFileName)))
+                return app;
+            return native;
+        }
+    }
+
+    private static string AppFolder
     {
         get
         {
@@ -55,7 +70,7 @@ public static class OnnxNative
     /// <summary>
     /// Loads ONNX Runtime and GenAI now (normally this happens on the first native call), so a missing library surfaces
     /// at a place of the caller's choosing as <see cref="OnnxNativeLibraryException"/> rather than, for ORT, wrapped in
-    /// the <see cref="TypeInitializationException"/> of its bindings.
+    /// the <see cref="TypeInitializationException"/> of its bindings, or, for GenAI, as a segfault.
     /// </summary>
     public static void EnsureLoaded()
     {
@@ -75,14 +90,24 @@ public static class OnnxNative
             throw new OnnxNativeLibraryException(directory, missing);
     }
 
-    /// <summary>Runs once when Hybrid.Onnx is first used, before any of its code (including the vendored bindings).</summary>
+    /// <summary>Runs once when Hybrid.Onnx is first used, before any of its code.</summary>
     [ModuleInitializer]
-    [SuppressMessage("Usage", "CA2255", Justification = "The resolver must be in place before the first P/Invoke of the vendored bindings, which a library cannot otherwise guarantee.")]
+    [SuppressMessage("Usage", "CA2255", Justification = "The resolvers must be in place before the packages' first P/Invoke, which a library cannot otherwise guarantee.")]
     internal static void InstallResolver()
     {
-        // ORT's bindings would install their own resolver in NativeMethods' static constructor; ours covers GenAI too.
+        // ORT's bindings would install their own resolver in NativeMethods' static constructor; ours checks the files first.
         OrtEnv.DisableDllImportResolver = true;
-        NativeLibrary.SetDllImportResolver(typeof(OnnxNative).Assembly, Resolve);
+        foreach (Assembly assembly in new[] { typeof(OnnxNative).Assembly, typeof(OrtEnv).Assembly, typeof(Microsoft.ML.OnnxRuntimeGenAI.Model).Assembly })
+        {
+            try
+            {
+                NativeLibrary.SetDllImportResolver(assembly, Resolve);
+            }
+            catch (InvalidOperationException)
+            {
+                // Someone set one already (a host with its own resolver): leave it, EnsureLoaded still checks the files.
+            }
+        }
     }
 
     private static nint Resolve(string libraryName, Assembly assembly, DllImportSearchPath? searchPath) => libraryName switch

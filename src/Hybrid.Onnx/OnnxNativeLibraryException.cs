@@ -23,7 +23,7 @@ public sealed class OnnxNativeLibraryException : DllNotFoundException
     public IReadOnlyList<string> MissingFiles { get; }
 
     private static string FormatMessage(string directory, IReadOnlyList<string> missingFiles) =>
-        $"{string.Join(", ", missingFiles)} not found in '{directory}'. Hybrid.Onnx copies the ONNX Runtime and GenAI native " +
-        "libraries next to every app and test that references it: run tools/setup.sh (it fetches them into .engines/), " +
-        "rebuild, and run the program from its build output folder.";
+        $"{string.Join(", ", missingFiles)} not found in '{directory}'. The Microsoft.ML.OnnxRuntime and " +
+        "Microsoft.ML.OnnxRuntimeGenAI packages put them under runtimes/<rid>/native/ of every app and test that references " +
+        "Hybrid.Onnx: restore and rebuild (dotnet build), and run the program from its build output folder.";
 }

@@ -1,56 +1,36 @@
-// The policy's weights loaded as an ONNX Runtime GenAI Model, with its adapter container.
-using System.Globalization;
+// The policy's weights loaded as an ONNX Runtime GenAI model, with its adapters.
+using Hybrid.Onnx.GenAI;
 using Hybrid.Rollout.Decoding;
-using Microsoft.ML.OnnxRuntimeGenAI;
 
 namespace Hybrid.Rollout;
 
-/// <summary>A GenAI <see cref="Model"/> and (created on first use) its <see cref="Adapters"/>.</summary>
+/// <summary>A <see cref="GenAIModel"/> (our binding of GenAI's C API, whose generators' logits can be read and replaced).</summary>
 internal sealed class GenAILoadedModel : LoadedModel
 {
-    private readonly Model _model;
-    private Adapters? _adapters;
+    private readonly GenAIModel _model;
 
-    private GenAILoadedModel(Model model, string? dataFileToDelete) : base(dataFileToDelete) => _model = model;
+    private GenAILoadedModel(GenAIModel model, string? dataFileToDelete) : base(dataFileToDelete) => _model = model;
 
     /// <summary>
-    /// Loads the folder; <see cref="RolloutEngineOptions.IntraOpThreads"/>, when set, overrides the decoder's
-    /// <c>session_options.intra_op_num_threads</c> through a config overlay (the folder is not changed).
+    /// Loads the folder; <see cref="RolloutEngineOptions.IntraOpThreads"/> and <see cref="RolloutEngineOptions.Device"/>,
+    /// when set, override genai_config.json through a config overlay (the folder is not changed).
     /// </summary>
-    public static GenAILoadedModel Open(string directory, RolloutEngineOptions options, string? dataFileToDelete)
-    {
-        using var config = new Config(directory);
-        if (options.IntraOpThreads is int threads)
-            config.Overlay("{\"model\": {\"decoder\": {\"session_options\": {\"intra_op_num_threads\": " + threads.ToString(CultureInfo.InvariantCulture) + "}}}}");
-        return new GenAILoadedModel(new Model(config), dataFileToDelete);
-    }
-
-    private Adapters Adapters => _adapters ??= new Adapters(_model);
+    public static GenAILoadedModel Open(string directory, RolloutEngineOptions options, string? dataFileToDelete) =>
+        new(GenAIModel.Open(directory, new GenAIModelOptions { IntraOpThreads = options.GenAIIntraOpThreads, Device = options.Device }), dataFileToDelete);
 
     public override IDecoderBatch StartBatch(IReadOnlyList<int[]> prompts, int maxLength, string? adapterName) =>
-        new GenAIDecoderBatch(_model, adapterName is null ? null : Adapters, adapterName, prompts, maxLength);
+        new GenAIDecoderBatch(_model, adapterName, prompts, maxLength);
 
     public override float[] PromptLogits(IReadOnlyList<int> tokens, string? adapterName)
     {
-        using var parameters = new GeneratorParams(_model);
-        parameters.SetSearchOption("max_length", tokens.Count + 1);
-        parameters.SetSearchOption("do_sample", false);
-        parameters.SetSearchOption("random_seed", 0);  // skips GenAI's std::random_device seeding (~12 ms), see GenAIDecoderBatch
-        using var generator = new Generator(_model, parameters);
-        if (adapterName is not null) generator.SetActiveAdapter(Adapters, adapterName);
+        using GenAIGenerator generator = _model.CreateGenerator(batchSize: 1, maxLength: tokens.Count + 1, adapterName);
         generator.AppendTokens(tokens.ToArray());
-        generator.GenerateNextToken();
-        using Microsoft.ML.OnnxRuntimeGenAI.Tensor logits = generator.GetOutput("logits");  // [1, T, V]
-        return logits.GetData<float>().ToArray();
+        return generator.GetOutput("logits", out _);  // [1, T, V]
     }
 
-    public override void LoadAdapter(string path, string name) => Adapters.LoadAdapter(path, name);
+    public override void LoadAdapter(string path, string name) => _model.LoadAdapter(path, name);
 
-    public override void UnloadAdapter(string name) => Adapters.UnloadAdapter(name);
+    public override void UnloadAdapter(string name) => _model.UnloadAdapter(name);
 
-    protected override void FreeRuntime()
-    {
-        _adapters?.Dispose();
-        _model.Dispose();
-    }
+    protected override void FreeRuntime() => _model.Dispose();
 }

@@ -35,6 +35,7 @@ internal sealed class OrtLoadedModel : LoadedModel
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         };
+        options.Device.Configure(sessionOptions);
         var session = new InferenceSession(Path.Combine(directory, info.ModelFileName), sessionOptions);
         try
         {

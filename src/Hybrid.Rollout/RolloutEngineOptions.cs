@@ -1,11 +1,14 @@
 // Settings of a RolloutEngine that do not change per request.
+using Hybrid.Onnx;
+using Hybrid.Onnx.GenAI;
+
 namespace Hybrid.Rollout;
 
 /// <summary>Engine-wide settings; checked when set (and against each other when the engine starts), errors name the field, the value and the fix.</summary>
 public sealed record RolloutEngineOptions
 {
-    /// <summary>GenAI 0.15's hard cap on the rows of one generator (<c>kMaxBatchSize</c> in its Generator constructor).</summary>
-    public const int GenAIMaxBatchSize = 32;
+    /// <summary>GenAI's cap on the rows of one generator (<see cref="GenAIGenerator.MaxBatchSize"/>, 32 in 0.18).</summary>
+    public const int GenAIMaxBatchSize = GenAIGenerator.MaxBatchSize;
 
     private readonly int _maxBatchSize = GenAIMaxBatchSize;
     private readonly int _parallelChunks = 2;
@@ -53,6 +56,15 @@ public sealed record RolloutEngineOptions
             : throw new ArgumentOutOfRangeException(nameof(IntraOpThreads), value, $"RolloutEngineOptions.IntraOpThreads = {value}: must be >= 1 (or null for the backend's default).");
     }
 
+    /// <summary>
+    /// Where the decoder runs: <see cref="OnnxDevice.Cpu"/> (default) or CUDA (<c>cuda</c>, <c>cuda:N</c>; needs the GPU
+    /// build, <c>-p:HybridGpu=true</c>, and for the GenAI backend GenAI's CUDA add-on). Overrides genai_config.json's providers.
+    /// </summary>
+    public OnnxDevice Device { get; init; }
+
+    /// <summary>The GenAI backend's intra-op threads override: <see cref="IntraOpThreads"/> (null keeps the folder's).</summary>
+    internal int? GenAIIntraOpThreads => IntraOpThreads;
+
     /// <summary>The Ort backend's intra-op threads: <see cref="IntraOpThreads"/>, or cores ÷ <see cref="ParallelChunks"/>.</summary>
     internal int OrtIntraOpThreads => IntraOpThreads ?? Math.Max(1, Environment.ProcessorCount / ParallelChunks);
 
@@ -71,6 +83,6 @@ public sealed record RolloutEngineOptions
     internal void CheckCombination()
     {
         if (Backend == RolloutBackend.GenAI && MaxBatchSize > GenAIMaxBatchSize)
-            throw new ArgumentException($"RolloutEngineOptions.MaxBatchSize = {MaxBatchSize}: GenAI 0.15 generators hold at most {GenAIMaxBatchSize} rows; use <= {GenAIMaxBatchSize} or Backend = Ort.", nameof(MaxBatchSize));
+            throw new ArgumentException($"RolloutEngineOptions.MaxBatchSize = {MaxBatchSize}: GenAI generators hold at most {GenAIMaxBatchSize} rows; use <= {GenAIMaxBatchSize} or Backend = Ort.", nameof(MaxBatchSize));
     }
 }

@@ -3,7 +3,6 @@ using Hybrid.Export.Decoder;
 using Hybrid.Models.Config;
 using Hybrid.Models.Decoder;
 using Hybrid.Onnx.GenAI;
-using Microsoft.ML.OnnxRuntimeGenAI;
 using Tensor = Hybrid.Torch.Tensor;
 
 namespace Hybrid.Export.Tests;
@@ -53,22 +52,16 @@ public sealed class DecoderGenAIParityTests
     /// </summary>
     internal static void AssertGenAIMatchesStepByStep(string folder, int[][] prompts, int newTokens, GreedyResult[] expected, string label)
     {
-        using var model = new Model(folder);
-        using var parameters = new GeneratorParams(model);
-        parameters.SetSearchOption("batch_size", prompts.Length);
-        parameters.SetSearchOption("max_length", prompts.Max(p => p.Length) + newTokens);
-        using var generator = new Generator(model, parameters);
-        using (Sequences batch = TokenSequences.Create(prompts))
-            generator.AppendTokenSequences(batch);
+        using var model = GenAIModel.Open(folder);
+        using GenAIGenerator generator = model.CreateGenerator(prompts.Length, prompts.Max(p => p.Length) + newTokens);
+        generator.AppendTokenSequences(prompts);
 
         int compared = 0;
-        for (int step = 0; step < newTokens && !generator.IsDone(); step++)
+        for (int step = 0; step < newTokens && !generator.IsDone; step++)
         {
             generator.GenerateNextToken();
-            int[] tokens = generator.GetNextTokens().ToArray();
-            using Microsoft.ML.OnnxRuntimeGenAI.Tensor logits = generator.GetOutput("logits");  // [B, S, V]
-            long[] shape = logits.Shape();
-            ReadOnlySpan<float> all = logits.GetData<float>();
+            int[] tokens = generator.NextTokens.ToArray();
+            ReadOnlySpan<float> all = generator.GetOutput("logits", out long[] shape);  // [B, S, V]
             for (int r = 0; r < prompts.Length; r++)
             {
                 if (step >= expected[r].Tokens.Length) continue;  // the trainer stopped this row at EOS

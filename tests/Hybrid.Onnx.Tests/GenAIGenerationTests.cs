@@ -1,7 +1,6 @@
 // ONNX Runtime GenAI loads the exported tiny decoder and generates exactly what the plain-loop reference predicts.
 using Hybrid.Export.TinyDecoder;
 using Hybrid.Onnx.GenAI;
-using Hybrid.Onnx.Tokenizers;
 using Microsoft.ML.OnnxRuntimeGenAI;
 
 namespace Hybrid.Onnx.Tests;
@@ -25,8 +24,10 @@ public sealed class GenAIGenerationTests(TinyDecoderFolder tiny) : IClassFixture
     {
         const int newTokens = 10;
         int[] prompt;
-        using (var tokenizer = OrtxTokenizer.Open(tiny.Path))
-            prompt = tokenizer.Encode("hello world");
+        OnnxNative.EnsureLoaded();
+        using (var tokenizer = new Microsoft.ML.OnnxRuntimeGenAI.Tokenizer(tiny.Path))
+        using (Sequences encoded = tokenizer.Encode("hello world"))
+            prompt = encoded[0].ToArray();
         Assert.Equal([SampleTokenizer.Hello, SampleTokenizer.SpaceWorld], prompt);
         int[] expected = tiny.Reference.Greedy(prompt, newTokens);
         Assert.True(expected.Length == newTokens, "the reference hit EOS early; pick another seed or prompt for this test");
@@ -66,24 +67,23 @@ public sealed class GenAIGenerationTests(TinyDecoderFolder tiny) : IClassFixture
         int[][] expected = prompts.Select(p => tiny.Reference.Greedy(p, newTokens)).ToArray();
         Assert.All(expected, e => Assert.True(e.Length == newTokens, "the reference hit EOS early; pick another seed or prompt"));
 
-        using var model = new Model(tiny.Path);
-        using var parameters = new GeneratorParams(model);
-        parameters.SetSearchOption("batch_size", prompts.Length);
-        parameters.SetSearchOption("max_length", longest + newTokens);
-        using var generator = new Generator(model, parameters);
-        using (Sequences batch = TokenSequences.Create(prompts))
-            generator.AppendTokenSequences(batch);
+        // Ragged batches need GenAI's Sequences, whose constructor the managed package keeps internal: our C-API binding.
+        using var model = GenAIModel.Open(tiny.Path);
+        using GenAIGenerator generator = model.CreateGenerator(prompts.Length, longest + newTokens);
+        generator.AppendTokenSequences(prompts);
 
         var sequences = prompts.Select(p => new List<int>(p)).ToArray();
         for (int step = 0; step < newTokens; step++)
         {
             generator.GenerateNextToken();
-            ReadOnlySpan<int> tokens = generator.GetNextTokens();
+            int[] tokens = generator.NextTokens.ToArray();
             for (int r = 0; r < prompts.Length; r++)
             {
                 // GenAI pads ragged prompts on the right (pad id, attention_mask 0, position 0), so at step 0 a row's
                 // next-token logits sit at its own last prompt position; afterwards S = 1.
-                float[] next = LastPosition(generator, r, position: step == 0 ? prompts[r].Length - 1 : -1);
+                float[] all = generator.GetOutput("logits", out long[] shape);  // [B, S, V]
+                int t = step == 0 ? prompts[r].Length - 1 : (int)shape[1] - 1;
+                float[] next = all.AsSpan((int)((r * shape[1] + t) * shape[2]), (int)shape[2]).ToArray();
                 Tolerance.AssertClose(tiny.Reference.NextTokenLogits(sequences[r]), next, LogitTolerance, $"row {r} step {step}");
                 Assert.Equal(expected[r][step], tokens[r]);
                 sequences[r].Add(tokens[r]);
@@ -94,8 +94,30 @@ public sealed class GenAIGenerationTests(TinyDecoderFolder tiny) : IClassFixture
         {
             // GetSequence: the prompt, the padding up to the longest prompt, then the generated tokens.
             int[] padding = Enumerable.Repeat(tiny.Config.PadTokenId, longest - prompts[r].Length).ToArray();
-            Assert.Equal([.. prompts[r], .. padding, .. expected[r]], generator.GetSequence((ulong)r).ToArray());
+            Assert.Equal([.. prompts[r], .. padding, .. expected[r]], generator.GetSequence(r));
         }
+    }
+
+    // Pins GenAI's cap on the rows of one generator, which the rollout engine works around by decoding in chunks of at most
+    // GenAIGenerator.MaxBatchSize rows. If a later package lifts it, this test fails: raise the constant and the chunk size.
+    [Fact]
+    public void AGeneratorTakesThirtyTwoRowsAndRefusesThirtyThree()
+    {
+        using var model = GenAIModel.Open(tiny.Path);
+        int[][] prompts = Enumerable.Range(0, GenAIGenerator.MaxBatchSize).Select(i => new[] { 'a' + i % 26, 'b' }).ToArray();
+        using (GenAIGenerator full = model.CreateGenerator(GenAIGenerator.MaxBatchSize, maxLength: 4))
+        {
+            full.AppendTokenSequences(prompts);
+            full.GenerateNextToken();
+            Assert.Equal(32, full.NextTokens.Length);
+        }
+
+        var error = Assert.ThrowsAny<Exception>(() =>
+        {
+            using GenAIGenerator over = model.CreateGenerator(GenAIGenerator.MaxBatchSize + 1, maxLength: 4);
+            over.AppendTokenSequences([.. prompts, [1, 2]]);
+        });
+        Assert.Contains("batch_size (33) must be in [1, 32]", error.Message);
     }
 
     /// <summary>Logits [V] of <paramref name="row"/> at <paramref name="position"/> (-1 = last) of the raw model output [B,S,V].</summary>

@@ -9,7 +9,8 @@ public sealed class NativeLibraryGuardTests(TinyDecoderFolder tiny) : IClassFixt
     public void VerifyPassesOnTheBuildOutput()
     {
         OnnxNative.Verify(OnnxNative.Directory);
-        Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, OnnxNative.GenAiFileName)), "the .so files are copied next to the tests");
+        // The NuGet packages' native assets: runtimes/<rid>/native/ of the build output.
+        Assert.Equal(Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native"), OnnxNative.Directory.TrimEnd('/'));
     }
 
     [Fact]
@@ -17,8 +18,8 @@ public sealed class NativeLibraryGuardTests(TinyDecoderFolder tiny) : IClassFixt
     {
         OnnxNative.EnsureLoaded();
 
-        // The npm package pinned in tools/engines.lock carries ONNX Runtime 1.29.0 (GenAI 0.15.2 reuses this copy).
-        Assert.Equal("1.29.0", Microsoft.ML.OnnxRuntime.OrtEnv.Instance().GetVersionString());
+        // Microsoft.ML.OnnxRuntime 1.31.0, pinned in Directory.Packages.props (GenAI 0.18.0 is built against it and reuses this copy).
+        Assert.Equal("1.31.0", Microsoft.ML.OnnxRuntime.OrtEnv.Instance().GetVersionString());
     }
 
     [Fact]
@@ -31,7 +32,7 @@ public sealed class NativeLibraryGuardTests(TinyDecoderFolder tiny) : IClassFixt
         Assert.Equal(["libonnxruntime.so", "libonnxruntime_providers_shared.so", "libonnxruntime-genai.so"], error.MissingFiles);
         Assert.Equal(empty.Path, error.Directory);
         Assert.Contains("libonnxruntime.so, libonnxruntime_providers_shared.so, libonnxruntime-genai.so not found", error.Message);
-        Assert.Contains("tools/setup.sh", error.Message);
+        Assert.Contains("runtimes/<rid>/native/", error.Message);
         Assert.IsAssignableFrom<DllNotFoundException>(error);
     }
 
@@ -48,27 +49,26 @@ public sealed class NativeLibraryGuardTests(TinyDecoderFolder tiny) : IClassFixt
     }
 
     [Theory]
-    [InlineData("genai")]
-    [InlineData("tokenizer")]
+    [InlineData("genai")]          // our GenAI binding (GenAIModel.Open)
+    [InlineData("genai-managed")]  // the package's managed Model, reached after Hybrid.Onnx is loaded
     [InlineData("ort")]
     public void AppWithoutLibOnnxRuntimeExitsWithTheMessageInsteadOfSegfaulting(string api)
     {
         using var app = new TempFolder("app-without-ort");
-        foreach (string file in Directory.EnumerateFiles(AppContext.BaseDirectory))
-        {
-            if (Path.GetFileName(file) != OnnxNative.OrtFileName)
-                File.Copy(file, app[Path.GetFileName(file)]);
-        }
+        CopyTree(AppContext.BaseDirectory, app.Path, except: OnnxNative.OrtFileName);
+        string native = Path.Combine(app.Path, "runtimes", "linux-x64", "native");
+        Assert.True(File.Exists(Path.Combine(native, OnnxNative.GenAiFileName)), "the copy keeps the other native libraries");
 
         (int exitCode, string stdout, string stderr) = RunProbe(app["Hybrid.Onnx.Tests.dll"], api, tiny.Path);
 
         Assert.NotEqual(139, exitCode); // 128 + SIGSEGV: what GenAI does on its own
         Assert.True(exitCode == NativeProbe.MissingLibraryExitCode, $"exit {exitCode}\nstdout: {stdout}\nstderr: {stderr}");
-        Assert.Contains($"Hybrid.Onnx.OnnxNativeLibraryException: libonnxruntime.so not found in '{app.Path}'", stderr);
+        Assert.Contains($"Hybrid.Onnx.OnnxNativeLibraryException: libonnxruntime.so not found in '{native}'", stderr);
     }
 
     [Theory]
     [InlineData("genai")]
+    [InlineData("genai-managed")]
     [InlineData("ort")]
     public void TheSameProbeSucceedsFromTheCompleteOutputFolder(string api)
     {
@@ -76,6 +76,17 @@ public sealed class NativeLibraryGuardTests(TinyDecoderFolder tiny) : IClassFixt
 
         Assert.True(exitCode == 0, $"exit {exitCode}\nstdout: {stdout}\nstderr: {stderr}");
         Assert.Equal("loaded", stdout.Trim());
+    }
+
+    private static void CopyTree(string from, string to, string except)
+    {
+        foreach (string file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            if (Path.GetFileName(file) == except) continue;
+            string target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
     }
 
     private static (int ExitCode, string Stdout, string Stderr) RunProbe(string assembly, string api, string folder)

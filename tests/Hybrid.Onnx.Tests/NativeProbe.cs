@@ -1,13 +1,14 @@
 // Entry point of the test assembly when run as a program: makes the first native call of a chosen API and reports.
-using Hybrid.Onnx.Tokenizers;
+using Hybrid.Onnx.GenAI;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntimeGenAI;
 
 namespace Hybrid.Onnx.Tests;
 
 /// <summary>
-/// <c>dotnet Hybrid.Onnx.Tests.dll genai|tokenizer|ort &lt;folder&gt;</c> loads a GenAI model, an Ortx tokenizer or an
-/// ORT session (<c>folder/model.onnx</c>) from <c>folder</c>. Used by <see cref="NativeLibraryGuardTests"/> from a copy of
+/// <c>dotnet Hybrid.Onnx.Tests.dll genai|genai-managed|ort &lt;folder&gt;</c> loads a GenAI model through our binding
+/// (<see cref="GenAIModel"/>), through the package's managed <see cref="Model"/> (after touching Hybrid.Onnx, as every
+/// Hybrid entry point does), or an ORT session (<c>folder/model.onnx</c>) from <c>folder</c>. Used by <see cref="NativeLibraryGuardTests"/> from a copy of
 /// the output folder missing a native library: the guard must turn what would be a segfault (exit 139) into
 /// <see cref="OnnxNativeLibraryException"/>, which this program prints to stderr before exiting with
 /// <see cref="MissingLibraryExitCode"/>. ORT's bindings load the library in a static constructor, so there it arrives
@@ -19,9 +20,9 @@ public static class NativeProbe
 
     public static int Main(string[] args)
     {
-        if (args.Length != 2 || args[0] is not ("genai" or "tokenizer" or "ort"))
+        if (args.Length != 2 || args[0] is not ("genai" or "genai-managed" or "ort"))
         {
-            Console.Error.WriteLine("usage: Hybrid.Onnx.Tests genai|tokenizer|ort <folder>");
+            Console.Error.WriteLine("usage: Hybrid.Onnx.Tests genai|genai-managed|ort <folder>");
             return 2;
         }
         try
@@ -29,10 +30,11 @@ public static class NativeProbe
             switch (args[0])
             {
                 case "genai":
-                    using (new Model(args[1])) { }
+                    using (GenAIModel.Open(args[1])) { }
                     break;
-                case "tokenizer":
-                    using (OrtxTokenizer.Open(args[1])) { }
+                case "genai-managed":
+                    _ = OnnxNative.Directory;  // touches Hybrid.Onnx: its module initializer guards GenAI's own imports
+                    using (new Model(args[1])) { }
                     break;
                 default:
                     using (new InferenceSession(Path.Combine(args[1], "model.onnx"))) { }

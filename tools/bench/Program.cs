@@ -13,6 +13,9 @@ using Hybrid.Torch.Optim;
 //        dotnet run -c Release --project tools/bench -- rollout [models-dir] [rounds]
 //        dotnet run -c Release --project tools/bench -- score [recipe.json]
 //        dotnet run -c Release --project tools/bench -- rl [iterations]
+//        dotnet run -c Release --project tools/bench -- decode FOLDER [npl ...] [--new N] [--prompt N] [--backend genai|ort] [--threads N]
+if (args.Length > 0 && args[0] == "decode")
+    return DecodeBench.Run(args[1..]);
 if (args.Length > 0 && args[0] == "rl")
     return RlBench.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 40, Console.Out);
 if (args.Length > 0 && args[0] == "rollout")

@@ -21,8 +21,9 @@ internal static class ExportCommand
         var symmetric = new Option<bool>("--int4-symmetric") { Description = "int4 blocks without zero points (scale only) instead of asymmetric ones" };
         var lmHead = new Option<bool>("--int4-lm-head") { Description = "Also quantize the LM head (default: float32)" };
         var accuracy = new Option<int?>("--int4-accuracy-level") { Description = "MatMulNBits accuracy_level: 0 float32 activations (default) … 4 int8 activations (faster on CPU, less exact)" };
+        var device = DeviceOption.Create("Device genai_config.json names for the decoder");
         var command = new Command("export", "Exports a checkpoint to an ONNX Runtime GenAI model folder");
-        foreach (Option option in new Option[] { model, output, kernel, context, int4, blockSize, symmetric, lmHead, accuracy })
+        foreach (Option option in new Option[] { model, output, kernel, context, int4, blockSize, symmetric, lmHead, accuracy, device })
             command.Options.Add(option);
         command.SetAction(parse => CliErrors.Run(() =>
         {
@@ -38,7 +39,8 @@ internal static class ExportCommand
             else if (parse.GetValue(blockSize) is not null || parse.GetValue(symmetric) || parse.GetValue(lmHead) || parse.GetValue(accuracy) is not null)
                 throw new ArgumentException("--block-size, --int4-symmetric, --int4-lm-head and --int4-accuracy-level configure int4 weights: add --int4");
             DecoderExporter.ExportCheckpoint(parse.GetValue(model)!, outDir,
-                new DecoderExportOptions { Kernel = parse.GetValue(kernel), ContextLength = parse.GetValue(context), Int4 = quantize });
+                new DecoderExportOptions { Kernel = parse.GetValue(kernel), ContextLength = parse.GetValue(context), Int4 = quantize,
+                                         Device = DeviceOption.Parse(parse.GetValue(device)!) });
             string weights = quantize is null ? "" : $", int4 weights (block {quantize.BlockSize}{(quantize.Symmetric ? ", symmetric" : "")})";
             Console.WriteLine($"exported {parse.GetValue(kernel)} ONNX model{weights} to {outDir}");
             return 0;

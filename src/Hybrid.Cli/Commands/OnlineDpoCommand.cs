@@ -1,4 +1,6 @@
 // `hybrid online-dpo`: online / iterative DPO of a Hugging Face checkpoint on prompts, labelled by a rule or a reward model.
+using Hybrid.Rollout;
+using Hybrid.Onnx;
 using System.CommandLine;
 using Hybrid.Algorithms.Rewards;
 using Hybrid.Models.Generation;
@@ -36,14 +38,17 @@ internal static class OnlineDpoCommand
         var eosPenalty = new Option<double>("--missing-eos-penalty") { Description = "Subtracted from the score of answers cut off without a stop token", DefaultValueFactory = _ => defaults.MissingEosPenalty };
         var seed = new Option<ulong>("--seed") { Description = "Seed of prompt order, shuffling and sampling", DefaultValueFactory = _ => defaults.Seed };
 
+        var device = DeviceOption.Create("Where rollouts and the reward model run (ONNX Runtime / GenAI)");
         var command = new Command("online-dpo", "Online / iterative DPO: sample with ONNX Runtime GenAI, label best vs worst, DPO steps, sync weights, repeat");
         foreach (Option o in new Option[] { model, prompts, evalPrompts, output, reward, rewardModel, chat, iterations, perIteration, samples,
-                                            temperature, maxNew, loss, beta, lr, batch, epochs, clip, reference, eosPenalty, seed })
+                                            temperature, maxNew, loss, beta, lr, batch, epochs, clip, reference, eosPenalty, seed, device })
             command.Options.Add(o);
         command.SetAction(parse => CliErrors.Run(() =>
         {
             string outDir = parse.GetValue(output)!;
-            using OnlinePolicy policy = OnlinePolicy.Open(parse.GetValue(model)!, Path.Combine(outDir, "work"));
+            OnnxDevice onnxDevice = DeviceOption.Parse(parse.GetValue(device)!);
+            using OnlinePolicy policy = OnlinePolicy.Open(parse.GetValue(model)!, Path.Combine(outDir, "work"),
+                new OnlinePolicyOptions { Engine = new RolloutEngineOptions { Device = onnxDevice } });
             var config = new OnlineDpoConfig
             {
                 Iterations = parse.GetValue(iterations),
@@ -69,7 +74,7 @@ internal static class OnlineDpoCommand
             List<OnlinePrompt> train = OnlinePromptReader.Read(parse.GetValue(prompts)!, Encode);
             List<OnlinePrompt>? eval = parse.GetValue(evalPrompts) is string evalPath ? OnlinePromptReader.Read(evalPath, Encode) : null;
 
-            using IRewardScorer? scorer = parse.GetValue(rewardModel) is string rmDir ? OnnxRewardScorer.Open(rmDir) : null;
+            using IRewardScorer? scorer = parse.GetValue(rewardModel) is string rmDir ? OnnxRewardScorer.Open(rmDir, new RewardScorerOptions { Device = onnxDevice }) : null;
             IRewardFunction labeller = scorer is not null ? new RewardModelReward(scorer) : RuleRewards.Registry.Create(parse.GetValue(reward)!);
 
             OnlinePreferenceResult result = trainer.Train(policy, train, labeller, eval);

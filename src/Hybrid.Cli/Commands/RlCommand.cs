@@ -1,4 +1,6 @@
 // `hybrid rl`: online RL (GRPO family, PPO) of a Hugging Face checkpoint on prompts, with GenAI rollouts and a weight sync every iteration.
+using Hybrid.Rollout;
+using Hybrid.Onnx;
 using System.CommandLine;
 using Hybrid.Algorithms.Rewards;
 using Hybrid.Algorithms.Rewards.Process;
@@ -39,9 +41,10 @@ internal static class RlCommand
         var stepMarker = new Option<string>("--step-marker") { Description = "Step separator of the outputs (default: a newline)", DefaultValueFactory = _ => "\n" };
         var seed = new Option<ulong>("--seed") { Description = "Seed of data order, rollouts and libtorch", DefaultValueFactory = _ => defaults.Seed };
 
+        var device = DeviceOption.Create("Where rollouts and reward models run (ONNX Runtime / GenAI)");
         var command = new Command("rl", "Online RL from GenAI rollouts: GRPO, Dr. GRPO, DAPO, GSPO, GMPO, RLOO, REINFORCE++, ReMax, RAFT(++), PPO");
         foreach (Option o in new Option[] { model, data, evalData, output, preset, reward, rewardModels, criticFrom, iterations, prompts, group, maxNew,
-                                            temperature, lr, miniBatches, epochs, sync, processReward, processUse, processWeight, stepMarker, seed })
+                                            temperature, lr, miniBatches, epochs, sync, processReward, processUse, processWeight, stepMarker, seed, device })
             command.Options.Add(o);
         command.SetAction(parse => CliErrors.Run(() =>
         {
@@ -68,11 +71,15 @@ internal static class RlCommand
             string outDir = parse.GetValue(output)!;
             Directory.CreateDirectory(outDir);
 
+            OnnxDevice onnxDevice = DeviceOption.Parse(parse.GetValue(device)!);
             string[] rmDirs = parse.GetValue(rewardModels) ?? [];
-            using IRewardScorer? scorer = rmDirs.Length == 0 ? null : RewardEnsemble.Open(rmDirs);
+            using IRewardScorer? scorer = rmDirs.Length == 0 ? null : RewardEnsemble.Open(rmDirs, new RewardScorerOptions { Device = onnxDevice });
             IRewardFunction rewardFunction = WeightedReward.Parse(parse.GetValue(reward)!, scorer is null ? null : [new RewardModelReward(scorer)]);
 
-            using var policy = OnlinePolicy.Open(parse.GetValue(model)!, outDir, new OnlinePolicyOptions { Sync = parse.GetValue(sync) });
+            using var policy = OnlinePolicy.Open(parse.GetValue(model)!, outDir, new OnlinePolicyOptions
+            {
+                Sync = parse.GetValue(sync), Engine = new RolloutEngineOptions { Device = onnxDevice },
+            });
             using DecoderModel? reference = axes.NeedsReference ? policy.FrozenCopy() : null;
             using Critic? critic = axes.NeedsCritic ? Critic.FromCheckpoint(parse.GetValue(criticFrom) ?? parse.GetValue(model)!, policy.Config) : null;
             using var metrics = new MetricsLog(Path.Combine(outDir, "metrics.jsonl"), Console.Out);

@@ -21,8 +21,9 @@ internal static class ScoreCommand
         var threads = new Option<int>("--threads") { Description = "ORT intra-op threads (0: one per core)", DefaultValueFactory = _ => defaults.IntraOpThreads };
         var maxLength = new Option<int?>("--max-length") { Description = "Longest input in tokens; longer rows keep their last tokens (default: the model's max_position_embeddings)" };
 
+        var device = DeviceOption.Create("Where the reward model(s) run");
         var command = new Command("score", "Score prompt/response rows with an exported reward model on ONNX Runtime");
-        foreach (Option o in new Option[] { model, data, output, batch, threads, maxLength })
+        foreach (Option o in new Option[] { model, data, output, batch, threads, maxLength, device })
             command.Options.Add(o);
         command.SetAction(parse => CliErrors.Run(() =>
         {
@@ -31,6 +32,7 @@ internal static class ScoreCommand
                 var options = new RewardScorerOptions
                 {
                     BatchSize = parse.GetValue(batch), IntraOpThreads = parse.GetValue(threads), MaxLength = parse.GetValue(maxLength),
+                    Device = DeviceOption.Parse(parse.GetValue(device)!),
                 }.Validate();
                 string dataPath = parse.GetValue(data)!, outPath = parse.GetValue(output)!;
                 using IRewardScorer scorer = RewardEnsemble.Open(parse.GetValue(model)!, options);

@@ -11,6 +11,7 @@ using Hybrid.Torch;
 using Hybrid.Training.Online;
 using Hybrid.Training.Rl;
 using Hybrid.Training.Sft;
+using Hybrid.Onnx;
 using Microsoft.ML.OnnxRuntimeGenAI;
 using HfTokenizer = Hybrid.Models.Tokenizers.Tokenizer;
 
@@ -65,6 +66,7 @@ public static class PipelineDemo
         trainer.LoadStateDict(checkpoint.Tensors);
         using var tokenizer = HfTokenizer.Open(sftDir);
         var stop = new HashSet<int>(checkpoint.Config.EosTokenIds.Concat(checkpoint.Generation?.EosTokenIds ?? []));
+        OnnxNative.EnsureLoaded();  // a missing native library is an error, not a segfault
         using var model = new Model(onnxDir);
         int agree = 0, correct = 0;
         foreach (var (prompt, answer) in heldOut)

@@ -1,4 +1,6 @@
 // How a Qwen2/Llama decoder is exported: which attention kernel, overridable weights, the GenAI context length, int4 weights.
+using Hybrid.Onnx;
+
 namespace Hybrid.Export.Decoder;
 
 /// <summary>Which ONNX operators implement attention and normalisation in an exported decoder.</summary>
@@ -46,6 +48,13 @@ public sealed record DecoderExportOptions
     /// optimized kernel and no <see cref="OverridableWeights"/> (an adapter cannot replace packed int4 weights).
     /// </summary>
     public Int4Options? Int4 { get; init; }
+
+    /// <summary>
+    /// The device genai_config.json names for the decoder (<c>session_options.provider_options</c>): GenAI runs the
+    /// folder there unless the loader overrides it. Default <see cref="OnnxDevice.Cpu"/> (no provider entry, so any GenAI
+    /// build loads the folder); <c>cuda</c> needs GenAI's CUDA add-on wherever the folder is loaded.
+    /// </summary>
+    public OnnxDevice Device { get; init; }
 }
 
 /// <summary>

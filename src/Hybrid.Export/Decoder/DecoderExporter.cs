@@ -97,7 +97,7 @@ public static class DecoderExporter
     {
         Directory.CreateDirectory(outputDir);
         OnnxModelWriter.Save(BuildCausalLM(config, hfWeights, options), outputDir);
-        DecoderGenAIConfig.Write(Path.Combine(outputDir, "genai_config.json"), config, options.Kernel, ContextLength(config, options), generation);
+        DecoderGenAIConfig.Write(Path.Combine(outputDir, "genai_config.json"), config, options.Kernel, ContextLength(config, options), generation, options.Device);
         TokenizerFiles.Copy(tokenizerSourceDir, outputDir);
     }
 

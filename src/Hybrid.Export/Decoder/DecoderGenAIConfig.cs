@@ -3,12 +3,13 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Hybrid.Models.Checkpoints;
 using Hybrid.Models.Config;
+using Hybrid.Onnx;
 using Hybrid.Torch.Serialization;
 
 namespace Hybrid.Export.Decoder;
 
 /// <summary>
-/// The genai_config.json ONNX Runtime GenAI 0.15 reads for a decoder graph from <see cref="DecoderExporter"/>.
+/// The genai_config.json ONNX Runtime GenAI (0.18) reads for a decoder graph from <see cref="DecoderExporter"/>.
 /// <c>model.type</c> is the config's <c>model_type</c> ("qwen2"/"llama": GenAI's decoder-only pipeline with the
 /// input names below). The reference graph takes <c>position_ids</c> and grows its KV cache by Concat
 /// (<c>past_present_share_buffer: false</c>); the optimized graph has no position_ids (GroupQueryAttention derives
@@ -16,8 +17,16 @@ namespace Hybrid.Export.Decoder;
 /// </summary>
 internal static class DecoderGenAIConfig
 {
-    public static void Write(string path, DecoderConfig config, AttentionKernel kernel, int contextLength, GenerationConfig? generation)
+    public static void Write(string path, DecoderConfig config, AttentionKernel kernel, int contextLength, GenerationConfig? generation, OnnxDevice device = default)
     {
+        // [{"cuda": {}}] names the provider GenAI runs the decoder on; an empty list is the CPU.
+        var providers = new JsonArray();
+        if (device.GenAIProviderName is string provider)
+        {
+            var providerOptions = new JsonObject();
+            if (device.DeviceId != 0) providerOptions["device_id"] = device.DeviceId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            providers.Add(new JsonObject { [provider] = providerOptions });
+        }
         IReadOnlyList<int> eos = generation?.EosTokenIds.Count > 0 ? generation.EosTokenIds : config.EosTokenIds;
         if (eos.Count == 0)
             throw new ArgumentException("the model has no eos_token_id (config.json or generation_config.json): GenAI needs one to stop generation", nameof(config));
@@ -42,7 +51,7 @@ internal static class DecoderGenAIConfig
                 ["decoder"] = new JsonObject
                 {
                     ["filename"] = "model.onnx",
-                    ["session_options"] = new JsonObject { ["log_id"] = "onnxruntime-genai", ["provider_options"] = new JsonArray() },
+                    ["session_options"] = new JsonObject { ["log_id"] = "onnxruntime-genai", ["provider_options"] = providers },
                     ["hidden_size"] = config.HiddenSize,
                     ["head_size"] = config.HeadDim,
                     ["num_attention_heads"] = config.NumAttentionHeads,

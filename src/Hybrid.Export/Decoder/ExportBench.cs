@@ -2,7 +2,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Hybrid.Models.Creation;
-using Hybrid.Onnx.GenAI;
+using Hybrid.Onnx;
 using Microsoft.ML.OnnxRuntimeGenAI;
 
 namespace Hybrid.Export.Decoder;
@@ -22,6 +22,7 @@ public static class ExportBench
 {
     public static IReadOnlyList<ExportBenchResult> Run(string recipePath, string workDir, TextWriter output, int newTokens = 64, int repeats = 3)
     {
+        OnnxNative.EnsureLoaded();
         ModelRecipe recipe = ModelRecipe.Load(recipePath);
         string checkpoint = Path.Combine(workDir, "checkpoint");
         CreatedModel created = ModelFactory.Create(recipe, checkpoint, seed: 1);
@@ -61,8 +62,7 @@ public static class ExportBench
         parameters.SetSearchOption("max_length", promptLength + newTokens);
         parameters.SetSearchOption("min_length", promptLength + newTokens);
         using var generator = new Generator(model, parameters);
-        using (Sequences sequences = TokenSequences.Create(prompts))
-            generator.AppendTokenSequences(sequences);
+        generator.AppendTokens(prompts.SelectMany(p => p).ToArray());  // [B·T]: the prompts are of equal length
         generator.GenerateNextToken();  // the first token comes from the prefill run, which is not timed
         var clock = Stopwatch.StartNew();
         int steps = 0;

@@ -1,6 +1,6 @@
 // Benchmark: what int4 (MatMulNBits) export costs in quality and buys in size and speed, against the float32 export.
 using System.Globalization;
-using Hybrid.Onnx.GenAI;
+using Hybrid.Onnx;
 using Microsoft.ML.OnnxRuntimeGenAI;
 
 namespace Hybrid.Export.Decoder;
@@ -50,6 +50,7 @@ public static class Int4Bench
             folders.Add(folder);
         }
 
+        OnnxNative.EnsureLoaded();
         var models = folders.Select(f => new Model(f)).ToList();
         try
         {
@@ -100,8 +101,7 @@ public static class Int4Bench
         parameters.SetSearchOption("max_length", length + newTokens);
         parameters.SetSearchOption("min_length", length + newTokens);
         using var generator = new Generator(model, parameters);
-        using (Sequences sequences = TokenSequences.Create(prompts))
-            generator.AppendTokenSequences(sequences);
+        generator.AppendTokens(prompts.SelectMany(p => p).ToArray());  // [B·T]: the prompts are of equal length
         while (!generator.IsDone()) generator.GenerateNextToken();
         return Enumerable.Range(0, prompts.Count).Select(p => generator.GetSequence((ulong)p).ToArray()[length..]).ToArray();
     }
@@ -113,8 +113,7 @@ public static class Int4Bench
         parameters.SetSearchOption("batch_size", sequences.Count);
         parameters.SetSearchOption("max_length", sequences[0].Length + 1);
         using var generator = new Generator(model, parameters);
-        using (Sequences batch = TokenSequences.Create(sequences))
-            generator.AppendTokenSequences(batch);
+        generator.AppendTokens(sequences.SelectMany(p => p).ToArray());  // [P·T]: equal lengths
         using Microsoft.ML.OnnxRuntimeGenAI.Tensor logits = generator.GetOutput("logits");             // [P, T, V]
         long[] shape = logits.Shape();
         if (shape[0] != sequences.Count || shape[1] != sequences[0].Length)

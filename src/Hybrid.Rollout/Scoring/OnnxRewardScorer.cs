@@ -72,6 +72,7 @@ public sealed class OnnxRewardScorer : IRewardScorer
                 ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
                 GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             };
+            options.Device.Configure(sessionOptions);
             session = new InferenceSession(modelPath, sessionOptions);
             var binding = new OrtScoreBinding(session, padId);
             return new OnnxRewardScorer(dir, session, binding, tokenizer, options, maxLength);

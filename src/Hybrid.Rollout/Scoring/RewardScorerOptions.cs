@@ -1,4 +1,6 @@
 // How a reward scorer batches, truncates and threads: one immutable record with its defaults and validation.
+using Hybrid.Onnx;
+
 namespace Hybrid.Rollout.Scoring;
 
 /// <summary>Settings of <see cref="OnnxRewardScorer"/> (and of each member of a <see cref="RewardEnsemble"/>).</summary>
@@ -23,6 +25,12 @@ public sealed record RewardScorerOptions
     /// <see cref="RewardScores.TruncatedRows"/>.
     /// </summary>
     public int? MaxLength { get; init; }
+
+    /// <summary>
+    /// Where the score model runs: <see cref="OnnxDevice.Cpu"/> (default) or CUDA (<c>cuda</c>, <c>cuda:N</c>; needs the
+    /// GPU build, <c>-p:HybridGpu=true</c>).
+    /// </summary>
+    public OnnxDevice Device { get; init; }
 
     /// <summary>Throws naming the field, the value and the fix.</summary>
     public RewardScorerOptions Validate()

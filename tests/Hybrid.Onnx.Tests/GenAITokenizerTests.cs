@@ -1,24 +1,36 @@
-// Tests of the onnxruntime-extensions tokenizer binding on a byte-level BPE tokenizer.json written by the test.
-using Hybrid.Onnx.Tokenizers;
+// The GenAI package's tokenizer on a byte-level BPE tokenizer.json written by the test: hand-worked ids and pinned behaviour.
+using Microsoft.ML.OnnxRuntimeGenAI;
 using static Hybrid.Onnx.Tests.SampleTokenizer;
 
 namespace Hybrid.Onnx.Tests;
 
-public sealed class OrtxTokenizerTests : IDisposable
+public sealed class GenAITokenizerTests : IDisposable
 {
-    private readonly TempFolder _folder = new("ortx");
-    private readonly OrtxTokenizer _tokenizer;
+    private readonly TempFolder _folder = new("genai-tokenizer");
+    private readonly Tokenizer _tokenizer;
 
-    public OrtxTokenizerTests()
+    public GenAITokenizerTests()
     {
         Create().Write(_folder.Path, eosToken: EndOfText);
-        _tokenizer = OrtxTokenizer.Open(_folder.Path);
+        // GenAI's tokenizer reads genai_config.json (Error opening …/genai_config.json without it), but needs no model:
+        // the smallest config it accepts names the model type and the special ids.
+        File.WriteAllText(_folder["genai_config.json"], MinimalGenAIConfig);
+        OnnxNative.EnsureLoaded();
+        _tokenizer = new Tokenizer(_folder.Path);
     }
 
     public void Dispose()
     {
         _tokenizer.Dispose();
         _folder.Dispose();
+    }
+
+    private const string MinimalGenAIConfig = """{"model": {"type": "qwen2", "vocab_size": 266, "context_length": 64, "bos_token_id": 265, "eos_token_id": 265, "pad_token_id": 265}}""";
+
+    private int[] Encode(string text)
+    {
+        using Sequences sequences = _tokenizer.Encode(text);
+        return sequences[0].ToArray();
     }
 
     // Ids worked out by hand from the merge ranks (see SampleTokenizer): the pre-tokenizer splits words with their
@@ -34,7 +46,7 @@ public sealed class OrtxTokenizerTests : IDisposable
     [InlineData("a\nb", new int[] { 'a', '\n', 'b' })]
     public void EncodeGivesTheHandWorkedIds(string text, int[] expected)
     {
-        Assert.Equal(expected, _tokenizer.Encode(text));
+        Assert.Equal(expected, Encode(text));
     }
 
     [Theory]
@@ -42,15 +54,14 @@ public sealed class OrtxTokenizerTests : IDisposable
     [InlineData("The quick brown fox jumps over 13 lazy dogs!?  \t tabs\nand\r\nnewlines")]
     [InlineData("naïve café — Grüße,日本語, Ελληνικά, עברית")]
     [InlineData("emoji 😀🚀 family 👩‍👩‍👧 flag 🇯🇵 skin 👍🏽")]
-    [InlineData("")]
     public void DecodeInvertsEncode(string text)
     {
-        int[] ids = _tokenizer.Encode(text);
+        int[] ids = Encode(text);
         Assert.All(ids, id => Assert.InRange(id, 0, VocabSize - 1));
         Assert.Equal(text, _tokenizer.Decode(ids));
     }
 
-    // Pins an engine behaviour that matters for rewards computed on decoded rollouts: the detokenizer does not replace
+    // Pins an engine behaviour that matters for rewards computed on text GenAI decodes: its detokenizer does not replace
     // each invalid UTF-8 byte, it stops at the first one ("h" 0xFF "ij" decodes to "h\uFFFD", not "h\uFFFDij").
     [Theory]
     [InlineData(new[] { 'h', 0xFF, 'i', 'j' }, "h\uFFFD")]
@@ -63,30 +74,24 @@ public sealed class OrtxTokenizerTests : IDisposable
     }
 
     [Fact]
-    public void EncodeBatchKeepsOneUnpaddedRowPerText()
+    public void EncodeBatchKeepsOneRowPerText()
     {
-        int[][] rows = _tokenizer.EncodeBatch(["hello world", "held", "é"]);
+        using Sequences rows = _tokenizer.EncodeBatch(["hello world", "held", "é"]);
 
-        Assert.Equal(3, rows.Length);
-        Assert.Equal([Hello, SpaceWorld], rows[0]);
-        Assert.Equal([He, Ld], rows[1]);
-        Assert.Equal([0xC3, 0xA9], rows[2]);
+        Assert.Equal(3ul, rows.NumSequences);
+        // GenAI pads a batch to its longest row with the pad id (here <|endoftext|>) on the right.
+        Assert.Equal([Hello, SpaceWorld], rows[0].ToArray());
+        Assert.Equal([He, Ld], rows[1].ToArray());
+        Assert.Equal([0xC3, 0xA9], rows[2].ToArray());
     }
 
     [Fact]
     public void SpecialTokensAreRecognisedOnEncodeAndDroppedOnDecode()
     {
-        int[] ids = _tokenizer.Encode("a<|endoftext|>b");
+        int[] ids = Encode("a<|endoftext|>b");
 
         Assert.Equal(['a', EndOfTextId, 'b'], ids);
         Assert.Equal("ab", _tokenizer.Decode(ids));
-    }
-
-    [Fact]
-    public void TokenToIdUsesTheByteLevelSpelling()
-    {
-        Assert.Equal(SpaceWorld, _tokenizer.TokenToId("Ġworld")); // 'Ġ' (U+0120) is the vocabulary form of the space byte
-        Assert.Equal(EndOfTextId, _tokenizer.TokenToId(EndOfText));
     }
 
     [Fact]
@@ -95,27 +100,19 @@ public sealed class OrtxTokenizerTests : IDisposable
         const string template = "{% for m in messages %}<{{ m['role'] }}>{{ m['content'] }}{% endfor %}{% if add_generation_prompt %}<assistant>{% endif %}";
         const string messages = """[{"role": "system", "content": "be brief"}, {"role": "user", "content": "hi"}]""";
 
-        Assert.Equal("<system>be brief<user>hi<assistant>", _tokenizer.ApplyChatTemplate(messages, template));
-        Assert.Equal("<system>be brief<user>hi", _tokenizer.ApplyChatTemplate(messages, template, addGenerationPrompt: false));
+        Assert.Equal("<system>be brief<user>hi<assistant>", _tokenizer.ApplyChatTemplate(template, messages, "", true));
+        Assert.Equal("<system>be brief<user>hi", _tokenizer.ApplyChatTemplate(template, messages, "", false));
     }
 
     [Fact]
     public void OpeningAFolderWithoutTokenizerFilesThrowsTheNativeMessage()
     {
-        using var empty = new TempFolder("ortx-empty");
+        using var empty = new TempFolder("genai-tokenizer-empty");
+        File.WriteAllText(empty["genai_config.json"], MinimalGenAIConfig);
 
-        var error = Assert.Throws<OrtxException>(() => OrtxTokenizer.Open(empty.Path));
+        var error = Assert.ThrowsAny<Exception>(() => new Tokenizer(empty.Path));
 
-        Assert.Equal(OrtxError.InvalidFile, error.Code);
-        Assert.Equal("OrtxCreateTokenizer", error.Function);
-        Assert.Contains("tokenizer_config.json", error.NativeMessage);
-    }
-
-    [Fact]
-    public void OpeningAMissingFolderThrowsBeforeAnyNativeCall()
-    {
-        var error = Assert.Throws<DirectoryNotFoundException>(() => OrtxTokenizer.Open(_folder["does-not-exist"]));
-
-        Assert.Contains("does-not-exist", error.Message);
+        Assert.IsType<OnnxRuntimeGenAIException>(error);
+        Assert.False(string.IsNullOrWhiteSpace(error.Message));
     }
 }
