@@ -15,7 +15,8 @@ namespace Hybrid.Models.Tokenizers;
 /// <item>a piece (a match of the split pattern, or the text between two matches) that is itself a vocabulary entry
 /// becomes that entry without merges — Hugging Face's <c>ignore_merges</c>; for a vocabulary whose every token is what
 /// the merges make of its own spelling (any trained one) this changes nothing;</item>
-/// <item>decoding drops the added tokens marked special and ids that are no token.</item>
+/// <item>decoding drops the added tokens marked special and ids that are no token, and writes the other added tokens
+/// as their text (the package would read that text as byte-level symbols, garbling anything but printable ASCII).</item>
 /// </list>
 /// </summary>
 internal sealed class BpeCodec
@@ -25,9 +26,12 @@ internal sealed class BpeCodec
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _added;  // added token text → id
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _words;  // text of each vocabulary entry that is valid UTF-8 → id
     private readonly bool[] _decoded;                                                      // id → decoding writes it
+    private readonly Dictionary<int, string> _addedText;                                   // id of a non-special added token → its text
 
-    private BpeCodec(BpeTokenizer bpe, PreTokenizer split, Dictionary<string, int> added, Dictionary<string, int> words, bool[] decoded)
+    private BpeCodec(BpeTokenizer bpe, PreTokenizer split, Dictionary<string, int> added, Dictionary<string, int> words, bool[] decoded,
+        Dictionary<int, string> addedText)
     {
+        _addedText = addedText;
         _bpe = bpe;
         _split = split;
         _added = added.GetAlternateLookup<ReadOnlySpan<char>>();
@@ -76,7 +80,8 @@ internal sealed class BpeCodec
             }
         }
         foreach (AddedToken t in json.AddedTokens) decoded[t.Id] = !t.Special;
-        return new BpeCodec(bpe, split, added, words, decoded);
+        var addedText = json.AddedTokens.Where(t => !t.Special).ToDictionary(t => t.Id, t => t.Content);
+        return new BpeCodec(bpe, split, added, words, decoded, addedText);
     }
 
     /// <summary>The ids of <paramref name="text"/>: exactly the tokens that spell it, none added.</summary>
@@ -99,17 +104,36 @@ internal sealed class BpeCodec
     }
 
     /// <summary>
-    /// The text of <paramref name="ids"/>: special added tokens and ids that are no token are dropped; bytes that are
-    /// not valid UTF-8 become U+FFFD, one per maximal invalid sequence, and decoding goes on after them.
+    /// The text of <paramref name="ids"/>: special added tokens and ids that are no token are dropped (the bytes on either
+    /// side then join); other added tokens are written as their text; each run of vocabulary tokens is decoded by the
+    /// package, where bytes that are not valid UTF-8 become U+FFFD, one per maximal invalid sequence, and decoding goes on.
     /// </summary>
     public string Decode(ReadOnlySpan<int> ids)
     {
-        var kept = new List<int>(ids.Length);
+        var text = new StringBuilder();
+        var run = new List<int>(ids.Length);
         foreach (int id in ids)
         {
-            if ((uint)id < (uint)_decoded.Length && _decoded[id]) kept.Add(id);
+            if ((uint)id >= (uint)_decoded.Length || !_decoded[id]) continue;
+            if (_addedText.TryGetValue(id, out string? content))
+            {
+                Flush();
+                text.Append(content);
+            }
+            else
+            {
+                run.Add(id);
+            }
         }
-        return kept.Count == 0 ? string.Empty : _bpe.Decode(kept, considerSpecialTokens: true);
+        Flush();
+        return text.ToString();
+
+        void Flush()
+        {
+            if (run.Count == 0) return;
+            text.Append(_bpe.Decode(run, considerSpecialTokens: false));
+            run.Clear();
+        }
     }
 
     private void AddPiece(ReadOnlySpan<char> piece, List<int> ids)
