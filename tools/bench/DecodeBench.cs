@@ -8,7 +8,7 @@ using Hybrid.Rollout;
 namespace Hybrid.Bench;
 
 /// <summary>
-/// <c>bench decode FOLDER [npl …] [--new N] [--prompt N] [--rounds N] [--backend genai|ort] [--threads N]</c>: for each npl,
+/// <c>bench decode FOLDER [npl …] [--new N] [--prompt N] [--rounds N] [--backend genai|ort] [--threads N] [--parallel N] [--max-batch N]</c>: for each npl,
 /// npl random prompts of <c>--prompt</c> tokens (default 16) each get <c>--new</c> sampled tokens (default 64, no stop
 /// token, T = 1, seeded) from one <see cref="RolloutEngine.Generate"/> call on the engine's defaults (or the given backend
 /// and intra-op threads). tok/s = generated tokens ÷ the call's wall time (prompt prefill included). One untimed run per
@@ -22,7 +22,7 @@ internal static class DecodeBench
         string folder = args[0];
         var npls = new List<int>();
         int newTokens = 64, promptTokens = 16, rounds = 3;
-        int? threads = null;
+        int? threads = null, parallel = null, maxBatch = null;
         RolloutBackend backend = RolloutBackend.GenAI;
         for (int i = 1; i < args.Length; i++)
         {
@@ -33,6 +33,8 @@ internal static class DecodeBench
                 case "--prompt": promptTokens = Next(); break;
                 case "--rounds": rounds = Next(); break;
                 case "--threads": threads = Next(); break;
+                case "--parallel": parallel = Next(); break;
+                case "--max-batch": maxBatch = Next(); break;
                 case "--backend": backend = Enum.Parse<RolloutBackend>(args[++i], ignoreCase: true); break;
                 default: npls.Add(int.Parse(args[i], CultureInfo.InvariantCulture)); break;
             }
@@ -42,6 +44,8 @@ internal static class DecodeBench
         int vocab = config.RootElement.GetProperty("model").GetProperty("vocab_size").GetInt32();
 
         var options = new RolloutEngineOptions { Backend = backend, IntraOpThreads = threads };
+        if (parallel is int p) options = options with { ParallelChunks = p };
+        if (maxBatch is int m) options = options with { MaxBatchSize = m };
         using var engine = new RolloutEngine(folder, options);
         var random = new Random(1);
         var sampling = new SamplingParams { Seed = 1, MaxNewTokens = newTokens };
@@ -66,7 +70,7 @@ internal static class DecodeBench
                 speeds[k][round] = Once(requests[k]);
             }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"decode [{folder}; {backend}, intra-op threads {(threads is int t ? t.ToString(CultureInfo.InvariantCulture) : "default")}, prompt {promptTokens}, new {newTokens}, T = 1, {rounds} rounds]"));
+            $"decode [{folder}; {backend}, intra-op threads {(threads is int t ? t.ToString(CultureInfo.InvariantCulture) : "default")}, chunks of {options.MaxBatchSize}, {options.ParallelChunks} at once, prompt {promptTokens}, new {newTokens}, T = 1, {rounds} rounds]"));
         for (int k = 0; k < npls.Count; k++)
         {
             double[] s = [.. speeds[k].Order()];

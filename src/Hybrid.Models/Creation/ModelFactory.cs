@@ -69,18 +69,12 @@ public static class ModelFactory
         try
         {
             string tokenizerDir = recipe.SourceDir ?? work;
-            if (recipe.SourceDir is null)
-            {
-                string corpus = recipe.CorpusPath ?? throw new ArgumentException("TokenizerRecipe needs CorpusPath (train) or SourceDir (copy)", nameof(recipe));
-                var options = new BpeTrainerOptions { VocabSize = recipe.VocabSize, MinFrequency = recipe.MinFrequency };
-                BpeTrainer.TrainFromFile(corpus, options)
-                    .Write(work, bosToken: null, eosToken: SpecialTokens.ImEnd, padToken: SpecialTokens.EndOfText, chatTemplate: ChatTemplate.Jinja);
-            }
+            if (recipe.SourceDir is null) WriteTrainedTokenizer(recipe, work);
 
             DecoderConfig config;
             GenerationConfig generation;
             int tokenizerSize;
-            using (Tokenizer tokenizer = Tokenizer.Open(tokenizerDir))  // the native tokenizer GenAI will use must accept the files
+            using (Tokenizer tokenizer = Tokenizer.Open(tokenizerDir))  // the training-side tokenizer must accept the files
             {
                 tokenizerSize = tokenizer.VocabSize;
                 config = configForVocab(tokenizerSize);
@@ -122,6 +116,18 @@ public static class ModelFactory
         {
             Directory.Delete(work, recursive: true);
         }
+    }
+
+    /// <summary>
+    /// Trains the BPE tokenizer a recipe names on its corpus and writes tokenizer.json and tokenizer_config.json (eos
+    /// &lt;|im_end|&gt;, pad &lt;|endoftext|&gt;, the ChatML chat_template) into <paramref name="directory"/>.
+    /// </summary>
+    internal static void WriteTrainedTokenizer(TokenizerRecipe recipe, string directory)
+    {
+        string corpus = recipe.CorpusPath ?? throw new ArgumentException("TokenizerRecipe needs CorpusPath (train) or SourceDir (copy)", nameof(recipe));
+        var options = new BpeTrainerOptions { VocabSize = recipe.VocabSize, MinFrequency = recipe.MinFrequency };
+        BpeTrainer.TrainFromFile(corpus, options)
+            .Write(directory, bosToken: null, eosToken: SpecialTokens.ImEnd, padToken: SpecialTokens.EndOfText, chatTemplate: ChatTemplate.Jinja);
     }
 
     private static DecoderConfig CheckVocab(DecoderConfig config, int tokenizerSize) =>

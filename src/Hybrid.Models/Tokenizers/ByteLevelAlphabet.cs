@@ -42,6 +42,17 @@ public static class ByteLevelAlphabet
         return bytes;
     }
 
+    /// <summary>The bytes a byte-level spelling stands for, or false when a character is not one of the 256 symbols.</summary>
+    public static bool TryDecode(string symbols, out byte[] bytes)
+    {
+        bytes = new byte[symbols.Length];
+        for (int i = 0; i < symbols.Length; i++)
+        {
+            if (!CharToByte.TryGetValue(symbols[i], out bytes[i])) return false;
+        }
+        return true;
+    }
+
     private static char[] BuildTable()
     {
         var table = new char[256];

@@ -1,30 +1,33 @@
-// A model folder's tokenizer: text ↔ ids through onnxruntime-extensions (as GenAI does), plus special ids and offsets.
+// A model folder's tokenizer: text ↔ ids through Microsoft.ML.Tokenizers with GenAI's ids, plus special ids, token bytes and offsets.
 using System.Text;
 using System.Text.Json;
-using Hybrid.Onnx.Tokenizers;
 
 namespace Hybrid.Models.Tokenizers;
 
 /// <summary>
-/// The tokenizer of a Hugging Face model folder (<c>tokenizer.json</c> + <c>tokenizer_config.json</c>). Encoding and
-/// decoding go through <see cref="OrtxTokenizer"/> — the code GenAI runs at rollout time — so training and generation see
+/// The tokenizer of a Hugging Face model folder (<c>tokenizer.json</c> + <c>tokenizer_config.json</c>) holding a
+/// byte-level BPE (GPT-2, Qwen2, Llama 3 and Hybrid's own). Encoding and decoding go through Microsoft.ML.Tokenizers'
+/// <c>BpeTokenizer</c> and give the ids GenAI's tokenizer gives (tests compare the two), so training and generation see
 /// the same ids. This class adds what the trainers need: the special-token ids named by tokenizer_config.json, the
-/// vocabulary size, each token's bytes, and character offsets of each token (byte-level BPE only).
+/// vocabulary size, each token's bytes, and character offsets of each token. What the folder may hold is listed on
+/// <see cref="Open"/>.
 /// </summary>
 public sealed class Tokenizer : IDisposable
 {
     /// <summary>Largest tokenizer.json read (a 150k-token vocabulary is about 7 MB).</summary>
-    public const long MaxTokenizerJsonBytes = 256L << 20;
+    public const long MaxTokenizerJsonBytes = TokenizerJson.MaxBytes;
 
-    private readonly OrtxTokenizer _native;
+    private readonly BpeCodec _codec;
+    private readonly string _configPath;
     private readonly Dictionary<string, int> _ids;   // stored spelling (byte-level for vocab tokens, plain for added) → id
     private readonly byte[]?[] _bytes;               // id → the bytes the token stands for (null: an unused id)
 
-    private Tokenizer(string folder, OrtxTokenizer native, Dictionary<string, int> ids, byte[]?[] bytes, IReadOnlyList<int> specialIds,
-        string? bos, string? eos, string? pad, string? chatTemplate, bool byteLevel)
+    private Tokenizer(string folder, string configPath, BpeCodec codec, Dictionary<string, int> ids, byte[]?[] bytes, IReadOnlyList<int> specialIds,
+        string? bos, string? eos, string? pad, string? chatTemplate)
     {
         Folder = folder;
-        _native = native;
+        _configPath = configPath;
+        _codec = codec;
         _ids = ids;
         _bytes = bytes;
         SpecialTokenIds = specialIds;
@@ -32,14 +35,10 @@ public sealed class Tokenizer : IDisposable
         EosToken = eos;
         PadToken = pad;
         ChatTemplate = chatTemplate;
-        IsByteLevel = byteLevel;
     }
 
     /// <summary>The folder the tokenizer was read from.</summary>
     public string Folder { get; }
-
-    /// <summary>The native tokenizer (the same GenAI uses); owned by this object.</summary>
-    public OrtxTokenizer Native => _native;
 
     /// <summary>Number of ids: one more than the largest id of the vocabulary or the added tokens.</summary>
     public int VocabSize => _bytes.Length;
@@ -63,10 +62,23 @@ public sealed class Tokenizer : IDisposable
     /// <summary><c>chat_template</c> of tokenizer_config.json (Jinja), or null.</summary>
     public string? ChatTemplate { get; }
 
-    /// <summary>True for a byte-level BPE tokenizer (GPT-2, Qwen2, Llama 3 and Hybrid's own), whose tokens are byte strings.</summary>
-    public bool IsByteLevel { get; }
+    /// <summary>
+    /// True: every tokenizer <see cref="Open"/> accepts is a byte-level BPE (GPT-2, Qwen2, Llama 3 and Hybrid's own), whose
+    /// tokens are byte strings.
+    /// </summary>
+    public bool IsByteLevel => true;
 
-    /// <summary>Opens the tokenizer files of <paramref name="folder"/>; errors name the file and the field.</summary>
+    /// <summary>
+    /// Opens the tokenizer files of <paramref name="folder"/>; errors name the file and the field. tokenizer.json must be
+    /// a byte-level BPE that Microsoft.ML.Tokenizers can reproduce with GenAI's ids: a BPE model holding all 256 byte
+    /// symbols, GPT-2's ByteLevel pre-tokenizer or a Split by a Regex followed by ByteLevel (Llama 3, Qwen2), the
+    /// ByteLevel decoder, no normalizer other than Qwen2's NFC (accepted and not applied, as GenAI does), and no
+    /// post-processor or tokenizer_config.json flag (<c>add_bos_token</c>, <c>add_eos_token</c>) that adds tokens to
+    /// every text. Anything else — a Unigram or WordPiece model, byte fallback, another normalizer or pre-tokenizer, an
+    /// added token with lstrip/rstrip/single_word — is refused with an <see cref="InvalidDataException"/> that names it.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">tokenizer.json or tokenizer_config.json is missing.</exception>
+    /// <exception cref="InvalidDataException">A file is malformed or uses a part Hybrid cannot reproduce.</exception>
     public static Tokenizer Open(string folder)
     {
         string root = Path.GetFullPath(folder);
@@ -74,33 +86,54 @@ public sealed class Tokenizer : IDisposable
         foreach (string path in new[] { jsonPath, configPath })
             if (!File.Exists(path)) throw new FileNotFoundException($"{path}: missing (a tokenizer folder needs tokenizer.json and tokenizer_config.json)", path);
 
-        var (ids, bytes, specialIds, byteLevel) = ReadVocabulary(jsonPath);
+        TokenizerJson json = TokenizerJson.Read(jsonPath);
+        var (ids, bytes, specialIds) = Tables(json);
         string? bos, eos, pad, template;
-        using (JsonDocument config = Parse(configPath))
+        using (JsonDocument config = TokenizerJson.ParseFile(configPath))
         {
             if (config.RootElement.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{configPath}: not a JSON object");
             bos = TokenField(config.RootElement, "bos_token", configPath);
             eos = TokenField(config.RootElement, "eos_token", configPath);
             pad = TokenField(config.RootElement, "pad_token", configPath);
             template = config.RootElement.TryGetProperty("chat_template", out JsonElement t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+            foreach (string flag in new[] { "add_bos_token", "add_eos_token" })
+            {
+                if (config.RootElement.TryGetProperty(flag, out JsonElement v) && v.ValueKind == JsonValueKind.True)
+                    throw new InvalidDataException($"{configPath}: field '{flag}' = true is not supported: Tokenizer.Encode encodes exactly the text, as GenAI's " +
+                        "Tokenizer.Encode does; put the token in the text (chat templates do) and set the field to false");
+            }
         }
         foreach ((string field, string? token) in new[] { ("bos_token", bos), ("eos_token", eos), ("pad_token", pad) })
         {
             if (token is not null && !ids.ContainsKey(token))
                 throw new InvalidDataException($"{configPath}: field '{field}' = \"{token}\" is not a token of {jsonPath}");
         }
-        OrtxTokenizer native = OrtxTokenizer.Open(root);
-        return new Tokenizer(root, native, ids, bytes, specialIds, bos, eos, pad, template, byteLevel);
+        return new Tokenizer(root, configPath, BpeCodec.Create(json), ids, bytes, specialIds, bos, eos, pad, template);
     }
 
-    /// <summary>Token ids of <paramref name="text"/> (special-token spellings in the text become their ids).</summary>
-    public int[] Encode(string text) => _native.Encode(text);
+    /// <summary>
+    /// Token ids of <paramref name="text"/>: exactly the tokens that spell it — no BOS or EOS is added — with the spellings
+    /// of added tokens (&lt;|im_start|&gt;, …) inside the text becoming their ids, the longest where two start at one
+    /// place. The ids equal GenAI's tokenizer's; a lone UTF-16 surrogate encodes as U+FFFD, as it does there.
+    /// </summary>
+    public int[] Encode(string text) => _codec.Encode(text);
 
-    /// <summary>Token ids of each text (unpadded rows).</summary>
-    public int[][] EncodeBatch(IReadOnlyList<string> texts) => _native.EncodeBatch(texts);
+    /// <summary>Token ids of each text (unpadded rows), each as <see cref="Encode"/> gives them.</summary>
+    public int[][] EncodeBatch(IReadOnlyList<string> texts)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        var rows = new int[texts.Count][];
+        for (int i = 0; i < rows.Length; i++) rows[i] = Encode(texts[i]);
+        return rows;
+    }
 
-    /// <summary>The text of <paramref name="ids"/>, special tokens dropped (see <see cref="OrtxTokenizer.Decode"/> for invalid UTF-8).</summary>
-    public string Decode(ReadOnlySpan<int> ids) => _native.Decode(ids);
+    /// <summary>
+    /// The text of <paramref name="ids"/>. Added tokens marked special and ids that are no token (negative, past the
+    /// vocabulary, unused) are dropped, as GenAI drops them. Bytes that are not valid UTF-8 become U+FFFD, one per maximal
+    /// invalid sequence (as .NET's UTF-8 decoder does), and the rest is still decoded: <c>"h", 0xFF, "ij"</c> gives
+    /// <c>"h\uFFFDij"</c> — unlike GenAI's detokenizer, which stops at the first invalid byte (<c>"h\uFFFD"</c>).
+    /// </summary>
+    public string Decode(ReadOnlySpan<int> ids) => _codec.Decode(ids);
 
     /// <summary>The id of a token given as stored: a special token's text, or a vocabulary entry's byte-level spelling.</summary>
     /// <exception cref="KeyNotFoundException">No such token.</exception>
@@ -110,7 +143,6 @@ public sealed class Tokenizer : IDisposable
     /// <summary>The bytes token <paramref name="id"/> stands for (a special token: its UTF-8 text). Byte-level tokenizers only.</summary>
     public ReadOnlySpan<byte> TokenBytes(int id)
     {
-        if (!IsByteLevel) throw new NotSupportedException($"{Folder}: token bytes are known for byte-level BPE tokenizers only");
         if ((uint)id >= (uint)_bytes.Length || _bytes[id] is null)
             throw new ArgumentOutOfRangeException(nameof(id), id, $"not a token id of {Folder} (vocabulary size {VocabSize})");
         return _bytes[id]!;
@@ -119,7 +151,7 @@ public sealed class Tokenizer : IDisposable
     /// <summary>
     /// Encodes <paramref name="text"/> and gives each token its <c>[Start, End)</c> range of UTF-16 characters in the
     /// text. A token holding part of a multi-byte character covers that whole character (neighbours then overlap); a
-    /// token the tokenizer adds that is not in the text (an automatic BOS) gets an empty range. Byte-level tokenizers only.
+    /// lone surrogate, encoded as U+FFFD, is covered by the tokens of those three bytes.
     /// </summary>
     public (int[] Ids, (int Start, int End)[] Offsets) EncodeWithOffsets(string text)
     {
@@ -142,36 +174,37 @@ public sealed class Tokenizer : IDisposable
         int pos = 0;
         for (int i = 0; i < ids.Length; i++)
         {
-            if (ids[i] < 0) throw new InvalidOperationException($"{Folder}: the text holds a character the vocabulary cannot encode (id -1 at token {i})");
             ReadOnlySpan<byte> token = TokenBytes(ids[i]);
-            if (utf8.AsSpan(pos).StartsWith(token) && token.Length > 0)
-            {
-                offsets[i] = (charAt[pos], charEnd[pos + token.Length - 1]);
-                pos += token.Length;
-            }
-            else
-            {
-                offsets[i] = (charAt[pos], charAt[pos]);  // added by the tokenizer, not spelled in the text
-            }
+            if (token.Length == 0 || !utf8.AsSpan(pos).StartsWith(token))
+                throw new InvalidOperationException($"{Folder}: token {i} (id {ids[i]}) does not spell the text at byte {pos}; offsets unavailable");
+            offsets[i] = (charAt[pos], charEnd[pos + token.Length - 1]);
+            pos += token.Length;
         }
         if (pos != utf8.Length)
-            throw new InvalidOperationException($"{Folder}: the tokens spell {pos} of the text's {utf8.Length} bytes (the tokenizer normalises text; offsets unavailable)");
+            throw new InvalidOperationException($"{Folder}: the tokens spell {pos} of the text's {utf8.Length} bytes; offsets unavailable");
         return (ids, offsets);
     }
 
-    /// <summary>Renders <paramref name="messages"/> with this folder's <c>chat_template</c> (or <paramref name="template"/>) through onnxruntime-extensions.</summary>
-    public string ApplyChatTemplate(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt, string? template = null) =>
-        _native.ApplyChatTemplate(Tokenizers.ChatTemplate.ToMessagesJson(messages), template, addGenerationPrompt);
-
-    public void Dispose() => _native.Dispose();
-
-    private static JsonDocument Parse(string path)
+    /// <summary>
+    /// Renders <paramref name="messages"/> with this folder's <c>chat_template</c> (or <paramref name="template"/>). Only
+    /// Hybrid's ChatML template (<see cref="Tokenizers.ChatTemplate.Jinja"/>, compared exactly) is rendered, by the C#
+    /// <see cref="Tokenizers.ChatTemplate.Render"/>, which also rejects content spelling a ChatML marker; Hybrid has no
+    /// Jinja engine on the training side — GenAI's <c>ApplyChatTemplate</c> renders other templates at generation time.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The template is missing or is not Hybrid's ChatML template; the message names where it came from.</exception>
+    public string ApplyChatTemplate(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt, string? template = null)
     {
-        long length = new FileInfo(path).Length;
-        if (length > MaxTokenizerJsonBytes) throw new InvalidDataException($"{path}: {length} bytes is over the {MaxTokenizerJsonBytes}-byte limit");
-        try { return JsonDocument.Parse(File.ReadAllBytes(path)); }
-        catch (JsonException ex) { throw new InvalidDataException($"{path}: not valid JSON ({ex.Message})"); }
+        string source = template is null ? $"{_configPath}: field 'chat_template'" : "the template argument";
+        string jinja = template ?? ChatTemplate
+            ?? throw new NotSupportedException($"{_configPath}: field 'chat_template' is missing, so there is no chat format to render");
+        if (!string.Equals(jinja, Tokenizers.ChatTemplate.Jinja, StringComparison.Ordinal))
+            throw new NotSupportedException($"{source} is not Hybrid's ChatML template (ChatTemplate.Jinja): training-side rendering supports only " +
+                "ChatML, by the C# ChatTemplate.Render; GenAI's ApplyChatTemplate renders other templates at generation time");
+        return Tokenizers.ChatTemplate.Render(messages, addGenerationPrompt).Text;
     }
+
+    /// <summary>Releases nothing (the encoder is managed); kept so that callers' <c>using</c> statements stay valid.</summary>
+    public void Dispose() { }
 
     /// <summary>A token field of tokenizer_config.json: a string, an AddedToken object <c>{"content": …}</c>, or null.</summary>
     private static string? TokenField(JsonElement root, string field, string path)
@@ -182,76 +215,22 @@ public sealed class Tokenizer : IDisposable
         throw new InvalidDataException($"{path}: field '{field}' = {v.GetRawText()} is not a token (a string or {{\"content\": …}})");
     }
 
-    private static (Dictionary<string, int>, byte[]?[], IReadOnlyList<int>, bool) ReadVocabulary(string path)
+    /// <summary>Spelling → id, id → bytes (vocabulary entries in byte-level spelling, added tokens as UTF-8 text) and the special ids.</summary>
+    private static (Dictionary<string, int>, byte[]?[], IReadOnlyList<int>) Tables(TokenizerJson json)
     {
-        using JsonDocument doc = Parse(path);
-        JsonElement root = doc.RootElement;
-        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("model", out JsonElement model) || model.ValueKind != JsonValueKind.Object)
-            throw new InvalidDataException($"{path}: field 'model' is missing or not an object");
-        bool byteLevel = IsByteLevelDecoder(root);
-        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
+        var ids = new Dictionary<string, int>(json.Vocabulary, StringComparer.Ordinal);
         var bytes = new Dictionary<int, byte[]?>();
-        if (model.TryGetProperty("vocab", out JsonElement vocab) && vocab.ValueKind == JsonValueKind.Object)
-        {
-            foreach (JsonProperty p in vocab.EnumerateObject())
-            {
-                if (p.Value.ValueKind != JsonValueKind.Number || !p.Value.TryGetInt32(out int id) || id < 0)
-                    throw new InvalidDataException($"{path}: model.vocab['{p.Name}'] = {p.Value.GetRawText()} is not a non-negative integer id");
-                ids[p.Name] = id;
-                bytes[id] = byteLevel ? TryByteLevel(p.Name) : null;
-            }
-        }
-        else if (model.TryGetProperty("vocab", out vocab) && vocab.ValueKind == JsonValueKind.Array)
-        {
-            int id = 0;  // Unigram: [[piece, score], …], ids in order
-            foreach (JsonElement entry in vocab.EnumerateArray())
-            {
-                if (entry.ValueKind == JsonValueKind.Array && entry.GetArrayLength() > 0 && entry[0].ValueKind == JsonValueKind.String)
-                    ids[entry[0].GetString()!] = id;
-                bytes[id++] = null;
-            }
-        }
-        else
-        {
-            throw new InvalidDataException($"{path}: field 'model.vocab' is missing or not an object or array");
-        }
-
+        foreach ((string token, int id) in json.Vocabulary) bytes[id] = ByteLevelAlphabet.TryDecode(token, out byte[] b) ? b : null;
         var special = new List<int>();
-        if (root.TryGetProperty("added_tokens", out JsonElement added) && added.ValueKind == JsonValueKind.Array)
+        foreach (AddedToken t in json.AddedTokens)
         {
-            foreach (JsonElement t in added.EnumerateArray())
-            {
-                if (t.ValueKind != JsonValueKind.Object
-                    || !t.TryGetProperty("id", out JsonElement idElement) || !idElement.TryGetInt32(out int id) || id < 0
-                    || !t.TryGetProperty("content", out JsonElement content) || content.ValueKind != JsonValueKind.String)
-                    throw new InvalidDataException($"{path}: an entry of 'added_tokens' lacks an integer 'id' or a string 'content': {t.GetRawText()}");
-                ids[content.GetString()!] = id;
-                bytes[id] = Encoding.UTF8.GetBytes(content.GetString()!);
-                if (t.TryGetProperty("special", out JsonElement s) && s.ValueKind == JsonValueKind.True) special.Add(id);
-            }
+            ids[t.Content] = t.Id;
+            bytes[t.Id] = Encoding.UTF8.GetBytes(t.Content);
+            if (t.Special) special.Add(t.Id);
         }
-        int size = bytes.Count == 0 ? 0 : bytes.Keys.Max() + 1;
-        if (size > 16_000_000) throw new InvalidDataException($"{path}: largest token id {size - 1} is implausibly large");
-        var table = new byte[]?[size];
+        var table = new byte[]?[bytes.Count == 0 ? 0 : bytes.Keys.Max() + 1];
         foreach ((int id, byte[]? b) in bytes) table[id] = b;
         special.Sort();
-        return (ids, table, special, byteLevel);
-    }
-
-    private static byte[]? TryByteLevel(string token)
-    {
-        var result = new byte[token.Length];
-        for (int i = 0; i < token.Length; i++)
-            if (!ByteLevelAlphabet.TryByte(token[i], out result[i])) return null;
-        return result;
-    }
-
-    private static bool IsByteLevelDecoder(JsonElement root)
-    {
-        if (!root.TryGetProperty("decoder", out JsonElement decoder) || decoder.ValueKind != JsonValueKind.Object) return false;
-        if (decoder.TryGetProperty("type", out JsonElement type) && type.ValueKind == JsonValueKind.String && type.GetString() == "ByteLevel") return true;
-        return decoder.TryGetProperty("decoders", out JsonElement list) && list.ValueKind == JsonValueKind.Array
-            && list.EnumerateArray().Any(d => d.ValueKind == JsonValueKind.Object && d.TryGetProperty("type", out JsonElement t)
-                                              && t.ValueKind == JsonValueKind.String && t.GetString() == "ByteLevel");
+        return (ids, table, special);
     }
 }

@@ -13,7 +13,7 @@ namespace Hybrid.Training.Tests.Rl;
 
 public sealed class ProcessRewardTrainingTests(ITestOutputHelper output)
 {
-    private const int WarmUpSteps = 300, Iterations = 40;
+    private const int WarmUpSteps = 300, Iterations = 50;
 
     /// <summary>
     /// From a 300-step SFT warm-up on the written solutions (≈26% of held-out steps right when sampled), runs

@@ -20,7 +20,7 @@ public sealed class RlTrainerTests(ITestOutputHelper output)
     /// returns the per-iteration metrics, with the expected reward on the training prompts (8 seeded samples each at the
     /// training temperature) measured before and after as <c>SampledBefore</c>/<c>SampledAfter</c>.
     /// </summary>
-    private (RlResult Result, double SampledBefore, double SampledAfter) Run(string preset, int iterations, Action<BytePolicy, RlTrainer>? check = null, bool withCritic = false, RlConfig? config = null)
+    private (RlResult Result, double SampledBefore, double SampledAfter, double HeldOutBefore, double HeldOutAfter) Run(string preset, int iterations, Action<BytePolicy, RlTrainer>? check = null, bool withCritic = false, RlConfig? config = null)
     {
         using var fixture = new BytePolicy("rl-" + preset);
         OnlinePolicy policy = fixture.Policy;
@@ -34,10 +34,10 @@ public sealed class RlTrainerTests(ITestOutputHelper output)
         var trainer = new RlTrainer(policy, config, axes, train, reward, reference, critic, log: new TestLog(output));
         float[] before = Snapshot(policy.Model);
         float[]? refBefore = reference is null ? null : Snapshot(reference);
-        double sampledBefore = trainer.Evaluate(train, 8);
+        double sampledBefore = trainer.Evaluate(train, 8), heldOutBefore = trainer.Evaluate(heldOut, 8);
         RlResult result = trainer.Train(heldOut);
-        double sampledAfter = trainer.Evaluate(train, 8);
-        output.WriteLine($"{preset}: expected reward on the training prompts {sampledBefore:F3} → {sampledAfter:F3}");
+        double sampledAfter = trainer.Evaluate(train, 8), heldOutAfter = trainer.Evaluate(heldOut, 8);
+        output.WriteLine($"{preset}: expected reward on the training prompts {sampledBefore:F3} → {sampledAfter:F3}, on the held-out prompts {heldOutBefore:F3} → {heldOutAfter:F3}");
         Assert.NotEqual(before, Snapshot(policy.Model));                    // the policy moved
         if (reference is not null) Assert.Equal(refBefore, Snapshot(reference));  // the reference did not
         Assert.Equal(1 + iterations, policy.Version);                        // one sync per iteration (+ the warm-up's)
@@ -46,7 +46,7 @@ public sealed class RlTrainerTests(ITestOutputHelper output)
             output.WriteLine($"{preset} it {i + 1}: reward {m.GetValueOrDefault("reward"):F3} kept {m.GetValueOrDefault("batch/kept_groups")} " +
                              $"clip {m.GetValueOrDefault("actor/pg_clipfrac"):F3} kl {m.GetValueOrDefault("actor/ppo_kl"):F4} gn {m.GetValueOrDefault("actor/grad_norm"):F3} H {m.GetValueOrDefault("actor/entropy"):F3} corr {m.GetValueOrDefault("rollout_corr/mean_abs_diff"):G3} pg {m.GetValueOrDefault("actor/pg_loss"):F4}");
         output.WriteLine($"{preset}: held-out greedy accuracy {result.EvalBefore:F3} → {result.EvalAfter:F3} in {result.Seconds:F1} s");
-        return (result, sampledBefore, sampledAfter);
+        return (result, sampledBefore, sampledAfter, heldOutBefore, heldOutAfter);
     }
 
     private static Critic NewCritic(OnlinePolicy policy)
@@ -70,9 +70,11 @@ public sealed class RlTrainerTests(ITestOutputHelper output)
     [InlineData("rloo")]
     public void MeanRewardRisesOnAddition(string preset)
     {
-        var (result, before, after) = Run(preset, iterations: 30);
+        var (result, before, after, heldOutBefore, heldOutAfter) = Run(preset, iterations: 30);
         Assert.True(after > before + 0.08, $"{preset}: expected reward on the training prompts {before:F3} → {after:F3}");
-        Assert.True(result.EvalAfter > result.EvalBefore, $"{preset}: held-out greedy accuracy {result.EvalBefore:F3} → {result.EvalAfter:F3}");
+        // Generalisation, measured on the 30 held-out prompts with 8 seeded samples each: greedy accuracy on 30 prompts
+        // moves in steps of one prompt (0.033) and flipped sign with the BLAS kernel and the GenAI version.
+        Assert.True(heldOutAfter > heldOutBefore, $"{preset}: expected reward on the held-out prompts {heldOutBefore:F3} → {heldOutAfter:F3} (greedy accuracy {result.EvalBefore:F3} → {result.EvalAfter:F3})");
         foreach (string key in new[] { "reward", "reward_std", "frac_reward_zero_std", "completions/mean_length", "completions/clipped_ratio",
                                        "actor/pg_loss", "actor/pg_clipfrac", "actor/ppo_kl", "actor/entropy", "actor/grad_norm",
                                        "rollout_corr/mean_abs_diff", "timing/gen", "timing/reward", "timing/old_log_prob", "timing/adv",
