@@ -31,12 +31,12 @@ internal sealed class BpeCodec
     private BpeCodec(BpeTokenizer bpe, PreTokenizer split, Dictionary<string, int> added, Dictionary<string, int> words, bool[] decoded,
         Dictionary<int, string> addedText)
     {
-        _addedText = addedText;
         _bpe = bpe;
         _split = split;
         _added = added.GetAlternateLookup<ReadOnlySpan<char>>();
         _words = words.GetAlternateLookup<ReadOnlySpan<char>>();
         _decoded = decoded;
+        _addedText = addedText;
     }
 
     /// <summary>Builds the package tokenizer for <paramref name="json"/>.</summary>
@@ -79,8 +79,13 @@ internal sealed class BpeCodec
                 catch (DecoderFallbackException) { /* part of a character: no piece of text spells it */ }
             }
         }
-        foreach (AddedToken t in json.AddedTokens) decoded[t.Id] = !t.Special;
-        var addedText = json.AddedTokens.Where(t => !t.Special).ToDictionary(t => t.Id, t => t.Content);
+        var addedText = new Dictionary<int, string>();
+        foreach (AddedToken t in json.AddedTokens)
+        {
+            decoded[t.Id] = !t.Special;
+            if (t.Special) addedText.Remove(t.Id);
+            else addedText[t.Id] = t.Content;
+        }
         return new BpeCodec(bpe, split, added, words, decoded, addedText);
     }
 

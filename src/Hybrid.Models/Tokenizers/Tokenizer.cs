@@ -114,7 +114,8 @@ public sealed class Tokenizer : IDisposable
     /// <summary>
     /// Token ids of <paramref name="text"/>: exactly the tokens that spell it — no BOS or EOS is added — with the spellings
     /// of added tokens (&lt;|im_start|&gt;, …) inside the text becoming their ids, the longest where two start at one
-    /// place. The ids equal GenAI's tokenizer's; a lone UTF-16 surrogate encodes as U+FFFD, as it does there.
+    /// place. The ids equal GenAI's tokenizer's; a lone UTF-16 surrogate encodes as U+FFFD, as it does there. One
+    /// difference: GenAI reads NUL-terminated UTF-8 and so stops at a U+0000, where this encodes the whole string.
     /// </summary>
     public int[] Encode(string text) => _codec.Encode(text);
 
