@@ -30,6 +30,13 @@ internal static class GenAITokenizerOracle
     /// <summary>GenAI's text for <paramref name="ids"/> (special tokens dropped).</summary>
     public static string Decode(string folder, int[] ids) => With(folder, tokenizer => tokenizer.Decode(ids));
 
+    /// <summary>
+    /// GenAI's Jinja rendering of <paramref name="messagesJson"/> with the folder's <c>chat_template</c> (an empty
+    /// <paramref name="template"/>) or with <paramref name="template"/>.
+    /// </summary>
+    public static string ApplyChatTemplate(string folder, string messagesJson, bool addGenerationPrompt, string template = "") =>
+        With(folder, tokenizer => tokenizer.ApplyChatTemplate(template, messagesJson, "", addGenerationPrompt));
+
     private static T With<T>(string folder, Func<GenAITokenizer, T> use)
     {
         OnnxNative.EnsureLoaded();

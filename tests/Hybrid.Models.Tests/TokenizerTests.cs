@@ -37,7 +37,7 @@ public sealed class TokenizerTests : IDisposable
     }
 
     [Fact]
-    public void EncodeAndDecodeGoThroughTheNativeTokenizer()
+    public void EncodeAndDecodeGiveTheHandWorkedIds()
     {
         using Tokenizer tokenizer = Tokenizer.Open(_tmp.Path);
 
