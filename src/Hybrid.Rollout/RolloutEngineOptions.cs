@@ -10,31 +10,40 @@ public sealed record RolloutEngineOptions
     /// <summary>GenAI's cap on the rows of one generator (<see cref="GenAIGenerator.MaxBatchSize"/>, 32 in 0.18).</summary>
     public const int GenAIMaxBatchSize = GenAIGenerator.MaxBatchSize;
 
-    private readonly int _maxBatchSize = GenAIMaxBatchSize;
-    private readonly int _parallelChunks = 2;
+    /// <summary>The Ort backend's default <see cref="MaxBatchSize"/>: one batch holds any request of up to 256 rows.</summary>
+    public const int OrtDefaultMaxBatchSize = 256;
+
+    private readonly int? _maxBatchSize;
+    private readonly int _parallelChunks = 1;
     private readonly int? _intraOpThreads;
     private readonly long _prefillLogitsBytes = 64L << 20;
 
-    /// <summary>Which runtime decodes (the same folder either way). Default <see cref="RolloutBackend.GenAI"/>.</summary>
-    public RolloutBackend Backend { get; init; } = RolloutBackend.GenAI;
+    /// <summary>
+    /// Which runtime decodes (the same folder either way). Default <see cref="RolloutBackend.Ort"/>, the faster of the two
+    /// at every batch size measured (see <see cref="RolloutBackend.Ort"/>); <see cref="RolloutBackend.GenAI"/> runs the
+    /// folder exactly as a deployment does.
+    /// </summary>
+    public RolloutBackend Backend { get; init; } = RolloutBackend.Ort;
 
     /// <summary>
-    /// Most rows (prompt × sample pairs) decoded as one batch; larger requests run in chunks of this many rows. Default
-    /// 32: GenAI generators refuse more ("batch_size (64) must be in [1, 32]"), and the Ort backend measured best on two
-    /// cores at 2 × 32 rows, each on one thread (tools/bench rollout: batch 64 as 2 × 32 beat one 64-row batch on two
-    /// threads, 1.0–1.3×). Must be ≥ 1, and ≤ 32 with GenAI.
+    /// Most rows (prompt × sample pairs) decoded as one batch; larger requests run in chunks of this many rows (a seeded
+    /// request seeds chunk c with seed + c, so the chunking is part of what a seed reproduces). Default: 256 on Ort (one
+    /// batch with every core beat 2 × 32 rows on one core each, 878 vs 815 tok/s at 64 prompts), 32 on GenAI, whose
+    /// generators refuse more. Must be ≥ 1, and ≤ 32 with GenAI.
     /// </summary>
     public int MaxBatchSize
     {
-        get => _maxBatchSize;
+        get => _maxBatchSize ?? (Backend == RolloutBackend.GenAI ? GenAIMaxBatchSize : OrtDefaultMaxBatchSize);
         init => _maxBatchSize = value >= 1 ? value
             : throw new ArgumentOutOfRangeException(nameof(MaxBatchSize), value, $"RolloutEngineOptions.MaxBatchSize = {value}: must be >= 1.");
     }
 
     /// <summary>
     /// Most chunks of one request decoding at the same time, each on its own thread (results do not depend on it).
-    /// Default 2: one generator keeps about one core busy (greedy GenAI decode of the small preset, 2 × 32 rows, 4.8k
-    /// tok/s one chunk at a time vs 8.8k two at once); the Ort backend likewise.
+    /// Default 1: each chunk gets every core through <see cref="IntraOpThreads"/>, so a request of any size keeps all
+    /// cores busy (with 2 chunks at once on one core each, a 1- or 8-prompt request left a core idle: 43 / 206 tok/s
+    /// against 65 / 326 with both cores on one GenAI chunk). GenAI's 64-prompt requests run faster as 2 chunks at once on
+    /// one core each (811 vs 653 tok/s): set 2 (and <see cref="IntraOpThreads"/> 1) for large GenAI batches.
     /// </summary>
     public int ParallelChunks
     {
@@ -44,16 +53,16 @@ public sealed record RolloutEngineOptions
     }
 
     /// <summary>
-    /// ONNX Runtime intra-op threads of the decoder session. Null (default): GenAI keeps its folder's session_options
-    /// (ORT's default, one per core; forcing 1 with 2 chunks at once measured the same within noise); Ort uses
-    /// cores ÷ <see cref="ParallelChunks"/> (at least 1), so the chunks decoding at once fill the cores without
-    /// oversubscribing them. Must be ≥ 1 when set.
+    /// ONNX Runtime intra-op threads of the decoder session, both backends. Null (default): cores ÷
+    /// <see cref="ParallelChunks"/> (at least 1), so the chunks decoding at once fill the cores without oversubscribing
+    /// them (two 2-thread GenAI chunks at once on 2 cores measured 581 tok/s against 811 for two 1-thread ones). Must be
+    /// ≥ 1 when set.
     /// </summary>
     public int? IntraOpThreads
     {
         get => _intraOpThreads;
         init => _intraOpThreads = value is null or >= 1 ? value
-            : throw new ArgumentOutOfRangeException(nameof(IntraOpThreads), value, $"RolloutEngineOptions.IntraOpThreads = {value}: must be >= 1 (or null for the backend's default).");
+            : throw new ArgumentOutOfRangeException(nameof(IntraOpThreads), value, $"RolloutEngineOptions.IntraOpThreads = {value}: must be >= 1 (or null for cores ÷ ParallelChunks).");
     }
 
     /// <summary>
@@ -62,11 +71,14 @@ public sealed record RolloutEngineOptions
     /// </summary>
     public OnnxDevice Device { get; init; }
 
-    /// <summary>The GenAI backend's intra-op threads override: <see cref="IntraOpThreads"/> (null keeps the folder's).</summary>
-    internal int? GenAIIntraOpThreads => IntraOpThreads;
+    /// <summary>The intra-op threads either backend's session uses: <see cref="IntraOpThreads"/>, or cores ÷ <see cref="ParallelChunks"/>.</summary>
+    internal int SessionIntraOpThreads => IntraOpThreads ?? Math.Max(1, Environment.ProcessorCount / ParallelChunks);
 
-    /// <summary>The Ort backend's intra-op threads: <see cref="IntraOpThreads"/>, or cores ÷ <see cref="ParallelChunks"/>.</summary>
-    internal int OrtIntraOpThreads => IntraOpThreads ?? Math.Max(1, Environment.ProcessorCount / ParallelChunks);
+    /// <summary>The GenAI backend's intra-op threads (an overlay on genai_config.json).</summary>
+    internal int? GenAIIntraOpThreads => SessionIntraOpThreads;
+
+    /// <summary>The Ort backend's intra-op threads.</summary>
+    internal int OrtIntraOpThreads => SessionIntraOpThreads;
 
     /// <summary>
     /// Ort backend: most bytes of prompt logits ([rows, prompt length, V] float32) one prefill run may produce; the rows

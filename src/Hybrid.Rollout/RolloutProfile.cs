@@ -42,6 +42,9 @@ public static class RolloutProfile
         ArgumentNullException.ThrowIfNull(engine);
         if (prompts.Count > engine.Options.MaxBatchSize)
             throw new ArgumentException($"{prompts.Count} rows exceed the engine's MaxBatchSize ({engine.Options.MaxBatchSize})", nameof(prompts));
+        int longest = prompts.Count == 0 ? 0 : prompts.Max(p => p.Length);
+        if (longest + sampling.MaxNewTokens > engine.Info.ContextLength)
+            throw new ArgumentException($"the longest prompt ({longest} tokens) + MaxNewTokens ({sampling.MaxNewTokens}) exceeds the model's context_length ({engine.Info.ContextLength})", nameof(sampling));
         return Median(runs, () => EngineOnce(engine, prompts, sampling));
     }
 

@@ -249,8 +249,13 @@ public sealed class RolloutEngineTests : IDisposable
         Assert.Contains("IntraOpThreads", Assert.Throws<ArgumentOutOfRangeException>(() => new RolloutEngineOptions { IntraOpThreads = 0 }).Message);
         Assert.Contains("PrefillLogitsBytes", Assert.Throws<ArgumentOutOfRangeException>(() => new RolloutEngineOptions { PrefillLogitsBytes = 0 }).Message);
         Assert.Contains("MaxBatchSize", Assert.Throws<ArgumentException>(() => Engine(RolloutBackend.GenAI, AttentionKernel.Reference, new RolloutEngineOptions { MaxBatchSize = 33 })).Message);
-        Assert.Equal((32, 2, null), (new RolloutEngineOptions().MaxBatchSize, new RolloutEngineOptions().ParallelChunks, new RolloutEngineOptions().IntraOpThreads));
-        Assert.Equal(Math.Max(1, Environment.ProcessorCount / 2), new RolloutEngineOptions { Backend = RolloutBackend.Ort }.OrtIntraOpThreads);
+        // Defaults: the Ort backend, one batch of up to 256 rows, one chunk at a time on every core.
+        var defaults = new RolloutEngineOptions();
+        Assert.Equal((RolloutBackend.Ort, 256, 1, (int?)null), (defaults.Backend, defaults.MaxBatchSize, defaults.ParallelChunks, defaults.IntraOpThreads));
+        Assert.Equal(Environment.ProcessorCount, defaults.OrtIntraOpThreads);
+        Assert.Equal(32, new RolloutEngineOptions { Backend = RolloutBackend.GenAI }.MaxBatchSize);
+        Assert.Equal(Environment.ProcessorCount, new RolloutEngineOptions { Backend = RolloutBackend.GenAI }.GenAIIntraOpThreads);
+        Assert.Equal(Math.Max(1, Environment.ProcessorCount / 2), new RolloutEngineOptions { ParallelChunks = 2 }.OrtIntraOpThreads);
         Assert.Equal(3, new RolloutEngineOptions { Backend = RolloutBackend.Ort, IntraOpThreads = 3 }.OrtIntraOpThreads);
         foreach (RolloutBackend backend in Enum.GetValues<RolloutBackend>())
         {

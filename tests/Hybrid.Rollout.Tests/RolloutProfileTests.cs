@@ -22,7 +22,8 @@ public sealed class RolloutProfileTests
         Assert.Equal((3, 5), (split.Rows, split.Steps));
         Assert.True(split.Prefill > 0 && split.Backend > 0 && split.Sampler >= 0 && split.Other >= 0, split.ToString());
         Assert.Equal(buffers, Decoding.NativeBuffers.Live);
-        Assert.Throws<ArgumentException>(() => RolloutProfile.Engine(engine, Enumerable.Repeat(Prompts[0], 33).ToList(), new SamplingParams()));
+        int overOneBatch = engine.Options.MaxBatchSize + 1;  // 33 on GenAI, 257 on Ort
+        Assert.Throws<ArgumentException>(() => RolloutProfile.Engine(engine, Enumerable.Repeat(Prompts[0], overOneBatch).ToList(), new SamplingParams()));
     }
 
     [Fact]

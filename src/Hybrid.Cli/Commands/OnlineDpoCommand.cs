@@ -38,17 +38,18 @@ internal static class OnlineDpoCommand
         var eosPenalty = new Option<double>("--missing-eos-penalty") { Description = "Subtracted from the score of answers cut off without a stop token", DefaultValueFactory = _ => defaults.MissingEosPenalty };
         var seed = new Option<ulong>("--seed") { Description = "Seed of prompt order, shuffling and sampling", DefaultValueFactory = _ => defaults.Seed };
 
+        var backend = DeviceOption.Backend();
         var device = DeviceOption.Create("Where rollouts and the reward model run (ONNX Runtime / GenAI)");
         var command = new Command("online-dpo", "Online / iterative DPO: sample with ONNX Runtime GenAI, label best vs worst, DPO steps, sync weights, repeat");
         foreach (Option o in new Option[] { model, prompts, evalPrompts, output, reward, rewardModel, chat, iterations, perIteration, samples,
-                                            temperature, maxNew, loss, beta, lr, batch, epochs, clip, reference, eosPenalty, seed, device })
+                                            temperature, maxNew, loss, beta, lr, batch, epochs, clip, reference, eosPenalty, seed, device, backend })
             command.Options.Add(o);
         command.SetAction(parse => CliErrors.Run(() =>
         {
             string outDir = parse.GetValue(output)!;
             OnnxDevice onnxDevice = DeviceOption.Parse(parse.GetValue(device)!);
             using OnlinePolicy policy = OnlinePolicy.Open(parse.GetValue(model)!, Path.Combine(outDir, "work"),
-                new OnlinePolicyOptions { Engine = new RolloutEngineOptions { Device = onnxDevice } });
+                new OnlinePolicyOptions { Engine = new RolloutEngineOptions { Device = onnxDevice, Backend = parse.GetValue(backend) } });
             var config = new OnlineDpoConfig
             {
                 Iterations = parse.GetValue(iterations),

@@ -41,10 +41,11 @@ internal static class RlCommand
         var stepMarker = new Option<string>("--step-marker") { Description = "Step separator of the outputs (default: a newline)", DefaultValueFactory = _ => "\n" };
         var seed = new Option<ulong>("--seed") { Description = "Seed of data order, rollouts and libtorch", DefaultValueFactory = _ => defaults.Seed };
 
+        var backend = DeviceOption.Backend();
         var device = DeviceOption.Create("Where rollouts and reward models run (ONNX Runtime / GenAI)");
-        var command = new Command("rl", "Online RL from GenAI rollouts: GRPO, Dr. GRPO, DAPO, GSPO, GMPO, RLOO, REINFORCE++, ReMax, RAFT(++), PPO");
+        var command = new Command("rl", "Online RL from ONNX Runtime rollouts: GRPO, Dr. GRPO, DAPO, GSPO, GMPO, RLOO, REINFORCE++, ReMax, RAFT(++), PPO");
         foreach (Option o in new Option[] { model, data, evalData, output, preset, reward, rewardModels, criticFrom, iterations, prompts, group, maxNew,
-                                            temperature, lr, miniBatches, epochs, sync, processReward, processUse, processWeight, stepMarker, seed, device })
+                                            temperature, lr, miniBatches, epochs, sync, processReward, processUse, processWeight, stepMarker, seed, device, backend })
             command.Options.Add(o);
         command.SetAction(parse => CliErrors.Run(() =>
         {
@@ -78,7 +79,7 @@ internal static class RlCommand
 
             using var policy = OnlinePolicy.Open(parse.GetValue(model)!, outDir, new OnlinePolicyOptions
             {
-                Sync = parse.GetValue(sync), Engine = new RolloutEngineOptions { Device = onnxDevice },
+                Sync = parse.GetValue(sync), Engine = new RolloutEngineOptions { Device = onnxDevice, Backend = parse.GetValue(backend) },
             });
             using DecoderModel? reference = axes.NeedsReference ? policy.FrozenCopy() : null;
             using Critic? critic = axes.NeedsCritic ? Critic.FromCheckpoint(parse.GetValue(criticFrom) ?? parse.GetValue(model)!, policy.Config) : null;

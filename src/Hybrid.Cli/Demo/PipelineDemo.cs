@@ -12,6 +12,7 @@ using Hybrid.Training.Online;
 using Hybrid.Training.Rl;
 using Hybrid.Training.Sft;
 using Hybrid.Onnx;
+using Hybrid.Rollout;
 using Microsoft.ML.OnnxRuntimeGenAI;
 using HfTokenizer = Hybrid.Models.Tokenizers.Tokenizer;
 
@@ -97,7 +98,9 @@ public static class PipelineDemo
         var random = new Random(1);
         PromptRow Row(int a, int b) => new($"{a} plus {b} is", new Dictionary<string, string> { ["answer"] = (a + b).ToString() }, $"{a}+{b}");
         var train = (from a in Enumerable.Range(0, 10) from b in Enumerable.Range(0, 10) select Row(a, b)).ToList();
-        using OnlinePolicy policy = OnlinePolicy.Open(checkpointDir, workDir);  // adapter sync (no reload) by default
+        // The GenAI backend on purpose: the demo shows the deployment runtime serving rollouts (the engine's default is Ort).
+        using OnlinePolicy policy = OnlinePolicy.Open(checkpointDir, workDir,  // adapter sync (no reload) by default
+            new OnlinePolicyOptions { Engine = new RolloutEngineOptions { Backend = RolloutBackend.GenAI } });
         RlAxes axes = RlAxes.FromPreset(RlAxes.FitToBudget(RlPresets.Create("grpo", groupSize: 8), 4) with { MiniBatches = 2 });
         using DecoderModel reference = policy.FrozenCopy();
         var config = new RlConfig { Iterations = iterations, PromptsPerIteration = 8, MaxNewTokens = 4, LearningRate = 5e-4, Seed = 1 };
