@@ -26,7 +26,7 @@ public sealed class DecoderInt4GenAIParityTests
     {
         long liveBefore = LibTorch.LiveTensors;
         DecoderConfig config = DecoderTestModels.Configs[name];
-        var int4 = new Int4Options { BlockSize = blockSize, Symmetric = symmetric, QuantizeLmHead = lmHead };
+        var int4 = new Int4Options { BlockSize = blockSize, Symmetric = symmetric, QuantizeLmHead = lmHead, AccuracyLevel = 0 };  // float32 activations: exact parity
         Dictionary<string, Tensor> weights = DecoderTestModels.RandomWeights(config, seed: 5);
         (DecoderConfig trainerConfig, Dictionary<string, Tensor> dequantized) = DecoderTestModels.Dequantized(config, weights, int4);
         string folder = DecoderTestModels.NewFolder("int4-genai-parity");

@@ -37,7 +37,7 @@ public sealed class DecoderInt4OrtParityTests
     {
         long liveBefore = LibTorch.LiveTensors;
         DecoderConfig config = DecoderTestModels.Configs[name];
-        var int4 = new Int4Options { BlockSize = blockSize, Symmetric = symmetric, QuantizeLmHead = lmHead };
+        var int4 = new Int4Options { BlockSize = blockSize, Symmetric = symmetric, QuantizeLmHead = lmHead, AccuracyLevel = 0 };  // float32 activations: exact parity
         Dictionary<string, Tensor> weights = DecoderTestModels.RandomWeights(config, seed: 33);
         (DecoderConfig trainerConfig, Dictionary<string, Tensor> dequantized) = DecoderTestModels.Dequantized(config, weights, int4);
         string folder = DecoderTestModels.NewFolder("int4-ort-parity");

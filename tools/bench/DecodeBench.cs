@@ -23,7 +23,7 @@ internal static class DecodeBench
         var npls = new List<int>();
         int newTokens = 64, promptTokens = 16, rounds = 3;
         int? threads = null, parallel = null, maxBatch = null;
-        RolloutBackend backend = RolloutBackend.GenAI;
+        RolloutBackend? backend = null;  // null: the engine's default
         for (int i = 1; i < args.Length; i++)
         {
             int Next() => int.Parse(args[++i], CultureInfo.InvariantCulture);
@@ -43,7 +43,8 @@ internal static class DecodeBench
         using JsonDocument config = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(folder, "genai_config.json")));
         int vocab = config.RootElement.GetProperty("model").GetProperty("vocab_size").GetInt32();
 
-        var options = new RolloutEngineOptions { Backend = backend, IntraOpThreads = threads };
+        var options = new RolloutEngineOptions { IntraOpThreads = threads };
+        if (backend is RolloutBackend b) options = options with { Backend = b };
         if (parallel is int p) options = options with { ParallelChunks = p };
         if (maxBatch is int m) options = options with { MaxBatchSize = m };
         using var engine = new RolloutEngine(folder, options);
@@ -70,7 +71,7 @@ internal static class DecodeBench
                 speeds[k][round] = Once(requests[k]);
             }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"decode [{folder}; {backend}, intra-op threads {(threads is int t ? t.ToString(CultureInfo.InvariantCulture) : "default")}, chunks of {options.MaxBatchSize}, {options.ParallelChunks} at once, prompt {promptTokens}, new {newTokens}, T = 1, {rounds} rounds]"));
+            $"decode [{folder}; {options.Backend}, intra-op threads {(threads is int t ? t.ToString(CultureInfo.InvariantCulture) : "default")}, chunks of {options.MaxBatchSize}, {options.ParallelChunks} at once, prompt {promptTokens}, new {newTokens}, T = 1, {rounds} rounds]"));
         for (int k = 0; k < npls.Count; k++)
         {
             double[] s = [.. speeds[k].Order()];

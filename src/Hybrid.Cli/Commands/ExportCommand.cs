@@ -20,7 +20,7 @@ internal static class ExportCommand
         var blockSize = new Option<int?>("--block-size") { Description = "int4 weights per scale along the input dimension: a power of two ≥ 16 (default 32)" };
         var symmetric = new Option<bool>("--int4-symmetric") { Description = "int4 blocks without zero points (scale only) instead of asymmetric ones" };
         var lmHead = new Option<bool>("--int4-lm-head") { Description = "Also quantize the LM head (default: float32)" };
-        var accuracy = new Option<int?>("--int4-accuracy-level") { Description = "MatMulNBits accuracy_level: 0 float32 activations (default) … 4 int8 activations (faster on CPU, less exact)" };
+        var accuracy = new Option<int?>("--int4-accuracy-level") { Description = "MatMulNBits accuracy_level: 4 int8 activations (default, as llama.cpp's Q4_0; faster on CPU) … 0 float32 activations (exact up to rounding)" };
         var device = DeviceOption.Create("Device genai_config.json names for the decoder");
         var command = new Command("export", "Exports a checkpoint to an ONNX Runtime GenAI model folder");
         foreach (Option option in new Option[] { model, output, kernel, context, int4, blockSize, symmetric, lmHead, accuracy, device })

@@ -39,7 +39,7 @@ public static class Int4Bench
         var variants = new (string Name, Int4Options? Int4)[]
         {
             ("fp32", null),
-            ("int4", new Int4Options()),
+            ("int4", new Int4Options { AccuracyLevel = 0 }),
             ("int4 acc4", new Int4Options { AccuracyLevel = 4 }),
         };
         var folders = new List<string>();
