@@ -1,4 +1,4 @@
-// `hybrid rl`: online RL (GRPO family, PPO) of a Hugging Face checkpoint on prompts, with GenAI rollouts and a weight sync every iteration.
+// `hybrid rl`: online RL (GRPO family, PPO) of a Hugging Face checkpoint on prompts, with ONNX Runtime rollouts (Ort or GenAI backend) and a weight sync every iteration.
 using Hybrid.Rollout;
 using Hybrid.Onnx;
 using System.CommandLine;

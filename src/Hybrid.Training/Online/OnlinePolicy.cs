@@ -1,4 +1,4 @@
-// The policy of an online trainer held twice: trainable on libtorch, and served by the GenAI rollout engine, kept equal by weight sync.
+// The policy of an online trainer held twice: trainable on libtorch, and served by the rollout engine (ONNX Runtime or GenAI), kept equal by weight sync.
 using Hybrid.Export.Decoder;
 using Hybrid.Models.Checkpoints;
 using Hybrid.Models.Config;

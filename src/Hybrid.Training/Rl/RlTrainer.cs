@@ -1,4 +1,4 @@
-// Online RL on libtorch from GenAI rollouts, one flat phase-timed loop: generate → reward → old/ref log-probs → values → advantages → update → sync → log.
+// Online RL on libtorch from ONNX Runtime rollouts, one flat phase-timed loop: generate → reward → old/ref log-probs → values → advantages → update → sync → log.
 using System.Diagnostics;
 using Hybrid.Algorithms;
 using Hybrid.Algorithms.Rewards;
