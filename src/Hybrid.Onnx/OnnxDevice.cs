@@ -49,12 +49,14 @@ public readonly record struct OnnxDevice(ExecutionProvider Provider, int DeviceI
     }
 
     /// <summary>Appends this device's provider to <paramref name="options"/> (nothing for the CPU).</summary>
-    /// <exception cref="OnnxRuntimeException">The provider is not in this build (CUDA needs <c>-p:HybridGpu=true</c>) or cannot start.</exception>
+    /// <exception cref="OnnxDeviceException">The provider is not in this build (CUDA needs <c>-p:HybridGpu=true</c>) or cannot start.</exception>
     public void Configure(SessionOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (Provider == ExecutionProvider.Cuda)
-            options.AppendExecutionProvider_CUDA(DeviceId);
+        if (Provider != ExecutionProvider.Cuda) return;
+        try { options.AppendExecutionProvider_CUDA(DeviceId); }
+        // The CPU package's library lacks the CUDA entry point; the GPU one throws when CUDA cannot start.
+        catch (Exception ex) when (ex is OnnxRuntimeException or EntryPointNotFoundException) { throw new OnnxDeviceException(this, "ONNX Runtime", ex); }
     }
 
     /// <inheritdoc/>

@@ -52,16 +52,19 @@ public sealed class OnnxDeviceTests(TinyDecoderFolder tiny) : IClassFixture<Tiny
     {
         using var options = new SessionOptions();
 
-        var error = Assert.ThrowsAny<Exception>(() => OnnxDevice.Parse("cuda").Configure(options));
+        var error = Assert.Throws<OnnxDeviceException>(() => OnnxDevice.Parse("cuda").Configure(options));
 
-        Assert.Contains("CUDA", error.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.StartsWith("device cuda: ONNX Runtime cannot run there (", error.Message);
+        Assert.Contains("-p:HybridGpu=true", error.Message);
+        Assert.IsType<EntryPointNotFoundException>(error.InnerException);  // the CPU package's library has no CUDA entry point
     }
 
     [Fact]
     public void CudaWithoutGenAIsCudaAddOnIsAnErrorForGenAIModels()
     {
-        var error = Assert.Throws<GenAIException>(() => GenAIModel.Open(tiny.Path, new GenAIModelOptions { Device = OnnxDevice.Parse("cuda") }));
+        var error = Assert.Throws<OnnxDeviceException>(() => GenAIModel.Open(tiny.Path, new GenAIModelOptions { Device = OnnxDevice.Parse("cuda:1") }));
 
-        Assert.Contains("cuda", error.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.StartsWith("device cuda:1: ONNX Runtime GenAI cannot run there (OgaCreateModelFromConfig: ", error.Message);
+        Assert.IsType<GenAIException>(error.InnerException);
     }
 }

@@ -65,8 +65,15 @@ public sealed class GenAIModel : IDisposable
                         OgaApi.Check(OgaApi.OgaConfigSetProviderOption(config, provider, "device_id", device.DeviceId.ToString(CultureInfo.InvariantCulture)), "OgaConfigSetProviderOption");
                 }
             }
-            OgaApi.Check(OgaApi.OgaCreateModelFromConfig(config, out nint model), "OgaCreateModelFromConfig");
-            return new GenAIModel(path, model);
+            try
+            {
+                OgaApi.Check(OgaApi.OgaCreateModelFromConfig(config, out nint model), "OgaCreateModelFromConfig");
+                return new GenAIModel(path, model);
+            }
+            catch (GenAIException ex) when (options?.Device is { IsGpu: true } gpu)
+            {
+                throw new OnnxDeviceException(gpu, "ONNX Runtime GenAI", ex);
+            }
         }
         finally
         {
