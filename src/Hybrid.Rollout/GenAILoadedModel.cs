@@ -12,11 +12,11 @@ internal sealed class GenAILoadedModel : LoadedModel
     private GenAILoadedModel(GenAIModel model, string? dataFileToDelete) : base(dataFileToDelete) => _model = model;
 
     /// <summary>
-    /// Loads the folder; <see cref="RolloutEngineOptions.IntraOpThreads"/> and <see cref="RolloutEngineOptions.Device"/>,
-    /// when set, override genai_config.json through a config overlay (the folder is not changed).
+    /// Loads the folder with the engine's intra-op threads and, when set, <see cref="RolloutEngineOptions.Device"/>, as a
+    /// config overlay on genai_config.json (the folder is not changed).
     /// </summary>
     public static GenAILoadedModel Open(string directory, RolloutEngineOptions options, string? dataFileToDelete) =>
-        new(GenAIModel.Open(directory, new GenAIModelOptions { IntraOpThreads = options.GenAIIntraOpThreads, Device = options.Device }), dataFileToDelete);
+        new(GenAIModel.Open(directory, new GenAIModelOptions { IntraOpThreads = options.SessionIntraOpThreads, Device = options.Device }), dataFileToDelete);
 
     public override IDecoderBatch StartBatch(IReadOnlyList<int[]> prompts, int maxLength, string? adapterName) =>
         new GenAIDecoderBatch(_model, adapterName, prompts, maxLength);

@@ -30,7 +30,7 @@ internal sealed class OrtLoadedModel : LoadedModel
     {
         using var sessionOptions = new SessionOptions
         {
-            IntraOpNumThreads = options.OrtIntraOpThreads,
+            IntraOpNumThreads = options.SessionIntraOpThreads,
             InterOpNumThreads = 1,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,

@@ -135,9 +135,8 @@ public static class RolloutBench
         }
     }
 
-    private static string ThreadsNote(RolloutEngineOptions options) => options.Backend == RolloutBackend.Ort
-        ? $"{options.OrtIntraOpThreads} intra-op thread{(options.OrtIntraOpThreads == 1 ? "" : "s")}"
-        : options.IntraOpThreads is int threads ? $"{threads} intra-op threads" : "the folder's intra-op threads";
+    private static string ThreadsNote(RolloutEngineOptions options) =>
+        $"{options.SessionIntraOpThreads} intra-op thread{(options.SessionIntraOpThreads == 1 ? "" : "s")}";
 
     private static double TokensPerSecond(Func<long> run)
     {

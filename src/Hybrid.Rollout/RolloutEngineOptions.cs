@@ -74,12 +74,6 @@ public sealed record RolloutEngineOptions
     /// <summary>The intra-op threads either backend's session uses: <see cref="IntraOpThreads"/>, or cores ÷ <see cref="ParallelChunks"/>.</summary>
     internal int SessionIntraOpThreads => IntraOpThreads ?? Math.Max(1, Environment.ProcessorCount / ParallelChunks);
 
-    /// <summary>The GenAI backend's intra-op threads (an overlay on genai_config.json).</summary>
-    internal int? GenAIIntraOpThreads => SessionIntraOpThreads;
-
-    /// <summary>The Ort backend's intra-op threads.</summary>
-    internal int OrtIntraOpThreads => SessionIntraOpThreads;
-
     /// <summary>
     /// Ort backend: most bytes of prompt logits ([rows, prompt length, V] float32) one prefill run may produce; the rows
     /// of a batch are prefilled in groups under it (the KV cache is still one batch). Default 64 MiB. Must be ≥ 1.

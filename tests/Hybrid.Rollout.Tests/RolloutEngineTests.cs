@@ -252,11 +252,11 @@ public sealed class RolloutEngineTests : IDisposable
         // Defaults: the Ort backend, one batch of up to 256 rows, one chunk at a time on every core.
         var defaults = new RolloutEngineOptions();
         Assert.Equal((RolloutBackend.Ort, 256, 1, (int?)null), (defaults.Backend, defaults.MaxBatchSize, defaults.ParallelChunks, defaults.IntraOpThreads));
-        Assert.Equal(Environment.ProcessorCount, defaults.OrtIntraOpThreads);
+        Assert.Equal(Environment.ProcessorCount, defaults.SessionIntraOpThreads);
         Assert.Equal(32, new RolloutEngineOptions { Backend = RolloutBackend.GenAI }.MaxBatchSize);
-        Assert.Equal(Environment.ProcessorCount, new RolloutEngineOptions { Backend = RolloutBackend.GenAI }.GenAIIntraOpThreads);
-        Assert.Equal(Math.Max(1, Environment.ProcessorCount / 2), new RolloutEngineOptions { ParallelChunks = 2 }.OrtIntraOpThreads);
-        Assert.Equal(3, new RolloutEngineOptions { Backend = RolloutBackend.Ort, IntraOpThreads = 3 }.OrtIntraOpThreads);
+        Assert.Equal(Environment.ProcessorCount, new RolloutEngineOptions { Backend = RolloutBackend.GenAI }.SessionIntraOpThreads);
+        Assert.Equal(Math.Max(1, Environment.ProcessorCount / 2), new RolloutEngineOptions { ParallelChunks = 2 }.SessionIntraOpThreads);
+        Assert.Equal(3, new RolloutEngineOptions { Backend = RolloutBackend.Ort, IntraOpThreads = 3 }.SessionIntraOpThreads);
         foreach (RolloutBackend backend in Enum.GetValues<RolloutBackend>())
         {
             using RolloutEngine engine = Engine(backend, AttentionKernel.Reference);
