@@ -7,9 +7,6 @@ namespace Hybrid.Rollout;
 /// <summary>Engine-wide settings; checked when set (and against each other when the engine starts), errors name the field, the value and the fix.</summary>
 public sealed record RolloutEngineOptions
 {
-    /// <summary>GenAI's cap on the rows of one generator (<see cref="GenAIGenerator.MaxBatchSize"/>, 32 in 0.18).</summary>
-    public const int GenAIMaxBatchSize = GenAIGenerator.MaxBatchSize;
-
     /// <summary>The Ort backend's default <see cref="MaxBatchSize"/>: one batch holds any request of up to 256 rows.</summary>
     public const int OrtDefaultMaxBatchSize = 256;
 
@@ -33,7 +30,7 @@ public sealed record RolloutEngineOptions
     /// </summary>
     public int MaxBatchSize
     {
-        get => _maxBatchSize ?? (Backend == RolloutBackend.GenAI ? GenAIMaxBatchSize : OrtDefaultMaxBatchSize);
+        get => _maxBatchSize ?? (Backend == RolloutBackend.GenAI ? GenAIGenerator.MaxBatchSize : OrtDefaultMaxBatchSize);
         init => _maxBatchSize = value >= 1 ? value
             : throw new ArgumentOutOfRangeException(nameof(MaxBatchSize), value, $"RolloutEngineOptions.MaxBatchSize = {value}: must be >= 1.");
     }
@@ -88,7 +85,7 @@ public sealed record RolloutEngineOptions
     /// <summary>Throws when settings contradict each other (called by the engine).</summary>
     internal void CheckCombination()
     {
-        if (Backend == RolloutBackend.GenAI && MaxBatchSize > GenAIMaxBatchSize)
-            throw new ArgumentException($"RolloutEngineOptions.MaxBatchSize = {MaxBatchSize}: GenAI generators hold at most {GenAIMaxBatchSize} rows; use <= {GenAIMaxBatchSize} or Backend = Ort.", nameof(MaxBatchSize));
+        if (Backend == RolloutBackend.GenAI && MaxBatchSize > GenAIGenerator.MaxBatchSize)
+            throw new ArgumentException($"RolloutEngineOptions.MaxBatchSize = {MaxBatchSize}: GenAI generators hold at most {GenAIGenerator.MaxBatchSize} rows; use <= {GenAIGenerator.MaxBatchSize} or Backend = Ort.", nameof(MaxBatchSize));
     }
 }

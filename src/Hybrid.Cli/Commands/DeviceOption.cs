@@ -1,7 +1,6 @@
 // The --device option of the commands that run ONNX Runtime or GenAI (export, score, rl, online-dpo).
 using System.CommandLine;
 using Hybrid.Onnx;
-using Hybrid.Rollout;
 
 namespace Hybrid.Cli.Commands;
 
@@ -12,13 +11,6 @@ internal static class DeviceOption
     {
         Description = $"{what}: cpu (default), cuda or cuda:N (CUDA needs the GPU build: dotnet build -p:HybridGpu=true)",
         DefaultValueFactory = _ => "cpu",
-    };
-
-    /// <summary>A <c>--rollout-backend ort|genai</c> option (default: the engine's, Ort).</summary>
-    public static Option<RolloutBackend> Backend() => new("--rollout-backend")
-    {
-        Description = "Rollout runtime: Ort (default: the exported decoder on an ONNX Runtime session, any batch size, fastest measured) or GenAI (ONNX Runtime GenAI generators, as deployed)",
-        DefaultValueFactory = _ => new RolloutEngineOptions().Backend,
     };
 
     /// <summary>The parsed device; a bad value is an input error naming the flag.</summary>

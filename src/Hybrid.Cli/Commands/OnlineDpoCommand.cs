@@ -38,7 +38,7 @@ internal static class OnlineDpoCommand
         var eosPenalty = new Option<double>("--missing-eos-penalty") { Description = "Subtracted from the score of answers cut off without a stop token", DefaultValueFactory = _ => defaults.MissingEosPenalty };
         var seed = new Option<ulong>("--seed") { Description = "Seed of prompt order, shuffling and sampling", DefaultValueFactory = _ => defaults.Seed };
 
-        var backend = DeviceOption.Backend();
+        var backend = RolloutBackendOption.Create();
         var device = DeviceOption.Create("Where rollouts and the reward model run (ONNX Runtime / GenAI)");
         var command = new Command("online-dpo", "Online / iterative DPO: sample with ONNX Runtime GenAI, label best vs worst, DPO steps, sync weights, repeat");
         foreach (Option o in new Option[] { model, prompts, evalPrompts, output, reward, rewardModel, chat, iterations, perIteration, samples,

@@ -41,7 +41,7 @@ internal static class RlCommand
         var stepMarker = new Option<string>("--step-marker") { Description = "Step separator of the outputs (default: a newline)", DefaultValueFactory = _ => "\n" };
         var seed = new Option<ulong>("--seed") { Description = "Seed of data order, rollouts and libtorch", DefaultValueFactory = _ => defaults.Seed };
 
-        var backend = DeviceOption.Backend();
+        var backend = RolloutBackendOption.Create();
         var device = DeviceOption.Create("Where rollouts and reward models run (ONNX Runtime / GenAI)");
         var command = new Command("rl", "Online RL from ONNX Runtime rollouts: GRPO, Dr. GRPO, DAPO, GSPO, GMPO, RLOO, REINFORCE++, ReMax, RAFT(++), PPO");
         foreach (Option o in new Option[] { model, data, evalData, output, preset, reward, rewardModels, criticFrom, iterations, prompts, group, maxNew,
