@@ -1,5 +1,7 @@
 // What every loss in Hybrid.Algorithms returns: the differentiable value and its metrics, together.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms;
 

@@ -8,7 +8,9 @@ using Hybrid.Models.Decoder;
 using Hybrid.Models.Generation;
 using Hybrid.Models.Tokenizers;
 using Hybrid.Rollout.WeightSync;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Rollout;
 
@@ -23,7 +25,7 @@ namespace Hybrid.Rollout;
 public static class RolloutBench
 {
     /// <summary>
-    /// Pause before each timed run so the previous runtime's pool threads (ORT's intra-op workers, OpenBLAS's) have
+    /// Pause before each timed run so the previous runtime's pool threads (ORT's intra-op workers, libtorch's OpenMP workers) have
     /// stopped spinning: run back to back, the trainer run right after an engine run measured up to ~2× slower than the
     /// trainer run after it.
     /// </summary>
@@ -230,7 +232,7 @@ public static class RolloutBench
             Directory.CreateDirectory(tokenizer);
             new ByteLevelBpeTokenizer([], ["<|endoftext|>"]).Write(tokenizer, "<|endoftext|>", "<|endoftext|>", "<|endoftext|>");
         }
-        using (LibTorch.NoGrad())
+        using (no_grad())
             DecoderExporter.ExportGenAIFolder(Path.Combine(root, folder), config, weights, tokenizer,
                 new DecoderExportOptions { OverridableWeights = overridable, ContextLength = Context(config), Kernel = kernel });
     }

@@ -4,7 +4,9 @@ using System.Globalization;
 using Hybrid.Models.Decoder;
 using Hybrid.Models.Generation;
 using Hybrid.Rollout.Decoding;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Rollout;
 
@@ -110,20 +112,20 @@ public static class RolloutProfile
         var ones = new long[b * s];
         Array.Fill(ones, 1L);
         var chosen = new long[b];
-        using var noGrad = LibTorch.NoGrad();
+        using var noGrad = no_grad();
         using KvCache cache = model.NewCache();
         double prefill = 0, forward = 0, choose = 0;
         for (int step = 0; step <= steps; step++)
         {
-            using var scope = LibTorch.NewScope();
+            using var scope = NewDisposeScope();
             long width = step == 0 ? s : 1;
             long t0 = Stopwatch.GetTimestamp();
-            Tensor input = step == 0 ? LibTorch.Tensor(ids, b, s) : LibTorch.Tensor(chosen, b, 1);            // [B, S] then [B, 1]
-            Tensor logits = model.Forward(input, LibTorch.Tensor(ones.AsSpan(0, (int)(b * width)).ToArray(), b, width), cache: cache);  // [B, S|1, V]
-            Tensor last = logits.Select(1, width - 1);                                                           // [B, V]
+            Tensor input = step == 0 ? torch.tensor(ids, [b, s]) : torch.tensor(chosen, [b, 1]);            // [B, S] then [B, 1]
+            Tensor logits = model.Forward(input, torch.tensor(ones.AsSpan(0, (int)(b * width)).ToArray(), [b, width]), cache: cache);  // [B, S|1, V]
+            Tensor last = logits.select(1, width - 1);                                                           // [B, V]
             long t1 = Stopwatch.GetTimestamp();
             var (tokens, _) = SamplingDistribution.Choose(last, sampling);                                      // [B]
-            tokens.CopyTo<long>(chosen);
+            tokens.data<long>().CopyTo(chosen);
             long t2 = Stopwatch.GetTimestamp();
             if (step == 0) prefill = Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds;
             else forward += Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds;

@@ -1,9 +1,10 @@
 // Both exports run by ONNX Runtime GenAI (ragged batch, greedy) reproduce the trainer's logits at every step and its greedy tokens.
+using TorchSharp;
 using Hybrid.Export.Decoder;
 using Hybrid.Models.Config;
 using Hybrid.Models.Decoder;
 using Hybrid.Onnx.GenAI;
-using Tensor = Hybrid.Torch.Tensor;
+using Tensor = TorchSharp.torch.Tensor;
 
 namespace Hybrid.Export.Tests;
 

@@ -3,8 +3,10 @@
 using Hybrid.Export.Decoder;
 using Hybrid.Models.Config;
 using Hybrid.Models.Decoder;
-using Hybrid.Torch;
-using Tensor = Hybrid.Torch.Tensor;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+using Tensor = TorchSharp.torch.Tensor;
 
 namespace Hybrid.Export.Tests;
 
@@ -24,7 +26,7 @@ public sealed class DecoderInt4GenAIParityTests
     [MemberData(nameof(Cases))]
     public void RaggedGreedyBatchMatchesTheTrainerWithDequantizedWeights(string name, int blockSize, bool symmetric, bool lmHead)
     {
-        long liveBefore = LibTorch.LiveTensors;
+        long liveBefore = TensorUtil.LiveTensors;
         DecoderConfig config = DecoderTestModels.Configs[name];
         var int4 = new Int4Options { BlockSize = blockSize, Symmetric = symmetric, QuantizeLmHead = lmHead, AccuracyLevel = 0 };  // float32 activations: exact parity
         Dictionary<string, Tensor> weights = DecoderTestModels.RandomWeights(config, seed: 5);
@@ -46,6 +48,6 @@ public sealed class DecoderInt4GenAIParityTests
             DecoderTestModels.Dispose(dequantized);
             DecoderTestModels.DeleteFolder(folder);
         }
-        Assert.Equal(liveBefore, LibTorch.LiveTensors);
+        Assert.Equal(liveBefore, TensorUtil.LiveTensors);
     }
 }

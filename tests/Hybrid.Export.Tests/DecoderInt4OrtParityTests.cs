@@ -3,10 +3,12 @@ using Hybrid.Export.Decoder;
 using Hybrid.Export.Onnx;
 using Hybrid.Models.Config;
 using Hybrid.Models.Decoder;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
-using Tensor = Hybrid.Torch.Tensor;
+using Tensor = TorchSharp.torch.Tensor;
 
 namespace Hybrid.Export.Tests;
 
@@ -35,7 +37,7 @@ public sealed class DecoderInt4OrtParityTests
     [MemberData(nameof(Cases))]
     public void LogitsMatchTheTrainerWithDequantizedWeightsForPrefillAndEveryDecodeStep(string name, int blockSize, bool symmetric, bool lmHead)
     {
-        long liveBefore = LibTorch.LiveTensors;
+        long liveBefore = TensorUtil.LiveTensors;
         DecoderConfig config = DecoderTestModels.Configs[name];
         var int4 = new Int4Options { BlockSize = blockSize, Symmetric = symmetric, QuantizeLmHead = lmHead, AccuracyLevel = 0 };  // float32 activations: exact parity
         Dictionary<string, Tensor> weights = DecoderTestModels.RandomWeights(config, seed: 33);
@@ -52,7 +54,7 @@ public sealed class DecoderInt4OrtParityTests
             using DecoderModel trainer = DecoderTestModels.Trainer(trainerConfig, dequantized);
             using var session = new InferenceSession(Path.Combine(folder, "model.onnx"));
             using var cache = trainer.NewCache();
-            using var noGrad = LibTorch.NoGrad();
+            using var noGrad = no_grad();
             int b = 2, length = PromptIds.Length / b, total = length;
             var pastValues = new List<OrtValue>();
             for (int l = 0; l < config.NumHiddenLayers * 2; l++)
@@ -62,8 +64,8 @@ public sealed class DecoderInt4OrtParityTests
             for (int step = 0; step <= DecodeIds.Length; step++)
             {
                 float[] expected;  // [B, S, V]
-                using (LibTorch.NewScope())
-                    expected = trainer.Forward(LibTorch.Tensor(ids, b, length), cache: cache).Contiguous().ToArray<float>();
+                using (NewDisposeScope())
+                    expected = trainer.Forward(torch.tensor(ids, [b, length]), cache: cache).contiguous().data<float>().ToArray();
 
                 var inputs = new Dictionary<string, OrtValue>
                 {
@@ -105,14 +107,14 @@ public sealed class DecoderInt4OrtParityTests
             DecoderTestModels.Dispose(dequantized);
             DecoderTestModels.DeleteFolder(folder);
         }
-        Assert.Equal(liveBefore, LibTorch.LiveTensors);
+        Assert.Equal(liveBefore, TensorUtil.LiveTensors);
     }
 
     [Fact]
     public void TheDequantizedOracleIsNotTheFloatModel()
     {
         // Guards the test above against a vacuous pass: int4 rounding must move the logits by far more than its tolerance.
-        long liveBefore = LibTorch.LiveTensors;
+        long liveBefore = TensorUtil.LiveTensors;
         DecoderConfig config = DecoderTestModels.Configs["qwen2_gqa_tied"];
         Dictionary<string, Tensor> weights = DecoderTestModels.RandomWeights(config, seed: 33);
         (DecoderConfig _, Dictionary<string, Tensor> dequantized) = DecoderTestModels.Dequantized(config, weights, new Int4Options());
@@ -120,10 +122,10 @@ public sealed class DecoderInt4OrtParityTests
         {
             using DecoderModel exact = DecoderTestModels.Trainer(config, weights);
             using DecoderModel rounded = DecoderTestModels.Trainer(config, dequantized);
-            using var noGrad = LibTorch.NoGrad();
-            using var scope = LibTorch.NewScope();
-            Tensor ids = LibTorch.Tensor(PromptIds, 2, PromptIds.Length / 2);
-            double maxDiff = (exact.Forward(ids) - rounded.Forward(ids)).Abs().Max().Item();
+            using var noGrad = no_grad();
+            using var scope = NewDisposeScope();
+            Tensor ids = torch.tensor(PromptIds, [2, PromptIds.Length / 2]);
+            double maxDiff = (exact.Forward(ids) - rounded.Forward(ids)).abs().max().ToDouble();
             Assert.True(maxDiff > 100 * Tolerance, $"int4 rounding moved the logits by only {maxDiff:G3}");
         }
         finally
@@ -131,7 +133,7 @@ public sealed class DecoderInt4OrtParityTests
             DecoderTestModels.Dispose(weights);
             DecoderTestModels.Dispose(dequantized);
         }
-        Assert.Equal(liveBefore, LibTorch.LiveTensors);
+        Assert.Equal(liveBefore, TensorUtil.LiveTensors);
     }
 
     [Fact]

@@ -3,10 +3,12 @@ using Hybrid.Export.Decoder;
 using Hybrid.Export.Onnx;
 using Hybrid.Models.Config;
 using Hybrid.Models.Decoder;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
-using Tensor = Hybrid.Torch.Tensor;
+using Tensor = TorchSharp.torch.Tensor;
 
 namespace Hybrid.Export.Tests;
 
@@ -32,7 +34,7 @@ public sealed class DecoderOrtParityTests
             OnnxModelWriter.Save(DecoderExporter.BuildCausalLM(config, weights, new DecoderExportOptions()), folder);
             using var session = new InferenceSession(Path.Combine(folder, "model.onnx"));
             using var cache = trainer.NewCache();
-            using var noGrad = LibTorch.NoGrad();
+            using var noGrad = no_grad();
             int b = 3, s = PromptIds.Length / b;
 
             var mask = PromptMask.ToList();  // [B, T] row-major, grows by one column per decode step
@@ -46,8 +48,8 @@ public sealed class DecoderOrtParityTests
             {
                 long[] positions = Positions(mask, b, total, length);
                 float[] expected;
-                using (LibTorch.NewScope())
-                    expected = trainer.Forward(LibTorch.Tensor(ids, b, length), LibTorch.Tensor(stepMask, b, length), cache: cache).Contiguous().ToArray<float>();
+                using (NewDisposeScope())
+                    expected = trainer.Forward(torch.tensor(ids, [b, length]), torch.tensor(stepMask, [b, length]), cache: cache).contiguous().data<float>().ToArray();
 
                 var inputs = new Dictionary<string, OrtValue>
                 {

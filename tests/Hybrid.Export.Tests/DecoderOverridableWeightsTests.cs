@@ -3,10 +3,12 @@ using Hybrid.Export.Decoder;
 using Hybrid.Export.Onnx;
 using Hybrid.Models.Config;
 using Hybrid.Models.Decoder;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
-using Tensor = Hybrid.Torch.Tensor;
+using Tensor = TorchSharp.torch.Tensor;
 
 namespace Hybrid.Export.Tests;
 
@@ -34,7 +36,7 @@ public sealed class DecoderOverridableWeightsTests
                 {
                     bool table = name.StartsWith("model.rotary.", StringComparison.Ordinal);
                     Assert.Equal(!table, session.OverridableInitializerMetadata.ContainsKey(name));
-                    if (!table) Assert.Equal(value.Shape.Select(d => (int)d), session.OverridableInitializerMetadata[name].Dimensions);
+                    if (!table) Assert.Equal(value.shape.Select(d => (int)d), session.OverridableInitializerMetadata[name].Dimensions);
                 }
                 Assert.DoesNotContain("model.layers.0.input_layernorm.weight", session.InputMetadata.Keys);
             }
@@ -46,20 +48,20 @@ public sealed class DecoderOverridableWeightsTests
             // Override the layer-1 down projection ([F, Dm] in graph layout) by a new random matrix.
             const string graphName = "model.layers.1.mlp.down_proj.MatMul.weight", hfName = "model.layers.1.mlp.down_proj.weight";
             float[] replacement;
-            using (LibTorch.NoGrad())
-            using (LibTorch.NewScope())
+            using (no_grad())
+            using (NewDisposeScope())
             {
-                Tensor hf = LibTorch.Randn([config.HiddenSize, config.IntermediateSize]) * 0.3;   // [Dm, F] HF layout
-                weights[hfName].CopyFrom(hf);
-                replacement = hf.Transpose(0, 1).Contiguous().ToArray<float>();                  // [F, Dm] graph layout
+                Tensor hf = torch.randn([config.HiddenSize, config.IntermediateSize]) * 0.3;   // [Dm, F] HF layout
+                weights[hfName].copy_(hf);
+                replacement = hf.transpose(0, 1).contiguous().data<float>().ToArray();                  // [F, Dm] graph layout
             }
             float[] before = Run(session, config, null, null);
             float[] after = Run(session, config, graphName, replacement);
             float[] expected;
             using (DecoderModel trainer = DecoderTestModels.Trainer(config, weights))
-            using (LibTorch.NoGrad())
-            using (LibTorch.NewScope())
-                expected = trainer.Forward(LibTorch.Tensor(Ids, 1, Ids.Length)).Contiguous().ToArray<float>();
+            using (no_grad())
+            using (NewDisposeScope())
+                expected = trainer.Forward(torch.tensor(Ids, [1, Ids.Length])).contiguous().data<float>().ToArray();
 
             DecoderTestModels.AssertClose(expected, after, 1e-4f, "overridden logits vs the trainer with the new weight");
             Assert.True(before.Zip(after).Max(p => MathF.Abs(p.First - p.Second)) > 1e-2f, "overriding the weight did not change the logits");

@@ -2,9 +2,11 @@
 using Hybrid.Export.Decoder;
 using Hybrid.Models.Config;
 using Hybrid.Models.Heads;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 using Microsoft.ML.OnnxRuntime;
-using Tensor = Hybrid.Torch.Tensor;
+using Tensor = TorchSharp.torch.Tensor;
 
 namespace Hybrid.Export.Tests;
 
@@ -17,8 +19,8 @@ public sealed class DecoderScoreModelTests
     {
         DecoderConfig config = DecoderTestModels.Configs[name];
         Dictionary<string, Tensor> weights = DecoderTestModels.RandomWeights(config, seed: 13);
-        using (LibTorch.NoGrad())
-            weights["score.weight"] = (LibTorch.Randn([1, config.HiddenSize]) * 0.5).DetachFromScope();
+        using (no_grad())
+            weights["score.weight"] = (torch.randn([1, config.HiddenSize]) * 0.5).DetachFromDisposeScope();
         string folder = DecoderTestModels.NewFolder("score");
         try
         {
@@ -29,9 +31,9 @@ public sealed class DecoderScoreModelTests
             using (var trainer = new SequenceScoreModel(config))
             {
                 trainer.LoadStateDict(weights);
-                using var noGrad = LibTorch.NoGrad();
-                using var scope = LibTorch.NewScope();
-                expected = trainer.Forward(LibTorch.Tensor(ids, 4, 5), LibTorch.Tensor(mask, 4, 5)).Contiguous().ToArray<float>();
+                using var noGrad = no_grad();
+                using var scope = NewDisposeScope();
+                expected = trainer.Forward(torch.tensor(ids, [4, 5]), torch.tensor(mask, [4, 5])).contiguous().data<float>().ToArray();
             }
 
             DecoderExporter.ExportScoreModel(folder, config, weights, DecoderTestModels.TokenizerDir);

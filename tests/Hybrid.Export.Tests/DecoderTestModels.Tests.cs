@@ -5,7 +5,9 @@ using Hybrid.Export.Decoder;
 using Hybrid.Models.Config;
 using Hybrid.Models.Decoder;
 using Hybrid.Models.Tokenizers;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Export.Tests;
 
@@ -43,17 +45,17 @@ internal static class DecoderTestModels
     /// </summary>
     public static Dictionary<string, Tensor> RandomWeights(DecoderConfig config, ulong seed)
     {
-        LibTorch.ManualSeed(seed);
+        TensorUtil.ManualSeed(seed);
         var weights = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        using var noGrad = LibTorch.NoGrad();
-        using var scope = LibTorch.NewScope();
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
         foreach ((string name, long[] shape) in config.ParameterShapes())
         {
-            Tensor t = name.EndsWith("norm.weight", StringComparison.Ordinal) ? LibTorch.Randn(shape) * 0.3 + 1.0
-                : name.EndsWith(".bias", StringComparison.Ordinal) ? LibTorch.Randn(shape) * 0.5
-                : name == "model.embed_tokens.weight" ? LibTorch.Randn(shape)
-                : LibTorch.Randn(shape) * (1.0 / Math.Sqrt(shape[1]));
-            weights[name] = t.DetachFromScope();
+            Tensor t = name.EndsWith("norm.weight", StringComparison.Ordinal) ? torch.randn(shape) * 0.3 + 1.0
+                : name.EndsWith(".bias", StringComparison.Ordinal) ? torch.randn(shape) * 0.5
+                : name == "model.embed_tokens.weight" ? torch.randn(shape)
+                : torch.randn(shape) * (1.0 / Math.Sqrt(shape[1]));
+            weights[name] = t.DetachFromDisposeScope();
         }
         return weights;
     }
@@ -67,24 +69,24 @@ internal static class DecoderTestModels
     /// </summary>
     public static (DecoderConfig Config, Dictionary<string, Tensor> Weights) Dequantized(DecoderConfig config, Dictionary<string, Tensor> weights, Int4Options int4)
     {
-        using var noGrad = LibTorch.NoGrad();
-        using var scope = LibTorch.NewScope();
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
         Tensor RoundTrip(Tensor w)                                                             // [N, K] → dequantized [N, K]
         {
-            int n = (int)w.Size(0), k = (int)w.Size(1);
-            Int4Weight q = Int4Quantizer.Quantize(w.Contiguous().ToArray<float>(), n, k, int4.BlockSize, int4.Symmetric);
-            return LibTorch.Tensor(Int4Quantizer.Dequantize(q), n, k);
+            int n = (int)w.size(0), k = (int)w.size(1);
+            Int4Weight q = Int4Quantizer.Quantize(w.contiguous().data<float>().ToArray(), n, k, int4.BlockSize, int4.Symmetric);
+            return torch.tensor(Int4Quantizer.Dequantize(q), [n, k]);
         }
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach ((string name, Tensor w) in weights)
         {
             bool linear = name.EndsWith(".weight", StringComparison.Ordinal) && (name.Contains(".self_attn.", StringComparison.Ordinal) || name.Contains(".mlp.", StringComparison.Ordinal));
             bool head = name == "lm_head.weight" && int4.QuantizeLmHead;
-            result[name] = (linear || head ? RoundTrip(w) : w.Clone()).DetachFromScope();
+            result[name] = (linear || head ? RoundTrip(w) : w.clone()).DetachFromDisposeScope();
         }
         if (int4.QuantizeLmHead && config.TieWordEmbeddings)
         {
-            result["lm_head.weight"] = RoundTrip(weights["model.embed_tokens.weight"]).DetachFromScope();
+            result["lm_head.weight"] = RoundTrip(weights["model.embed_tokens.weight"]).DetachFromDisposeScope();
             config = config with { TieWordEmbeddings = false };
         }
         return (config, result);
@@ -95,7 +97,7 @@ internal static class DecoderTestModels
     {
         var model = new DecoderModel(config);
         model.LoadStateDict(weights);
-        model.Eval();
+        model.eval();
         return model;
     }
 

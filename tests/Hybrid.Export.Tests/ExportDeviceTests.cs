@@ -1,9 +1,10 @@
 // The export's device: genai_config.json names the CUDA provider for cuda, and nothing for the CPU (any GenAI build loads it).
+using TorchSharp;
 using System.Text.Json;
 using Hybrid.Export.Decoder;
 using Hybrid.Models.Config;
 using Hybrid.Onnx;
-using Tensor = Hybrid.Torch.Tensor;
+using Tensor = TorchSharp.torch.Tensor;
 
 namespace Hybrid.Export.Tests;
 

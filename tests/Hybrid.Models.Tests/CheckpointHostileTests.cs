@@ -2,8 +2,10 @@
 using System.Text.Json.Nodes;
 using Hybrid.Models.Checkpoints;
 using Hybrid.Models.Config;
-using Hybrid.Torch;
-using Hybrid.Torch.Serialization;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+using Hybrid.Tensors.Serialization;
 
 namespace Hybrid.Models.Tests;
 
@@ -211,7 +213,7 @@ public sealed class CheckpointHostileTests : IDisposable
     [Fact]
     public void AFailedLoadLeaksNoTensors()
     {
-        long baseline = LibTorch.LiveTensors;
+        long baseline = TensorUtil.LiveTensors;
         var all = _config.ParameterShapes().Append(("lm_head.weight", new long[] { 6, 4 })).ToList();
         Directory.CreateDirectory(Dir);
         _config.Save(Path.Combine(Dir, "config.json"));
@@ -220,6 +222,6 @@ public sealed class CheckpointHostileTests : IDisposable
 
         Assert.Throws<CheckpointException>(() => HfCheckpoint.Load(Dir));
 
-        Assert.Equal(baseline, LibTorch.LiveTensors);
+        Assert.Equal(baseline, TensorUtil.LiveTensors);
     }
 }

@@ -5,7 +5,9 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Hybrid.Models.Checkpoints;
 using Hybrid.Models.Config;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Models.Tests;
 
@@ -29,8 +31,8 @@ internal static class CheckpointFixtures
     /// <summary>Seeded N(0,1) tensors for every parameter, caller-owned.</summary>
     public static Dictionary<string, Tensor> RandomTensors(DecoderConfig config, ulong seed = 1)
     {
-        LibTorch.ManualSeed(seed);
-        return config.ParameterShapes().ToDictionary(p => p.Name, p => LibTorch.Randn(p.Shape).DetachFromScope());
+        TensorUtil.ManualSeed(seed);
+        return config.ParameterShapes().ToDictionary(p => p.Name, p => torch.randn(p.Shape).DetachFromDisposeScope());
     }
 
     public static void DisposeAll(Dictionary<string, Tensor> tensors)
@@ -85,7 +87,7 @@ internal static class CheckpointFixtures
             (tensors ?? config.ParameterShapes()).Select(t => (t.Name, "F32", t.Shape, F32(t.Shape.Aggregate(1L, (a, b) => a * b)))));
     }
 
-    public static float[] Values(Tensor t) => t.ToArray<float>();
+    public static float[] Values(Tensor t) => t.data<float>().ToArray();
 }
 
 /// <summary>A temporary folder deleted with the test.</summary>
@@ -109,7 +111,7 @@ public sealed class CheckpointTests : IDisposable
     {
         DecoderConfig config = CheckpointFixtures.Qwen();
         var generation = new GenerationConfig { BosTokenId = 0, EosTokenIds = [1, 2], PadTokenId = 0, DoSample = true, Temperature = 0.7, TopP = 0.8, TopK = 20, MaxNewTokens = 64 };
-        long baseline = LibTorch.LiveTensors;
+        long baseline = TensorUtil.LiveTensors;
         var original = CheckpointFixtures.RandomTensors(config);
         try
         {
@@ -119,8 +121,8 @@ public sealed class CheckpointTests : IDisposable
             Assert.Equal(config.ParameterShapes().Select(p => p.Name).Order(), loaded.Tensors.Keys.Order());
             foreach ((string name, Tensor t) in original)
             {
-                Assert.Equal(DType.Float32, loaded.Tensors[name].DType);
-                Assert.Equal(t.Shape, loaded.Tensors[name].Shape);
+                Assert.Equal(ScalarType.Float32, loaded.Tensors[name].dtype);
+                Assert.Equal(t.shape, loaded.Tensors[name].shape);
                 Assert.Equal(CheckpointFixtures.Values(t), CheckpointFixtures.Values(loaded.Tensors[name]));
             }
             Assert.Equal(config.ToJson().ToJsonString(), loaded.Config.ToJson().ToJsonString());
@@ -134,7 +136,7 @@ public sealed class CheckpointTests : IDisposable
         {
             CheckpointFixtures.DisposeAll(original);
         }
-        Assert.Equal(baseline, LibTorch.LiveTensors);
+        Assert.Equal(baseline, TensorUtil.LiveTensors);
         // One weights file, no index, no temporaries, nothing beside the folder.
         Assert.Equal(["config.json", "generation_config.json", "model.safetensors"], Directory.GetFiles(_tmp["ckpt"]).Select(Path.GetFileName).Order());
         Assert.Equal([_tmp["ckpt"]], Directory.GetFileSystemEntries(_tmp.Path));
@@ -149,10 +151,10 @@ public sealed class CheckpointTests : IDisposable
         float[] representable = CheckpointFixtures.Values(original["model.norm.weight"])
             .Select(v => BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(v) & unchecked((int)0xFFFF0000))).ToArray();
         original["model.norm.weight"].Dispose();
-        original["model.norm.weight"] = LibTorch.Tensor(representable).DetachFromScope();
+        original["model.norm.weight"] = torch.tensor(representable).DetachFromDisposeScope();
         try
         {
-            HfCheckpoint.Save(_tmp["bf16"], config, original, new SaveOptions { DType = DType.BFloat16 });
+            HfCheckpoint.Save(_tmp["bf16"], config, original, new SaveOptions { DType = ScalarType.BFloat16 });
 
             using LoadedCheckpoint loaded = HfCheckpoint.Load(_tmp["bf16"]);
             Assert.Equal("bfloat16", loaded.Config.TorchDtype);
@@ -253,7 +255,7 @@ public sealed class CheckpointTests : IDisposable
         Assert.Equal(expected.Keys.Order(), loaded.Tensors.Keys.Order());
         foreach ((string name, float[] values) in expected)
         {
-            Assert.Equal(DType.Float32, loaded.Tensors[name].DType);
+            Assert.Equal(ScalarType.Float32, loaded.Tensors[name].dtype);
             Assert.Equal(values, CheckpointFixtures.Values(loaded.Tensors[name]));
         }
         Assert.Null(loaded.Generation);

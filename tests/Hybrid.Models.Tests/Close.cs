@@ -1,5 +1,7 @@
 // Element-wise comparison that reports the largest difference and the first mismatches, as llm.c's check_tensor does.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Models.Tests;
 
@@ -23,11 +25,11 @@ internal static class Close
 
     public static void Assert(Tensor expected, Tensor actual, double tolerance, string what)
     {
-        Xunit.Assert.Equal(expected.Shape, actual.Shape);
+        Xunit.Assert.Equal(expected.shape, actual.shape);
         Assert(Doubles(expected), Doubles(actual), tolerance, what);
     }
 
-    public static double[] Doubles(Tensor t) => t.To(DType.Float64).Contiguous().ToArray<double>();
+    public static double[] Doubles(Tensor t) => t.to(ScalarType.Float64).contiguous().data<double>().ToArray();
 
     public static void AllFinite(Tensor t, string what)
     {

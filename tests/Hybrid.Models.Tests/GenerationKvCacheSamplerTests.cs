@@ -1,7 +1,9 @@
 // The trainer's KV-cache sampler against a plain loop that re-runs the full forward for every new token.
 using Hybrid.Models.Decoder;
 using Hybrid.Models.Generation;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Models.Tests;
 
@@ -21,12 +23,12 @@ public sealed class GenerationKvCacheSamplerTests
     {
         var sequence = prompt.Select(t => (long)t).ToList();
         var generated = new List<int>();
-        using var noGrad = LibTorch.NoGrad();
+        using var noGrad = no_grad();
         while (generated.Count < maxNew)
         {
-            using var scope = LibTorch.NewScope();
-            Tensor logits = model.Forward(LibTorch.Tensor(sequence.ToArray(), 1, sequence.Count));  // [1, T, V]
-            int next = (int)logits.Select(1, sequence.Count - 1).ArgMax(-1).Item();
+            using var scope = NewDisposeScope();
+            Tensor logits = model.Forward(torch.tensor(sequence.ToArray(), [1, sequence.Count]));  // [1, T, V]
+            int next = (int)logits.select(1, sequence.Count - 1).argmax(-1).ToDouble();
             generated.Add(next);
             sequence.Add(next);
             if (stop.Contains(next)) break;
@@ -61,15 +63,15 @@ public sealed class GenerationKvCacheSamplerTests
         using DecoderModel model = NewModel();
         var sampling = new SamplingParams { Temperature = 0.9, TopK = 20, TopP = 0.95, Seed = 11, MaxNewTokens = 6 };
         IReadOnlyList<GeneratedSequence> got = KvCacheSampler.Generate(model, Prompts, sampling);
-        using var noGrad = LibTorch.NoGrad();
+        using var noGrad = no_grad();
         foreach (GeneratedSequence s in got)
         {
-            using var scope = LibTorch.NewScope();
+            using var scope = NewDisposeScope();
             long[] all = [.. s.PromptIds.Select(t => (long)t), .. s.ResponseIds.Select(t => (long)t)];
-            Tensor logits = model.Forward(LibTorch.Tensor(all, 1, all.Length)).Squeeze(0);            // [T, V]
-            Tensor predicting = logits.Slice(0, s.PromptIds.Length - 1, all.Length - 1);            // [A, V]
-            Tensor targets = LibTorch.Tensor(s.ResponseIds.Select(t => (long)t).ToArray(), s.ResponseIds.Length);  // [A]
-            float[] expected = SamplingDistribution.TokenLogProbs(predicting, targets, sampling).ToArray<float>();
+            Tensor logits = model.Forward(torch.tensor(all, [1, all.Length])).squeeze(0);            // [T, V]
+            Tensor predicting = logits.slice(0, s.PromptIds.Length - 1, all.Length - 1, 1);            // [A, V]
+            Tensor targets = torch.tensor(s.ResponseIds.Select(t => (long)t).ToArray(), [s.ResponseIds.Length]);  // [A]
+            float[] expected = SamplingDistribution.TokenLogProbs(predicting, targets, sampling).data<float>().ToArray();
             Close.Assert(expected.Select(x => (double)x).ToArray(), s.LogProbs.Select(x => (double)x).ToArray(), 1e-4, "rollout log-probs");
             Assert.All(s.LogProbs, lp => Assert.True(lp <= 0 && float.IsFinite(lp)));
         }
@@ -80,10 +82,10 @@ public sealed class GenerationKvCacheSamplerTests
     {
         using DecoderModel model = NewModel();
         var sampling = new SamplingParams { Seed = 3, MaxNewTokens = 10 };
-        LibTorch.ManualSeed(99);
-        byte[] before = LibTorch.GetRngState();
+        TensorUtil.ManualSeed(99);
+        byte[] before = TensorUtil.GetRngState();
         var first = KvCacheSampler.Generate(model, Prompts, sampling);
-        Assert.Equal(before, LibTorch.GetRngState());
+        Assert.Equal(before, TensorUtil.GetRngState());
         var second = KvCacheSampler.Generate(model, Prompts, sampling);
         var other = KvCacheSampler.Generate(model, Prompts, sampling with { Seed = 4 });
         for (int r = 0; r < Prompts.Length; r++)

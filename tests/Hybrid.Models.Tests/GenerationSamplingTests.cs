@@ -1,6 +1,8 @@
 // The sampling distribution: the slow reference against hand-worked values, the tensor path against the reference.
 using Hybrid.Models.Generation;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Models.Tests;
 
@@ -71,8 +73,8 @@ public sealed class GenerationSamplingTests
         const int b = 3, v = 50;
         var random = new Random(5);
         float[] logits = Enumerable.Range(0, b * v).Select(_ => (float)(random.NextDouble() * 6 - 3)).ToArray();
-        using var scope = LibTorch.NewScope();
-        double[] fast = SamplingDistribution.LogProbs(LibTorch.Tensor(logits, b, v), sampling).To(DType.Float64).ToArray<double>();  // [B, V]
+        using var scope = NewDisposeScope();
+        double[] fast = SamplingDistribution.LogProbs(torch.tensor(logits, [b, v]), sampling).to(ScalarType.Float64).data<double>().ToArray();  // [B, V]
         for (int r = 0; r < b; r++)
         {
             double[] expected = SamplingReference.Probabilities(logits.AsSpan(r * v, v), sampling).Select(p => Math.Log(p)).ToArray();
@@ -90,13 +92,13 @@ public sealed class GenerationSamplingTests
     {
         // 4000 draws from the T 2 / top-p 0.8 distribution above: frequencies within 3 standard errors, never a dropped id.
         var sampling = new SamplingParams { Temperature = 2, TopP = 0.8 };
-        LibTorch.ManualSeed(3);
-        using var scope = LibTorch.NewScope();
+        TensorUtil.ManualSeed(3);
+        using var scope = NewDisposeScope();
         const int n = 4000;
-        Tensor logits = LibTorch.Tensor(Logits, 1, 4).Expand(n, 4).Contiguous();
+        Tensor logits = torch.tensor(Logits, [1, 4]).expand(n, 4).contiguous();
         var (tokens, logProbs) = SamplingDistribution.Choose(logits, sampling);
-        long[] ids = tokens.ToArray<long>();
-        float[] lp = logProbs.ToArray<float>();
+        long[] ids = tokens.data<long>().ToArray();
+        float[] lp = logProbs.data<float>().ToArray();
         double[] q = [0.186324, 0.506480, 0, 0.307196];
         for (int id = 0; id < 4; id++)
         {
@@ -112,12 +114,12 @@ public sealed class GenerationSamplingTests
         // No top-k/top-p: Choose draws from softmax(z / T) over the unsorted vocabulary; 4000 draws against the slow oracle.
         var sampling = new SamplingParams { Temperature = 1.5 };
         double[] q = SamplingReference.Probabilities(Logits, sampling);
-        LibTorch.ManualSeed(4);
-        using var scope = LibTorch.NewScope();
+        TensorUtil.ManualSeed(4);
+        using var scope = NewDisposeScope();
         const int n = 4000;
-        var (tokens, logProbs) = SamplingDistribution.Choose(LibTorch.Tensor(Logits, 1, 4).Expand(n, 4).Contiguous(), sampling);
-        long[] ids = tokens.ToArray<long>();
-        float[] lp = logProbs.ToArray<float>();
+        var (tokens, logProbs) = SamplingDistribution.Choose(torch.tensor(Logits, [1, 4]).expand(n, 4).contiguous(), sampling);
+        long[] ids = tokens.data<long>().ToArray();
+        float[] lp = logProbs.data<float>().ToArray();
         for (int id = 0; id < 4; id++)
         {
             double freq = ids.Count(t => t == id) / (double)n;

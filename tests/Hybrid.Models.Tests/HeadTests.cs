@@ -1,7 +1,9 @@
 // Value and score heads: HF names, hand-computed values from the hidden states, and scores independent of padding.
 using Hybrid.Models.Decoder;
 using Hybrid.Models.Heads;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Models.Tests;
 
@@ -25,7 +27,7 @@ public sealed class HeadTests
         var want = config.ParameterShapes().Where(p => p.Name != "lm_head.weight")
             .Append(("score.weight", new long[] { 1, config.HiddenSize }))
             .Select(p => (p.Item1, string.Join(",", p.Item2)));
-        Assert.Equal(want, model.NamedParameters().Select(p => (p.Name, string.Join(",", p.Parameter.Shape))));
+        Assert.Equal(want, model.named_parameters().Select(p => (p.name, string.Join(",", p.parameter.shape))));
     }
 
     [Theory]
@@ -37,20 +39,20 @@ public sealed class HeadTests
         using var model = new SequenceScoreModel(config);
         TinyDecoders.Randomize(model, seed: 51);
         var reference = new ReferenceDecoder(config, model);
-        using var scope = LibTorch.NewScope();
+        using var scope = NewDisposeScope();
         double[] w = Close.Doubles(model.Score.Weight);
         var random = new Random(8);
         long[][] rows = [TinyDecoders.Tokens(random, 3, config.VocabSize), TinyDecoders.Tokens(random, 6, config.VocabSize), TinyDecoders.Tokens(random, 1, config.VocabSize)];
         // hand value: w · (reference hidden state of the row's last token)
         double[] want = rows.Select(r => Dot(w, reference.Hidden(r)[^1])).ToArray();
-        double[] alone = rows.Select(r => model.Forward(LibTorch.Tensor(r, 1, r.Length)).Item()).ToArray();
+        double[] alone = rows.Select(r => model.Forward(torch.tensor(r, [1, r.Length])).ToDouble()).ToArray();
         Close.Assert(want, alone, 1e-4, $"{name} unpadded scores vs reference");
 
         foreach (bool left in new[] { true, false })
         {
             var (ids, mask) = PaddingTests.Pad(rows, left);
             Tensor scores = model.Forward(ids, mask);  // [3]
-            Assert.Equal([3L], scores.Shape);
+            Assert.Equal([3L], scores.shape);
             Close.Assert(alone, Close.Doubles(scores), 1e-5, $"{name} {(left ? "left" : "right")}-padded scores");
         }
     }
@@ -68,19 +70,19 @@ public sealed class HeadTests
         var want = config.ParameterShapes()
             .Append(("v_head.weight", new long[] { 1, config.HiddenSize })).Append(("v_head.bias", new long[] { 1 }))
             .Select(p => (p.Item1, string.Join(",", p.Item2)));
-        Assert.Equal(want, model.NamedParameters().Select(p => (p.Name, string.Join(",", p.Parameter.Shape))));
+        Assert.Equal(want, model.named_parameters().Select(p => (p.name, string.Join(",", p.parameter.shape))));
 
-        using var scope = LibTorch.NewScope();
+        using var scope = NewDisposeScope();
         plain.LoadStateDict(model.StateDict().Where(p => !p.Key.StartsWith("v_head.")).ToDictionary());
         long[] row = TinyDecoders.Tokens(new Random(9), 5, config.VocabSize);
-        Tensor ids = LibTorch.Tensor(row, 1, 5);
+        Tensor ids = torch.tensor(row, [1, 5]);
         var (logits, values) = model.Forward(ids);
-        Assert.Equal([1L, 5], values.Shape);
+        Assert.Equal([1L, 5], values.shape);
         Close.Assert(plain.Forward(ids), logits, 1e-6, "logits of the value-head model vs the plain causal LM");
 
         double[][] hidden = new ReferenceDecoder(config, model).Hidden(row);
         double[] w = Close.Doubles(model.VHead.Weight);
-        double bias = model.VHead.Bias.Item();
+        double bias = model.VHead.Bias.ToDouble();
         Close.Assert(hidden.Select(h => Dot(w, h) + bias).ToArray(), Close.Doubles(values), 1e-4, "values vs h·w + b");
 
         var (logProbs, values2) = model.TokenLogProbsAndValues(ids, ids);
@@ -91,10 +93,10 @@ public sealed class HeadTests
     [Fact]
     public void ValueHeadStartsNearZero()
     {
-        LibTorch.ManualSeed(4);
+        TensorUtil.ManualSeed(4);
         using var head = new ValueHead(64);
-        Assert.Equal(["weight", "bias"], head.NamedParameters().Select(p => p.Name));
-        Assert.Equal(0, head.Bias.Item());
-        Assert.True(head.Weight.ToArray<float>().All(v => Math.Abs(v) < 0.1));
+        Assert.Equal(["weight", "bias"], head.named_parameters().Select(p => p.name));
+        Assert.Equal(0, head.Bias.ToDouble());
+        Assert.True(head.Weight.data<float>().ToArray().All(v => Math.Abs(v) < 0.1));
     }
 }

@@ -2,7 +2,9 @@
 // The models run in float64: cached and full forwards multiply matrices of different shapes, whose float32 rounding
 // differs by ~1e-5 on logits of size ~1; in float64 that noise is ~1e-15, so 1e-10 leaves no room for a real cache bug.
 using Hybrid.Models.Decoder;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Models.Tests;
 
@@ -17,11 +19,11 @@ public sealed class KvCacheTests
         var config = TinyDecoders.Configs[name];
         using var model = new DecoderModel(config);
         TinyDecoders.Randomize(model, seed: 21);
-        model.To(DType.Float64);
-        using var scope = LibTorch.NewScope();
-        using var noGrad = LibTorch.NoGrad();
+        model.to(ScalarType.Float64);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
         const int total = 10;
-        Tensor ids = LibTorch.Tensor(TinyDecoders.Tokens(new Random(2), 2 * total, config.VocabSize), 2, total);  // [2, 10]
+        Tensor ids = torch.tensor(TinyDecoders.Tokens(new Random(2), 2 * total, config.VocabSize), [2, total]);  // [2, 10]
         Tensor full = model.Forward(ids);                                                                         // [2, 10, V]
 
         using var cache = model.NewCache();
@@ -29,9 +31,9 @@ public sealed class KvCacheTests
         (int Start, int End)[] steps = [(0, 3), (3, 4), (4, 5), (5, 6), (6, 7), (7, 10)];
         foreach (var (start, end) in steps)
         {
-            Tensor step = model.Forward(ids.Slice(1, start, end), cache: cache);  // [2, end − start, V]
+            Tensor step = model.Forward(ids.slice(1, start, end, 1), cache: cache);  // [2, end − start, V]
             Assert.Equal(end, cache.Length);
-            Close.Assert(full.Slice(1, start, end), step, 1e-10, $"{name} cached logits of tokens {start}..{end - 1}");
+            Close.Assert(full.slice(1, start, end, 1), step, 1e-10, $"{name} cached logits of tokens {start}..{end - 1}");
         }
     }
 
@@ -44,9 +46,9 @@ public sealed class KvCacheTests
         var config = TinyDecoders.Configs[name];
         using var model = new DecoderModel(config);
         TinyDecoders.Randomize(model, seed: 22);
-        model.To(DType.Float64);
-        using var scope = LibTorch.NewScope();
-        using var noGrad = LibTorch.NoGrad();
+        model.to(ScalarType.Float64);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
         var random = new Random(3);
         const int promptLength = 5, generated = 4;
         int[] real = [5, 2, 4];
@@ -59,17 +61,17 @@ public sealed class KvCacheTests
                 tokens[b * (promptLength + generated) + t] = isReal ? random.Next(1, config.VocabSize) : 0;
                 mask[b * (promptLength + generated) + t] = isReal ? 1 : 0;
             }
-        Tensor ids = LibTorch.Tensor(tokens, 3, promptLength + generated);      // [3, 9]
-        Tensor attention = LibTorch.Tensor(mask, 3, promptLength + generated);  // [3, 9]
+        Tensor ids = torch.tensor(tokens, [3, promptLength + generated]);      // [3, 9]
+        Tensor attention = torch.tensor(mask, [3, promptLength + generated]);  // [3, 9]
         Tensor full = model.Forward(ids, attention);                            // [3, 9, V]
 
         using var cache = model.NewCache();
-        Tensor prefill = model.Forward(ids.Slice(1, 0, promptLength), attention.Slice(1, 0, promptLength), cache: cache);
-        Close.Assert(full.Slice(1, 0, promptLength), prefill, 1e-10, $"{name} prefill");
+        Tensor prefill = model.Forward(ids.slice(1, 0, promptLength, 1), attention.slice(1, 0, promptLength, 1), cache: cache);
+        Close.Assert(full.slice(1, 0, promptLength, 1), prefill, 1e-10, $"{name} prefill");
         for (int t = promptLength; t < promptLength + generated; t++)
         {
-            Tensor step = model.Forward(ids.Slice(1, t, t + 1), LibTorch.Ones([3, 1], DType.Int64), cache: cache);
-            Close.Assert(full.Slice(1, t, t + 1), step, 1e-10, $"{name} decode step {t}");
+            Tensor step = model.Forward(ids.slice(1, t, t + 1, 1), torch.ones([3, 1], ScalarType.Int64), cache: cache);
+            Close.Assert(full.slice(1, t, t + 1, 1), step, 1e-10, $"{name} decode step {t}");
         }
         Close.AllFinite(full, $"{name} padded logits");
     }
@@ -79,11 +81,11 @@ public sealed class KvCacheTests
     {
         var config = TinyDecoders.Configs["qwen2-gqa-tied"];
         using var model = new DecoderModel(config);
-        using var scope = LibTorch.NewScope();
+        using var scope = NewDisposeScope();
         using var cache = model.NewCache();
-        model.Forward(LibTorch.Ones([2, 3], DType.Int64), cache: cache);
+        model.Forward(torch.ones([2, 3], ScalarType.Int64), cache: cache);
 
-        var error = Assert.Throws<ArgumentException>(() => model.Forward(LibTorch.Ones([1, 1], DType.Int64), cache: cache));
+        var error = Assert.Throws<ArgumentException>(() => model.Forward(torch.ones([1, 1], ScalarType.Int64), cache: cache));
         Assert.Contains("cache holds 2 rows", error.Message);
     }
 }

@@ -4,7 +4,9 @@ using Hybrid.Models.Config;
 using Hybrid.Models.Creation;
 using Hybrid.Models.Decoder;
 using Hybrid.Models.Tokenizers;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Models.Tests;
 
@@ -78,13 +80,13 @@ public sealed class ModelCreationTests : IDisposable
 
         foreach ((string name, Tensor t) in a.Tensors)
         {
-            float[] values = t.ToArray<float>();
-            Assert.Equal(values, b.Tensors[name].ToArray<float>());
+            float[] values = t.data<float>().ToArray();
+            Assert.Equal(values, b.Tensors[name].data<float>().ToArray());
             if (name.EndsWith("norm.weight", StringComparison.Ordinal)) Assert.All(values, v => Assert.Equal(1f, v));
             else if (name.EndsWith(".bias", StringComparison.Ordinal)) Assert.All(values, v => Assert.Equal(0f, v));
             else
             {
-                Assert.NotEqual(values, c.Tensors[name].ToArray<float>());
+                Assert.NotEqual(values, c.Tensors[name].data<float>().ToArray());
                 double mean = values.Average(), std = Math.Sqrt(values.Select(v => (v - mean) * (v - mean)).Average());
                 Assert.InRange(std, 0.02 * 0.85, 0.02 * 1.15);  // ≥ 1024 samples per matrix: std within 15%
                 Assert.InRange(mean, -0.004, 0.004);
@@ -97,28 +99,28 @@ public sealed class ModelCreationTests : IDisposable
     public void ACreatedCheckpointLoadsIntoTheDecoderAndItsStateDictSavesBack()
     {
         ModelFactory.Create(ModelRecipe.Load(RepoFile("models/tiny.json")), _tmp["tiny"], seed: 3);
-        long baseline = LibTorch.LiveTensors;
+        long baseline = TensorUtil.LiveTensors;
         using (LoadedCheckpoint loaded = HfCheckpoint.Load(_tmp["tiny"]))
         using (var model = new DecoderModel(loaded.Config))
         using (Tokenizer tokenizer = Tokenizer.Open(_tmp["tiny"]))
         {
             model.LoadStateDict(loaded.Tensors);  // NamedParameters() are exactly the checkpoint's tensor names
             int[] ids = tokenizer.Encode("Two plus two is four.");
-            using (var scope = LibTorch.NewScope())
-            using (LibTorch.NoGrad())
+            using (var scope = NewDisposeScope())
+            using (no_grad())
             {
-                Tensor logits = model.Forward(LibTorch.Tensor(ids.Select(i => (long)i).ToArray(), 1, ids.Length));  // [1, T, V]
-                Assert.Equal([1L, ids.Length, loaded.Config.VocabSize], logits.Shape);
-                Assert.All(logits.ToArray<float>(), v => Assert.True(float.IsFinite(v)));
+                Tensor logits = model.Forward(torch.tensor(ids.Select(i => (long)i).ToArray(), [1, ids.Length]));  // [1, T, V]
+                Assert.Equal([1L, ids.Length, loaded.Config.VocabSize], logits.shape);
+                Assert.All(logits.data<float>().ToArray(), v => Assert.True(float.IsFinite(v)));
             }
 
             HfCheckpoint.Save(_tmp["again"], loaded.Config, model.StateDict(), new SaveOptions { TokenizerSourceDir = loaded.Directory, Generation = loaded.Generation });
             using LoadedCheckpoint again = HfCheckpoint.Load(_tmp["again"]);
             foreach ((string name, Tensor t) in loaded.Tensors)
-                Assert.Equal(t.ToArray<float>(), again.Tensors[name].ToArray<float>());
+                Assert.Equal(t.data<float>().ToArray(), again.Tensors[name].data<float>().ToArray());
             Assert.Equal(File.ReadAllBytes(_tmp["tiny/tokenizer.json"]), File.ReadAllBytes(_tmp["again/tokenizer.json"]));
         }
-        Assert.Equal(baseline, LibTorch.LiveTensors);
+        Assert.Equal(baseline, TensorUtil.LiveTensors);
     }
 
     [Fact]
@@ -131,13 +133,13 @@ public sealed class ModelCreationTests : IDisposable
         };
         var tokenizer = new TokenizerRecipe { CorpusPath = RepoFile("models/corpus/hybrid-corpus.txt"), VocabSize = 300 };
 
-        CreatedModel created = ModelFactory.CreateRandom(config, tokenizer, _tmp["m"], seed: 1, DType.BFloat16);
+        CreatedModel created = ModelFactory.CreateRandom(config, tokenizer, _tmp["m"], seed: 1, ScalarType.BFloat16);
 
         Assert.Equal(300, created.TokenizerVocabSize);
         Assert.Equal(320, created.Config.VocabSize);  // 300 rounded up to a multiple of 64
         using LoadedCheckpoint loaded = HfCheckpoint.Load(_tmp["m"]);
         Assert.Equal("bfloat16", loaded.Config.TorchDtype);
-        Assert.Equal([320L, 32], loaded.Tensors["lm_head.weight"].Shape);
+        Assert.Equal([320L, 32], loaded.Tensors["lm_head.weight"].shape);
     }
 
     [Fact]

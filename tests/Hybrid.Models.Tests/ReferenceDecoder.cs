@@ -1,6 +1,8 @@
 // The slow, obvious Llama/Qwen2 forward: plain loops over double arrays, one sequence, no cache — the oracle of the fast path.
 using Hybrid.Models.Config;
-using Hybrid.Torch.NN;
+using Hybrid.Tensors.Layers;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Models.Tests;
 
@@ -14,10 +16,10 @@ internal sealed class ReferenceDecoder
     private readonly DecoderConfig _c;
     private readonly Dictionary<string, double[]> _w;
 
-    public ReferenceDecoder(DecoderConfig config, Module model, string prefix = "")
+    public ReferenceDecoder(DecoderConfig config, nn.Module model, string prefix = "")
     {
         _c = config;
-        _w = model.NamedParameters().ToDictionary(p => p.Name[prefix.Length..], p => Array.ConvertAll(p.Parameter.ToArray<float>(), v => (double)v));
+        _w = model.named_parameters().ToDictionary(p => p.name[prefix.Length..], p => Array.ConvertAll(p.parameter.data<float>().ToArray(), v => (double)v));
     }
 
     /// <summary>Hidden states after the final norm, [T][Dm].</summary>

@@ -1,7 +1,9 @@
 // Tiny decoder configs covering the architecture's switches, and a weight randomiser that makes every parameter matter.
 using Hybrid.Models.Config;
-using Hybrid.Torch;
-using Hybrid.Torch.NN;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+using Hybrid.Tensors.Layers;
 
 namespace Hybrid.Models.Tests;
 
@@ -45,15 +47,15 @@ internal static class TinyDecoders
     /// would make attention nearly uniform and hide mistakes): matrices N(0, 0.3²), biases N(0, 0.2²), norm weights
     /// 1 + N(0, 0.2²). Deterministic in <paramref name="seed"/>.
     /// </summary>
-    public static void Randomize(Module module, ulong seed)
+    public static void Randomize(nn.Module module, ulong seed)
     {
-        LibTorch.ManualSeed(seed);
-        using var noGrad = LibTorch.NoGrad();
-        foreach (var (name, p) in module.NamedParameters())
+        TensorUtil.ManualSeed(seed);
+        using var noGrad = no_grad();
+        foreach (var (name, p) in module.named_parameters())
         {
-            if (name.EndsWith("bias", StringComparison.Ordinal)) p.NormalInPlace(0, 0.2);
-            else if (p.Dim >= 2) p.NormalInPlace(0, 0.3);
-            else p.NormalInPlace(1, 0.2);
+            if (name.EndsWith("bias", StringComparison.Ordinal)) p.normal_(0, 0.2);
+            else if (p.dim() >= 2) p.normal_(0, 0.3);
+            else p.normal_(1, 0.2);
         }
     }
 

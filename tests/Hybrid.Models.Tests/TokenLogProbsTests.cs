@@ -1,6 +1,8 @@
 // TokenLogProbs equals the naive log_softmax-then-gather (and the slow reference), chunked or not, in value and gradient.
 using Hybrid.Models.Decoder;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Models.Tests;
 
@@ -9,7 +11,7 @@ public sealed class TokenLogProbsTests
     public static TheoryData<string> Configs => TinyDecoders.Names;
 
     private static Tensor Naive(DecoderModel model, Tensor ids, Tensor targets, Tensor? mask) =>
-        model.Forward(ids, mask).LogSoftmax(-1).Gather(-1, targets.Unsqueeze(-1)).Squeeze(-1);  // [B, T]
+        model.Forward(ids, mask).log_softmax(-1).gather(-1, targets.unsqueeze(-1)).squeeze(-1);  // [B, T]
 
     [Theory]
     [MemberData(nameof(Configs))]
@@ -18,20 +20,20 @@ public sealed class TokenLogProbsTests
         var config = TinyDecoders.Configs[name];
         using var model = new DecoderModel(config);
         TinyDecoders.Randomize(model, seed: 41);
-        using var scope = LibTorch.NewScope();
+        using var scope = NewDisposeScope();
         var random = new Random(7);
         long[][] rows = [TinyDecoders.Tokens(random, 6, config.VocabSize), TinyDecoders.Tokens(random, 4, config.VocabSize)];
         var (ids, mask) = PaddingTests.Pad(rows, left: true);                                       // [2, 6]
-        Tensor targets = LibTorch.RandInt(0, config.VocabSize, [2, 6]);                              // [2, 6]
+        Tensor targets = torch.randint(0, config.VocabSize, [2, 6]);                              // [2, 6]
 
         Tensor fast = model.TokenLogProbs(ids, targets, mask);                                       // [2, 6]
         Close.Assert(Naive(model, ids, targets, mask), fast, 1e-5, $"{name} TokenLogProbs vs log_softmax+gather");
 
         // the unpadded first row against the double-precision reference
         double[][] logSoftmax = ReferenceDecoder.LogSoftmax(new ReferenceDecoder(config, model).Logits(rows[0]));
-        long[] tgt = targets.Select(0, 0).ToArray<long>();
+        long[] tgt = targets.select(0, 0).data<long>().ToArray();
         double[] want = Enumerable.Range(0, 6).Select(t => logSoftmax[t][tgt[t]]).ToArray();
-        Close.Assert(want, Close.Doubles(fast.Select(0, 0)), 1e-4, $"{name} TokenLogProbs vs reference");
+        Close.Assert(want, Close.Doubles(fast.select(0, 0)), 1e-4, $"{name} TokenLogProbs vs reference");
     }
 
     [Fact]
@@ -40,9 +42,9 @@ public sealed class TokenLogProbsTests
         var config = TinyDecoders.Configs["llama-bias-headdim12"];
         using var model = new DecoderModel(config);
         TinyDecoders.Randomize(model, seed: 42);
-        using var scope = LibTorch.NewScope();
-        Tensor ids = LibTorch.RandInt(1, config.VocabSize, [3, 7]);
-        Tensor targets = LibTorch.RandInt(0, config.VocabSize, [3, 7]);
+        using var scope = NewDisposeScope();
+        Tensor ids = torch.randint(1, config.VocabSize, [3, 7]);
+        Tensor targets = torch.randint(0, config.VocabSize, [3, 7]);
         Tensor hidden = model.ForwardHidden(ids);                                                   // [3, 7, Dm]
 
         Tensor whole = TokenLogProbs.FromHidden(hidden, model.LmHeadWeight, targets, chunkTokens: 7);
@@ -58,19 +60,19 @@ public sealed class TokenLogProbsTests
         var config = TinyDecoders.Configs[name];
         using var model = new DecoderModel(config);
         TinyDecoders.Randomize(model, seed: 43);
-        using var scope = LibTorch.NewScope();
+        using var scope = NewDisposeScope();
         var (ids, mask) = PaddingTests.Pad([[3, 4, 5, 6, 7], [8, 9]], left: false);                  // [2, 5]
-        Tensor targets = LibTorch.RandInt(0, config.VocabSize, [2, 5]);
-        Tensor weights = LibTorch.Randn([2, 5]) * mask;                                               // [2, 5] a loss that ignores pads
+        Tensor targets = torch.randint(0, config.VocabSize, [2, 5]);
+        Tensor weights = torch.randn([2, 5]) * mask;                                               // [2, 5] a loss that ignores pads
 
-        (model.TokenLogProbs(ids, targets, mask) * weights).Sum().Backward();
-        var fast = model.NamedParameters().ToDictionary(p => p.Name, p => Close.Doubles(p.Parameter.Grad!));
-        model.ZeroGrad();
-        (Naive(model, ids, targets, mask) * weights).Sum().Backward();
+        (model.TokenLogProbs(ids, targets, mask) * weights).sum().backward();
+        var fast = model.named_parameters().ToDictionary(p => p.name, p => Close.Doubles(p.parameter.grad!));
+        model.zero_grad();
+        (Naive(model, ids, targets, mask) * weights).sum().backward();
 
-        foreach (var (pname, p) in model.NamedParameters())
+        foreach (var (pname, p) in model.named_parameters())
         {
-            double[] naive = Close.Doubles(p.Grad!);
+            double[] naive = Close.Doubles(p.grad!);
             double scale = Math.Max(1e-3, naive.Max(Math.Abs));
             Close.Assert(naive, fast[pname], 1e-5 * scale, $"{name} gradient of {pname}");
         }
@@ -81,10 +83,10 @@ public sealed class TokenLogProbsTests
     {
         var config = TinyDecoders.Configs["qwen2-gqa-tied"];
         using var model = new DecoderModel(config);
-        using var scope = LibTorch.NewScope();
-        Tensor ids = LibTorch.Ones([1, 4], DType.Int64);
+        using var scope = NewDisposeScope();
+        Tensor ids = torch.ones([1, 4], ScalarType.Int64);
 
-        var error = Assert.Throws<ArgumentException>(() => model.TokenLogProbs(ids, LibTorch.Ones([1, 3], DType.Int64)));
+        var error = Assert.Throws<ArgumentException>(() => model.TokenLogProbs(ids, torch.ones([1, 3], ScalarType.Int64)));
         Assert.Contains("targets must be [1, 4] int64", error.Message);
     }
 }

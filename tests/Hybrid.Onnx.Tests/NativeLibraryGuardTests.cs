@@ -89,7 +89,7 @@ public sealed class NativeLibraryGuardTests(TinyDecoderFolder tiny) : IClassFixt
         }
     }
 
-    private static (int ExitCode, string Stdout, string Stderr) RunProbe(string assembly, string api, string folder)
+    internal static (int ExitCode, string Stdout, string Stderr) RunProbe(string assembly, string api, string folder)
     {
         // DOTNET_HOST_PATH is set by `dotnet test`; fall back to the muxer on PATH.
         string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";

@@ -20,11 +20,12 @@ public static class NativeProbe
 
     public static int Main(string[] args)
     {
-        if (args.Length != 2 || args[0] is not ("genai" or "genai-managed" or "ort"))
+        if (args.Length != 2 || args[0] is not ("genai" or "genai-managed" or "ort" or "tokenizer"))
         {
-            Console.Error.WriteLine("usage: Hybrid.Onnx.Tests genai|genai-managed|ort <folder>");
+            Console.Error.WriteLine("usage: Hybrid.Onnx.Tests genai|genai-managed|ort|tokenizer <folder>");
             return 2;
         }
+        if (args[0] == "tokenizer") return OpenTokenizer(args[1]);
         try
         {
             switch (args[0])
@@ -48,6 +49,29 @@ public static class NativeProbe
             string wrapper = ReferenceEquals(e, missing) ? "" : $" (inside {e.GetType().Name})";
             Console.Error.WriteLine($"{missing.GetType().FullName}: {missing.Message}{wrapper}");
             return MissingLibraryExitCode;
+        }
+    }
+
+    /// <summary>
+    /// Opens GenAI's managed <see cref="Tokenizer"/> on <paramref name="folder"/>: prints "opened", or the exception's type
+    /// and message and returns 1. A failed constructor leaves an object behind whose finalizer calls
+    /// <c>OgaDestroyTokenizer</c> on a handle that was never created; in a long-lived process that finalizer crashed the
+    /// test host (SIGSEGV in <c>OgaDestroyTokenizer</c> on the finalizer thread, seen under CPU load), so the failure is
+    /// provoked here, in a child process that exits before finalizers run.
+    /// </summary>
+    private static int OpenTokenizer(string folder)
+    {
+        OnnxNative.EnsureLoaded();
+        try
+        {
+            using (new Tokenizer(folder)) { }
+            Console.WriteLine("opened");
+            return 0;
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"{e.GetType().FullName}: {e.Message}");
+            return 1;
         }
     }
 

@@ -2,7 +2,9 @@
 using System.Buffers.Binary;
 using System.Text;
 using Hybrid.Rollout.WeightSync;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Rollout.Tests;
 
@@ -11,9 +13,9 @@ public sealed class OnnxAdapterWriterTests
     [Fact]
     public void BytesDecodeByHandToTheParameters()
     {
-        using var scope = LibTorch.NewScope();
-        Tensor a = LibTorch.Tensor(new float[] { 1, 2, 3, 4, 5, 6 }, 2, 3);
-        Tensor b = LibTorch.Tensor(new float[] { -0.5f }, 1);
+        using var scope = NewDisposeScope();
+        Tensor a = torch.tensor(new float[] { 1, 2, 3, 4, 5, 6 }, [2, 3]);
+        Tensor b = torch.tensor(new float[] { -0.5f }, [1]);
         using var stream = new MemoryStream();
         OnnxAdapterWriter.Write(stream, [("layer.0.w", a), ("bias_é", b)], adapterVersion: 7, modelVersion: 3);
         byte[] f = stream.ToArray();
@@ -61,8 +63,8 @@ public sealed class OnnxAdapterWriterTests
     [Fact]
     public void NonFloatParametersAreRefusedByName()
     {
-        using var scope = LibTorch.NewScope();
-        Tensor ids = LibTorch.Tensor(new long[] { 1, 2 }, 2);
+        using var scope = NewDisposeScope();
+        Tensor ids = torch.tensor(new long[] { 1, 2 }, [2]);
         var error = Assert.Throws<ArgumentException>(() => OnnxAdapterWriter.Write(new MemoryStream(), [("ids", ids)]));
         Assert.Contains("'ids'", error.Message);
     }

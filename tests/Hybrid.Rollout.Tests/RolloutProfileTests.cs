@@ -1,7 +1,9 @@
 // The bench's phase profile runs the engine's loop on both backends and the trainer's loop, leaking nothing native.
 using Hybrid.Models.Decoder;
 using Hybrid.Models.Generation;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Rollout.Tests;
 
@@ -30,10 +32,10 @@ public sealed class RolloutProfileTests
     public void TrainerProfileDisposesEveryTensor()
     {
         using DecoderModel model = TinyPolicy.NewModel();
-        long tensors = LibTorch.LiveTensors;
+        long tensors = TensorUtil.LiveTensors;
         RolloutProfile.Split split = RolloutProfile.Trainer(model, Prompts, new SamplingParams { Seed = 1, MaxNewTokens = 6 }, runs: 1);
         Assert.Equal((3, 5), (split.Rows, split.Steps));
         Assert.True(split.Prefill > 0 && split.Backend > 0 && split.Sampler > 0, split.ToString());
-        Assert.Equal(tensors, LibTorch.LiveTensors);
+        Assert.Equal(tensors, TensorUtil.LiveTensors);
     }
 }

@@ -6,7 +6,9 @@ using Hybrid.Models.Config;
 using Hybrid.Models.Creation;
 using Hybrid.Models.Heads;
 using Hybrid.Rollout.Scoring;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Rollout.Tests;
 
@@ -30,10 +32,10 @@ public sealed class ScoringCheckpointTests : IDisposable
         float[] reference;
         using (var model = new SequenceScoreModel(config))
         {
-            LibTorch.ManualSeed(23);
-            using (LibTorch.NoGrad())
-            using (LibTorch.NewScope())
-                model.Score.Weight.CopyFrom(LibTorch.Randn([1, config.HiddenSize]));  // std 1: scores O(1)
+            TensorUtil.ManualSeed(23);
+            using (no_grad())
+            using (NewDisposeScope())
+                model.Score.Weight.copy_(torch.randn([1, config.HiddenSize]));  // std 1: scores O(1)
             HfCheckpoint.Save(rewardDir, config, model.StateDict(), new SaveOptions { TokenizerSourceDir = created.Directory });
 
             // The saved folder is a complete reward checkpoint: it loads by name into a fresh SequenceScoreModel.
@@ -46,9 +48,9 @@ public sealed class ScoringCheckpointTests : IDisposable
             reference = texts.Select(text =>
             {
                 int[] ids = tokenizer.Encode(text);
-                using var scope = LibTorch.NewScope();
-                using var noGrad = LibTorch.NoGrad();
-                return (float)again.Forward(LibTorch.Tensor(ids.Select(i => (long)i).ToArray(), 1, ids.Length)).Item();  // [1]
+                using var scope = NewDisposeScope();
+                using var noGrad = no_grad();
+                return (float)again.Forward(torch.tensor(ids.Select(i => (long)i).ToArray(), [1, ids.Length])).ToDouble();  // [1]
             }).ToArray();
         }
 

@@ -4,7 +4,9 @@ using Hybrid.Models.Config;
 using Hybrid.Models.Creation;
 using Hybrid.Models.Heads;
 using Hybrid.Rollout.Scoring;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Rollout.Tests;
 
@@ -40,11 +42,11 @@ public sealed class ScoringParityTests : IDisposable
         using (var model = new SequenceScoreModel(config))
         {
             // A score head of std 1 (not the 0.02 of a fresh head) makes scores O(1), so 1e-4 is a real check.
-            LibTorch.ManualSeed(17);
-            using (LibTorch.NoGrad())
-            using (LibTorch.NewScope())
-                model.Score.Weight.CopyFrom(LibTorch.Randn([1, config.HiddenSize]));
-            model.Eval();
+            TensorUtil.ManualSeed(17);
+            using (no_grad())
+            using (NewDisposeScope())
+                model.Score.Weight.copy_(torch.randn([1, config.HiddenSize]));
+            model.eval();
             DecoderExporter.ExportScoreModel(exported, config, model.StateDict(), created.Directory);
 
             // The reference: each row alone, unpadded, no mask.
@@ -52,10 +54,10 @@ public sealed class ScoringParityTests : IDisposable
             reference = Texts.Select(text =>
             {
                 int[] ids = tokenizer.Encode(text);
-                using var scope = LibTorch.NewScope();
-                using var noGrad = LibTorch.NoGrad();
-                Tensor input = LibTorch.Tensor(ids.Select(i => (long)i).ToArray(), 1, ids.Length);   // [1, T]
-                return (float)model.Forward(input).Item();                                          // [1]
+                using var scope = NewDisposeScope();
+                using var noGrad = no_grad();
+                Tensor input = torch.tensor(ids.Select(i => (long)i).ToArray(), [1, ids.Length]);   // [1, T]
+                return (float)model.Forward(input).ToDouble();                                          // [1]
             }).ToArray();
         }
         Assert.Contains(reference, r => MathF.Abs(r) > 0.5f);
@@ -81,14 +83,14 @@ public sealed class ScoringParityTests : IDisposable
         // (right padding + mask) gives each row its unpadded score.
         CreatedModel created = ScoringTestKit.CreateCheckpoint(_tmp.Path, seed: 6);
         using var model = new SequenceScoreModel(created.Config);
-        model.Eval();
+        model.eval();
         int[][] rows = [[5, 9, 3, 7, 2], [11], [4, 4, 8]];
         float[] batched = ScoringBench.LibTorchScores(model, rows, padTokenId: 0);
         for (int i = 0; i < rows.Length; i++)
         {
-            using var scope = LibTorch.NewScope();
-            using var noGrad = LibTorch.NoGrad();
-            float alone = (float)model.Forward(LibTorch.Tensor(rows[i].Select(t => (long)t).ToArray(), 1, rows[i].Length)).Item();
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            float alone = (float)model.Forward(torch.tensor(rows[i].Select(t => (long)t).ToArray(), [1, rows[i].Length])).ToDouble();
             Assert.True(MathF.Abs(alone - batched[i]) <= 1e-5f, $"row {i}: alone {alone:R}, padded {batched[i]:R}");
         }
     }

@@ -3,7 +3,9 @@ using Hybrid.Export.Decoder;
 using Hybrid.Models.Config;
 using Hybrid.Models.Decoder;
 using Hybrid.Models.Tokenizers;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Rollout.Tests;
 
@@ -41,13 +43,13 @@ internal static class TinyPolicy
     public static DecoderModel NewModel(ulong seed = 1)
     {
         var model = new DecoderModel(Config);
-        LibTorch.ManualSeed(seed);
-        using var noGrad = LibTorch.NoGrad();
-        foreach (var (name, p) in model.NamedParameters())
+        TensorUtil.ManualSeed(seed);
+        using var noGrad = no_grad();
+        foreach (var (name, p) in model.named_parameters())
         {
-            if (p.Dim >= 2) p.NormalInPlace(0, 0.3);
-            else if (name.EndsWith("bias", StringComparison.Ordinal)) p.NormalInPlace(0, 0.2);
-            else p.NormalInPlace(1, 0.2);
+            if (p.dim() >= 2) p.normal_(0, 0.3);
+            else if (name.EndsWith("bias", StringComparison.Ordinal)) p.normal_(0, 0.2);
+            else p.normal_(1, 0.2);
         }
         return model;
     }
@@ -58,7 +60,7 @@ internal static class TinyPolicy
         var folder = new TempFolder($"policy-{kernel}{(overridable ? "-overridable" : "")}");
         using var tokenizerFolder = new TempFolder("tokenizer");
         new ByteLevelBpeTokenizer([], ["<|endoftext|>"]).Write(tokenizerFolder.Path, "<|endoftext|>", "<|endoftext|>", "<|endoftext|>");
-        using (LibTorch.NoGrad())
+        using (no_grad())
             DecoderExporter.ExportGenAIFolder(folder.Path, Config, model.StateDict(), tokenizerFolder.Path, Options(overridable, kernel));
         return folder;
     }
@@ -67,15 +69,15 @@ internal static class TinyPolicy
     public static void Train(DecoderModel model, int steps = 3)
     {
         long[] ids = "the policy learns"u8.ToArray().Select(b => (long)b).ToArray();
-        using var optimizer = new Hybrid.Torch.Optim.AdamW(model.Parameters(), lr: 1e-2);
+        using var optimizer = new Hybrid.Tensors.Optim.AdamW(model.parameters(), lr: 1e-2);
         for (int step = 0; step < steps; step++)
         {
-            using var scope = LibTorch.NewScope();
-            Tensor input = LibTorch.Tensor(ids[..^1], 1, ids.Length - 1);    // [1, T]
-            Tensor targets = LibTorch.Tensor(ids[1..], 1, ids.Length - 1);   // [1, T]
-            Tensor loss = -model.TokenLogProbs(input, targets).Mean();      // mean NLL
-            model.ZeroGrad();
-            loss.Backward();
+            using var scope = NewDisposeScope();
+            Tensor input = torch.tensor(ids[..^1], [1, ids.Length - 1]);    // [1, T]
+            Tensor targets = torch.tensor(ids[1..], [1, ids.Length - 1]);   // [1, T]
+            Tensor loss = -model.TokenLogProbs(input, targets).mean();      // mean NLL
+            model.zero_grad();
+            loss.backward();
             optimizer.Step();
         }
     }
@@ -86,21 +88,21 @@ internal static class TinyPolicy
     /// </summary>
     public static float[] RecomputedLogProbs(DecoderModel model, int[] prompt, int[] response, Hybrid.Models.Generation.SamplingParams sampling)
     {
-        using var noGrad = LibTorch.NoGrad();
-        using var scope = LibTorch.NewScope();
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
         long[] all = [.. prompt.Select(t => (long)t), .. response.Select(t => (long)t)];
-        Tensor logits = model.Forward(LibTorch.Tensor(all, 1, all.Length)).Squeeze(0);                 // [T, V]
-        Tensor predicting = logits.Slice(0, prompt.Length - 1, all.Length - 1);                        // [A, V]
-        Tensor targets = LibTorch.Tensor(response.Select(t => (long)t).ToArray(), response.Length);    // [A]
-        return Hybrid.Models.Generation.SamplingDistribution.TokenLogProbs(predicting, targets, sampling).ToArray<float>();
+        Tensor logits = model.Forward(torch.tensor(all, [1, all.Length])).squeeze(0);                 // [T, V]
+        Tensor predicting = logits.slice(0, prompt.Length - 1, all.Length - 1, 1);                        // [A, V]
+        Tensor targets = torch.tensor(response.Select(t => (long)t).ToArray(), [response.Length]);    // [A]
+        return Hybrid.Models.Generation.SamplingDistribution.TokenLogProbs(predicting, targets, sampling).data<float>().ToArray();
     }
 
     /// <summary>The trainer's logits [T·V] for <paramref name="tokens"/>.</summary>
     public static float[] Logits(DecoderModel model, int[] tokens)
     {
-        using var noGrad = LibTorch.NoGrad();
-        using var scope = LibTorch.NewScope();
-        return model.Forward(LibTorch.Tensor(tokens.Select(t => (long)t).ToArray(), 1, tokens.Length)).ToArray<float>();
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        return model.Forward(torch.tensor(tokens.Select(t => (long)t).ToArray(), [1, tokens.Length])).data<float>().ToArray();
     }
 
     /// <summary>Asserts |expected − actual| ≤ tolerance everywhere, reporting the largest difference and the first mismatches.</summary>

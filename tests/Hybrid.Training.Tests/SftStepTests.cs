@@ -1,7 +1,9 @@
 // One SFT step: loss masking against a hand-summed reference, gradient-accumulation invariance, and learning a tiny task.
 using Hybrid.Models.Decoder;
-using Hybrid.Torch;
-using Hybrid.Torch.Optim;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+using Hybrid.Tensors.Optim;
 using Hybrid.Training.Data;
 using Hybrid.Training.Sft;
 
@@ -12,20 +14,20 @@ public class SftStepTests
     [Fact]
     public void PromptTokensAreMaskedAndTheLossEqualsAHandSumOverCompletionTokens()
     {
-        LibTorch.ManualSeed(1);
+        TensorUtil.ManualSeed(1);
         using var model = new DecoderModel(TinyTask.Config());
         var example = TinyTask.Tokenizer().Tokenize(new SftExample(SftExampleKind.PromptCompletion, "row") { Prompt = "12+34=", Completion = "46" });
         // prompt 6 tokens ✗, completion "46" ✓✓, EOS ✓
         Assert.Equal([false, false, false, false, false, false, true, true, true], example.Trainable);
         Assert.Equal(3, example.TrainableCount);
 
-        using var scope = LibTorch.NewScope();
+        using var scope = NewDisposeScope();
         Batch batch = Batch.Collate([example], TinyTask.Eos);
         Tensor logits = model.Forward(batch.InputIds, batch.AttentionMask);                   // [1, 9, V]
         var (loss, _) = CausalLmLoss.Compute(logits, batch.Labels);
 
         // Reference: −Σ log softmax(logits[t])[id[t+1]] over t+1 ∈ completion, computed in doubles from the raw logits.
-        float[] z = logits.ToArray<float>();
+        float[] z = logits.data<float>().ToArray();
         int v = TinyTask.Config().VocabSize;
         double expected = 0;
         for (int t = 5; t < 8; t++)
@@ -35,10 +37,10 @@ public class SftStepTests
             for (int k = 0; k < v; k++) sum += Math.Exp(z[t * v + k] - max);
             expected -= z[t * v + example.InputIds[t + 1]] - max - Math.Log(sum);
         }
-        Assert.Equal(expected, loss.Item(), 4);
+        Assert.Equal(expected, loss.ToDouble(), 4);
 
         // Changing the prompt's last token changes the inputs, not the set of targets: the masked positions carry no loss.
-        var labels = batch.Labels.ToArray<long>();
+        var labels = batch.Labels.data<long>().ToArray();
         Assert.All(labels.Take(6), l => Assert.Equal(Batch.IgnoreIndex, l));
     }
 
@@ -51,12 +53,12 @@ public class SftStepTests
 
         (SftStepMetrics Metrics, float[][] ExpAvg, float[][] Weights) Run(IReadOnlyList<IReadOnlyList<TokenizedExample>> microBatches)
         {
-            LibTorch.ManualSeed(3);
+            TensorUtil.ManualSeed(3);
             using var model = new DecoderModel(TinyTask.Config());
-            using var optimizer = new AdamW(model.Parameters(), weightDecay: 0);
+            using var optimizer = new AdamW(model.parameters(), weightDecay: 0);
             var metrics = SftStep.Run(model, optimizer, microBatches, TinyTask.Eos, learningRate: 1e-3, maxGradNorm: 1e9);
             // After one AdamW step m = (1 − β1)·g, so ExpAvg is the accumulated gradient up to a constant.
-            return (metrics, optimizer.ExpAvg.Select(t => t.ToArray<float>()).ToArray(), model.Parameters().Select(p => p.ToArray<float>()).ToArray());
+            return (metrics, optimizer.ExpAvg.Select(t => t.data<float>().ToArray()).ToArray(), model.parameters().Select(p => p.data<float>().ToArray()).ToArray());
         }
 
         var whole = Run([examples]);
@@ -75,13 +77,13 @@ public class SftStepTests
     [Fact]
     public void SftOnSingleDigitAdditionCutsHeldOutLossAndChangesEveryParameter()
     {
-        LibTorch.ManualSeed(11);
+        TensorUtil.ManualSeed(11);
         var tokenizer = TinyTask.Tokenizer();
         var train = TinyTask.Addition(200, seed: 1).Select(tokenizer.Tokenize).ToList();
         var heldOut = TinyTask.Addition(40, seed: 2).Select(tokenizer.Tokenize).ToList();
         using var model = new DecoderModel(TinyTask.Config());
-        float[][] before = model.Parameters().Select(p => p.ToArray<float>()).ToArray();
-        using var optimizer = new AdamW(model.Parameters(), weightDecay: 0);
+        float[][] before = model.parameters().Select(p => p.data<float>().ToArray()).ToArray();
+        using var optimizer = new AdamW(model.parameters(), weightDecay: 0);
         var schedule = new WarmupCosineSchedule(3e-3, warmupSteps: 10, totalSteps: 800);
 
         double initial = SftStep.Evaluate(model, heldOut, TinyTask.Eos, batchSize: 20).Loss;
@@ -98,7 +100,7 @@ public class SftStepTests
         // with this seed: 3.83 → 0.06 and 98.8% accuracy, so the bounds below leave a wide margin.
         Assert.True(final < initial / 10, $"held-out loss {initial:F3} → {final:F3}: expected at least a 10× cut");
         Assert.True(accuracy > 0.9, $"held-out token accuracy {accuracy:P0}");
-        float[][] after = model.Parameters().Select(p => p.ToArray<float>()).ToArray();
+        float[][] after = model.parameters().Select(p => p.data<float>().ToArray()).ToArray();
         for (int p = 0; p < before.Length; p++) Assert.False(before[p].SequenceEqual(after[p]), $"parameter {p} did not change");
     }
 }

@@ -3,8 +3,10 @@ using System.Text.Json;
 using Hybrid.Models.Config;
 using Hybrid.Models.Creation;
 using Hybrid.Models.Tokenizers;
-using Hybrid.Torch;
-using Hybrid.Torch.Serialization;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+using Hybrid.Tensors.Serialization;
 using Hybrid.Training.Data;
 using Hybrid.Training.Sft;
 
@@ -43,11 +45,11 @@ public sealed class SftTrainerTests : IDisposable
             LearningRate = 1e-2, WarmupRatio = 0.2, BatchSize = 8, GradientAccumulationSteps = 2, MaxSteps = 6, SaveSteps = 3, LoggingSteps = 1,
         };
         string straight = Path.Combine(_dir, "straight"), resumed = Path.Combine(_dir, "resumed");
-        long baseline = LibTorch.LiveTensors;
+        long baseline = TensorUtil.LiveTensors;
         SftResult a = new SftTrainer(Config(straight)).Train();
         Assert.True(Directory.Exists(Path.Combine(straight, "checkpoint-3")));
         SftResult b = new SftTrainer(Config(resumed, resume: Path.Combine(straight, "checkpoint-3"))).Train();
-        Assert.Equal(baseline, LibTorch.LiveTensors);
+        Assert.Equal(baseline, TensorUtil.LiveTensors);
 
         Assert.Equal(6, a.Steps);
         Assert.Equal(6, b.Steps);
@@ -57,7 +59,7 @@ public sealed class SftTrainerTests : IDisposable
         try
         {
             Assert.Equal(wa.Keys.Order(), wb.Keys.Order());
-            foreach (string name in wa.Keys) Assert.Equal(wa[name].ToArray<float>(), wb[name].ToArray<float>());
+            foreach (string name in wa.Keys) Assert.Equal(wa[name].data<float>().ToArray(), wb[name].data<float>().ToArray());
         }
         finally
         {

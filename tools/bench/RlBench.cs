@@ -3,7 +3,9 @@ using System.Globalization;
 using Hybrid.Algorithms.Rewards;
 using Hybrid.Algorithms.Rl;
 using Hybrid.Models.Decoder;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 using Hybrid.Training.Online;
 using Hybrid.Training.Rl;
 using Hybrid.Training.Rl.Tasks;
@@ -25,7 +27,7 @@ internal static class RlBench
             {
                 string tokenizerDir = Path.Combine(folder, "tokenizer");
                 AdditionTask.WriteByteTokenizer(tokenizerDir);
-                LibTorch.ManualSeed(1);
+                TensorUtil.ManualSeed(1);
                 using var policy = OnlinePolicy.Create(new DecoderModel(AdditionTask.ByteConfig()), tokenizerDir, Path.Combine(folder, "work"));
                 var (train, heldOut) = AdditionTask.Split();
                 AdditionTask.WarmUp(policy, train, 150);

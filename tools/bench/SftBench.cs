@@ -4,8 +4,10 @@ using System.Diagnostics;
 using Hybrid.Models.Config;
 using Hybrid.Models.Creation;
 using Hybrid.Models.Decoder;
-using Hybrid.Torch;
-using Hybrid.Torch.Optim;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+using Hybrid.Tensors.Optim;
 using Hybrid.Training.Data;
 using Hybrid.Training.Sft;
 
@@ -24,14 +26,14 @@ internal static class SftBench
     {
         ModelRecipe recipe = ModelRecipe.Load(recipePath);
         DecoderConfig config = recipe.ConfigFor(recipe.Tokenizer.VocabSize);
-        LibTorch.ManualSeed(0);
+        TensorUtil.ManualSeed(0);
         using var model = new DecoderModel(config);
-        using var optimizer = new AdamW(model.Parameters(), 1e-4);
+        using var optimizer = new AdamW(model.parameters(), 1e-4);
         var random = new Random(0);
         TokenizedExample Row(int i) => new(Enumerable.Range(0, seq).Select(_ => random.Next(config.VocabSize)).ToArray(), Enumerable.Repeat(true, seq).ToArray(), $"row {i}");
         var rows = Enumerable.Range(0, batch).Select(Row).ToList();
 
-        long matmulParams = model.NamedParameters().Where(p => p.Parameter.Dim == 2 && p.Name != "model.embed_tokens.weight").Sum(p => p.Parameter.NumEl)
+        long matmulParams = model.named_parameters().Where(p => p.parameter.dim() == 2 && p.name != "model.embed_tokens.weight").Sum(p => p.parameter.numel())
                             + (config.TieWordEmbeddings ? (long)config.VocabSize * config.HiddenSize : 0);
         double flopsPerToken = 6.0 * matmulParams + 12.0 * config.NumHiddenLayers * seq * config.NumAttentionHeads * config.HeadDim;
 
@@ -44,7 +46,7 @@ internal static class SftBench
         double peak = MatmulPeak(1024);
 
         Console.WriteLine($"sft bench: {recipe.Name} ({model.ParameterCount():N0} parameters, {matmulParams:N0} in matmuls), batch {batch} × seq {seq}, " +
-                          $"{steps} steps; ATen threads {TorchRuntime.AtenThreads}, OpenBLAS threads {TorchRuntime.BlasThreads}");
+                          $"{steps} steps; libtorch threads {TorchRuntime.Threads}");
         Console.WriteLine($"  {seconds / steps * 1000:F1} ms/step, {tokensPerSecond:F0} tokens/s");
         Console.WriteLine($"  ≈ {flopsPerToken / 1e6:F1} MFLOP/token → {achieved / 1e9:F1} GFLOP/s = {achieved / peak:P1} of the fp32 matmul peak " +
                           $"({peak / 1e9:F0} GFLOP/s for 1024³, measured in this run)");
@@ -54,14 +56,14 @@ internal static class SftBench
     /// <summary>Best of 5 timings of an n×n×n float32 matmul through the binding, in FLOP/s.</summary>
     private static double MatmulPeak(int n)
     {
-        using var scope = LibTorch.NewScope();
-        Tensor a = LibTorch.Randn([n, n]), b = LibTorch.Randn([n, n]);
-        a.MatMul(b).Dispose();
+        using var scope = NewDisposeScope();
+        Tensor a = torch.randn([n, n]), b = torch.randn([n, n]);
+        a.matmul(b).Dispose();
         double best = double.MaxValue;
         for (int rep = 0; rep < 5; rep++)
         {
             var clock = Stopwatch.StartNew();
-            a.MatMul(b).Dispose();
+            a.matmul(b).Dispose();
             best = Math.Min(best, clock.Elapsed.TotalSeconds);
         }
         return 2.0 * n * n * n / best;

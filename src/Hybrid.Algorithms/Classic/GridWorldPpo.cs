@@ -1,8 +1,10 @@
-// PPO on a tabular MDP with small MLPs on Hybrid.Torch, using the RL axes' gae estimator and ppo_clip loss.
+// PPO on a tabular MDP with small MLPs on TorchSharp, using the RL axes' gae estimator and ppo_clip loss.
 using Hybrid.Algorithms.Rl;
-using Hybrid.Torch;
-using Hybrid.Torch.NN;
-using Hybrid.Torch.Optim;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+using Hybrid.Tensors.Layers;
+using Hybrid.Tensors.Optim;
 
 namespace Hybrid.Algorithms.Classic;
 
@@ -81,14 +83,14 @@ public sealed class GridWorldPpo : IDisposable
         Options.Validate();
         _mdp = mdp;
         _rng = new Random(Options.Seed);
-        LibTorch.ManualSeed((ulong)Options.Seed);
+        TensorUtil.ManualSeed((ulong)Options.Seed);
         _policy = new Mlp(mdp.StateCount, Options.Hidden, mdp.ActionCount);
         _value = new Mlp(mdp.StateCount, Options.Hidden, 1);
-        _optimizer = new AdamW(_policy.Parameters().Concat(_value.Parameters()), Options.LearningRate, weightDecay: 0);
+        _optimizer = new AdamW(_policy.parameters().Concat(_value.parameters()), Options.LearningRate, weightDecay: 0);
         var eye = new float[mdp.StateCount * mdp.StateCount];
         for (int s = 0; s < mdp.StateCount; s++) eye[s * mdp.StateCount + s] = 1;
-        using var scope = LibTorch.NewScope();
-        _identity = LibTorch.Tensor(eye, mdp.StateCount, mdp.StateCount).DetachFromScope();
+        using var scope = NewDisposeScope();
+        _identity = torch.tensor(eye, [mdp.StateCount, mdp.StateCount]).DetachFromDisposeScope();
     }
 
     public GridWorldPpoOptions Options { get; }
@@ -112,7 +114,7 @@ public sealed class GridWorldPpo : IDisposable
 
     private PpoIterationLog Iterate(int iteration)
     {
-        using var scope = LibTorch.NewScope();
+        using var scope = NewDisposeScope();
         (double[,] oldLogProbs, double[] oldValues) = Snapshot();
         double[,] pi = ActionProbabilitiesFrom(oldLogProbs);
         Episode[] episodes = Enumerable.Range(0, Options.EpisodesPerIteration)
@@ -138,17 +140,17 @@ public sealed class GridWorldPpo : IDisposable
             }
             if (!e.Terminated) rewards[i * width + e.Length - 1] += (float)(_mdp.Gamma * oldValues[e.FinalState]);
         }
-        Tensor maskT = LibTorch.Tensor(mask, n, width);                            // [N, A]
-        Tensor stateIndex = LibTorch.Tensor(states, n * width);                     // [N·A]
-        Tensor actionIndex = LibTorch.Tensor(actions, n * width, 1);                // [N·A, 1]
-        Tensor oldLogProbsT = LibTorch.Tensor(behaviour, n, width);                 // [N, A]
+        Tensor maskT = torch.tensor(mask, [n, width]);                            // [N, A]
+        Tensor stateIndex = torch.tensor(states, [n * width]);                     // [N·A]
+        Tensor actionIndex = torch.tensor(actions, [n * width, 1]);                // [N·A, 1]
+        Tensor oldLogProbsT = torch.tensor(behaviour, [n, width]);                 // [N, A]
         AdvantageOutput gae = _gae.Compute(new AdvantageInputs
         {
-            Scores = LibTorch.Zeros(n),                                             // [N] all reward is per step
+            Scores = torch.zeros(n),                                             // [N] all reward is per step
             Mask = maskT,
             GroupSize = 1,
-            TokenRewards = LibTorch.Tensor(rewards, n, width),                     // [N, A]
-            Values = LibTorch.Tensor(values, n, width),                            // [N, A]
+            TokenRewards = torch.tensor(rewards, [n, width]),                     // [N, A]
+            Values = torch.tensor(values, [n, width]),                            // [N, A]
             Gamma = _mdp.Gamma,
             Lambda = Options.Lambda,
         });
@@ -156,12 +158,12 @@ public sealed class GridWorldPpo : IDisposable
         double policyLoss = 0, valueLoss = 0, entropy = 0, clipFraction = 0;
         for (int epoch = 0; epoch < Options.Epochs; epoch++)
         {
-            using var epochScope = LibTorch.NewScope();
-            Tensor oneHot = _identity.IndexSelect(0, stateIndex);                   // [N·A, S]
-            Tensor logProbs = _policy.Forward(oneHot).LogSoftmax(1);                // [N·A, A_act] log π_θ(·|s_t)
-            Tensor taken = logProbs.Gather(1, actionIndex).Reshape(n, width);       // [N, A] log π_θ(a_t|s_t)
-            Tensor tokenEntropy = -(logProbs.Exp() * logProbs).Sum(1).Reshape(n, width); // [N, A] H[π(·|s_t)]
-            Tensor v = _value.Forward(oneHot).Reshape(n, width);                    // [N, A] V_θ(s_t)
+            using var epochScope = NewDisposeScope();
+            Tensor oneHot = _identity.index_select(0, stateIndex);                   // [N·A, S]
+            Tensor logProbs = _policy.Forward(oneHot).log_softmax(1);                // [N·A, A_act] log π_θ(·|s_t)
+            Tensor taken = logProbs.gather(1, actionIndex).reshape(n, width);       // [N, A] log π_θ(a_t|s_t)
+            Tensor tokenEntropy = -(logProbs.exp() * logProbs).sum(1).reshape(n, width); // [N, A] H[π(·|s_t)]
+            Tensor v = _value.Forward(oneHot).reshape(n, width);                    // [N, A] V_θ(s_t)
             PolicyLossOutput pg = _ppoClip.Compute(new PolicyLossInputs
             {
                 LogProbs = taken, OldLogProbs = oldLogProbsT, Advantages = gae.Advantages, Mask = maskT,
@@ -173,9 +175,9 @@ public sealed class GridWorldPpo : IDisposable
             Tensor meanEntropy = _tokenMean.Aggregate(tokenEntropy, maskT);         // []
             Tensor loss = pgLoss + vLoss * Options.ValueCoefficient - meanEntropy * Options.EntropyCoefficient; // []
             _optimizer.ZeroGrad();
-            loss.Backward();
+            loss.backward();
             _optimizer.Step();
-            (policyLoss, valueLoss, entropy) = (pgLoss.Item(), vLoss.Item(), meanEntropy.Item());
+            (policyLoss, valueLoss, entropy) = (pgLoss.ToDouble(), vLoss.ToDouble(), meanEntropy.ToDouble());
             clipFraction = pg.Metrics["actor/pg_clipfrac"];
         }
         return new PpoIterationLog(iteration, episodes.Average(e => e.Rewards.Sum()), episodes.Average(e => (double)e.Length),
@@ -185,10 +187,10 @@ public sealed class GridWorldPpo : IDisposable
     /// <summary>log π(a|s) [S, A] and V(s) [S] of the current networks, as plain arrays.</summary>
     private (double[,] LogProbs, double[] Values) Snapshot()
     {
-        using var scope = LibTorch.NewScope();
-        using var noGrad = LibTorch.NoGrad();
-        float[] logProbs = _policy.Forward(_identity).LogSoftmax(1).ToArray<float>(); // [S, A]
-        float[] values = _value.Forward(_identity).ToArray<float>();                 // [S, 1]
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        float[] logProbs = _policy.Forward(_identity).log_softmax(1).data<float>().ToArray(); // [S, A]
+        float[] values = _value.Forward(_identity).data<float>().ToArray();                 // [S, 1]
         var table = new double[_mdp.StateCount, _mdp.ActionCount];
         for (int s = 0; s < _mdp.StateCount; s++)
             for (int a = 0; a < _mdp.ActionCount; a++) table[s, a] = logProbs[s * _mdp.ActionCount + a];
@@ -216,17 +218,17 @@ public sealed class GridWorldPpo : IDisposable
     }
 
     /// <summary>x [B, in] → Linear → tanh → Linear → [B, out].</summary>
-    private sealed class Mlp : Module
+    private sealed class Mlp : HybridModule
     {
         private readonly Linear _hidden;
         private readonly Linear _output;
 
-        public Mlp(int input, int hidden, int output)
+        public Mlp(int input, int hidden, int output) : base(nameof(Mlp))
         {
             _hidden = RegisterModule("hidden", new Linear(input, hidden));
             _output = RegisterModule("output", new Linear(hidden, output));
         }
 
-        public Tensor Forward(Tensor x) => _output.Forward(_hidden.Forward(x).Tanh());
+        public Tensor Forward(Tensor x) => _output.Forward(_hidden.Forward(x).tanh());
     }
 }

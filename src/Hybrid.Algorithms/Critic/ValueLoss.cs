@@ -1,5 +1,7 @@
 // The PPO critic's loss (B6): squared error to the returns, optionally clipped around the old values, and its explained variance.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Critic;
 
@@ -13,26 +15,26 @@ public static class ValueLoss
     /// <summary>values [N, A] (grad), oldValues [N, A], returns [N, A], mask [N, A] float32 → [] mean over masked tokens.</summary>
     public static Tensor Compute(Tensor values, Tensor oldValues, Tensor returns, Tensor mask, double? clip)
     {
-        Tensor unclipped = (values - returns).Pow(2);                                           // [N, A]
+        Tensor unclipped = (values - returns).pow(2);                                           // [N, A]
         Tensor perToken = unclipped;
         if (clip is double eps)
         {
-            Tensor clipped = oldValues + (values - oldValues).Clamp(-eps, eps);                  // [N, A]
-            perToken = unclipped.Maximum((clipped - returns).Pow(2));                            // [N, A]
+            Tensor clipped = oldValues + (values - oldValues).clamp(-eps, eps);                  // [N, A]
+            perToken = unclipped.maximum((clipped - returns).pow(2));                            // [N, A]
         }
-        return (perToken * mask).Sum() / mask.Sum().Clamp(min: 1) * 0.5;                         // []
+        return (perToken * mask).sum() / mask.sum().clamp(min: 1) * 0.5;                         // []
     }
 
     /// <summary>1 − Var(R̂ − V) / Var(R̂) over masked tokens (1 = a perfect critic, ≤ 0 = no better than a constant).</summary>
     public static double ExplainedVariance(Tensor values, Tensor returns, Tensor mask)
     {
-        using var scope = LibTorch.NewScope();
-        using var noGrad = LibTorch.NoGrad();
-        double count = Math.Max(1, mask.Sum().Item());
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        double count = Math.Max(1, mask.sum().ToDouble());
         double Variance(Tensor t)
         {
-            double mean = (t * mask).Sum().Item() / count;
-            return (((t - mean) * mask).Pow(2).Sum()).Item() / count;
+            double mean = (t * mask).sum().ToDouble() / count;
+            return (((t - mean) * mask).pow(2).sum()).ToDouble() / count;
         }
         double varReturns = Variance(returns);
         return varReturns > 0 ? 1 - Variance(returns - values) / varReturns : double.NaN;

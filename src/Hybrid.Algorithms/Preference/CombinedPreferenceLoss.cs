@@ -1,6 +1,8 @@
 // A weighted sum of preference losses (TRL's loss_type list with loss_weights), e.g. DPO + NLL = "sigmoid:1,nll:0.2".
 using System.Globalization;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Preference;
 
@@ -56,7 +58,7 @@ public sealed class CombinedPreferenceLoss : IPreferenceLoss
 
     public LossOutput Compute(PreferenceInputs inputs)
     {
-        using var scope = LibTorch.NewScope();
+        using var scope = NewDisposeScope();
         var outputs = new LossOutput[_members.Length];
         Tensor? total = null;                                            // [] Σ_k w_k·L_k
         for (int k = 0; k < _members.Length; k++)
@@ -66,7 +68,7 @@ public sealed class CombinedPreferenceLoss : IPreferenceLoss
             total = total is null ? term : total + term;
         }
         Tensor loss = total!;
-        return new LossOutput(loss.MoveToOuterScope(), MergeMetrics(loss, outputs));
+        return new LossOutput(loss.MoveToOuterDisposeScope(), MergeMetrics(loss, outputs));
     }
 
     private Dictionary<string, double> MergeMetrics(Tensor loss, LossOutput[] outputs)
@@ -77,7 +79,7 @@ public sealed class CombinedPreferenceLoss : IPreferenceLoss
                 producers[key] = producers.GetValueOrDefault(key) + 1;
 
         var merged = new Dictionary<string, double>(StringComparer.Ordinal);
-        using (LibTorch.NoGrad()) merged["loss"] = loss.Detach().Item();
+        using (no_grad()) merged["loss"] = loss.detach().ToDouble();
         for (int k = 0; k < outputs.Length; k++)
         {
             string name = _members[k].Loss.Name;

@@ -1,5 +1,7 @@
 // DPO's sigmoid loss ("sigmoid"), with label smoothing: conservative DPO ("cdpo") is the same loss with ε > 0.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Preference;
 
@@ -54,15 +56,15 @@ public sealed class DpoLoss : IPreferenceLoss
 
     public LossOutput Compute(PreferenceInputs inputs)
     {
-        using var scope = LibTorch.NewScope();
+        using var scope = NewDisposeScope();
         (Tensor chosen, Tensor rejected, Tensor refChosen, Tensor refRejected) = PreferenceChecks.WithReference(inputs, Name);
         Tensor chosenRewards = (chosen - refChosen) * Beta;              // [B] β·log π_θ(y_w)/π_ref(y_w)
         Tensor rejectedRewards = (rejected - refRejected) * Beta;        // [B] β·log π_θ(y_l)/π_ref(y_l)
         Tensor logits = chosenRewards - rejectedRewards;                 // [B] β·h
-        Tensor losses = logits.LogSigmoid() * -(1 - LabelSmoothing);     // [B] (1 − ε)·−log σ(βh)
-        if (LabelSmoothing > 0) losses = losses - (-logits).LogSigmoid() * LabelSmoothing;  // [B] + ε·−log σ(−βh)
-        Tensor loss = losses.Mean();                                     // []
+        Tensor losses = logits.log_sigmoid() * -(1 - LabelSmoothing);     // [B] (1 − ε)·−log σ(βh)
+        if (LabelSmoothing > 0) losses = losses - (-logits).log_sigmoid() * LabelSmoothing;  // [B] + ε·−log σ(−βh)
+        Tensor loss = losses.mean();                                     // []
         var metrics = PreferenceChecks.PairedMetrics(loss, chosenRewards, rejectedRewards, chosen, rejected);
-        return new LossOutput(loss.MoveToOuterScope(), metrics);
+        return new LossOutput(loss.MoveToOuterDisposeScope(), metrics);
     }
 }

@@ -1,5 +1,7 @@
 // Identity preference optimisation ("ipo"): a squared loss that pulls the log-ratio margin to 1/(2τ) instead of to ∞.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Preference;
 
@@ -32,17 +34,17 @@ public sealed class IpoLoss : IPreferenceLoss
 
     public LossOutput Compute(PreferenceInputs inputs)
     {
-        using var scope = LibTorch.NewScope();
+        using var scope = NewDisposeScope();
         (Tensor chosen, Tensor rejected, Tensor refChosen, Tensor refRejected) = PreferenceChecks.WithReference(inputs, Name);
-        long b = chosen.Size(0);
+        long b = chosen.size(0);
         Tensor chosenTokens = PreferenceChecks.Batch(inputs.ChosenTokens, nameof(PreferenceInputs.ChosenTokens), Name, b);      // [B]
         Tensor rejectedTokens = PreferenceChecks.Batch(inputs.RejectedTokens, nameof(PreferenceInputs.RejectedTokens), Name, b); // [B]
         Tensor chosenRatio = chosen - refChosen;                         // [B] summed log π_θ/π_ref of y_w
         Tensor rejectedRatio = rejected - refRejected;                   // [B] summed log π_θ/π_ref of y_l
         Tensor h = chosenRatio / chosenTokens - rejectedRatio / rejectedTokens;  // [B] per-token margin
-        Tensor losses = (h - 1 / (2 * Beta)).Pow(2);                     // [B]
-        Tensor loss = losses.Mean();                                     // []
+        Tensor losses = (h - 1 / (2 * Beta)).pow(2);                     // [B]
+        Tensor loss = losses.mean();                                     // []
         var metrics = PreferenceChecks.PairedMetrics(loss, chosenRatio * Beta, rejectedRatio * Beta, chosen, rejected);
-        return new LossOutput(loss.MoveToOuterScope(), metrics);
+        return new LossOutput(loss.MoveToOuterDisposeScope(), metrics);
     }
 }

@@ -1,5 +1,7 @@
 // KTO ("kto"): a prospect-theory loss on unpaired good/bad completions, relative to a batch estimate of the KL.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Preference;
 
@@ -51,52 +53,52 @@ public sealed class KtoLoss : IPreferenceLoss
 
     public LossOutput Compute(PreferenceInputs inputs)
     {
-        using var scope = LibTorch.NewScope();
+        using var scope = NewDisposeScope();
         Tensor logps = PreferenceChecks.Batch(inputs.Logps, nameof(PreferenceInputs.Logps), Name);                  // [B]
-        long b = logps.Size(0);
+        long b = logps.size(0);
         Tensor refLogps = PreferenceChecks.Batch(inputs.RefLogps, nameof(PreferenceInputs.RefLogps), Name, b);      // [B]
         Tensor desirable = PreferenceChecks.Batch(inputs.Desirable, nameof(PreferenceInputs.Desirable), Name, b);   // [B] bool
-        if (desirable.DType != DType.Bool)
-            throw new ArgumentException($"preference loss '{Name}': PreferenceInputs.Desirable must be bool, not {desirable.DType}",
+        if (desirable.dtype != ScalarType.Bool)
+            throw new ArgumentException($"preference loss '{Name}': PreferenceInputs.Desirable must be bool, not {desirable.dtype}",
                                         nameof(PreferenceInputs.Desirable));
         Tensor klLogps = PreferenceChecks.Batch(inputs.KlLogps, nameof(PreferenceInputs.KlLogps), Name);            // [B′]
-        Tensor refKlLogps = PreferenceChecks.Batch(inputs.RefKlLogps, nameof(PreferenceInputs.RefKlLogps), Name, klLogps.Size(0)); // [B′]
+        Tensor refKlLogps = PreferenceChecks.Batch(inputs.RefKlLogps, nameof(PreferenceInputs.RefKlLogps), Name, klLogps.size(0)); // [B′]
 
         Tensor z0;                                                       // [] reference point, no gradient
-        using (LibTorch.NoGrad()) z0 = (klLogps.Detach() - refKlLogps.Detach()).Mean().Clamp(min: 0);
+        using (no_grad()) z0 = (klLogps.detach() - refKlLogps.detach()).mean().clamp(min: 0);
         Tensor ratio = logps - refLogps;                                 // [B] r(x, y)
-        Tensor desirableLosses = 1 - ((ratio - z0) * Beta).Sigmoid();    // [B] 1 − σ(β(r − z₀))
-        Tensor undesirableLosses = 1 - ((z0 - ratio) * Beta).Sigmoid();  // [B] 1 − σ(β(z₀ − r))
-        Tensor losses = LibTorch.Where(desirable, desirableLosses * DesirableWeight, undesirableLosses * UndesirableWeight);  // [B]
-        Tensor loss = losses.Mean();                                     // []
-        return new LossOutput(loss.MoveToOuterScope(), Metrics(loss, z0, ratio, logps, desirable));
+        Tensor desirableLosses = 1 - ((ratio - z0) * Beta).sigmoid();    // [B] 1 − σ(β(r − z₀))
+        Tensor undesirableLosses = 1 - ((z0 - ratio) * Beta).sigmoid();  // [B] 1 − σ(β(z₀ − r))
+        Tensor losses = torch.where(desirable, desirableLosses * DesirableWeight, undesirableLosses * UndesirableWeight);  // [B]
+        Tensor loss = losses.mean();                                     // []
+        return new LossOutput(loss.MoveToOuterDisposeScope(), Metrics(loss, z0, ratio, logps, desirable));
     }
 
     private Dictionary<string, double> Metrics(Tensor loss, Tensor z0, Tensor ratio, Tensor logps, Tensor desirable)
     {
-        using var scope = LibTorch.NewScope();
-        using var noGrad = LibTorch.NoGrad();
-        Tensor good = desirable.To(DType.Float64);                      // [B] 1 for desirable rows
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        Tensor good = desirable.to(ScalarType.Float64);                      // [B] 1 for desirable rows
         Tensor bad = 1 - good;                                           // [B] 1 for undesirable rows
-        Tensor rewards = ratio.Detach().To(DType.Float64) * Beta;        // [B] β·r
-        Tensor logp = logps.Detach().To(DType.Float64);                  // [B]
-        double nGood = good.Sum().Item(), nBad = bad.Sum().Item();
+        Tensor rewards = ratio.detach().to(ScalarType.Float64) * Beta;        // [B] β·r
+        Tensor logp = logps.detach().to(ScalarType.Float64);                  // [B]
+        double nGood = good.sum().ToDouble(), nBad = bad.sum().ToDouble();
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal)
         {
-            ["loss"] = loss.Detach().Item(),
-            ["kl"] = z0.Item(),
+            ["loss"] = loss.detach().ToDouble(),
+            ["kl"] = z0.ToDouble(),
             ["count/chosen"] = nGood,
             ["count/rejected"] = nBad,
         };
         if (nGood > 0)
         {
-            metrics["rewards/chosen"] = (rewards * good).Sum().Item() / nGood;
-            metrics["logps/chosen"] = (logp * good).Sum().Item() / nGood;
+            metrics["rewards/chosen"] = (rewards * good).sum().ToDouble() / nGood;
+            metrics["logps/chosen"] = (logp * good).sum().ToDouble() / nGood;
         }
         if (nBad > 0)
         {
-            metrics["rewards/rejected"] = (rewards * bad).Sum().Item() / nBad;
-            metrics["logps/rejected"] = (logp * bad).Sum().Item() / nBad;
+            metrics["rewards/rejected"] = (rewards * bad).sum().ToDouble() / nBad;
+            metrics["logps/rejected"] = (logp * bad).sum().ToDouble() / nBad;
         }
         if (nGood > 0 && nBad > 0) metrics["rewards/margins"] = metrics["rewards/chosen"] - metrics["rewards/rejected"];
         return metrics;

@@ -1,5 +1,7 @@
 // The length-averaged negative log-likelihood of the chosen answer ("nll"): DPO+NLL / TRL's rpo_alpha when combined.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Preference;
 
@@ -24,10 +26,10 @@ public sealed class NllLoss : IPreferenceLoss
 
     public LossOutput Compute(PreferenceInputs inputs)
     {
-        using var scope = LibTorch.NewScope();
+        using var scope = NewDisposeScope();
         Tensor chosen = PreferenceChecks.Batch(inputs.ChosenLogps, nameof(PreferenceInputs.ChosenLogps), Name);   // [B]
-        Tensor chosenTokens = PreferenceChecks.Batch(inputs.ChosenTokens, nameof(PreferenceInputs.ChosenTokens), Name, chosen.Size(0)); // [B]
-        Tensor loss = (-(chosen / chosenTokens)).Mean();                 // []
+        Tensor chosenTokens = PreferenceChecks.Batch(inputs.ChosenTokens, nameof(PreferenceInputs.ChosenTokens), Name, chosen.size(0)); // [B]
+        Tensor loss = (-(chosen / chosenTokens)).mean();                 // []
         double value = PreferenceChecks.MeanOf(loss);
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal)
         {
@@ -35,6 +37,6 @@ public sealed class NllLoss : IPreferenceLoss
             ["nll_loss"] = value,
             ["logps/chosen"] = PreferenceChecks.MeanOf(chosen),
         };
-        return new LossOutput(loss.MoveToOuterScope(), metrics);
+        return new LossOutput(loss.MoveToOuterDisposeScope(), metrics);
     }
 }

@@ -1,5 +1,7 @@
 // DPO with an offset ("odpo"): the log-ratio margin must exceed an offset that grows with the score gap of the pair.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Preference;
 
@@ -42,14 +44,14 @@ public sealed class OdpoLoss : IPreferenceLoss
     {
         Tensor chosenScores = PreferenceChecks.Batch(inputs.ChosenScores, nameof(PreferenceInputs.ChosenScores), Name, b);      // [B]
         Tensor rejectedScores = PreferenceChecks.Batch(inputs.RejectedScores, nameof(PreferenceInputs.RejectedScores), Name, b); // [B]
-        Tensor gap = (chosenScores - rejectedScores).Detach();          // [B] s(y_w) − s(y_l), no gradient
+        Tensor gap = (chosenScores - rejectedScores).detach();          // [B] s(y_w) − s(y_l), no gradient
         ThrowUnlessPositive(gap);
-        return gap.Log() * Alpha;                                        // [B] Δ = α·log(s_w − s_l)
+        return gap.log() * Alpha;                                        // [B] Δ = α·log(s_w − s_l)
     }, sign: -1, "offset");
 
     private void ThrowUnlessPositive(Tensor gap)
     {
-        double[] values = gap.To(DType.Float64).ToArray<double>();
+        double[] values = gap.to(ScalarType.Float64).data<double>().ToArray();
         for (int i = 0; i < values.Length; i++)
             if (!(values[i] > 0))
                 throw new ArgumentException(

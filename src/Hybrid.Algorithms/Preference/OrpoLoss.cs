@@ -1,5 +1,7 @@
 // ORPO ("orpo"): reference-free, one stage: NLL on the chosen answer plus a log-odds-ratio preference term.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Preference;
 
@@ -35,19 +37,19 @@ public sealed class OrpoLoss : IPreferenceLoss
 
     public LossOutput Compute(PreferenceInputs inputs)
     {
-        using var scope = LibTorch.NewScope();
+        using var scope = NewDisposeScope();
         (Tensor chosen, Tensor rejected, Tensor chosenTokens, Tensor rejectedTokens) = PreferenceChecks.WithLengths(inputs, Name);
         Tensor chosenAvg = chosen / chosenTokens;                        // [B] a_w = log P(y_w) per token
         Tensor rejectedAvg = rejected / rejectedTokens;                  // [B] a_l
         Tensor logOdds = (chosenAvg - rejectedAvg)
-                         - ((-chosenAvg.Exp()).Log1p() - (-rejectedAvg.Exp()).Log1p());  // [B] log odds(y_w)/odds(y_l)
-        Tensor ratio = logOdds.LogSigmoid();                             // [B] log σ(log_odds)
+                         - ((-chosenAvg.exp()).log1p() - (-rejectedAvg.exp()).log1p());  // [B] log odds(y_w)/odds(y_l)
+        Tensor ratio = logOdds.log_sigmoid();                             // [B] log σ(log_odds)
         Tensor nll = -chosenAvg;                                         // [B]
-        Tensor loss = (nll - ratio * Beta).Mean();                       // []
+        Tensor loss = (nll - ratio * Beta).mean();                       // []
         var metrics = PreferenceChecks.PairedMetrics(loss, chosenAvg * Beta, rejectedAvg * Beta, chosen, rejected);
         metrics["nll_loss"] = PreferenceChecks.MeanOf(nll);
         metrics["log_odds_ratio"] = PreferenceChecks.MeanOf(ratio);
         metrics["log_odds_chosen"] = PreferenceChecks.MeanOf(logOdds);
-        return new LossOutput(loss.MoveToOuterScope(), metrics);
+        return new LossOutput(loss.MoveToOuterDisposeScope(), metrics);
     }
 }

@@ -1,5 +1,7 @@
 // Shared plumbing of the preference losses: required-input checks, hyperparameter checks and the TRL metric set.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Preference;
 
@@ -18,7 +20,7 @@ internal static class PreferenceChecks
         if (tensor is null)
             throw new ArgumentException($"preference loss '{loss}' needs PreferenceInputs.{field}, which is null; " +
                                         $"fill it ([B], see its doc comment) or pick a loss that does not read it", field);
-        long[] shape = tensor.Shape;
+        long[] shape = tensor.shape;
         if (shape.Length != 1 || (batch >= 0 && shape[0] != batch))
             throw new ArgumentException($"preference loss '{loss}': PreferenceInputs.{field} has shape [{string.Join(", ", shape)}]; " +
                                         $"it must be [B]{(batch >= 0 ? $" = [{batch}] like the first input" : "")}", field);
@@ -31,7 +33,7 @@ internal static class PreferenceChecks
     public static (Tensor Chosen, Tensor Rejected, Tensor RefChosen, Tensor RefRejected) WithReference(PreferenceInputs inputs, string loss)
     {
         Tensor chosen = Batch(inputs.ChosenLogps, nameof(PreferenceInputs.ChosenLogps), loss);
-        long b = chosen.Size(0);
+        long b = chosen.size(0);
         return (chosen,
                 Batch(inputs.RejectedLogps, nameof(PreferenceInputs.RejectedLogps), loss, b),
                 Batch(inputs.RefChosenLogps, nameof(PreferenceInputs.RefChosenLogps), loss, b),
@@ -42,7 +44,7 @@ internal static class PreferenceChecks
     public static (Tensor Chosen, Tensor Rejected, Tensor ChosenTokens, Tensor RejectedTokens) WithLengths(PreferenceInputs inputs, string loss)
     {
         Tensor chosen = Batch(inputs.ChosenLogps, nameof(PreferenceInputs.ChosenLogps), loss);
-        long b = chosen.Size(0);
+        long b = chosen.size(0);
         return (chosen,
                 Batch(inputs.RejectedLogps, nameof(PreferenceInputs.RejectedLogps), loss, b),
                 Batch(inputs.ChosenTokens, nameof(PreferenceInputs.ChosenTokens), loss, b),
@@ -69,27 +71,27 @@ internal static class PreferenceChecks
     public static Dictionary<string, double> PairedMetrics(Tensor loss, Tensor chosenRewards, Tensor rejectedRewards,
                                                            Tensor chosenLogps, Tensor rejectedLogps)
     {
-        using var scope = LibTorch.NewScope();
-        using var noGrad = LibTorch.NoGrad();
-        Tensor chosen = chosenRewards.Detach();                          // [B]
-        Tensor rejected = rejectedRewards.Detach();                      // [B]
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        Tensor chosen = chosenRewards.detach();                          // [B]
+        Tensor rejected = rejectedRewards.detach();                      // [B]
         return new Dictionary<string, double>(StringComparer.Ordinal)
         {
-            ["loss"] = loss.Detach().Item(),
-            ["rewards/chosen"] = chosen.Mean().Item(),
-            ["rewards/rejected"] = rejected.Mean().Item(),
-            ["rewards/margins"] = (chosen - rejected).Mean().Item(),
-            ["rewards/accuracies"] = chosen.Gt(rejected).To(DType.Float64).Mean().Item(),
-            ["logps/chosen"] = chosenLogps.Detach().Mean().Item(),
-            ["logps/rejected"] = rejectedLogps.Detach().Mean().Item(),
+            ["loss"] = loss.detach().ToDouble(),
+            ["rewards/chosen"] = chosen.mean().ToDouble(),
+            ["rewards/rejected"] = rejected.mean().ToDouble(),
+            ["rewards/margins"] = (chosen - rejected).mean().ToDouble(),
+            ["rewards/accuracies"] = chosen.gt(rejected).to(ScalarType.Float64).mean().ToDouble(),
+            ["logps/chosen"] = chosenLogps.detach().mean().ToDouble(),
+            ["logps/rejected"] = rejectedLogps.detach().mean().ToDouble(),
         };
     }
 
     /// <summary>The mean of a detached [B] tensor as a plain number.</summary>
     public static double MeanOf(Tensor values)
     {
-        using var scope = LibTorch.NewScope();
-        using var noGrad = LibTorch.NoGrad();
-        return values.Detach().Mean().Item();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        return values.detach().mean().ToDouble();
     }
 }

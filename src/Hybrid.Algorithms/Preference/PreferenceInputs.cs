@@ -1,5 +1,7 @@
 // What a preference loss reads: per-sequence log-probabilities of the policy (and reference), lengths and labels.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Preference;
 

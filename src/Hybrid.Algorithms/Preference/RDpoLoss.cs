@@ -1,5 +1,7 @@
 // Length-regularised DPO ("rdpo"): DPO whose Bradley–Terry logit accounts for the length gap of the pair.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Preference;
 

@@ -1,5 +1,7 @@
 // Provably robust DPO ("robust"): an unbiased loss under a known rate ε of flipped preference labels.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Preference;
 
@@ -38,15 +40,15 @@ public sealed class RobustDpoLoss : IPreferenceLoss
 
     public LossOutput Compute(PreferenceInputs inputs)
     {
-        using var scope = LibTorch.NewScope();
+        using var scope = NewDisposeScope();
         (Tensor chosen, Tensor rejected, Tensor refChosen, Tensor refRejected) = PreferenceChecks.WithReference(inputs, Name);
         Tensor chosenRewards = (chosen - refChosen) * Beta;              // [B]
         Tensor rejectedRewards = (rejected - refRejected) * Beta;        // [B]
         Tensor logits = chosenRewards - rejectedRewards;                 // [B] β·h
         double eps = LabelSmoothing;
-        Tensor losses = (logits.LogSigmoid() * -(1 - eps) + (-logits).LogSigmoid() * eps) / (1 - 2 * eps);  // [B]
-        Tensor loss = losses.Mean();                                     // []
+        Tensor losses = (logits.log_sigmoid() * -(1 - eps) + (-logits).log_sigmoid() * eps) / (1 - 2 * eps);  // [B]
+        Tensor loss = losses.mean();                                     // []
         var metrics = PreferenceChecks.PairedMetrics(loss, chosenRewards, rejectedRewards, chosen, rejected);
-        return new LossOutput(loss.MoveToOuterScope(), metrics);
+        return new LossOutput(loss.MoveToOuterDisposeScope(), metrics);
     }
 }

@@ -1,5 +1,7 @@
 // RRHF ("rrhf"): K responses per prompt must be ranked by their average log-likelihood as their rewards rank them.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Preference;
 
@@ -29,38 +31,38 @@ public sealed class RrhfLoss : IPreferenceLoss
 
     public LossOutput Compute(PreferenceInputs inputs)
     {
-        using var scope = LibTorch.NewScope();
+        using var scope = NewDisposeScope();
         Tensor logps = Ranked(inputs.RankLogps, nameof(PreferenceInputs.RankLogps), null);           // [B, K]
-        Tensor tokens = Ranked(inputs.RankTokens, nameof(PreferenceInputs.RankTokens), logps.Shape);  // [B, K]
-        Tensor rewards = Ranked(inputs.RankRewards, nameof(PreferenceInputs.RankRewards), logps.Shape); // [B, K]
+        Tensor tokens = Ranked(inputs.RankTokens, nameof(PreferenceInputs.RankTokens), logps.shape);  // [B, K]
+        Tensor rewards = Ranked(inputs.RankRewards, nameof(PreferenceInputs.RankRewards), logps.shape); // [B, K]
 
         Tensor p = logps / tokens;                                       // [B, K] p_i
-        Tensor diff = p.Unsqueeze(2) - p.Unsqueeze(1);                   // [B, K, K] p_i − p_j
-        Tensor ordered = rewards.Unsqueeze(2).Lt(rewards.Unsqueeze(1));  // [B, K, K] bool r_i < r_j
-        Tensor orderedF = ordered.To(p.DType);                           // [B, K, K] 1 where the pair counts
-        Tensor rank = (diff.Relu() * orderedF).Sum([1, 2]);              // [B] L_rank
-        Tensor best = rewards.ArgMax(1, keepDim: true);                  // [B, 1] i*
-        Tensor nll = -p.Gather(1, best).Squeeze(1);                      // [B] L_ft
-        Tensor loss = (rank + nll).Mean();                               // []
+        Tensor diff = p.unsqueeze(2) - p.unsqueeze(1);                   // [B, K, K] p_i − p_j
+        Tensor ordered = rewards.unsqueeze(2).lt(rewards.unsqueeze(1));  // [B, K, K] bool r_i < r_j
+        Tensor orderedF = ordered.to(p.dtype);                           // [B, K, K] 1 where the pair counts
+        Tensor rank = (diff.relu() * orderedF).sum([1, 2]);              // [B] L_rank
+        Tensor best = rewards.argmax(1, keepdim: true);                  // [B, 1] i*
+        Tensor nll = -p.gather(1, best).squeeze(1);                      // [B] L_ft
+        Tensor loss = (rank + nll).mean();                               // []
 
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
-        using (LibTorch.NoGrad())
+        using (no_grad())
         {
-            metrics["loss"] = loss.Detach().Item();
-            metrics["rank_loss"] = rank.Detach().Mean().Item();
-            metrics["nll_loss"] = nll.Detach().Mean().Item();
-            double pairs = orderedF.Sum().Item();
-            if (pairs > 0) metrics["rank_accuracy"] = (diff.Detach().Lt(0).To(p.DType) * orderedF).Sum().Item() / pairs;
-            metrics["logps/best"] = logps.Detach().Gather(1, best).Mean().Item();
+            metrics["loss"] = loss.detach().ToDouble();
+            metrics["rank_loss"] = rank.detach().mean().ToDouble();
+            metrics["nll_loss"] = nll.detach().mean().ToDouble();
+            double pairs = orderedF.sum().ToDouble();
+            if (pairs > 0) metrics["rank_accuracy"] = (diff.detach().lt(0).to(p.dtype) * orderedF).sum().ToDouble() / pairs;
+            metrics["logps/best"] = logps.detach().gather(1, best).mean().ToDouble();
         }
-        return new LossOutput(loss.MoveToOuterScope(), metrics);
+        return new LossOutput(loss.MoveToOuterDisposeScope(), metrics);
     }
 
     private Tensor Ranked(Tensor? tensor, string field, long[]? like)
     {
         if (tensor is null)
             throw new ArgumentException($"preference loss '{Name}' needs PreferenceInputs.{field} ([B, K]), which is null", field);
-        long[] shape = tensor.Shape;
+        long[] shape = tensor.shape;
         bool ok = like is null ? shape.Length == 2 && shape[0] > 0 && shape[1] >= 2 : shape.AsSpan().SequenceEqual(like);
         if (!ok)
             throw new ArgumentException($"preference loss '{Name}': PreferenceInputs.{field} has shape [{string.Join(", ", shape)}]; " +

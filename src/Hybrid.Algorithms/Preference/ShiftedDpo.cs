@@ -1,5 +1,7 @@
 // The DPO loss with a per-pair term added to its Bradley–Terry logit: the shared core of ODPO (an offset) and R-DPO (a length term).
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Preference;
 
@@ -17,15 +19,15 @@ internal static class ShiftedDpo
     /// </summary>
     public static LossOutput Compute(PreferenceInputs inputs, string name, double beta, Func<long, Tensor> termOf, double sign, string termMetric)
     {
-        using var scope = LibTorch.NewScope();
+        using var scope = NewDisposeScope();
         (Tensor chosen, Tensor rejected, Tensor refChosen, Tensor refRejected) = PreferenceChecks.WithReference(inputs, name);
-        Tensor term = termOf(chosen.Size(0));                           // [B]
+        Tensor term = termOf(chosen.size(0));                           // [B]
         Tensor chosenRewards = (chosen - refChosen) * beta;              // [B]
         Tensor rejectedRewards = (rejected - refRejected) * beta;        // [B]
-        Tensor losses = -(chosenRewards - rejectedRewards + term * sign).LogSigmoid();  // [B]
-        Tensor loss = losses.Mean();                                     // []
+        Tensor losses = -(chosenRewards - rejectedRewards + term * sign).log_sigmoid();  // [B]
+        Tensor loss = losses.mean();                                     // []
         var metrics = PreferenceChecks.PairedMetrics(loss, chosenRewards, rejectedRewards, chosen, rejected);
         metrics[termMetric] = PreferenceChecks.MeanOf(term);
-        return new LossOutput(loss.MoveToOuterScope(), metrics);
+        return new LossOutput(loss.MoveToOuterDisposeScope(), metrics);
     }
 }

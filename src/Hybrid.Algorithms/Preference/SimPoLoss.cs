@@ -1,5 +1,7 @@
 // SimPO ("simpo"): a reference-free Bradley–Terry loss on length-averaged log-probs with a target reward margin γ.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Preference;
 
@@ -43,13 +45,13 @@ public sealed class SimPoLoss : IPreferenceLoss
 
     public LossOutput Compute(PreferenceInputs inputs)
     {
-        using var scope = LibTorch.NewScope();
+        using var scope = NewDisposeScope();
         (Tensor chosen, Tensor rejected, Tensor chosenTokens, Tensor rejectedTokens) = PreferenceChecks.WithLengths(inputs, Name);
         Tensor chosenRewards = chosen / chosenTokens * Beta;             // [B] β/|y_w|·log π_θ(y_w)
         Tensor rejectedRewards = rejected / rejectedTokens * Beta;       // [B] β/|y_l|·log π_θ(y_l)
-        Tensor losses = -(chosenRewards - rejectedRewards - Gamma).LogSigmoid();  // [B]
-        Tensor loss = losses.Mean();                                     // []
+        Tensor losses = -(chosenRewards - rejectedRewards - Gamma).log_sigmoid();  // [B]
+        Tensor loss = losses.mean();                                     // []
         var metrics = PreferenceChecks.PairedMetrics(loss, chosenRewards, rejectedRewards, chosen, rejected);
-        return new LossOutput(loss.MoveToOuterScope(), metrics);
+        return new LossOutput(loss.MoveToOuterDisposeScope(), metrics);
     }
 }

@@ -1,5 +1,7 @@
 // SLiC's hinge loss on the DPO log-ratio margin ("hinge").
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Preference;
 
@@ -31,13 +33,13 @@ public sealed class SlicHingeLoss : IPreferenceLoss
 
     public LossOutput Compute(PreferenceInputs inputs)
     {
-        using var scope = LibTorch.NewScope();
+        using var scope = NewDisposeScope();
         (Tensor chosen, Tensor rejected, Tensor refChosen, Tensor refRejected) = PreferenceChecks.WithReference(inputs, Name);
         Tensor chosenRewards = (chosen - refChosen) * Beta;              // [B]
         Tensor rejectedRewards = (rejected - refRejected) * Beta;        // [B]
-        Tensor losses = (1 - (chosenRewards - rejectedRewards)).Relu();  // [B] max(0, 1 − βh)
-        Tensor loss = losses.Mean();                                     // []
+        Tensor losses = (1 - (chosenRewards - rejectedRewards)).relu();  // [B] max(0, 1 − βh)
+        Tensor loss = losses.mean();                                     // []
         var metrics = PreferenceChecks.PairedMetrics(loss, chosenRewards, rejectedRewards, chosen, rejected);
-        return new LossOutput(loss.MoveToOuterScope(), metrics);
+        return new LossOutput(loss.MoveToOuterDisposeScope(), metrics);
     }
 }

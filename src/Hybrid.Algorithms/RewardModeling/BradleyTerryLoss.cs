@@ -1,5 +1,7 @@
 // The Bradley–Terry pairwise reward-model loss, with Llama 2's margin and the reward-centering regulariser.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.RewardModeling;
 
@@ -30,38 +32,38 @@ public static class BradleyTerryLoss
     {
         CheckPair(chosenRewards, rejectedRewards, margin, centerRewardsCoefficient);
         Tensor diff = chosenRewards - rejectedRewards;                                     // [B] r_w − r_l
-        Tensor logits = margin is null ? diff : diff - margin.To(diff.DType);              // [B] r_w − r_l − m
-        Tensor loss = logits.LogSigmoid().Mean().Neg();                                    // [] −mean log σ(·)
+        Tensor logits = margin is null ? diff : diff - margin.to(diff.dtype);              // [B] r_w − r_l − m
+        Tensor loss = logits.log_sigmoid().mean().neg();                                    // [] −mean log σ(·)
         if (centerRewardsCoefficient > 0)
-            loss = loss + (chosenRewards + rejectedRewards).Pow(2).Mean() * centerRewardsCoefficient;  // [] + c·mean (r_w + r_l)²
+            loss = loss + (chosenRewards + rejectedRewards).pow(2).mean() * centerRewardsCoefficient;  // [] + c·mean (r_w + r_l)²
         return new LossOutput(loss, PairMetrics(chosenRewards, rejectedRewards));
     }
 
     /// <summary>accuracy, margin and the reward range of a batch of pairs, computed without gradients.</summary>
     internal static Dictionary<string, double> PairMetrics(Tensor chosenRewards, Tensor rejectedRewards)
     {
-        using var noGrad = LibTorch.NoGrad();
-        using var scope = LibTorch.NewScope();
-        Tensor all = LibTorch.Cat([chosenRewards.Detach(), rejectedRewards.Detach()]);      // [2B]
-        Tensor diff = chosenRewards.Detach() - rejectedRewards.Detach();                   // [B]
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        Tensor all = torch.cat([chosenRewards.detach(), rejectedRewards.detach()]);      // [2B]
+        Tensor diff = chosenRewards.detach() - rejectedRewards.detach();                   // [B]
         return new Dictionary<string, double>
         {
-            ["accuracy"] = diff.Gt(0).To(DType.Float64).Mean().Item(),
-            ["margin"] = diff.To(DType.Float64).Mean().Item(),
-            ["min_reward"] = all.Min().Item(),
-            ["mean_reward"] = all.To(DType.Float64).Mean().Item(),
-            ["max_reward"] = all.Max().Item(),
+            ["accuracy"] = diff.gt(0).to(ScalarType.Float64).mean().ToDouble(),
+            ["margin"] = diff.to(ScalarType.Float64).mean().ToDouble(),
+            ["min_reward"] = all.min().ToDouble(),
+            ["mean_reward"] = all.to(ScalarType.Float64).mean().ToDouble(),
+            ["max_reward"] = all.max().ToDouble(),
         };
     }
 
     private static void CheckPair(Tensor chosen, Tensor rejected, Tensor? margin, double c)
     {
-        if (chosen.Dim != 1 || !chosen.DType.IsFloatingPoint() || chosen.Size(0) == 0)
+        if (chosen.dim() != 1 || !chosen.dtype.IsFloat() || chosen.size(0) == 0)
             throw new ArgumentException($"chosen rewards must be a non-empty [B] float tensor, got {chosen}", nameof(chosen));
-        if (!rejected.Shape.SequenceEqual(chosen.Shape) || rejected.DType != chosen.DType)
+        if (!rejected.shape.SequenceEqual(chosen.shape) || rejected.dtype != chosen.dtype)
             throw new ArgumentException($"rejected rewards must be {chosen} like the chosen ones, got {rejected}", nameof(rejected));
-        if (margin is not null && !margin.Shape.SequenceEqual(chosen.Shape))
-            throw new ArgumentException($"margin must be [{chosen.Size(0)}] like the rewards, got {margin}", nameof(margin));
+        if (margin is not null && !margin.shape.SequenceEqual(chosen.shape))
+            throw new ArgumentException($"margin must be [{chosen.size(0)}] like the rewards, got {margin}", nameof(margin));
         if (!(c >= 0) || double.IsInfinity(c))
             throw new ArgumentOutOfRangeException(nameof(c), c, "center_rewards_coefficient must be a finite number >= 0 (0.01 recommended, 0 = off)");
     }

@@ -1,5 +1,7 @@
 // InstructGPT's K-wise reward-model loss: every ranked pair among K responses to one prompt, in one batch.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.RewardModeling;
 
@@ -25,25 +27,25 @@ public static class KWiseRankingLoss
     /// </summary>
     public static LossOutput Compute(Tensor rewards, Tensor ranking, Tensor? valid = null, double centerRewardsCoefficient = 0)
     {
-        if (rewards.Dim != 2 || !rewards.DType.IsFloatingPoint())
+        if (rewards.dim() != 2 || !rewards.dtype.IsFloat())
             throw new ArgumentException($"rewards must be a [B, K] float tensor, got {rewards}", nameof(rewards));
-        if (!ranking.Shape.SequenceEqual(rewards.Shape))
-            throw new ArgumentException($"ranking must be [{rewards.Size(0)}, {rewards.Size(1)}] like the rewards, got {ranking}", nameof(ranking));
-        if (valid is not null && (!valid.Shape.SequenceEqual(rewards.Shape) || valid.DType != DType.Bool))
-            throw new ArgumentException($"valid must be [{rewards.Size(0)}, {rewards.Size(1)}] bool, got {valid}", nameof(valid));
+        if (!ranking.shape.SequenceEqual(rewards.shape))
+            throw new ArgumentException($"ranking must be [{rewards.size(0)}, {rewards.size(1)}] like the rewards, got {ranking}", nameof(ranking));
+        if (valid is not null && (!valid.shape.SequenceEqual(rewards.shape) || valid.dtype != ScalarType.Bool))
+            throw new ArgumentException($"valid must be [{rewards.size(0)}, {rewards.size(1)}] bool, got {valid}", nameof(valid));
         if (!(centerRewardsCoefficient >= 0) || double.IsInfinity(centerRewardsCoefficient))
             throw new ArgumentOutOfRangeException(nameof(centerRewardsCoefficient), centerRewardsCoefficient, "must be a finite number >= 0 (0.01 recommended, 0 = off)");
 
-        Tensor pairs = PairMask(ranking, valid).To(rewards.DType);                          // [B, K, K] 1 where i ≻ j
+        Tensor pairs = PairMask(ranking, valid).to(rewards.dtype);                          // [B, K, K] 1 where i ≻ j
         double count;
-        using (LibTorch.NoGrad()) count = pairs.Sum().Item();
+        using (no_grad()) count = pairs.sum().ToDouble();
         if (count == 0) throw new ArgumentException("no comparable pair: every ranking in the batch is a tie (or has fewer than two valid responses)", nameof(ranking));
-        Tensor diff = rewards.Unsqueeze(2) - rewards.Unsqueeze(1);                          // [B, K, K] r_i − r_j
-        Tensor loss = (diff.LogSigmoid() * pairs).Sum().Neg() / count;                     // [] mean over P of −log σ
+        Tensor diff = rewards.unsqueeze(2) - rewards.unsqueeze(1);                          // [B, K, K] r_i − r_j
+        Tensor loss = (diff.log_sigmoid() * pairs).sum().neg() / count;                     // [] mean over P of −log σ
         if (centerRewardsCoefficient > 0)
         {
-            Tensor sums = rewards.Unsqueeze(2) + rewards.Unsqueeze(1);                      // [B, K, K] r_i + r_j
-            loss = loss + (sums.Pow(2) * pairs).Sum() * (centerRewardsCoefficient / count);  // [] + c·mean over P
+            Tensor sums = rewards.unsqueeze(2) + rewards.unsqueeze(1);                      // [B, K, K] r_i + r_j
+            loss = loss + (sums.pow(2) * pairs).sum() * (centerRewardsCoefficient / count);  // [] + c·mean over P
         }
         return new LossOutput(loss, Metrics(rewards, diff, pairs, valid, count));
     }
@@ -61,27 +63,27 @@ public static class KWiseRankingLoss
     /// <summary>[B, K, K] bool: s_i &gt; s_j with both i and j valid.</summary>
     private static Tensor PairMask(Tensor ranking, Tensor? valid)
     {
-        Tensor better = ranking.Unsqueeze(2).Gt(ranking.Unsqueeze(1));                     // [B, K, K] s_i > s_j
+        Tensor better = ranking.unsqueeze(2).gt(ranking.unsqueeze(1));                     // [B, K, K] s_i > s_j
         if (valid is null) return better;
-        return better.LogicalAnd(valid.Unsqueeze(2)).LogicalAnd(valid.Unsqueeze(1));         // [B, K, K]
+        return better.logical_and(valid.unsqueeze(2)).logical_and(valid.unsqueeze(1));         // [B, K, K]
     }
 
     private static Dictionary<string, double> Metrics(Tensor rewards, Tensor diff, Tensor pairs, Tensor? valid, double count)
     {
-        using var noGrad = LibTorch.NoGrad();
-        using var scope = LibTorch.NewScope();
-        Tensor d = diff.Detach().To(DType.Float64);                                         // [B, K, K]
-        Tensor p = pairs.To(DType.Float64);                                                 // [B, K, K]
-        Tensor r = rewards.Detach().To(DType.Float64);                                      // [B, K]
-        Tensor keep = valid ?? LibTorch.Ones(r.Shape, DType.Bool);                          // [B, K]
-        Tensor drop = keep.LogicalNot();                                                    // [B, K]
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        Tensor d = diff.detach().to(ScalarType.Float64);                                         // [B, K, K]
+        Tensor p = pairs.to(ScalarType.Float64);                                                 // [B, K, K]
+        Tensor r = rewards.detach().to(ScalarType.Float64);                                      // [B, K]
+        Tensor keep = valid ?? torch.ones(r.shape, ScalarType.Bool);                          // [B, K]
+        Tensor drop = keep.logical_not();                                                    // [B, K]
         return new Dictionary<string, double>
         {
-            ["accuracy"] = (d.Gt(0).To(DType.Float64) * p).Sum().Item() / count,
-            ["margin"] = (d * p).Sum().Item() / count,
-            ["min_reward"] = r.MaskedFill(drop, double.PositiveInfinity).Min().Item(),
-            ["mean_reward"] = (r * keep.To(DType.Float64)).Sum().Item() / keep.To(DType.Float64).Sum().Item(),
-            ["max_reward"] = r.MaskedFill(drop, double.NegativeInfinity).Max().Item(),
+            ["accuracy"] = (d.gt(0).to(ScalarType.Float64) * p).sum().ToDouble() / count,
+            ["margin"] = (d * p).sum().ToDouble() / count,
+            ["min_reward"] = r.masked_fill(drop, double.PositiveInfinity).min().ToDouble(),
+            ["mean_reward"] = (r * keep.to(ScalarType.Float64)).sum().ToDouble() / keep.to(ScalarType.Float64).sum().ToDouble(),
+            ["max_reward"] = r.masked_fill(drop, double.NegativeInfinity).max().ToDouble(),
         };
     }
 }

@@ -1,5 +1,7 @@
 // The independent axes of the critic-free/PPO family (verl's core_algos split): estimator × policy loss × aggregation × KL.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 

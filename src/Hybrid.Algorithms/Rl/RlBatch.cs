@@ -1,5 +1,7 @@
 // The per-token tensors every RL axis reads: N responses (prompt-major groups of G) × A response positions.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 

@@ -1,5 +1,7 @@
 // The masked reductions, discounted reverse sums and shape checks that several RL axes share.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 
@@ -10,17 +12,17 @@ namespace Hybrid.Algorithms.Rl;
 internal static class RlMath
 {
     /// <summary>Σ x·m / max(Σ m, 1): the mean over masked entries, 0 when the mask is empty. [] (differentiable).</summary>
-    public static Tensor MaskedMean(Tensor x, Tensor mask) => (x * mask).Sum() / mask.Sum().Clamp(min: 1);
+    public static Tensor MaskedMean(Tensor x, Tensor mask) => (x * mask).sum() / mask.sum().clamp(min: 1);
 
     /// <summary>Per row: Σ_t x·m / max(Σ_t m, 1). [N, A] → [N, 1].</summary>
-    public static Tensor RowMaskedMean(Tensor x, Tensor mask) => (x * mask).Sum(1, keepDim: true) / mask.Sum(1, keepDim: true).Clamp(min: 1);
+    public static Tensor RowMaskedMean(Tensor x, Tensor mask) => (x * mask).sum(1, keepdim: true) / mask.sum(1, keepdim: true).clamp(min: 1);
 
     /// <summary>The masked mean as a plain number (metrics; no graph).</summary>
     public static double MaskedMeanValue(Tensor x, Tensor mask)
     {
-        using var scope = LibTorch.NewScope();
-        using var noGrad = LibTorch.NoGrad();
-        return MaskedMean(x.Detach(), mask).Item();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        return MaskedMean(x.detach(), mask).ToDouble();
     }
 
     /// <summary>
@@ -30,20 +32,20 @@ internal static class RlMath
     /// </summary>
     public static Tensor MaskedWhiten(Tensor x, Tensor mask, double epsilon)
     {
-        Tensor count = mask.Sum();                                                  // [] masked tokens
-        Tensor mean = (x * mask).Sum() / count.Clamp(min: 1);                       // []
+        Tensor count = mask.sum();                                                  // [] masked tokens
+        Tensor mean = (x * mask).sum() / count.clamp(min: 1);                       // []
         Tensor centred = (x - mean) * mask;                                         // [N, A]
-        Tensor variance = (centred * centred).Sum() / (count - 1).Clamp(min: 1);    // [] unbiased
-        return centred / (variance.Sqrt() + epsilon);
+        Tensor variance = (centred * centred).sum() / (count - 1).clamp(min: 1);    // [] unbiased
+        return centred / (variance.sqrt() + epsilon);
     }
 
     /// <summary>[N, A] 1 at each row's last masked position (0 everywhere for an empty row).</summary>
     public static Tensor LastTokenIndicator(Tensor mask)
     {
-        long width = mask.Size(1);
-        Tensor position = LibTorch.Arange(1, width + 1, 1, mask.DType);             // [A] 1-based positions
-        Tensor last = (mask * position).Max(1, keepDim: true).Values;               // [N, 1] last masked position, 0 if none
-        return position.Eq(last).LogicalAnd(mask.Gt(0)).To(mask.DType);             // [N, A]
+        long width = mask.size(1);
+        Tensor position = torch.arange(1, width + 1, 1, mask.dtype);             // [A] 1-based positions
+        Tensor last = (mask * position).max(1, keepdim: true).values;               // [N, 1] last masked position, 0 if none
+        return position.eq(last).logical_and(mask.gt(0)).to(mask.dtype);             // [N, A]
     }
 
     /// <summary>
@@ -52,7 +54,7 @@ internal static class RlMath
     /// </summary>
     public static Tensor TokenLevelRewards(Tensor scores, Tensor mask, Tensor? tokenRewards)
     {
-        Tensor reward = scores.Unsqueeze(1) * LastTokenIndicator(mask);             // [N, A]
+        Tensor reward = scores.unsqueeze(1) * LastTokenIndicator(mask);             // [N, A]
         return tokenRewards is null ? reward : reward + tokenRewards * mask;
     }
 
@@ -63,22 +65,22 @@ internal static class RlMath
     /// </summary>
     public static Tensor DiscountedReverseCumSum(Tensor x, double discount)
     {
-        if (discount == 1.0) return x.Sum(1, keepDim: true) - x.CumSum(1) + x;
-        long width = x.Size(1);
+        if (discount == 1.0) return x.sum(1, keepdim: true) - x.cumsum(1) + x;
+        long width = x.size(1);
         var columns = new Tensor[width];
-        Tensor running = LibTorch.Zeros([x.Size(0)], x.DType);                      // [N] y_{t+1}
+        Tensor running = torch.zeros([x.size(0)], x.dtype);                      // [N] y_{t+1}
         for (long t = width - 1; t >= 0; t--)
         {
-            running = x.Select(1, t) + running * discount;                           // [N] y_t
+            running = x.select(1, t) + running * discount;                           // [N] y_t
             columns[t] = running;
         }
-        return LibTorch.Stack(columns, 1);
+        return torch.stack(columns, 1);
     }
 
     /// <summary>Throws unless <paramref name="tensor"/> has exactly <paramref name="shape"/>.</summary>
     public static void CheckShape(Tensor tensor, string name, params long[] shape)
     {
-        long[] actual = tensor.Shape;
+        long[] actual = tensor.shape;
         if (!actual.AsSpan().SequenceEqual(shape))
             throw new ArgumentException($"{name} has shape [{string.Join(", ", actual)}]; expected [{string.Join(", ", shape)}]", name);
     }

@@ -1,5 +1,7 @@
 // The entropy of the policy's next-token distribution at every response position, for the entropy bonus and monitoring.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 
@@ -15,17 +17,17 @@ public static class TokenEntropy
     /// <summary>logits [N, A, V] → [N, A] entropy in nats (differentiable).</summary>
     public static Tensor FromLogits(Tensor logits)
     {
-        if (logits.Dim != 3) throw new ArgumentException($"logits must be [N, A, V]; got [{string.Join(", ", logits.Shape)}]", nameof(logits));
-        using var scope = LibTorch.NewScope();
-        Tensor logNormaliser = logits.LogSumExp(-1);                                 // [N, A]
-        Tensor expected = (logits.Softmax(-1) * logits).Sum(-1);                     // [N, A] E_π[z]
-        return (logNormaliser - expected).MoveToOuterScope();
+        if (logits.dim() != 3) throw new ArgumentException($"logits must be [N, A, V]; got [{string.Join(", ", logits.shape)}]", nameof(logits));
+        using var scope = NewDisposeScope();
+        Tensor logNormaliser = logits.logsumexp(-1);                                 // [N, A]
+        Tensor expected = (logits.softmax(-1) * logits).sum(-1);                     // [N, A] E_π[z]
+        return (logNormaliser - expected).MoveToOuterDisposeScope();
     }
 
     /// <summary>The mean entropy over masked tokens, as logged (<c>actor/entropy</c>). entropy [N, A], mask [N, A] → [].</summary>
     public static Tensor MaskedMean(Tensor entropy, Tensor mask)
     {
-        using var scope = LibTorch.NewScope();
-        return RlMath.MaskedMean(entropy, mask).MoveToOuterScope();
+        using var scope = NewDisposeScope();
+        return RlMath.MaskedMean(entropy, mask).MoveToOuterDisposeScope();
     }
 }

@@ -1,7 +1,7 @@
 // Runs a command body and turns the errors users cause (bad data, config, checkpoint, arguments) into one line and exit 2.
 using Hybrid.Models.Checkpoints;
 using Hybrid.Models.Config;
-using Hybrid.Torch.Serialization;
+using Hybrid.Tensors.Serialization;
 using Hybrid.Training.Data;
 
 namespace Hybrid.Cli.Commands;

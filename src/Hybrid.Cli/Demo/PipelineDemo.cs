@@ -7,7 +7,9 @@ using Hybrid.Models.Creation;
 using Hybrid.Models.Decoder;
 using Hybrid.Algorithms.Rewards;
 using Hybrid.Algorithms.Rl;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 using Hybrid.Training.Online;
 using Hybrid.Training.Rl;
 using Hybrid.Training.Sft;
@@ -114,9 +116,9 @@ public static class PipelineDemo
 
         int[] ids = policy.Tokenizer.Encode(heldOut[0].Prompt + heldOut[0].Answer);
         float[] engine = policy.Engine.Logits(ids);                                                   // [T, V]
-        using var scope = LibTorch.NewScope();
-        using var noGrad = LibTorch.NoGrad();
-        float[] mine = policy.Model.Forward(LibTorch.Tensor(ids.Select(i => (long)i).ToArray(), 1, ids.Length)).ToArray<float>();  // [1, T, V]
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        float[] mine = policy.Model.Forward(torch.tensor(ids.Select(i => (long)i).ToArray(), [1, ids.Length])).data<float>().ToArray();  // [1, T, V]
         return engine.Zip(mine, (x, y) => Math.Abs((double)x - y)).Max();
     }
 
@@ -131,7 +133,7 @@ public static class PipelineDemo
         using var parameters = new GeneratorParams(model);
         parameters.SetSearchOption("max_length", prompt.Length + maxNewTokens);
         parameters.SetSearchOption("do_sample", false);
-        using var generator = new Generator(model, parameters);
+        using var generator = new Microsoft.ML.OnnxRuntimeGenAI.Generator(model, parameters);
         generator.AppendTokens(prompt);
         var tokens = new List<int>();
         while (!generator.IsDone())

@@ -2,7 +2,9 @@
 using Hybrid.Export.Onnx;
 using Hybrid.Models.Checkpoints;
 using Hybrid.Models.Config;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 using DataType = Hybrid.Export.Onnx.TensorProto.Types.DataType;
 
 namespace Hybrid.Export.Decoder;
@@ -69,14 +71,14 @@ public static class DecoderExporter
     /// </summary>
     public static ModelProto BuildScoreModel(DecoderConfig config, IReadOnlyDictionary<string, Tensor> hfWeightsWithScore)
     {
-        if (!hfWeightsWithScore.TryGetValue("score.weight", out Tensor? score) || score.Dim != 2 || score.Size(0) != 1 || score.Size(1) != config.HiddenSize)
+        if (!hfWeightsWithScore.TryGetValue("score.weight", out Tensor? score) || score.dim() != 2 || score.size(0) != 1 || score.size(1) != config.HiddenSize)
             throw new ArgumentException($"weight 'score.weight' [1, {config.HiddenSize}] is missing or misshapen (a SequenceScoreModel state dict has it)", nameof(hfWeightsWithScore));
         List<GraphWeight> weights = DecoderGraphWeights.Build(config, hfWeightsWithScore, AttentionKernel.Reference, config.MaxPositionEmbeddings, lmHead: false);
         try
         {
-            using (LibTorch.NoGrad())
-            using (LibTorch.NewScope())
-                weights.Add(new GraphWeight(ScoreGraph.ScoreWeight, score.To(DType.Float32).Transpose(0, 1).Contiguous().DetachFromScope(), Learned: true)); // [Dm,1]
+            using (no_grad())
+            using (NewDisposeScope())
+                weights.Add(new GraphWeight(ScoreGraph.ScoreWeight, score.to(ScalarType.Float32).transpose(0, 1).contiguous().DetachFromDisposeScope(), Learned: true)); // [Dm,1]
             return ScoreGraph.Build(new DecoderGraphParts($"{config.ModelType}_score", config, weights, overridable: false));
         }
         finally

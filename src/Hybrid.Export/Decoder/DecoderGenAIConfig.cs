@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using Hybrid.Models.Checkpoints;
 using Hybrid.Models.Config;
 using Hybrid.Onnx;
-using Hybrid.Torch.Serialization;
+using Hybrid.Tensors.Serialization;
 
 namespace Hybrid.Export.Decoder;
 

@@ -1,6 +1,7 @@
 // The pieces every exported decoder graph shares: weights as initializers, Linear, SwiGLU MLP, LM head, KV-cache names.
 using System.Globalization;
 using Hybrid.Export.Onnx;
+using Hybrid.Tensors;
 using Hybrid.Models.Config;
 using static Hybrid.Export.Onnx.OnnxAttributes;
 using DataType = Hybrid.Export.Onnx.TensorProto.Types.DataType;
@@ -51,7 +52,7 @@ internal sealed class DecoderGraphParts
     {
         if (_added.Contains(name)) return name;
         GraphWeight w = Source(name);
-        Graph.AddInitializer(name, w.Value.AsSpan<float>(), w.Value.Shape);
+        Graph.AddInitializer(name, w.Value.AsSpan<float>(), w.Value.shape);
         if (_overridable && w.Learned) Graph.DeclareOverridable(name);
         _added.Add(name);
         return name;
@@ -147,8 +148,8 @@ internal sealed class DecoderGraphParts
     /// <summary>MatMulNBits over the float MatMul weight <paramref name="weight"/> [in, out], quantized as [out, in].</summary>
     private string Int4Linear(string nodeName, string weight, string x, string? output = null)
     {
-        Hybrid.Torch.Tensor w = Source(weight).Value;                                        // [K, N]
-        int k = checked((int)w.Size(0)), n = checked((int)w.Size(1));
+        TorchSharp.torch.Tensor w = Source(weight).Value;                                        // [K, N]
+        int k = checked((int)w.size(0)), n = checked((int)w.size(1));
         float[] rows = Int4MatMul.Transpose(w.AsSpan<float>(), k, n);                       // [N, K]
         return Int4MatMul.Add(this, _int4!, nodeName, weight, rows, n, k, x, output);
     }

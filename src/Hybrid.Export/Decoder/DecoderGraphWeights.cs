@@ -1,6 +1,8 @@
 // Turns Hugging Face decoder weights into the float32 initializers of the exported graph, in graph layout and naming.
 using Hybrid.Models.Config;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Export.Decoder;
 
@@ -36,42 +38,42 @@ internal static class DecoderGraphWeights
         var result = new List<GraphWeight>();
         try
         {
-            using var noGrad = LibTorch.NoGrad();
-            using var scope = LibTorch.NewScope();
-            void Keep(string name, Tensor value, bool learned = true) => result.Add(new GraphWeight(name, value.Contiguous().DetachFromScope(), learned));
+            using var noGrad = no_grad();
+            using var scope = NewDisposeScope();
+            void Keep(string name, Tensor value, bool learned = true) => result.Add(new GraphWeight(name, value.contiguous().DetachFromDisposeScope(), learned));
             Tensor Hf(string name) => hf.TryGetValue(name, out Tensor? t)
-                ? t.To(DType.Float32)
+                ? t.to(ScalarType.Float32)
                 : throw new ArgumentException($"weight '{name}' is missing: a {config.ModelType} model with this config needs every tensor of DecoderConfig.ParameterShapes()", nameof(hf));
-            Tensor Matrix(string linear) => Hf(linear + ".weight").Transpose(0, 1);  // [out, in] → [in, out]
+            Tensor Matrix(string linear) => Hf(linear + ".weight").transpose(0, 1);  // [out, in] → [in, out]
 
-            Keep(Embedding, Hf(Embedding).Clone());                                            // [V, Dm]
+            Keep(Embedding, Hf(Embedding).clone());                                            // [V, Dm]
             for (int i = 0; i < config.NumHiddenLayers; i++)
             {
                 string hfLayer = $"model.layers.{i}", p = Layer(i);
-                Keep($"{p}.input_layernorm.weight", Hf($"{hfLayer}.input_layernorm.weight").Clone());
+                Keep($"{p}.input_layernorm.weight", Hf($"{hfLayer}.input_layernorm.weight").clone());
                 if (kernel == AttentionKernel.Optimized)
                 {
-                    Tensor qkv = LibTorch.Cat([Matrix($"{hfLayer}.self_attn.q_proj"), Matrix($"{hfLayer}.self_attn.k_proj"), Matrix($"{hfLayer}.self_attn.v_proj")], 1);
+                    Tensor qkv = torch.cat([Matrix($"{hfLayer}.self_attn.q_proj"), Matrix($"{hfLayer}.self_attn.k_proj"), Matrix($"{hfLayer}.self_attn.v_proj")], 1);
                     Keep($"{p}.attn.qkv_proj.MatMul.weight", qkv);                             // [Dm, (H + 2·Hkv)·D]
                     if (config.QkvBias)
-                        Keep($"{p}.attn.qkv_proj.Add.bias", LibTorch.Cat([Hf($"{hfLayer}.self_attn.q_proj.bias"), Hf($"{hfLayer}.self_attn.k_proj.bias"), Hf($"{hfLayer}.self_attn.v_proj.bias")], 0));
+                        Keep($"{p}.attn.qkv_proj.Add.bias", torch.cat([Hf($"{hfLayer}.self_attn.q_proj.bias"), Hf($"{hfLayer}.self_attn.k_proj.bias"), Hf($"{hfLayer}.self_attn.v_proj.bias")], 0));
                 }
                 else
                 {
                     foreach (string proj in new[] { "q_proj", "k_proj", "v_proj" })
                     {
                         Keep($"{p}.attn.{proj}.MatMul.weight", Matrix($"{hfLayer}.self_attn.{proj}"));  // [Dm, H·D] or [Dm, Hkv·D]
-                        if (config.QkvBias) Keep($"{p}.attn.{proj}.Add.bias", Hf($"{hfLayer}.self_attn.{proj}.bias").Clone());
+                        if (config.QkvBias) Keep($"{p}.attn.{proj}.Add.bias", Hf($"{hfLayer}.self_attn.{proj}.bias").clone());
                     }
                 }
                 Keep($"{p}.attn.o_proj.MatMul.weight", Matrix($"{hfLayer}.self_attn.o_proj"));  // [H·D, Dm]
-                if (config.OutputProjectionBias) Keep($"{p}.attn.o_proj.Add.bias", Hf($"{hfLayer}.self_attn.o_proj.bias").Clone());
-                Keep($"{p}.post_attention_layernorm.weight", Hf($"{hfLayer}.post_attention_layernorm.weight").Clone());
+                if (config.OutputProjectionBias) Keep($"{p}.attn.o_proj.Add.bias", Hf($"{hfLayer}.self_attn.o_proj.bias").clone());
+                Keep($"{p}.post_attention_layernorm.weight", Hf($"{hfLayer}.post_attention_layernorm.weight").clone());
                 Keep($"{p}.mlp.gate_proj.MatMul.weight", Matrix($"{hfLayer}.mlp.gate_proj"));  // [Dm, F]
                 Keep($"{p}.mlp.up_proj.MatMul.weight", Matrix($"{hfLayer}.mlp.up_proj"));      // [Dm, F]
                 Keep($"{p}.mlp.down_proj.MatMul.weight", Matrix($"{hfLayer}.mlp.down_proj"));  // [F, Dm]
             }
-            Keep(FinalNorm, Hf(FinalNorm).Clone());
+            Keep(FinalNorm, Hf(FinalNorm).clone());
             if (lmHead && !config.TieWordEmbeddings) Keep(LmHead, Matrix("lm_head"));                     // [Dm, V]
 
             (Tensor cos, Tensor sin) = RotaryTables(config, contextLength);
@@ -96,8 +98,8 @@ internal static class DecoderGraphWeights
         int d = config.HeadDim, half = d / 2;
         var invFreq = new float[half];
         for (int i = 0; i < half; i++) invFreq[i] = (float)(1.0 / Math.Pow(config.RopeTheta, 2.0 * i / d));
-        Tensor positions = LibTorch.Arange(contextLength).To(DType.Float32).Unsqueeze(1);      // [context, 1]
-        Tensor angles = positions * LibTorch.Tensor(invFreq).Unsqueeze(0);                     // [context, D/2]
-        return (angles.Cos(), angles.Sin());
+        Tensor positions = torch.arange(contextLength).to(ScalarType.Float32).unsqueeze(1);      // [context, 1]
+        Tensor angles = positions * torch.tensor(invFreq).unsqueeze(0);                     // [context, D/2]
+        return (angles.cos(), angles.sin());
     }
 }

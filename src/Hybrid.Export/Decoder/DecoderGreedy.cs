@@ -1,6 +1,8 @@
 // Greedy decoding with the trainer's own DecoderModel and KV cache: the oracle exported models are checked against.
 using Hybrid.Models.Decoder;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Export.Decoder;
 
@@ -18,17 +20,17 @@ public static class DecoderGreedy
     public static GreedyResult Run(DecoderModel model, IReadOnlyList<int> prompt, int maxNewTokens, IReadOnlyCollection<int> stopTokens)
     {
         ArgumentOutOfRangeException.ThrowIfZero(prompt.Count);
-        using var noGrad = LibTorch.NoGrad();
+        using var noGrad = no_grad();
         using KvCache cache = model.NewCache();
         var tokens = new List<int>();
         var logits = new List<float[]>();
         long[] next = prompt.Select(t => (long)t).ToArray();
         for (int step = 0; step < maxNewTokens; step++)
         {
-            using var scope = LibTorch.NewScope();
-            Tensor ids = LibTorch.Tensor(next, 1, next.Length);                                   // [1, S]
-            Tensor last = model.Forward(ids, cache: cache).Select(1, next.Length - 1).Squeeze(0); // [V] logits of the next token
-            float[] row = last.Contiguous().ToArray<float>();
+            using var scope = NewDisposeScope();
+            Tensor ids = torch.tensor(next, [1, next.Length]);                                   // [1, S]
+            Tensor last = model.Forward(ids, cache: cache).select(1, next.Length - 1).squeeze(0); // [V] logits of the next token
+            float[] row = last.contiguous().data<float>().ToArray();
             int token = ArgMax(row);
             logits.Add(row);
             tokens.Add(token);

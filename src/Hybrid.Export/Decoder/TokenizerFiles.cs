@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Hybrid.Models.Checkpoints;
 using Hybrid.Models.Tokenizers;
-using Hybrid.Torch.Serialization;
+using Hybrid.Tensors.Serialization;
 
 namespace Hybrid.Export.Decoder;
 

@@ -2,7 +2,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Hybrid.Models.Config;
-using Hybrid.Torch.Serialization;
+using Hybrid.Tensors.Serialization;
 
 namespace Hybrid.Models.Checkpoints;
 

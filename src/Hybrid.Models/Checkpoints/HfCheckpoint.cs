@@ -1,7 +1,9 @@
 // Loads and saves a decoder checkpoint as a Hugging Face model folder (config.json, safetensors shards, tokenizer files).
 using Hybrid.Models.Config;
-using Hybrid.Torch;
-using Hybrid.Torch.Serialization;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+using Hybrid.Tensors.Serialization;
 
 namespace Hybrid.Models.Checkpoints;
 
@@ -13,7 +15,7 @@ public sealed class LoadedCheckpoint : IDisposable
 
     /// <summary>
     /// Every tensor of <c>Config.ParameterShapes()</c>, by Hugging Face name, as contiguous float32 whatever the file's
-    /// dtype. Owned by the caller (in no <see cref="TensorScope"/>): copy them into a model and dispose them, or remove
+    /// dtype. Owned by the caller (in no <see cref="DisposeScope"/>): copy them into a model and dispose them, or remove
     /// the ones you keep before disposing this object.
     /// </summary>
     public required Dictionary<string, Tensor> Tensors { get; init; }
@@ -33,8 +35,8 @@ public sealed class LoadedCheckpoint : IDisposable
 /// <summary>How <see cref="HfCheckpoint.Save"/> writes a checkpoint.</summary>
 public sealed record SaveOptions
 {
-    /// <summary>Stored dtype of the weights: <see cref="DType.Float32"/> (default, exact) or <see cref="DType.BFloat16"/> (half the size; round-to-nearest-even).</summary>
-    public DType DType { get; init; } = DType.Float32;
+    /// <summary>Stored dtype of the weights: <see cref="ScalarType.Float32"/> (default, exact) or <see cref="ScalarType.BFloat16"/> (half the size; round-to-nearest-even).</summary>
+    public ScalarType DType { get; init; } = ScalarType.Float32;
 
     /// <summary>
     /// Largest shard in bytes; a checkpoint larger than this is split into <c>model-0000i-of-0000n.safetensors</c> files
@@ -114,7 +116,7 @@ public static class HfCheckpoint
                     foreach (Tensor rest in stored.Values) rest.Dispose();  // ignorable buffers
                 }
             }
-            if (tiedHead is not null && !tiedHead.AsSpan<float>().SequenceEqual(tensors[Embedding].AsSpan<float>()))
+            if (tiedHead is not null && !tiedHead.ToBytes().AsSpan().SequenceEqual(tensors[Embedding].ToBytes()))
                 throw new CheckpointException($"{tiedHeadFile}: tensor '{TiedHead}' differs from '{Embedding}', but {configPath} says " +
                     "tie_word_embeddings = true (the head is the embedding); set tie_word_embeddings to false to keep a separate head");
         }
@@ -194,7 +196,7 @@ public static class HfCheckpoint
                         "the checkpoint and its config.json disagree");
                 if (!e.Shape.SequenceEqual(shape))
                     throw new CheckpointException($"{file}: tensor '{e.Name}' has shape {Show(e.Shape)}, but {configPath} implies {Show(shape)}");
-                if (e.DType is not (DType.Float32 or DType.BFloat16 or DType.Float16 or DType.Float64))
+                if (e.DType is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16 or ScalarType.Float64))
                     throw new CheckpointException($"{file}: tensor '{e.Name}' has dtype {SafeTensors.DTypeName(e.DType)}; a parameter must be F32, BF16, F16 or F64");
                 wanted.Add(e);
             }
@@ -222,8 +224,8 @@ public static class HfCheckpoint
 
     private static Tensor ToFloat32(Tensor t)
     {
-        if (t.DType == DType.Float32) return t;
-        using (t) return t.To(DType.Float32).DetachFromScope();
+        if (t.dtype == ScalarType.Float32) return t;
+        using (t) return t.to(ScalarType.Float32).DetachFromDisposeScope();
     }
 
     // ---- save ----------------------------------------------------------------------------------------------------------
@@ -239,7 +241,7 @@ public static class HfCheckpoint
     public static void Save(string dir, DecoderConfig config, IEnumerable<KeyValuePair<string, Tensor>> tensors, SaveOptions? options = null)
     {
         options ??= new SaveOptions();
-        if (options.DType is not (DType.Float32 or DType.BFloat16))
+        if (options.DType is not (ScalarType.Float32 or ScalarType.BFloat16))
             throw new ArgumentException($"SaveOptions.DType = {options.DType} is not supported: use Float32 or BFloat16", nameof(options));
         if (options.MaxShardBytes <= 0)
             throw new ArgumentException($"SaveOptions.MaxShardBytes = {options.MaxShardBytes} must be > 0", nameof(options));
@@ -256,7 +258,7 @@ public static class HfCheckpoint
         try
         {
             WriteWeights(staging, ordered, options);
-            string dtypeName = options.DType == DType.BFloat16 ? "bfloat16" : "float32";
+            string dtypeName = options.DType == ScalarType.BFloat16 ? "bfloat16" : "float32";
             (config with { TorchDtype = dtypeName }).Save(Path.Combine(staging, ConfigFile));
             options.Generation?.Save(Path.Combine(staging, GenerationConfigFile));
             if (tokenizerSource is not null) CopyTokenizerFiles(tokenizerSource, staging);
@@ -289,10 +291,10 @@ public static class HfCheckpoint
         {
             if (!given.TryGetValue(name, out Tensor? t))
                 throw new CheckpointException($"save: tensor '{name}' {Show(shape)} is missing (the config implies it)");
-            if (!t.Shape.SequenceEqual(shape))
-                throw new CheckpointException($"save: tensor '{name}' has shape {Show(t.Shape)}, but the config implies {Show(shape)}");
-            if (!t.DType.IsFloatingPoint())
-                throw new CheckpointException($"save: tensor '{name}' has dtype {t.DType}; parameters must be floating point");
+            if (!t.shape.SequenceEqual(shape))
+                throw new CheckpointException($"save: tensor '{name}' has shape {Show(t.shape)}, but the config implies {Show(shape)}");
+            if (!t.dtype.IsFloat())
+                throw new CheckpointException($"save: tensor '{name}' has dtype {t.dtype}; parameters must be floating point");
             ordered.Add((name, t));
         }
         return ordered;
@@ -306,7 +308,7 @@ public static class HfCheckpoint
         long current = 0, total = 0;
         foreach (var item in ordered)
         {
-            long bytes = item.Tensor.NumEl * elementSize;
+            long bytes = item.Tensor.numel() * elementSize;
             if (current > 0 && current + bytes > options.MaxShardBytes)
             {
                 shards.Add([]);
@@ -322,12 +324,12 @@ public static class HfCheckpoint
         for (int i = 0; i < shards.Count; i++)
         {
             string file = shards.Count == 1 ? SingleWeightsFile : $"model-{i + 1:D5}-of-{shards.Count:D5}.safetensors";
-            using (LibTorch.NoGrad())
-            using (LibTorch.NewScope())
+            using (no_grad())
+            using (NewDisposeScope())
             {
                 // Converted copies live only while this shard is written.
                 var converted = shards[i].Select(s => new KeyValuePair<string, Tensor>(s.Name,
-                    s.Tensor.DType == options.DType ? s.Tensor : s.Tensor.To(options.DType))).ToList();
+                    s.Tensor.dtype == options.DType ? s.Tensor : s.Tensor.to(options.DType))).ToList();
                 SafeTensors.Save(Path.Combine(folder, file), converted, metadata);
             }
             foreach (var (name, _) in shards[i]) weightMap[name] = file;

@@ -2,7 +2,9 @@
 using Hybrid.Models.Checkpoints;
 using Hybrid.Models.Config;
 using Hybrid.Models.Tokenizers;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Models.Creation;
 
@@ -32,7 +34,7 @@ public static class ModelFactory
     /// rounded up to a multiple of 64; otherwise it must hold the tokenizer's ids. Special-token ids the config leaves
     /// unset are filled in from the tokenizer (bos/pad = &lt;|endoftext|&gt;, eos = &lt;|im_end|&gt;).
     /// </summary>
-    public static CreatedModel CreateRandom(DecoderConfig config, TokenizerRecipe tokenizer, string outputDir, ulong seed, DType dtype = DType.Float32) =>
+    public static CreatedModel CreateRandom(DecoderConfig config, TokenizerRecipe tokenizer, string outputDir, ulong seed, ScalarType dtype = ScalarType.Float32) =>
         CreateRandom(size => config.VocabSize > 0 ? CheckVocab(config, size) : config with { VocabSize = (size + 63) / 64 * 64 },
             tokenizer, outputDir, seed, dtype);
 
@@ -43,16 +45,16 @@ public static class ModelFactory
     /// </summary>
     public static Dictionary<string, Tensor> RandomWeights(DecoderConfig config, ulong seed)
     {
-        LibTorch.ManualSeed(seed);
+        TensorUtil.ManualSeed(seed);
         var weights = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         try
         {
             foreach ((string name, long[] shape) in config.ParameterShapes())
             {
-                Tensor t = name.EndsWith("norm.weight", StringComparison.Ordinal) ? LibTorch.Ones(shape)
-                    : name.EndsWith(".bias", StringComparison.Ordinal) ? LibTorch.Zeros(shape)
-                    : LibTorch.Empty(shape).NormalInPlace(0, InitializerRange);
-                weights[name] = t.DetachFromScope();
+                Tensor t = name.EndsWith("norm.weight", StringComparison.Ordinal) ? torch.ones(shape)
+                    : name.EndsWith(".bias", StringComparison.Ordinal) ? torch.zeros(shape)
+                    : torch.empty(shape).normal_(0, InitializerRange);
+                weights[name] = t.DetachFromDisposeScope();
             }
         }
         catch
@@ -63,7 +65,7 @@ public static class ModelFactory
         return weights;
     }
 
-    private static CreatedModel CreateRandom(Func<int, DecoderConfig> configForVocab, TokenizerRecipe recipe, string outputDir, ulong seed, DType dtype)
+    private static CreatedModel CreateRandom(Func<int, DecoderConfig> configForVocab, TokenizerRecipe recipe, string outputDir, ulong seed, ScalarType dtype)
     {
         string work = Directory.CreateTempSubdirectory("hybrid-tokenizer-").FullName;
         try

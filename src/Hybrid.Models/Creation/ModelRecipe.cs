@@ -2,7 +2,9 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Hybrid.Models.Config;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Models.Creation;
 
@@ -49,7 +51,7 @@ public sealed record ModelRecipe
     public required TokenizerRecipe Tokenizer { get; init; }
 
     /// <summary><c>dtype</c>: "float32" (default) or "bfloat16", the stored weight type.</summary>
-    public DType DType { get; init; } = DType.Float32;
+    public ScalarType DType { get; init; } = ScalarType.Float32;
 
     /// <summary><c>pad_vocab_to_multiple_of</c>: default 64 (matmul-friendly rows).</summary>
     public int PadVocabToMultipleOf { get; init; } = 64;
@@ -97,10 +99,10 @@ public sealed record ModelRecipe
         if ((corpus is null) == (sourceDir is null))
             throw new ConfigException($"{full}: field 'tokenizer' needs exactly one of 'corpus' (train a BPE tokenizer) or 'source_dir' (copy one)");
         string dtypeName = fields.String("dtype") ?? "float32";
-        DType dtype = dtypeName switch
+        ScalarType dtype = dtypeName switch
         {
-            "float32" => DType.Float32,
-            "bfloat16" => DType.BFloat16,
+            "float32" => ScalarType.Float32,
+            "bfloat16" => ScalarType.BFloat16,
             _ => throw new ConfigException($"{full}: field 'dtype' = \"{dtypeName}\" is not supported: expected float32 or bfloat16"),
         };
         var recipe = new ModelRecipe

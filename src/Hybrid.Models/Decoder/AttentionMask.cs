@@ -1,5 +1,7 @@
 // Which keys each query may attend to (causal + key padding), and the position ids a padding mask implies.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Models.Decoder;
 
@@ -19,9 +21,9 @@ internal static class AttentionMask
     public static Tensor Positions(Tensor? fullMask, long batch, long queryLength, long past)
     {
         if (fullMask is null)
-            return LibTorch.Arange(past, past + queryLength).Unsqueeze(0).Expand(batch, queryLength);  // [B, T]
-        Tensor counts = fullMask.To(DType.Int64).CumSum(1);                                           // [B, S] real tokens so far
-        return (counts - 1).Clamp(min: 0).Slice(1, counts.Size(1) - queryLength);                     // [B, T]
+            return torch.arange(past, past + queryLength).unsqueeze(0).expand(batch, queryLength);  // [B, T]
+        Tensor counts = fullMask.to(ScalarType.Int64).cumsum(1);                                           // [B, S] real tokens so far
+        return (counts - 1).clamp(min: 0).slice(1, counts.size(1) - queryLength, long.MaxValue, 1);                     // [B, T]
     }
 
     /// <summary>
@@ -33,17 +35,17 @@ internal static class AttentionMask
     {
         long past = keyLength - queryLength;
         if (fullMask is null && queryLength == 1) return null;
-        Tensor keyIndex = LibTorch.Arange(keyLength);                                   // [S]
-        Tensor queryIndex = LibTorch.Arange(past, keyLength).Unsqueeze(1);              // [T, 1] absolute index
-        Tensor visible = keyIndex.Le(queryIndex);                                       // [T, S] causal
+        Tensor keyIndex = torch.arange(keyLength);                                   // [S]
+        Tensor queryIndex = torch.arange(past, keyLength).unsqueeze(1);              // [T, 1] absolute index
+        Tensor visible = keyIndex.le(queryIndex);                                       // [T, S] causal
         if (fullMask is not null)
         {
-            Tensor self = keyIndex.Eq(queryIndex);                                      // [T, S] the query's own key
-            Tensor realKey = fullMask.Ne(0).Unsqueeze(1);                               // [B, 1, S]
-            visible = visible.LogicalAnd(realKey.LogicalOr(self));                      // [B, T, S]
+            Tensor self = keyIndex.eq(queryIndex);                                      // [T, S] the query's own key
+            Tensor realKey = fullMask.ne(0).unsqueeze(1);                               // [B, 1, S]
+            visible = visible.logical_and(realKey.logical_or(self));                      // [B, T, S]
         }
-        Tensor blocked = visible.LogicalNot();                                          // [B or 1, T, S]
-        long rows = blocked.Dim == 2 ? 1 : blocked.Size(0);
-        return blocked.Reshape(rows, 1, 1, queryLength, keyLength);                   // [B or 1, 1, 1, T, S]
+        Tensor blocked = visible.logical_not();                                          // [B or 1, T, S]
+        long rows = blocked.dim() == 2 ? 1 : blocked.size(0);
+        return blocked.reshape(rows, 1, 1, queryLength, keyLength);                   // [B or 1, 1, 1, T, S]
     }
 }

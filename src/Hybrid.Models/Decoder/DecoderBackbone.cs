@@ -1,7 +1,9 @@
 // The transformer body of a Llama/Qwen2 decoder: token embedding, the layer stack, final norm (HF `Qwen2Model`, `model.*`).
 using Hybrid.Models.Config;
-using Hybrid.Torch;
-using Hybrid.Torch.NN;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+using Hybrid.Tensors.Layers;
 
 namespace Hybrid.Models.Decoder;
 
@@ -11,16 +13,17 @@ namespace Hybrid.Models.Decoder;
 /// registers it as <c>model</c> reproduces the checkpoint names. Random initialisation is PyTorch's per layer; the head
 /// models re-initialise as Hugging Face does (<see cref="HfInitialization"/>).
 /// </summary>
-public sealed class DecoderBackbone : Module
+public sealed class DecoderBackbone : HybridModule
 {
     private readonly DecoderLayer[] _layers;
 
-    public DecoderBackbone(DecoderConfig config)
+    public DecoderBackbone(DecoderConfig config) : base(nameof(DecoderBackbone))
     {
         Config = config.Validate();
         EmbedTokens = RegisterModule("embed_tokens", new Embedding(config.VocabSize, config.HiddenSize));
         _layers = new DecoderLayer[config.NumHiddenLayers];
-        for (int i = 0; i < _layers.Length; i++) _layers[i] = RegisterModule($"layers.{i}", new DecoderLayer(config, i));
+        for (int i = 0; i < _layers.Length; i++) _layers[i] = new DecoderLayer(config, i);
+        RegisterModule("layers", new TorchSharp.Modules.ModuleList<DecoderLayer>(_layers));  // parameters "layers.{i}.…"
         Norm = RegisterModule("norm", new RMSNorm(config.HiddenSize, config.RmsNormEps));
     }
 
@@ -41,30 +44,30 @@ public sealed class DecoderBackbone : Module
     public Tensor Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KvCache? cache = null)
     {
         CheckInputs(inputIds, attentionMask, positionIds);
-        long b = inputIds.Size(0), t = inputIds.Size(1);
+        long b = inputIds.size(0), t = inputIds.size(1);
         long past = cache?.Length ?? 0;
 
         // The mask over every key (cached + new): [B, S]; null means "all real, no cache", i.e. purely causal.
         Tensor? fullMask = cache is not null
-            ? cache.AppendMask(attentionMask ?? LibTorch.Ones([b, t], DType.Int64))
+            ? cache.AppendMask(attentionMask ?? torch.ones([b, t], ScalarType.Int64))
             : attentionMask;
         Tensor positions = positionIds ?? AttentionMask.Positions(fullMask, b, t, past);             // [B, T]
         Tensor? blocked = AttentionMask.Blocked(fullMask, t, past + t);                               // [B|1, 1, 1, T, S]
 
         Tensor x = EmbedTokens.Forward(inputIds);                                                     // [B, T, Dm]
-        var (cos, sin) = RotaryEmbedding.CosSin(positions, Config.HeadDim, Config.RopeTheta, x.DType);  // [B, T, 1, D]
+        var (cos, sin) = RotaryEmbedding.CosSin(positions, Config.HeadDim, Config.RopeTheta, x.dtype);  // [B, T, 1, D]
         foreach (DecoderLayer layer in _layers) x = layer.Forward(x, cos, sin, blocked, cache);       // [B, T, Dm]
         return Norm.Forward(x);                                                                       // [B, T, Dm]
     }
 
     private static void CheckInputs(Tensor inputIds, Tensor? attentionMask, Tensor? positionIds)
     {
-        if (inputIds.Dim != 2 || inputIds.DType != DType.Int64)
+        if (inputIds.dim() != 2 || inputIds.dtype != ScalarType.Int64)
             throw new ArgumentException($"input_ids must be [B, T] int64, got {inputIds}", nameof(inputIds));
-        long[] shape = inputIds.Shape;
-        if (attentionMask is not null && (!attentionMask.Shape.SequenceEqual(shape) || attentionMask.DType is not (DType.Int64 or DType.Bool or DType.Int32)))
+        long[] shape = inputIds.shape;
+        if (attentionMask is not null && (!attentionMask.shape.SequenceEqual(shape) || attentionMask.dtype is not (ScalarType.Int64 or ScalarType.Bool or ScalarType.Int32)))
             throw new ArgumentException($"attention_mask must be [{shape[0]}, {shape[1]}] int64 or bool like input_ids, got {attentionMask}", nameof(attentionMask));
-        if (positionIds is not null && (!positionIds.Shape.SequenceEqual(shape) || positionIds.DType != DType.Int64))
+        if (positionIds is not null && (!positionIds.shape.SequenceEqual(shape) || positionIds.dtype != ScalarType.Int64))
             throw new ArgumentException($"position_ids must be [{shape[0]}, {shape[1]}] int64 like input_ids, got {positionIds}", nameof(positionIds));
     }
 }

@@ -1,7 +1,9 @@
 // One pre-norm transformer block of Llama/Qwen2: x + Attn(RMSNorm(x)), then x + MLP(RMSNorm(x)) (HF `model.layers.i`).
 using Hybrid.Models.Config;
-using Hybrid.Torch;
-using Hybrid.Torch.NN;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+using Hybrid.Tensors.Layers;
 
 namespace Hybrid.Models.Decoder;
 
@@ -13,11 +15,11 @@ namespace Hybrid.Models.Decoder;
 /// Sub-modules are registered in Hugging Face's state-dict order (self_attn, mlp, input_layernorm,
 /// post_attention_layernorm), the order of <see cref="DecoderConfig.ParameterShapes"/>.
 /// </summary>
-public sealed class DecoderLayer : Module
+public sealed class DecoderLayer : HybridModule
 {
     private readonly int _index;
 
-    public DecoderLayer(DecoderConfig config, int index)
+    public DecoderLayer(DecoderConfig config, int index) : base(nameof(DecoderLayer))
     {
         _index = index;
         SelfAttn = RegisterModule("self_attn", new SelfAttention(config));

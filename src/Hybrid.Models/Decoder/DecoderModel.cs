@@ -1,7 +1,9 @@
 // A Llama/Qwen2 causal language model: the decoder backbone plus the LM head (HF `Qwen2ForCausalLM` / `LlamaForCausalLM`).
 using Hybrid.Models.Config;
-using Hybrid.Torch;
-using Hybrid.Torch.NN;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+using Hybrid.Tensors.Layers;
 
 namespace Hybrid.Models.Decoder;
 
@@ -15,11 +17,11 @@ namespace Hybrid.Models.Decoder;
 /// ~ N(0, 0.02²), biases 0, norm weights 1. Logits are float32 (float64 for a float64 model, see Module.To).
 /// </para>
 /// </summary>
-public sealed class DecoderModel : Module
+public sealed class DecoderModel : HybridModule
 {
     private readonly Linear? _lmHead;
 
-    public DecoderModel(DecoderConfig config)
+    public DecoderModel(DecoderConfig config) : base(nameof(DecoderModel))
     {
         Model = RegisterModule("model", new DecoderBackbone(config));
         if (!config.TieWordEmbeddings) _lmHead = RegisterModule("lm_head", new Linear(config.HiddenSize, config.VocabSize, bias: false));
@@ -45,7 +47,7 @@ public sealed class DecoderModel : Module
     public Tensor Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KvCache? cache = null)
     {
         Tensor hidden = Model.Forward(inputIds, attentionMask, positionIds, cache);  // [B, T, Dm]
-        Tensor logits = Functional.Linear(hidden, LmHeadWeight);                     // [B, T, V]
+        Tensor logits = nn.functional.linear(hidden, LmHeadWeight);                     // [B, T, V]
         return logits.AtLeastFloat32();
     }
 
@@ -79,7 +81,7 @@ public sealed class DecoderModel : Module
     public Tensor TokenLogProbs(Tensor inputIds, Tensor targets, Tensor? attentionMask, long firstPosition, double temperature)
     {
         if (!(temperature > 0)) throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "temperature must be > 0");
-        Tensor hidden = Model.Forward(inputIds, attentionMask).Slice(1, firstPosition); // [B, T − first, Dm]
+        Tensor hidden = Model.Forward(inputIds, attentionMask).slice(1, firstPosition, long.MaxValue, 1); // [B, T − first, Dm]
         if (temperature != 1) hidden = hidden / temperature;                           // [B, T − first, Dm]
         return Decoder.TokenLogProbs.FromHidden(hidden, LmHeadWeight, targets);        // [B, T − first]
     }

@@ -1,5 +1,7 @@
 // The key/value cache of incremental decoding: per layer the rotated keys and the values of every token seen so far.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Models.Decoder;
 
@@ -8,8 +10,8 @@ namespace Hybrid.Models.Decoder;
 /// per layer, plus the attention mask of those tokens, so that the next call attends to them without recomputing them.
 /// Made by <see cref="DecoderModel.NewCache"/>; each forward with the cache appends its tokens.
 /// <para>
-/// The cache owns its tensors (outside any <see cref="TensorScope"/>) and must be disposed. Decode under
-/// <see cref="LibTorch.NoGrad"/>: with gradients on, the cached tensors keep every earlier step's autograd graph alive.
+/// The cache owns its tensors (outside any <see cref="DisposeScope"/>) and must be disposed. Decode under
+/// <c>torch.no_grad()</c>: with gradients on, the cached tensors keep every earlier step's autograd graph alive.
 /// A forward that throws part-way leaves the cache inconsistent; dispose it and start again.
 /// </para>
 /// </summary>
@@ -30,7 +32,7 @@ public sealed class KvCache : IDisposable
     public long Length { get; private set; }
 
     /// <summary>Rows of the batch, or 0 before the first forward.</summary>
-    public long BatchSize => _mask?.Size(0) ?? 0;
+    public long BatchSize => _mask?.size(0) ?? 0;
 
     /// <summary>The attention mask of the cached tokens [B, S] int64, or null while empty. Owned by the cache.</summary>
     internal Tensor? Mask => _mask;
@@ -42,12 +44,12 @@ public sealed class KvCache : IDisposable
     internal Tensor AppendMask(Tensor newMask)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_mask is not null && _mask.Size(0) != newMask.Size(0))
-            throw new ArgumentException($"the cache holds {_mask.Size(0)} rows but the input has {newMask.Size(0)}; use one cache per batch (DecoderModel.NewCache)");
-        Tensor mask = newMask.DType == DType.Int64 ? newMask : newMask.To(DType.Int64);  // [B, T]
-        Tensor full = _mask is null ? mask.Clone() : LibTorch.Cat([_mask, mask], 1);       // [B, S + T]
+        if (_mask is not null && _mask.size(0) != newMask.size(0))
+            throw new ArgumentException($"the cache holds {_mask.size(0)} rows but the input has {newMask.size(0)}; use one cache per batch (DecoderModel.NewCache)");
+        Tensor mask = newMask.dtype == ScalarType.Int64 ? newMask : newMask.to(ScalarType.Int64);  // [B, T]
+        Tensor full = _mask is null ? mask.clone() : torch.cat([_mask, mask], 1);       // [B, S + T]
         Replace(ref _mask, full);
-        Length = full.Size(1);
+        Length = full.size(1);
         return full;
     }
 
@@ -59,10 +61,10 @@ public sealed class KvCache : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         Tensor? oldKeys = _keys[layer], oldValues = _values[layer];                                    // [B, Hkv, S, D] or null
-        Tensor allKeys = oldKeys is null ? keys.Alias() : LibTorch.Cat([oldKeys, keys], 2);          // [B, Hkv, S + T, D]
-        Tensor allValues = oldValues is null ? values.Alias() : LibTorch.Cat([oldValues, values], 2);  // [B, Hkv, S + T, D]
-        if (allKeys.Size(2) != Length)
-            throw new InvalidOperationException($"layer {layer} would cache {allKeys.Size(2)} tokens but the mask has {Length}; a forward with this cache failed part-way — start a new cache");
+        Tensor allKeys = oldKeys is null ? keys.alias() : torch.cat([oldKeys, keys], 2);          // [B, Hkv, S + T, D]
+        Tensor allValues = oldValues is null ? values.alias() : torch.cat([oldValues, values], 2);  // [B, Hkv, S + T, D]
+        if (allKeys.size(2) != Length)
+            throw new InvalidOperationException($"layer {layer} would cache {allKeys.size(2)} tokens but the mask has {Length}; a forward with this cache failed part-way — start a new cache");
         Replace(ref _keys[layer], allKeys);
         Replace(ref _values[layer], allValues);
         return (allKeys, allValues);
@@ -84,7 +86,7 @@ public sealed class KvCache : IDisposable
 
     private static void Replace(ref Tensor? slot, Tensor value)
     {
-        value.DetachFromScope();
+        value.DetachFromDisposeScope();
         slot?.Dispose();
         slot = value;
     }

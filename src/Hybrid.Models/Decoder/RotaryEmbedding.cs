@@ -1,5 +1,7 @@
 // Rotary position embedding (Su et al. 2021, RoFormer) in Hugging Face's "rotate_half" layout, as Llama and Qwen2 use it.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Models.Decoder;
 
@@ -16,25 +18,25 @@ internal static class RotaryEmbedding
     /// heads of a [B, T, H, D] tensor, in <paramref name="dtype"/>. As Hugging Face does: inv_freq and the angles
     /// <c>position · inv_freq</c> in float32, then cos/sin in float32 — in float64 throughout for a float64 model.
     /// </summary>
-    public static (Tensor Cos, Tensor Sin) CosSin(Tensor positions, int headDim, double theta, DType dtype)
+    public static (Tensor Cos, Tensor Sin) CosSin(Tensor positions, int headDim, double theta, ScalarType dtype)
     {
-        DType angleType = dtype.AtLeastFloat32();
+        ScalarType angleType = dtype.AtLeastFloat32();
         int half = headDim / 2;
         var invFreq = new double[half];
-        for (int i = 0; i < half; i++) invFreq[i] = angleType == DType.Float64 ? 1.0 / Math.Pow(theta, 2.0 * i / headDim) : (float)(1.0 / Math.Pow(theta, 2.0 * i / headDim));
-        Tensor angles = positions.To(angleType).Unsqueeze(-1) * LibTorch.Tensor(invFreq).To(angleType);  // [B, T, D/2]
-        Tensor emb = LibTorch.Cat([angles, angles], -1).Unsqueeze(2);                                   // [B, T, 1, D]
-        Tensor cos = emb.Cos(), sin = emb.Sin();                                                        // [B, T, 1, D]
-        return dtype == angleType ? (cos, sin) : (cos.To(dtype), sin.To(dtype));
+        for (int i = 0; i < half; i++) invFreq[i] = angleType == ScalarType.Float64 ? 1.0 / Math.Pow(theta, 2.0 * i / headDim) : (float)(1.0 / Math.Pow(theta, 2.0 * i / headDim));
+        Tensor angles = positions.to(angleType).unsqueeze(-1) * torch.tensor(invFreq).to(angleType);  // [B, T, D/2]
+        Tensor emb = torch.cat([angles, angles], -1).unsqueeze(2);                                   // [B, T, 1, D]
+        Tensor cos = emb.cos(), sin = emb.sin();                                                        // [B, T, 1, D]
+        return dtype == angleType ? (cos, sin) : (cos.to(dtype), sin.to(dtype));
     }
 
     /// <summary>x' = x·cos + rotate_half(x)·sin for x [B, T, H, D] and cos/sin [B, T, 1, D] → [B, T, H, D].</summary>
     public static Tensor Apply(Tensor x, Tensor cos, Tensor sin)
     {
-        long half = x.Size(-1) / 2;
-        Tensor first = x.Slice(-1, 0, half);                        // [B, T, H, D/2] x1
-        Tensor second = x.Slice(-1, half);                          // [B, T, H, D/2] x2
-        Tensor rotated = LibTorch.Cat([second.Neg(), first], -1);   // [B, T, H, D] rotate_half(x) = cat(−x2, x1)
+        long half = x.size(-1) / 2;
+        Tensor first = x.slice(-1, 0, half, 1);                        // [B, T, H, D/2] x1
+        Tensor second = x.slice(-1, half, long.MaxValue, 1);                          // [B, T, H, D/2] x2
+        Tensor rotated = torch.cat([second.neg(), first], -1);   // [B, T, H, D] rotate_half(x) = cat(−x2, x1)
         return x * cos + rotated * sin;                             // [B, T, H, D]
     }
 }

@@ -1,7 +1,9 @@
 // Causal self-attention with grouped-query heads and rotary positions, as in Llama and Qwen2 (HF `self_attn`).
 using Hybrid.Models.Config;
-using Hybrid.Torch;
-using Hybrid.Torch.NN;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+using Hybrid.Tensors.Layers;
 
 namespace Hybrid.Models.Decoder;
 
@@ -16,11 +18,11 @@ namespace Hybrid.Models.Decoder;
 /// The G query heads of a group are multiplied against their shared K and V as one [G·T, D] block, so K and V are never
 /// copied G times. Scores and softmax are in at least float32 (float32 for bf16/f16 weights, float64 for float64).
 /// </summary>
-public sealed class SelfAttention : Module
+public sealed class SelfAttention : HybridModule
 {
     private readonly int _heads, _kvHeads, _headDim;
 
-    public SelfAttention(DecoderConfig config)
+    public SelfAttention(DecoderConfig config) : base(nameof(SelfAttention))
     {
         _heads = config.NumAttentionHeads;
         _kvHeads = config.NumKeyValueHeads;
@@ -44,25 +46,25 @@ public sealed class SelfAttention : Module
     /// </summary>
     public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? blocked, KvCache? cache, int layerIndex)
     {
-        long b = x.Size(0), t = x.Size(1);
+        long b = x.size(0), t = x.size(1);
         int g = _heads / _kvHeads;
-        Tensor q = RotaryEmbedding.Apply(QProj.Forward(x).View(b, t, _heads, _headDim), cos, sin);    // [B, T, H, D]
-        Tensor k = RotaryEmbedding.Apply(KProj.Forward(x).View(b, t, _kvHeads, _headDim), cos, sin);  // [B, T, Hkv, D]
-        Tensor v = VProj.Forward(x).View(b, t, _kvHeads, _headDim);                                   // [B, T, Hkv, D]
-        Tensor keys = k.Transpose(1, 2);                                                              // [B, Hkv, T, D]
-        Tensor values = v.Transpose(1, 2);                                                            // [B, Hkv, T, D]
+        Tensor q = RotaryEmbedding.Apply(QProj.Forward(x).view(b, t, _heads, _headDim), cos, sin);    // [B, T, H, D]
+        Tensor k = RotaryEmbedding.Apply(KProj.Forward(x).view(b, t, _kvHeads, _headDim), cos, sin);  // [B, T, Hkv, D]
+        Tensor v = VProj.Forward(x).view(b, t, _kvHeads, _headDim);                                   // [B, T, Hkv, D]
+        Tensor keys = k.transpose(1, 2);                                                              // [B, Hkv, T, D]
+        Tensor values = v.transpose(1, 2);                                                            // [B, Hkv, T, D]
         if (cache is not null) (keys, values) = cache.Append(layerIndex, keys, values);               // [B, Hkv, S, D]
-        long s = keys.Size(2);
+        long s = keys.size(2);
 
         // Query head h = kv·G + j sits in group kv at slot j: [B, T, Hkv, G, D] → [B, Hkv, G·T, D].
-        Tensor grouped = q.View(b, t, _kvHeads, g, _headDim).Permute(0, 2, 3, 1, 4).Reshape(b, _kvHeads, g * t, _headDim);
-        Tensor scores = grouped.MatMul(keys.Transpose(2, 3)) * (1.0 / Math.Sqrt(_headDim));          // [B, Hkv, G·T, S]
+        Tensor grouped = q.view(b, t, _kvHeads, g, _headDim).permute(0, 2, 3, 1, 4).reshape(b, _kvHeads, g * t, _headDim);
+        Tensor scores = grouped.matmul(keys.transpose(2, 3)) * (1.0 / Math.Sqrt(_headDim));          // [B, Hkv, G·T, S]
         scores = scores.AtLeastFloat32();
-        scores = scores.View(b, _kvHeads, g, t, s);                                                   // [B, Hkv, G, T, S]
-        if (blocked is not null) scores = scores.MaskedFill(blocked, float.MinValue);                 // [B, Hkv, G, T, S]
-        Tensor probs = scores.Softmax(-1).To(values.DType).View(b, _kvHeads, g * t, s);               // [B, Hkv, G·T, S]
-        Tensor context = probs.MatMul(values)                                                         // [B, Hkv, G·T, D]
-            .View(b, _kvHeads, g, t, _headDim).Permute(0, 3, 1, 2, 4).Reshape(b, t, _heads * _headDim); // [B, T, H·D]
+        scores = scores.view(b, _kvHeads, g, t, s);                                                   // [B, Hkv, G, T, S]
+        if (blocked is not null) scores = scores.masked_fill(blocked, float.MinValue);                 // [B, Hkv, G, T, S]
+        Tensor probs = scores.softmax(-1).to(values.dtype).view(b, _kvHeads, g * t, s);               // [B, Hkv, G·T, S]
+        Tensor context = probs.matmul(values)                                                         // [B, Hkv, G·T, D]
+            .view(b, _kvHeads, g, t, _headDim).permute(0, 3, 1, 2, 4).reshape(b, t, _heads * _headDim); // [B, T, H·D]
         return OProj.Forward(context);                                                                // [B, T, Dm]
     }
 }

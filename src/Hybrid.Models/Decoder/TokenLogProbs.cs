@@ -1,6 +1,8 @@
 // Per-token log-probabilities log softmax(h·Wᵀ)[target] from hidden states, one sequence chunk at a time.
-using Hybrid.Torch;
-using Hybrid.Torch.NN;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+using Hybrid.Tensors.Layers;
 
 namespace Hybrid.Models.Decoder;
 
@@ -10,7 +12,7 @@ namespace Hybrid.Models.Decoder;
 /// <para>
 /// What exists at once: for each chunk of <c>chunkTokens</c> positions, that chunk's float32 logits [B, Tc, V] and its
 /// logsumexp [B, Tc] and gathered target logit [B, Tc]. Each chunk's temporaries are freed before the next chunk.
-/// Under <see cref="LibTorch.NoGrad"/> peak extra memory is one chunk's logits. With gradients on, autograd keeps each
+/// Under <c>torch.no_grad()</c> peak extra memory is one chunk's logits. With gradients on, autograd keeps each
 /// chunk's logits for logsumexp's backward (it needs <c>softmax = exp(z − lse)</c>), so the total kept equals one
 /// [B, T, V] float32 logits tensor — but never a second one (no log-softmax or softmax output is stored), and the
 /// backward rebuilds the softmax chunk by chunk. Fully avoiding the kept logits needs a fused native op (recompute in
@@ -28,22 +30,22 @@ internal static class TokenLogProbs
     /// </summary>
     public static Tensor FromHidden(Tensor hidden, Tensor lmHeadWeight, Tensor targets, long chunkTokens = 0)
     {
-        long b = hidden.Size(0), t = hidden.Size(1), v = lmHeadWeight.Size(0);
-        if (targets.Dim != 2 || targets.Size(0) != b || targets.Size(1) != t || targets.DType != DType.Int64)
+        long b = hidden.size(0), t = hidden.size(1), v = lmHeadWeight.size(0);
+        if (targets.dim() != 2 || targets.size(0) != b || targets.size(1) != t || targets.dtype != ScalarType.Int64)
             throw new ArgumentException($"targets must be [{b}, {t}] int64 token ids in [0, {v}), got {targets} (mask ignored positions with a loss mask, not with -100)", nameof(targets));
         if (chunkTokens <= 0) chunkTokens = Math.Max(1, DefaultChunkElements / Math.Max(1, b * v));
         var chunks = new List<Tensor>();
         for (long start = 0; start < t; start += chunkTokens)
         {
             long end = Math.Min(t, start + chunkTokens);
-            using var scope = LibTorch.NewScope();
-            Tensor logits = Functional.Linear(hidden.Slice(1, start, end), lmHeadWeight);   // [B, Tc, V]
+            using var scope = NewDisposeScope();
+            Tensor logits = nn.functional.linear(hidden.slice(1, start, end, 1), lmHeadWeight);   // [B, Tc, V]
             logits = logits.AtLeastFloat32();
-            Tensor index = targets.Slice(1, start, end).Unsqueeze(-1);                      // [B, Tc, 1]
-            Tensor picked = logits.Gather(-1, index).Squeeze(-1);                          // [B, Tc] z[target]
-            Tensor logNormaliser = logits.LogSumExp(-1);                                   // [B, Tc] log Σ_v exp z
-            chunks.Add((picked - logNormaliser).MoveToOuterScope());                       // [B, Tc]
+            Tensor index = targets.slice(1, start, end, 1).unsqueeze(-1);                      // [B, Tc, 1]
+            Tensor picked = logits.gather(-1, index).squeeze(-1);                          // [B, Tc] z[target]
+            Tensor logNormaliser = logits.logsumexp(-1);                                   // [B, Tc] log Σ_v exp z
+            chunks.Add((picked - logNormaliser).MoveToOuterDisposeScope());                       // [B, Tc]
         }
-        return chunks.Count == 1 ? chunks[0] : LibTorch.Cat(chunks.ToArray(), 1);          // [B, T]
+        return chunks.Count == 1 ? chunks[0] : torch.cat(chunks.ToArray(), 1);          // [B, T]
     }
 }

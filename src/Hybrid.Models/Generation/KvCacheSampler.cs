@@ -1,6 +1,8 @@
 // The trainer-side sampler: batched generation with DecoderModel's key/value cache over left-padded ragged prompts.
 using Hybrid.Models.Decoder;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Models.Generation;
 
@@ -41,8 +43,8 @@ public static class KvCacheSampler
         byte[]? savedRng = null;
         if (sampling.Seed is long seed && !sampling.IsGreedy)
         {
-            savedRng = LibTorch.GetRngState();
-            LibTorch.ManualSeed(unchecked((ulong)seed));
+            savedRng = TensorUtil.GetRngState();
+            TensorUtil.ManualSeed(unchecked((ulong)seed));
         }
         try
         {
@@ -50,7 +52,7 @@ public static class KvCacheSampler
         }
         finally
         {
-            if (savedRng is not null) LibTorch.SetRngState(savedRng);
+            if (savedRng is not null) TensorUtil.SetRngState(savedRng);
         }
     }
 
@@ -73,22 +75,22 @@ public static class KvCacheSampler
             for (int i = 0; i < prompts[r].Length; i++) (ids[offset + i], mask[offset + i]) = (prompts[r][i], 1);
         }
 
-        using var noGrad = LibTorch.NoGrad();
+        using var noGrad = no_grad();
         using KvCache cache = model.NewCache();
         long width = s;
         var chosen = new long[b];
         var chosenLogProbs = new float[b];
         for (int step = 0; step < sampling.MaxNewTokens; step++)
         {
-            using (var scope = LibTorch.NewScope())
+            using (var scope = NewDisposeScope())
             {
-                Tensor input = LibTorch.Tensor(ids, b, width);                                 // [B, S] then [B, 1]
-                Tensor inputMask = LibTorch.Tensor(mask, b, width);                            // [B, S] then [B, 1]
+                Tensor input = torch.tensor(ids, [b, width]);                                 // [B, S] then [B, 1]
+                Tensor inputMask = torch.tensor(mask, [b, width]);                            // [B, S] then [B, 1]
                 Tensor logits = model.Forward(input, inputMask, cache: cache);                 // [B, S|1, V]
-                Tensor last = logits.Select(1, width - 1);                                     // [B, V]
+                Tensor last = logits.select(1, width - 1);                                     // [B, V]
                 var (tokens, tokenLogProbs) = SamplingDistribution.Choose(last, sampling);     // [B], [B]
-                tokens.CopyTo<long>(chosen);
-                tokenLogProbs.CopyTo<float>(chosenLogProbs);
+                tokens.data<long>().CopyTo(chosen);
+                tokenLogProbs.data<float>().CopyTo(chosenLogProbs);
             }
 
             bool allDone = true;

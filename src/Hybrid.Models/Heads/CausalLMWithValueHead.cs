@@ -1,8 +1,10 @@
 // A causal LM with a value head beside its LM head: the PPO actor-critic on one shared body (TRL's AutoModelForCausalLMWithValueHead).
 using Hybrid.Models.Config;
 using Hybrid.Models.Decoder;
-using Hybrid.Torch;
-using Hybrid.Torch.NN;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+using Hybrid.Tensors.Layers;
 
 namespace Hybrid.Models.Heads;
 
@@ -12,11 +14,11 @@ namespace Hybrid.Models.Heads;
 /// For a separate critic model use <see cref="SequenceScoreModel"/>'s body with a <see cref="ValueHead"/>, or this class
 /// and ignore the logits.
 /// </summary>
-public sealed class CausalLMWithValueHead : Module
+public sealed class CausalLMWithValueHead : HybridModule
 {
     private readonly Linear? _lmHead;
 
-    public CausalLMWithValueHead(DecoderConfig config)
+    public CausalLMWithValueHead(DecoderConfig config) : base(nameof(CausalLMWithValueHead))
     {
         Model = RegisterModule("model", new DecoderBackbone(config));
         if (!config.TieWordEmbeddings) _lmHead = RegisterModule("lm_head", new Linear(config.HiddenSize, config.VocabSize, bias: false));
@@ -35,7 +37,7 @@ public sealed class CausalLMWithValueHead : Module
     public (Tensor Logits, Tensor Values) Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KvCache? cache = null)
     {
         Tensor hidden = Model.Forward(inputIds, attentionMask, positionIds, cache);  // [B, T, Dm]
-        Tensor logits = Functional.Linear(hidden, LmHeadWeight);                     // [B, T, V]
+        Tensor logits = nn.functional.linear(hidden, LmHeadWeight);                     // [B, T, V]
         logits = logits.AtLeastFloat32();
         return (logits, VHead.Forward(hidden));
     }

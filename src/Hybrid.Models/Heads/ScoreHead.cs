@@ -1,6 +1,8 @@
 // The reward model's head: one scalar score per sequence, read at the last real token (HF sequence classification).
-using Hybrid.Torch;
-using Hybrid.Torch.NN;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+using Hybrid.Tensors.Layers;
 
 namespace Hybrid.Models.Heads;
 
@@ -10,12 +12,12 @@ namespace Hybrid.Models.Heads;
 /// each row's last non-pad token (the largest index whose mask is 1), so left and right padding give the same score as
 /// the unpadded row. Initialised w ~ N(0, 0.02²).
 /// </summary>
-public sealed class ScoreHead : Module
+public sealed class ScoreHead : HybridModule
 {
-    public ScoreHead(long hiddenSize, double initStd = 0.02)
+    public ScoreHead(long hiddenSize, double initStd = 0.02) : base(nameof(ScoreHead))
     {
-        using var noGrad = LibTorch.NoGrad();
-        Weight = RegisterParameter("weight", LibTorch.Empty([1, hiddenSize]).NormalInPlace(0, initStd));
+        using var noGrad = no_grad();
+        Weight = RegisterParameter("weight", torch.empty([1, hiddenSize]).normal_(0, initStd));
     }
 
     public Tensor Weight { get; }
@@ -26,19 +28,19 @@ public sealed class ScoreHead : Module
     /// </summary>
     public Tensor Forward(Tensor hidden, Tensor? attentionMask = null)
     {
-        long b = hidden.Size(0), t = hidden.Size(1), d = hidden.Size(2);
+        long b = hidden.size(0), t = hidden.size(1), d = hidden.size(2);
         Tensor last = LastRealIndex(attentionMask, b, t);                             // [B] int64
-        Tensor index = last.View(b, 1, 1).Expand(b, 1, d);                            // [B, 1, Dm]
-        Tensor picked = hidden.Gather(1, index).Squeeze(1);                           // [B, Dm] h at the last real token
-        Tensor scores = Functional.Linear(picked, Weight).Squeeze(-1);                // [B]
+        Tensor index = last.view(b, 1, 1).expand(b, 1, d);                            // [B, 1, Dm]
+        Tensor picked = hidden.gather(1, index).squeeze(1);                           // [B, Dm] h at the last real token
+        Tensor scores = nn.functional.linear(picked, Weight).squeeze(-1);                // [B]
         return scores.AtLeastFloat32();
     }
 
     /// <summary>The largest t with mask[b, t] = 1 per row, [B] int64 (T − 1 without a mask): argmax of t·mask[b, t].</summary>
     internal static Tensor LastRealIndex(Tensor? attentionMask, long batch, long length)
     {
-        if (attentionMask is null) return LibTorch.Full([batch], length - 1, DType.Int64);   // [B]
-        Tensor weighted = LibTorch.Arange(length) * attentionMask.To(DType.Int64);          // [B, T] t where real, else 0
-        return weighted.ArgMax(1);                                                           // [B]
+        if (attentionMask is null) return torch.full([batch], length - 1, ScalarType.Int64);   // [B]
+        Tensor weighted = torch.arange(length) * attentionMask.to(ScalarType.Int64);          // [B, T] t where real, else 0
+        return weighted.argmax(1);                                                           // [B]
     }
 }

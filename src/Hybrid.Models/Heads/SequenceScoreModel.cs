@@ -1,8 +1,10 @@
 // A reward model: the decoder body plus a score head (HF `Qwen2ForSequenceClassification` with num_labels = 1).
 using Hybrid.Models.Config;
 using Hybrid.Models.Decoder;
-using Hybrid.Torch;
-using Hybrid.Torch.NN;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+using Hybrid.Tensors.Layers;
 
 namespace Hybrid.Models.Heads;
 
@@ -11,9 +13,9 @@ namespace Hybrid.Models.Heads;
 /// Hugging Face's <c>…ForSequenceClassification</c>, so a reward-model checkpoint loads by name — and so does a causal LM
 /// checkpoint with <c>strict: false</c> to start reward training (its <c>lm_head.weight</c> is simply unused).
 /// </summary>
-public sealed class SequenceScoreModel : Module
+public sealed class SequenceScoreModel : HybridModule
 {
-    public SequenceScoreModel(DecoderConfig config)
+    public SequenceScoreModel(DecoderConfig config) : base(nameof(SequenceScoreModel))
     {
         Model = RegisterModule("model", new DecoderBackbone(config));
         Score = RegisterModule("score", new ScoreHead(config.HiddenSize));

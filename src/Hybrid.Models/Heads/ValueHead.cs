@@ -1,6 +1,8 @@
 // The PPO critic's head: one scalar value per token from the decoder's hidden states.
-using Hybrid.Torch;
-using Hybrid.Torch.NN;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+using Hybrid.Tensors.Layers;
 
 namespace Hybrid.Models.Heads;
 
@@ -9,13 +11,13 @@ namespace Hybrid.Models.Heads;
 /// <c>weight</c> [1, Dm] and <c>bias</c> [1] (<c>v_head.weight</c> / <c>v_head.bias</c> inside
 /// <see cref="CausalLMWithValueHead"/>). Initialised w ~ N(0, 0.02²), b = 0, so starting values are near 0.
 /// </summary>
-public sealed class ValueHead : Module
+public sealed class ValueHead : HybridModule
 {
-    public ValueHead(long hiddenSize, double initStd = 0.02)
+    public ValueHead(long hiddenSize, double initStd = 0.02) : base(nameof(ValueHead))
     {
-        using var noGrad = LibTorch.NoGrad();
-        Weight = RegisterParameter("weight", LibTorch.Empty([1, hiddenSize]).NormalInPlace(0, initStd));
-        Bias = RegisterParameter("bias", LibTorch.Zeros([1]));
+        using var noGrad = no_grad();
+        Weight = RegisterParameter("weight", torch.empty([1, hiddenSize]).normal_(0, initStd));
+        Bias = RegisterParameter("bias", torch.zeros([1]));
     }
 
     public Tensor Weight { get; }
@@ -24,7 +26,7 @@ public sealed class ValueHead : Module
     /// <summary>hidden [B, T, Dm] → values [B, T] float32.</summary>
     public Tensor Forward(Tensor hidden)
     {
-        Tensor values = Functional.Linear(hidden, Weight, Bias).Squeeze(-1);  // [B, T]
+        Tensor values = nn.functional.linear(hidden, Weight, Bias).squeeze(-1);  // [B, T]
         return values.AtLeastFloat32();
     }
 }

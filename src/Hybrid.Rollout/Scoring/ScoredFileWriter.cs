@@ -5,7 +5,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CsvHelper;
-using Hybrid.Torch.Serialization;
+using Hybrid.Tensors.Serialization;
 
 namespace Hybrid.Rollout.Scoring;
 

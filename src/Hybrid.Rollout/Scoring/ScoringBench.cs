@@ -4,7 +4,9 @@ using Hybrid.Export.Decoder;
 using Hybrid.Models.Config;
 using Hybrid.Models.Creation;
 using Hybrid.Models.Heads;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Rollout.Scoring;
 
@@ -21,7 +23,7 @@ public sealed record ScoringBenchResult(int Rows, long Tokens, double OrtRowsPer
 /// <item>ORT: <c>DecoderExporter.ExportScoreModel</c> → <see cref="OnnxRewardScorer.ScoreTokens"/> (length-sorted batches,
 /// IOBinding, intra-op threads = ORT's default).</item>
 /// <item>libtorch: <see cref="SequenceScoreModel"/> under NoGrad on exactly the same batches, right-padded with a mask
-/// (ATen and OpenBLAS threads as <see cref="TorchRuntime"/> configured them).</item>
+/// (libtorch threads as <see cref="TorchRuntime"/> configured them).</item>
 /// </list>
 /// One warm-up pass each, then <c>rounds</c> alternating timed passes; the best pass of each counts. The scores of the
 /// two engines are compared too (max |Δ|), so a fast but wrong export would show.
@@ -46,12 +48,12 @@ public static class ScoringBench
             string exported = Path.Combine(work, "reward-onnx");
 
             using var model = new SequenceScoreModel(config);
-            LibTorch.ManualSeed(1);
-            using (LibTorch.NoGrad())
-            using (LibTorch.NewScope())
-                model.Score.Weight.CopyFrom(LibTorch.Randn([1, config.HiddenSize]));   // O(1) scores, so max |Δ| means something
-            model.Eval();
-            DecoderExporter.ExportScoreModel(exported, config, model.StateDict(), checkpoint.Directory);
+            TensorUtil.ManualSeed(1);
+            using (no_grad())
+            using (NewDisposeScope())
+                model.Score.Weight.copy_(torch.randn([1, config.HiddenSize]));   // O(1) scores, so max |Δ| means something
+            model.eval();
+            DecoderExporter.ExportScoreModel(exported, config, model.state_dict(), checkpoint.Directory);
 
             var random = new Random(0);
             int[][] tokenRows = Enumerable.Range(0, rows)
@@ -64,7 +66,7 @@ public static class ScoringBench
             log.WriteLine($"scoring bench: {recipe.Name} ({model.ParameterCount():N0} parameters, {config.NumHiddenLayers} layers, D={config.HiddenSize}), " +
                           $"{rows} rows of {minTokens}–{maxTokens} tokens ({tokens:N0} tokens), batch {batchSize}, length-sorted batches; " +
                           $"ORT intra-op threads {(scorer.Options.IntraOpThreads == 0 ? "default" : scorer.Options.IntraOpThreads)}, " +
-                          $"ATen threads {TorchRuntime.AtenThreads}, OpenBLAS threads {TorchRuntime.BlasThreads}");
+                          $"libtorch threads {TorchRuntime.Threads}");
 
             int[][] warmup = tokenRows.Take(Math.Min(rows, 2 * batchSize)).ToArray();
             scorer.ScoreTokens(warmup);
@@ -112,7 +114,7 @@ public static class ScoringBench
     public static float[] LibTorchScores(SequenceScoreModel model, IReadOnlyList<int[]> rows, long padTokenId, int batchSize = int.MaxValue)
     {
         var scores = new float[rows.Count];
-        using var noGrad = LibTorch.NoGrad();
+        using var noGrad = no_grad();
         foreach (int[] indices in LengthBatches.Plan(rows.Select(r => r.Length).ToArray(), Math.Min(batchSize, Math.Max(rows.Count, 1))))
         {
             int b = indices.Length, t = rows[indices[0]].Length;               // the first row of a batch is its longest
@@ -127,9 +129,9 @@ public static class ScoringBench
                     mask[k * t + j] = j < row.Length ? 1 : 0;
                 }
             }
-            using var scope = LibTorch.NewScope();
-            Tensor batchScores = model.Forward(LibTorch.Tensor(ids, b, t), LibTorch.Tensor(mask, b, t));   // [B]
-            float[] values = batchScores.ToArray<float>();
+            using var scope = NewDisposeScope();
+            Tensor batchScores = model.Forward(torch.tensor(ids, [b, t]), torch.tensor(mask, [b, t]));   // [B]
+            float[] values = batchScores.data<float>().ToArray();
             for (int k = 0; k < b; k++) scores[indices[k]] = values[k];
         }
         return scores;

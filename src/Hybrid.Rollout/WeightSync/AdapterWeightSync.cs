@@ -2,7 +2,9 @@
 using Hybrid.Export.Decoder;
 using Hybrid.Export.Onnx;
 using Hybrid.Models.Config;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Rollout.WeightSync;
 
@@ -82,12 +84,12 @@ public sealed class AdapterWeightSync : IWeightSync
 
     private void WriteAdapter(string path, IReadOnlyDictionary<string, Tensor> hfWeights, long version)
     {
-        using var noGrad = LibTorch.NoGrad();
+        using var noGrad = no_grad();
         List<(string Name, Tensor Value)> weights = DecoderExporter.GraphWeights(_config, hfWeights, _options);
         try
         {
-            using var scope = LibTorch.NewScope();
-            var parameters = weights.Where(w => _overridable.Contains(w.Name)).Select(w => (w.Name, w.Value.Contiguous())).ToList();
+            using var scope = NewDisposeScope();
+            var parameters = weights.Where(w => _overridable.Contains(w.Name)).Select(w => (w.Name, w.Value.contiguous())).ToList();
             var missing = _overridable.Except(parameters.Select(p => p.Name)).ToArray();
             if (missing.Length > 0)
                 throw new InvalidOperationException($"the graph's overridable initializers [{string.Join(", ", missing)}] have no weight in DecoderExporter.GraphWeights; was the folder exported from this config?");

@@ -1,5 +1,7 @@
 // Hands the trainer's new weights to a rollout engine: one interface, two mechanisms (re-export, adapter).
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Rollout.WeightSync;
 

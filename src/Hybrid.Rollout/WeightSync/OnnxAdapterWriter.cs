@@ -2,8 +2,10 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
-using Hybrid.Torch;
-using Hybrid.Torch.Serialization;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+using Hybrid.Tensors.Serialization;
 
 namespace Hybrid.Rollout.WeightSync;
 
@@ -94,10 +96,10 @@ public static class OnnxAdapterWriter
             writer.Bytes(p.NameBytes);
             writer.Bytes([0]);
             writer.PadTo(p.Dims);
-            writer.UInt32((uint)value.Dim);
-            foreach (long d in value.Shape) writer.Int64(d);
+            writer.UInt32((uint)value.dim());
+            foreach (long d in value.shape) writer.Int64(d);
             writer.PadTo(p.RawData);
-            writer.UInt32((uint)value.ByteCount);
+            writer.UInt32(checked((uint)(value.NumberOfElements * value.ElementSize)));
             writer.Bytes(MemoryMarshal.AsBytes(value.AsSpan<float>()));
         }
     }
@@ -124,15 +126,15 @@ public static class OnnxAdapterWriter
         {
             var (name, value) = parameters[i];
             if (string.IsNullOrEmpty(name)) throw new ArgumentException($"adapter parameter {i} has no name", nameof(parameters));
-            if (value.DType != DType.Float32)
-                throw new ArgumentException($"adapter parameter '{name}' is {value.DType}; adapter files carry float32 here (convert with To(DType.Float32))", nameof(parameters));
+            if (value.dtype != ScalarType.Float32)
+                throw new ArgumentException($"adapter parameter '{name}' is {value.dtype}; adapter files carry float32 here (convert with To(ScalarType.Float32))", nameof(parameters));
             byte[] nameBytes = Encoding.UTF8.GetBytes(name);
             long vtable = Align(pos, 4);
             long table = Align(vtable + VTableBytes, 4);
             long nameAt = Align(table + TableBytes, 4);
             long dims = AlignForElements(nameAt + 4 + nameBytes.Length + 1);
-            long raw = AlignForElements(dims + 4 + 8L * value.Dim);
-            pos = raw + 4 + value.ByteCount;
+            long raw = AlignForElements(dims + 4 + 8L * value.dim());
+            pos = raw + 4 + value.NumberOfElements * value.ElementSize;
             layouts[i] = new ParameterLayout(checked((int)vtable), checked((int)table), checked((int)nameAt), checked((int)dims), checked((int)raw), nameBytes);
         }
         if (pos > int.MaxValue)

@@ -2,7 +2,9 @@
 using Hybrid.Export.Decoder;
 using Hybrid.Export.Onnx;
 using Hybrid.Models.Config;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Rollout.WeightSync;
 
@@ -53,7 +55,7 @@ public sealed class ReExportWeightSync : IWeightSync
             string dataFile = $"{Path.GetFileNameWithoutExtension(modelFile)}.v{version}.onnx.data";
             string dataPath = Path.Combine(_engine.ModelDirectory, dataFile);
             ModelProto graph;
-            using (LibTorch.NoGrad()) graph = DecoderExporter.BuildCausalLM(_config, hfWeights, _options);
+            using (no_grad()) graph = DecoderExporter.BuildCausalLM(_config, hfWeights, _options);
             OnnxModelWriter.Save(graph, _engine.ModelDirectory, modelFile, dataFileName: dataFile);
 
             LoadedModel loaded;

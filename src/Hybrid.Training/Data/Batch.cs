@@ -1,5 +1,7 @@
 // A padded micro-batch ready for the model: input ids, attention mask and shifted-target labels.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Training.Data;
 
@@ -36,7 +38,7 @@ public sealed record Batch(Tensor InputIds, Tensor AttentionMask, Tensor Labels,
             real += e.Length;
             targets += e.TrainableCount;
         }
-        return new Batch(LibTorch.Tensor(ids, rows, width), LibTorch.Tensor(mask, rows, width), LibTorch.Tensor(labels, rows, width),
+        return new Batch(torch.tensor(ids, [rows, width]), torch.tensor(mask, [rows, width]), torch.tensor(labels, [rows, width]),
             rows, real, targets);
     }
 }

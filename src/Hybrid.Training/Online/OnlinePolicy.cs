@@ -6,7 +6,9 @@ using Hybrid.Models.Decoder;
 using Hybrid.Models.Tokenizers;
 using Hybrid.Rollout;
 using Hybrid.Rollout.WeightSync;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Training.Online;
 
@@ -78,7 +80,7 @@ public sealed class OnlinePolicy : IDisposable
         string rolloutDir = Path.Combine(Path.GetFullPath(workDir), "rollout");
         if (Directory.Exists(rolloutDir)) Directory.Delete(rolloutDir, recursive: true);
         DecoderExportOptions export = options.ExportOptions;
-        using (LibTorch.NoGrad())
+        using (no_grad())
             DecoderExporter.ExportGenAIFolder(rolloutDir, model.Config, model.StateDict(), tokenizerDir, export, generation);
         Tokenizer tokenizer = Tokenizer.Open(tokenizerDir);
         RolloutEngine? engine = null;
@@ -101,7 +103,7 @@ public sealed class OnlinePolicy : IDisposable
     /// <summary>Hands the trainer's current weights to the engine as policy version <see cref="Version"/> + 1.</summary>
     public void PushWeights()
     {
-        using var noGrad = LibTorch.NoGrad();
+        using var noGrad = no_grad();
         Sync.Push(Model.StateDict());
     }
 
@@ -109,16 +111,16 @@ public sealed class OnlinePolicy : IDisposable
     public DecoderModel FrozenCopy()
     {
         var copy = new DecoderModel(Config);
-        using (LibTorch.NoGrad()) copy.LoadStateDict(Model.StateDict());
-        foreach (Tensor p in copy.Parameters()) p.RequiresGradInPlace(false);
-        copy.Eval();
+        using (no_grad()) copy.LoadStateDict(Model.StateDict());
+        foreach (Tensor p in copy.parameters()) p.requires_grad_(false);
+        copy.eval();
         return copy;
     }
 
     /// <summary>Copies the current weights into <paramref name="target"/> (same config), e.g. to refresh a reference.</summary>
     public void CopyWeightsTo(DecoderModel target)
     {
-        using var noGrad = LibTorch.NoGrad();
+        using var noGrad = no_grad();
         target.LoadStateDict(Model.StateDict());
     }
 

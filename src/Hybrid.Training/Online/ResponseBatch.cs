@@ -1,5 +1,7 @@
 // Prompt + response rows laid out for scoring response tokens: prompts left-padded, responses right-padded.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Training.Online;
 
@@ -43,7 +45,7 @@ public sealed record ResponseBatch(Tensor InputIds, Tensor AttentionMask, Tensor
                 attention[r * width + p + j] = 1;
             }
         }
-        return new ResponseBatch(LibTorch.Tensor(ids, n, width), LibTorch.Tensor(attention, n, width),
-            LibTorch.Tensor(targets, n, a), LibTorch.Tensor(mask, n, a), p, a);
+        return new ResponseBatch(torch.tensor(ids, [n, width]), torch.tensor(attention, [n, width]),
+            torch.tensor(targets, [n, a]), torch.tensor(mask, [n, a]), p, a);
     }
 }

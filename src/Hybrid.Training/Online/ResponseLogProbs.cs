@@ -1,6 +1,8 @@
 // Per-token log-probabilities of sampled responses under a trainer model: the old, reference and current log-probs of RL.
 using Hybrid.Models.Decoder;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Training.Online;
 
@@ -19,5 +21,5 @@ public static class ResponseLogProbs
 
     /// <summary>[N] Σ_j log π(y_j | …) per response (the sequence log-likelihood DPO-style losses use).</summary>
     public static Tensor SequenceSums(DecoderModel model, ResponseBatch batch, double temperature = 1.0) =>
-        Compute(model, batch, temperature).Sum(1);
+        Compute(model, batch, temperature).sum(1);
 }

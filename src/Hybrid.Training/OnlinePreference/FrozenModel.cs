@@ -1,6 +1,8 @@
 // A frozen copy of a decoder's current weights: the reference model of an offline preference run.
 using Hybrid.Models.Decoder;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Training.OnlinePreference;
 
@@ -11,9 +13,9 @@ internal static class FrozenModel
     public static DecoderModel Copy(DecoderModel model)
     {
         var copy = new DecoderModel(model.Config);
-        using (LibTorch.NoGrad()) copy.LoadStateDict(model.StateDict());
-        foreach (Tensor p in copy.Parameters()) p.RequiresGradInPlace(false);
-        copy.Eval();
+        using (no_grad()) copy.LoadStateDict(model.StateDict());
+        foreach (Tensor p in copy.parameters()) p.requires_grad_(false);
+        copy.eval();
         return copy;
     }
 }

@@ -5,8 +5,10 @@ using Hybrid.Algorithms.Rewards;
 using Hybrid.Models.Decoder;
 using Hybrid.Models.Generation;
 using Hybrid.Rollout;
-using Hybrid.Torch;
-using Hybrid.Torch.Optim;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+using Hybrid.Tensors.Optim;
 using Hybrid.Training.Data;
 using Hybrid.Training.Online;
 
@@ -55,7 +57,7 @@ public sealed class OnlineDpoTrainer(OnlineDpoConfig config, TextWriter? log = n
 
         DecoderModel model = policy.Model;
         using DecoderModel reference = policy.FrozenCopy();
-        using var optimizer = new AdamW(model.Parameters(), c.Update.LearningRate, weightDecay: c.Update.WeightDecay);
+        using var optimizer = new AdamW(model.parameters(), c.Update.LearningRate, weightDecay: c.Update.WeightDecay);
         using var metricsLog = new IterationMetrics(c.OutputDir, log);
         var order = new DataOrder(prompts.Count, c.Seed, shuffle: true);
         var rng = new Random((int)(c.Seed & int.MaxValue));

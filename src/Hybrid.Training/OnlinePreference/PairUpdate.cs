@@ -1,8 +1,10 @@
 // Preference updates over the pairs of one iteration: reference log-probs once, then shuffled mini-batch steps of PreferenceStep.
 using Hybrid.Algorithms.Preference;
 using Hybrid.Models.Decoder;
-using Hybrid.Torch;
-using Hybrid.Torch.Optim;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+using Hybrid.Tensors.Optim;
 using Hybrid.Training.Preference;
 
 namespace Hybrid.Training.OnlinePreference;
@@ -40,8 +42,8 @@ public static class PairUpdate
     public static (Tensor Chosen, Tensor Rejected) SequenceLogps(DecoderModel model, IReadOnlyList<TokenPair> pairs, int padTokenId)
     {
         SequenceBatch batch = SequenceBatch.Collate(pairs.Select(ToRow).ToList(), padTokenId);
-        Tensor logps = SequenceLogProbs.Compute(model, batch).Reshape(pairs.Count, 2);   // [B, 2] (chosen, rejected)
-        return (logps.Select(1, 0), logps.Select(1, 1));                                 // [B], [B]
+        Tensor logps = SequenceLogProbs.Compute(model, batch).reshape(pairs.Count, 2);   // [B, 2] (chosen, rejected)
+        return (logps.select(1, 0), logps.select(1, 1));                                 // [B], [B]
     }
 
     /// <summary>Σ log π_ref of every pair under <paramref name="reference"/>, <paramref name="batchSize"/> pairs per forward, without gradients.</summary>

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using Hybrid.Torch.Serialization;
+using Hybrid.Tensors.Serialization;
 
 namespace Hybrid.Training.Preference;
 

@@ -1,6 +1,8 @@
 // Cuts the concatenated batch's per-sequence log-probs into the PreferenceInputs a loss reads, for each data shape.
 using Hybrid.Algorithms.Preference;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Training.Preference;
 
@@ -15,10 +17,10 @@ public static class PreferenceInputsBuilder
     public static PreferenceInputs Build(IReadOnlyList<TokenizedPreference> rows, Tensor logps, Tensor tokens, float[][]? reference)
     {
         int b = rows.Count, r = rows[0].Responses.Count;
-        DType dtype = logps.DType;
-        Tensor lp = logps.View(b, r);                                                            // [B, R]
-        Tensor len = tokens.To(dtype).View(b, r);                                                 // [B, R]
-        Tensor? refs = reference is null ? null : LibTorch.Tensor(reference.SelectMany(x => x).ToArray(), b, r).To(dtype);  // [B, R]
+        ScalarType dtype = logps.dtype;
+        Tensor lp = logps.view(b, r);                                                            // [B, R]
+        Tensor len = tokens.to(dtype).view(b, r);                                                 // [B, R]
+        Tensor? refs = reference is null ? null : torch.tensor(reference.SelectMany(x => x).ToArray(), [b, r]).to(dtype);  // [B, R]
         switch (rows[0].Kind)
         {
             case PreferenceExampleKind.Paired:
@@ -26,9 +28,9 @@ public static class PreferenceInputsBuilder
                 bool scored = rows.All(x => x.ChosenScore.HasValue);
                 return new PreferenceInputs
                 {
-                    ChosenLogps = lp.Select(1, 0), RejectedLogps = lp.Select(1, 1),                // [B] each
-                    ChosenTokens = len.Select(1, 0), RejectedTokens = len.Select(1, 1),            // [B] each
-                    RefChosenLogps = refs?.Select(1, 0), RefRejectedLogps = refs?.Select(1, 1),    // [B] each
+                    ChosenLogps = lp.select(1, 0), RejectedLogps = lp.select(1, 1),                // [B] each
+                    ChosenTokens = len.select(1, 0), RejectedTokens = len.select(1, 1),            // [B] each
+                    RefChosenLogps = refs?.select(1, 0), RefRejectedLogps = refs?.select(1, 1),    // [B] each
                     ChosenScores = scored ? Column(rows.Select(x => x.ChosenScore!.Value), dtype) : null,
                     RejectedScores = scored ? Column(rows.Select(x => x.RejectedScore!.Value), dtype) : null,
                 };
@@ -37,22 +39,22 @@ public static class PreferenceInputsBuilder
                 if (r != 2) throw new ArgumentException("unpaired rows need their KL completion attached (PreferenceTokenizer.AttachKlCompletions)", nameof(rows));
                 return new PreferenceInputs
                 {
-                    Logps = lp.Select(1, 0), KlLogps = lp.Select(1, 1).Detach(),                   // [B] each
-                    RefLogps = refs?.Select(1, 0), RefKlLogps = refs?.Select(1, 1),                // [B] each
-                    Desirable = LibTorch.Tensor(rows.Select(x => x.Label!.Value).ToArray(), b),    // [B] bool
+                    Logps = lp.select(1, 0), KlLogps = lp.select(1, 1).detach(),                   // [B] each
+                    RefLogps = refs?.select(1, 0), RefKlLogps = refs?.select(1, 1),                // [B] each
+                    Desirable = torch.tensor(rows.Select(x => x.Label!.Value).ToArray(), [b]),    // [B] bool
                 };
             default:
                 return new PreferenceInputs
                 {
                     RankLogps = lp, RankTokens = len,                                              // [B, K]
-                    RankRewards = LibTorch.Tensor(rows.SelectMany(x => x.Rewards!).ToArray(), b, r).To(dtype),  // [B, K]
+                    RankRewards = torch.tensor(rows.SelectMany(x => x.Rewards!).ToArray(), [b, r]).to(dtype),  // [B, K]
                 };
         }
     }
 
-    private static Tensor Column(IEnumerable<double> values, DType dtype)
+    private static Tensor Column(IEnumerable<double> values, ScalarType dtype)
     {
         double[] v = values.ToArray();
-        return LibTorch.Tensor(v, v.Length).To(dtype);                                           // [B]
+        return torch.tensor(v, [v.Length]).to(dtype);                                           // [B]
     }
 }

@@ -2,8 +2,10 @@
 using Hybrid.Algorithms;
 using Hybrid.Algorithms.Preference;
 using Hybrid.Models.Decoder;
-using Hybrid.Torch;
-using Hybrid.Torch.Optim;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+using Hybrid.Tensors.Optim;
 
 namespace Hybrid.Training.Preference;
 
@@ -37,13 +39,13 @@ public static class PreferenceStep
         {
             if (mb.Rows.Count == 0) continue;
             CheckReference(loss, mb);
-            using var scope = LibTorch.NewScope();
+            using var scope = NewDisposeScope();
             SequenceBatch batch = SequenceBatch.Collate(mb.Rows, padTokenId);
             Tensor logps = SequenceLogProbs.Compute(policy, batch);                                           // [N]
             LossOutput output = loss.Compute(PreferenceInputsBuilder.Build(mb.Rows, logps, batch.ResponseTokens, mb.ReferenceLogps));
             double weight = (double)mb.Rows.Count / totalRows;
-            (output.Loss * weight).Backward();
-            lossSum += output.Loss.Item() * weight;
+            (output.Loss * weight).backward();
+            lossSum += output.Loss.ToDouble() * weight;
             foreach (var (name, value) in output.Metrics) metrics[name] = metrics.GetValueOrDefault(name) + value * weight;
             tokens += batch.RealTokens;
         }
@@ -85,15 +87,15 @@ public static class PreferenceStep
         long comparisons = 0, correct = 0;
         double marginSum = 0, lossSum = 0;
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
-        using var noGrad = LibTorch.NoGrad();
+        using var noGrad = no_grad();
         for (int start = 0; start < rows.Count; start += batchSize)
         {
-            using var scope = LibTorch.NewScope();
+            using var scope = NewDisposeScope();
             var chunk = rows.Skip(start).Take(batchSize).ToList();
             float[][]? chunkRef = reference?.Skip(start).Take(batchSize).ToArray();
             SequenceBatch batch = SequenceBatch.Collate(chunk, padTokenId);
             Tensor logps = SequenceLogProbs.Compute(policy, batch);                                           // [N]
-            double[] lp = logps.To(DType.Float64).ToArray<double>(), len = batch.ResponseTokens.To(DType.Float64).ToArray<double>();
+            double[] lp = logps.to(ScalarType.Float64).data<double>().ToArray(), len = batch.ResponseTokens.to(ScalarType.Float64).data<double>().ToArray();
             int r = batch.ResponsesPerRow;
             for (int b = 0; b < chunk.Count; b++)
             {
@@ -110,7 +112,7 @@ public static class PreferenceStep
             {
                 LossOutput output = loss!.Compute(PreferenceInputsBuilder.Build(chunk, logps, batch.ResponseTokens, loss.NeedsReference ? chunkRef : null));
                 double weight = (double)chunk.Count / rows.Count;
-                lossSum += output.Loss.Item() * weight;
+                lossSum += output.Loss.ToDouble() * weight;
                 foreach (var (name, value) in output.Metrics) metrics[name] = metrics.GetValueOrDefault(name) + value * weight;
             }
         }

@@ -4,8 +4,10 @@ using Hybrid.Algorithms.Preference;
 using Hybrid.Models.Checkpoints;
 using Hybrid.Models.Decoder;
 using Hybrid.Models.Tokenizers;
-using Hybrid.Torch;
-using Hybrid.Torch.Optim;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+using Hybrid.Tensors.Optim;
 using Hybrid.Training.Metrics;
 
 namespace Hybrid.Training.Preference;
@@ -55,10 +57,10 @@ public sealed class PreferenceTrainer(PreferenceConfig config, TextWriter? log =
             if (lossFn.NeedsReference && c.PrecomputeRefLogProbs) (trainRef, evalRef) = PrecomputeReference(policy, train, eval, pad);
             else if (lossFn.NeedsReference) liveReference = LoadReference();
 
-            var names = policy.NamedParameters().Select(p => p.Name).ToList();
-            using var optimizer = new AdamW(policy.Parameters(), c.LearningRate, c.AdamBeta1, c.AdamBeta2, c.AdamEpsilon, c.WeightDecay);
+            var names = policy.named_parameters().Select(p => p.name).ToList();
+            using var optimizer = new AdamW(policy.parameters(), c.LearningRate, c.AdamBeta1, c.AdamBeta2, c.AdamEpsilon, c.WeightDecay);
             var loop = new TrainingLoop(train.Count, c.BatchSize, c.GradientAccumulationSteps, c.Epochs, c.MaxSteps, c.WarmupRatio, c.LearningRate, c.Seed, c.Shuffle);
-            LibTorch.ManualSeed(c.Seed);
+            TensorUtil.ManualSeed(c.Seed);
             if (c.ResumeFrom is not null)
             {
                 loop.Resume(c.ResumeFrom, optimizer, names);

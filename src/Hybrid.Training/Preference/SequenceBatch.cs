@@ -1,5 +1,7 @@
 // All sequences of a micro-batch of preference rows, concatenated into one right-padded tensor batch with response masks.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Training.Preference;
 
@@ -50,8 +52,8 @@ public sealed record SequenceBatch(Tensor InputIds, Tensor AttentionMask, Tensor
                 real += length;
             }
         }
-        return new SequenceBatch(LibTorch.Tensor(ids, n, width), LibTorch.Tensor(mask, n, width), LibTorch.Tensor(targets, n, width),
-            LibTorch.Tensor(responseMask, n, width), LibTorch.Tensor(tokens, n), rows.Count, r, real);
+        return new SequenceBatch(torch.tensor(ids, [n, width]), torch.tensor(mask, [n, width]), torch.tensor(targets, [n, width]),
+            torch.tensor(responseMask, [n, width]), torch.tensor(tokens, [n]), rows.Count, r, real);
     }
 
     private static int Token(int[] prompt, int[] response, int t) => t < prompt.Length ? prompt[t] : response[t - prompt.Length];

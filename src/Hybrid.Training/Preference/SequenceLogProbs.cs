@@ -1,6 +1,8 @@
 // Per-sequence summed log-probabilities of the response tokens, from one forward of the whole concatenated batch.
 using Hybrid.Models.Decoder;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Training.Preference;
 
@@ -8,13 +10,13 @@ public static class SequenceLogProbs
 {
     /// <summary>
     /// logp_s = Σ_t ResponseMask[s, t] · log π(Targets[s, t] | InputIds[s, ≤ t]) → [N] (float32, or the model dtype if wider),
-    /// differentiable unless called under <see cref="LibTorch.NoGrad"/>. Prompt tokens and pads contribute exactly 0.
+    /// differentiable unless called under <c>torch.no_grad()</c>. Prompt tokens and pads contribute exactly 0.
     /// </summary>
     public static Tensor Compute(DecoderModel model, SequenceBatch batch)
     {
         Tensor tokenLogps = model.TokenLogProbs(batch.InputIds, batch.Targets, batch.AttentionMask);   // [N, T]
-        Tensor mask = batch.ResponseMask.To(tokenLogps.DType);                                        // [N, T]
-        return (tokenLogps * mask).Sum(1);                                                            // [N]
+        Tensor mask = batch.ResponseMask.to(tokenLogps.dtype);                                        // [N, T]
+        return (tokenLogps * mask).sum(1);                                                            // [N]
     }
 
     /// <summary>
@@ -24,13 +26,13 @@ public static class SequenceLogProbs
     public static float[][] ComputeReference(DecoderModel reference, IReadOnlyList<TokenizedPreference> rows, int padTokenId, int batchSize)
     {
         var result = new float[rows.Count][];
-        using var noGrad = LibTorch.NoGrad();
+        using var noGrad = no_grad();
         for (int start = 0; start < rows.Count; start += batchSize)
         {
-            using var scope = LibTorch.NewScope();
+            using var scope = NewDisposeScope();
             var chunk = rows.Skip(start).Take(batchSize).ToList();
             SequenceBatch batch = SequenceBatch.Collate(chunk, padTokenId);
-            float[] logps = Compute(reference, batch).To(DType.Float32).ToArray<float>();             // [N]
+            float[] logps = Compute(reference, batch).to(ScalarType.Float32).data<float>().ToArray();             // [N]
             int r = batch.ResponsesPerRow;
             for (int b = 0; b < chunk.Count; b++) result[start + b] = logps.AsSpan(b * r, r).ToArray();
         }

@@ -1,6 +1,8 @@
 // The optimizer-step bookkeeping the reward-model and preference trainers share with SFT: steps, schedule, data order, resume, checkpoints.
-using Hybrid.Torch;
-using Hybrid.Torch.Optim;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+using Hybrid.Tensors.Optim;
 using Hybrid.Training.Data;
 using Hybrid.Training.Sft;
 
@@ -56,7 +58,7 @@ internal sealed class TrainingLoop
         OptimizerCheckpoint.Load(dir, optimizer, parameterNames);
         Order = new DataOrder(_rows, _seed, _shuffle, state.Epoch, state.Index);
         (Step, NumTokens) = (state.GlobalStep, state.NumTokens);
-        LibTorch.SetRngState(Convert.FromBase64String(state.RngState));
+        TensorUtil.SetRngState(Convert.FromBase64String(state.RngState));
     }
 
     /// <summary>The row indices of the next step's micro-batches.</summary>
@@ -83,7 +85,7 @@ internal sealed class TrainingLoop
     }
 
     public TrainerState State() =>
-        new(Step, TotalSteps, Order.Epoch, Order.Index, NumTokens, _seed, Convert.ToBase64String(LibTorch.GetRngState()));
+        new(Step, TotalSteps, Order.Epoch, Order.Index, NumTokens, _seed, Convert.ToBase64String(TensorUtil.GetRngState()));
 
     /// <summary>
     /// Writes a resumable <c>checkpoint-{step}</c> folder: <paramref name="saveModel"/> writes the weights into a temporary

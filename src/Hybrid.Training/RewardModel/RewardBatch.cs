@@ -1,5 +1,7 @@
 // The sequences of a micro-batch of reward-model rows (pairs or rankings with any K) as one right-padded tensor batch.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 using Hybrid.Training.Preference;
 
 namespace Hybrid.Training.RewardModel;
@@ -52,9 +54,9 @@ public sealed record RewardBatch(Tensor InputIds, Tensor AttentionMask, Tensor S
             pairs += RewardModelStep.PairsOf(rows[b]);
         }
         Tensor? margin = paired && rows.Any(r => r.Margin.HasValue)                                   // [B] m (0 where a row gives none)
-            ? LibTorch.Tensor(rows.Select(r => (float)(r.Margin ?? 0)).ToArray(), rows.Count) : null;
-        return new RewardBatch(LibTorch.Tensor(ids, n, width), LibTorch.Tensor(mask, n, width), LibTorch.Tensor(slots, rows.Count, k),
-            LibTorch.Tensor(valid, rows.Count, k), LibTorch.Tensor(ranking, rows.Count, k), margin, paired, rows.Count, pairs,
+            ? torch.tensor(rows.Select(r => (float)(r.Margin ?? 0)).ToArray(), [rows.Count]) : null;
+        return new RewardBatch(torch.tensor(ids, [n, width]), torch.tensor(mask, [n, width]), torch.tensor(slots, [rows.Count, k]),
+            torch.tensor(valid, [rows.Count, k]), torch.tensor(ranking, [rows.Count, k]), margin, paired, rows.Count, pairs,
             sequences.Sum(s => (long)s.Prompt.Length + s.Response.Length));
     }
 }

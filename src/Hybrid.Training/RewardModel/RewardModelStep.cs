@@ -2,8 +2,10 @@
 using Hybrid.Algorithms;
 using Hybrid.Algorithms.RewardModeling;
 using Hybrid.Models.Heads;
-using Hybrid.Torch;
-using Hybrid.Torch.Optim;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+using Hybrid.Tensors.Optim;
 using Hybrid.Training.Preference;
 
 namespace Hybrid.Training.RewardModel;
@@ -31,10 +33,10 @@ public static class RewardModelStep
         Tensor scores = model.Forward(batch.InputIds, batch.AttentionMask);                             // [N] r(x, y)
         if (batch.IsPaired)
         {
-            Tensor pairs = scores.View(batch.Rows, 2);                                                  // [B, 2] (r_w, r_l)
-            return BradleyTerryLoss.Compute(pairs.Select(1, 0), pairs.Select(1, 1), batch.Margin, centerRewardsCoefficient);
+            Tensor pairs = scores.view(batch.Rows, 2);                                                  // [B, 2] (r_w, r_l)
+            return BradleyTerryLoss.Compute(pairs.select(1, 0), pairs.select(1, 1), batch.Margin, centerRewardsCoefficient);
         }
-        Tensor rewards = scores.IndexSelect(0, batch.Slots.Reshape(-1)).View(batch.Slots.Shape);        // [B, K]
+        Tensor rewards = scores.index_select(0, batch.Slots.reshape(-1)).view(batch.Slots.shape);        // [B, K]
         return KWiseRankingLoss.Compute(rewards, batch.Ranking, batch.Valid, centerRewardsCoefficient);
     }
 
@@ -52,10 +54,10 @@ public static class RewardModelStep
         foreach (var rows in microBatches)
         {
             if (rows.Count == 0) continue;
-            using var scope = LibTorch.NewScope();
+            using var scope = NewDisposeScope();
             RewardBatch batch = RewardBatch.Collate(rows, padTokenId);
             LossOutput output = Loss(model, batch, centerRewardsCoefficient);
-            (output.Loss * ((double)batch.Pairs / totalPairs)).Backward();
+            (output.Loss * ((double)batch.Pairs / totalPairs)).backward();
             metrics.Add(output, batch);
             tokens += batch.RealTokens;
         }
@@ -71,10 +73,10 @@ public static class RewardModelStep
         int batchSize, double centerRewardsCoefficient)
     {
         var metrics = new MetricsSum();
-        using var noGrad = LibTorch.NoGrad();
+        using var noGrad = no_grad();
         for (int start = 0; start < rows.Count; start += batchSize)
         {
-            using var scope = LibTorch.NewScope();
+            using var scope = NewDisposeScope();
             RewardBatch batch = RewardBatch.Collate(rows.Skip(start).Take(batchSize).ToList(), padTokenId);
             metrics.Add(Loss(model, batch, centerRewardsCoefficient), batch);
         }
@@ -89,8 +91,8 @@ public static class RewardModelStep
 
         public void Add(LossOutput output, RewardBatch batch)
         {
-            long rewards = batch.IsPaired ? 2L * batch.Rows : (long)batch.Valid.To(DType.Int64).Sum().Item();
-            _loss += output.Loss.Item() * batch.Pairs;
+            long rewards = batch.IsPaired ? 2L * batch.Rows : (long)batch.Valid.to(ScalarType.Int64).sum().ToDouble();
+            _loss += output.Loss.ToDouble() * batch.Pairs;
             _accuracy += output.Metrics["accuracy"] * batch.Pairs;
             _margin += output.Metrics["margin"] * batch.Pairs;
             _rewardSum += output.Metrics["mean_reward"] * rewards;

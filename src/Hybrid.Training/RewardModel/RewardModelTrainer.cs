@@ -4,8 +4,10 @@ using Hybrid.Models.Checkpoints;
 using Hybrid.Models.Config;
 using Hybrid.Models.Heads;
 using Hybrid.Models.Tokenizers;
-using Hybrid.Torch;
-using Hybrid.Torch.Optim;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+using Hybrid.Tensors.Optim;
 using Hybrid.Training.Data;
 using Hybrid.Training.Metrics;
 using Hybrid.Training.Preference;
@@ -41,12 +43,12 @@ public sealed class RewardModelTrainer(RewardModelConfig config, TextWriter? log
         List<TokenizedPreference> train = ReadRows(c.TrainData, tokenize);
         List<TokenizedPreference>? eval = c.EvalData is null ? null : ReadRows(c.EvalData, tokenize);
 
-        LibTorch.ManualSeed(c.Seed);   // the fresh score head's initialisation
+        TensorUtil.ManualSeed(c.Seed);   // the fresh score head's initialisation
         using SequenceScoreModel model = LoadModel(c.ResumeFrom ?? c.ModelPath);
-        var names = model.NamedParameters().Select(p => p.Name).ToList();
-        using var optimizer = new AdamW(model.Parameters(), c.LearningRate, c.AdamBeta1, c.AdamBeta2, c.AdamEpsilon, c.WeightDecay);
+        var names = model.named_parameters().Select(p => p.name).ToList();
+        using var optimizer = new AdamW(model.parameters(), c.LearningRate, c.AdamBeta1, c.AdamBeta2, c.AdamEpsilon, c.WeightDecay);
         var loop = new TrainingLoop(train.Count, c.BatchSize, c.GradientAccumulationSteps, c.Epochs, c.MaxSteps, c.WarmupRatio, c.LearningRate, c.Seed, c.Shuffle);
-        LibTorch.ManualSeed(c.Seed);
+        TensorUtil.ManualSeed(c.Seed);
         if (c.ResumeFrom is not null)
         {
             loop.Resume(c.ResumeFrom, optimizer, names);

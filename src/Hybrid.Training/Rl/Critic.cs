@@ -3,8 +3,10 @@ using Hybrid.Models.Checkpoints;
 using Hybrid.Models.Config;
 using Hybrid.Models.Decoder;
 using Hybrid.Models.Heads;
-using Hybrid.Torch;
-using Hybrid.Torch.NN;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+using Hybrid.Tensors.Layers;
 using Hybrid.Training.Online;
 
 namespace Hybrid.Training.Rl;
@@ -14,9 +16,9 @@ namespace Hybrid.Training.Rl;
 /// <c>model.*</c> and <c>v_head.weight</c> [1, Dm] / <c>v_head.bias</c> [1]. <see cref="Values"/> reads V at the
 /// outputs that predict each response token, so V[:, j] is the value of the state before response token j.
 /// </summary>
-public sealed class Critic : Module
+public sealed class Critic : HybridModule
 {
-    public Critic(DecoderConfig config)
+    public Critic(DecoderConfig config) : base(nameof(Critic))
     {
         Model = RegisterModule("model", new DecoderBackbone(config));
         VHead = RegisterModule("v_head", new ValueHead(config.HiddenSize));
@@ -29,7 +31,7 @@ public sealed class Critic : Module
     /// <summary>[N, A] V(s_j) for the response positions of <paramref name="batch"/>, 0 on padding (differentiable).</summary>
     public Tensor Values(ResponseBatch batch)
     {
-        Tensor hidden = Model.Forward(batch.InputIds, batch.AttentionMask).Slice(1, batch.FirstPosition);  // [N, A, Dm]
+        Tensor hidden = Model.Forward(batch.InputIds, batch.AttentionMask).slice(1, batch.FirstPosition, long.MaxValue, 1);  // [N, A, Dm]
         return VHead.Forward(hidden) * batch.Mask;                                                         // [N, A]
     }
 
@@ -48,13 +50,13 @@ public sealed class Critic : Module
         try
         {
             var body = checkpoint.Tensors.Where(kv => kv.Key.StartsWith("model.", StringComparison.Ordinal)).ToDictionary(kv => kv.Key, kv => kv.Value);
-            using (LibTorch.NoGrad())
+            using (no_grad())
             {
                 critic.LoadStateDict(body, strict: false);
                 if (checkpoint.Tensors.TryGetValue("score.weight", out Tensor? score))
                 {
-                    critic.VHead.Weight.CopyFrom(score);
-                    critic.VHead.Bias.ZeroInPlace();
+                    critic.VHead.Weight.copy_(score);
+                    critic.VHead.Bias.zero_();
                 }
             }
             return critic;

@@ -1,6 +1,8 @@
 // One iteration's experience: sampled responses and everything computed about them before the update (OpenRLHF's Experience).
 using RolloutSample = Hybrid.Rollout.Rollout;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 using Hybrid.Training.Online;
 
 namespace Hybrid.Training.Rl;

@@ -1,6 +1,8 @@
 // A process (step-level) reward in the RL loop: step rewards of step-marked completions become token-level advantages or token rewards.
 using Hybrid.Algorithms.Rewards.Process;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Training.Rl;
 
@@ -53,7 +55,7 @@ public sealed record ProcessReward(IStepRewardFunction Steps, ProcessRewardUse U
             for (int g = 0; g < groupSize; g++)
                 for (int t = 0; t < rows[g].Length; t++) values[(start + g) * width + t] = (float)(Weight * rows[g][t]);
         }
-        return LibTorch.Tensor(values, n, width);
+        return torch.tensor(values, [n, width]);
     }
 
     /// <summary>Rejects a weight that is not finite, and token rewards for an estimator that reads outcome scores only.</summary>

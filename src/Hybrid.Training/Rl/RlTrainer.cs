@@ -8,8 +8,10 @@ using Hybrid.Algorithms.Rl;
 using Hybrid.Models.Decoder;
 using Hybrid.Models.Generation;
 using Hybrid.Rollout;
-using Hybrid.Torch;
-using Hybrid.Torch.Optim;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+using Hybrid.Tensors.Optim;
 using Hybrid.Training.Data;
 using Hybrid.Training.Metrics;
 using Hybrid.Training.Online;
@@ -79,9 +81,9 @@ public sealed class RlTrainer
     {
         RlConfig c = _config;
         DecoderModel model = _policy.Model;
-        LibTorch.ManualSeed(c.Seed);
-        using var actorOptimizer = new AdamW(model.Parameters(), c.LearningRate, weightDecay: 0);
-        using AdamW? criticOptimizer = Critic is null ? null : new AdamW(Critic.Parameters(), c.CriticLearningRate, weightDecay: 0);
+        TensorUtil.ManualSeed(c.Seed);
+        using var actorOptimizer = new AdamW(model.parameters(), c.LearningRate, weightDecay: 0);
+        using AdamW? criticOptimizer = Critic is null ? null : new AdamW(Critic.parameters(), c.CriticLearningRate, weightDecay: 0);
         var order = new DataOrder(_prompts.Count, c.Seed, shuffle: true);
         var ptxOrder = Ptx is null ? null : new DataOrder(Ptx.Count, c.Seed + 1, shuffle: true);
         var history = new List<IReadOnlyDictionary<string, double>>();
@@ -91,7 +93,7 @@ public sealed class RlTrainer
 
         for (int iteration = 1; iteration <= c.Iterations; iteration++)
         {
-            using var scope = LibTorch.NewScope();
+            using var scope = NewDisposeScope();
             var m = new Dictionary<string, double>();
             var timer = new PhaseTimer(m);
             var step = Stopwatch.StartNew();
@@ -159,18 +161,18 @@ public sealed class RlTrainer
             Experience x = Build(kept);
             int n = x.Count;
             Tensor mask = x.Batch.Mask;                                                       // [N, A]
-            Tensor tokens = mask.Sum();                                                       // []
-            m["reward"] = x.Scores.Mean().Item();
-            m["reward_std"] = n > 1 ? x.Scores.Std(0).Item() : 0;
-            m["completions/mean_length"] = tokens.Item() / n;
+            Tensor tokens = mask.sum();                                                       // []
+            m["reward"] = x.Scores.mean().ToDouble();
+            m["reward_std"] = n > 1 ? x.Scores.std(0).ToDouble() : 0;
+            m["completions/mean_length"] = tokens.ToDouble() / n;
             m["completions/clipped_ratio"] = x.Samples.Count(s => s.Finish == FinishReason.Length) / (double)n;
 
             // ---- old log-probs (trainer's view of the behaviour policy) + rollout/trainer mismatch --------------------
             using (timer.Phase("old_log_prob"))
-            using (LibTorch.NoGrad())
+            using (no_grad())
             {
                 (x.OldLogProbs, Tensor entropy) = LogProbsAndEntropyByRows(model, x.Batch, _temperature);  // [N, A], [N, A]
-                m["actor/entropy"] = ((entropy * mask).Sum() / tokens).Item();
+                m["actor/entropy"] = ((entropy * mask).sum() / tokens).ToDouble();
                 foreach (var (k, v) in RolloutMismatch.Measure(x.RolloutLogProbs, x.OldLogProbs, mask)) m[k] = v;
                 if (_axes.TruncatedIs is not null)
                 {
@@ -189,13 +191,13 @@ public sealed class RlTrainer
             // ---- reference log-probs -------------------------------------------------------------------------------------
             if (_axes.NeedsReference)
                 using (timer.Phase("ref"))
-                using (LibTorch.NoGrad())
+                using (no_grad())
                 {
                     x.RefLogProbs = ResponseLogProbs.Compute(Reference!, x.Batch, _temperature);  // [N, A]
                     if (_axes.Kl is not null)
                     {
                         Tensor kl = _axes.Kl.PerToken(x.OldLogProbs, x.RefLogProbs) * mask;      // [N, A]
-                        m["actor/reward_kl"] = (kl.Sum() / tokens).Item();
+                        m["actor/reward_kl"] = (kl.sum() / tokens).ToDouble();
                         if (_axes.KlPlacement == KlPlacement.InReward) x.TokenRewards = kl * -_axes.KlCoefficient!.Value;  // [N, A] −β·kl_t
                     }
                 }
@@ -203,12 +205,12 @@ public sealed class RlTrainer
             // ---- values (PPO critic) ----------------------------------------------------------------------------------
             if (Critic is not null)
                 using (timer.Phase("values"))
-                using (LibTorch.NoGrad())
+                using (no_grad())
                     x.Values = Critic.Values(x.Batch);                                          // [N, A]
 
             // ---- advantages -------------------------------------------------------------------------------------------
             using (timer.Phase("adv"))
-            using (LibTorch.NoGrad())
+            using (no_grad())
             {
                 if (_axes.Advantage.NeedsGreedyBaseline) x.BaselineScores = GreedyBaseline(kept);  // [N]
                 Tensor? process = _process is null ? null : ProcessTokens(kept, x.Batch.ResponseWidth) * mask;  // [N, A]
@@ -246,7 +248,7 @@ public sealed class RlTrainer
             m["timing/step"] = seconds;
             m["timing/rollout_share"] = m.GetValueOrDefault("timing/gen") / seconds;
             m["timing/sync_share"] = m.GetValueOrDefault("timing/sync") / seconds;
-            m["perf/throughput"] = tokens.Item() / seconds;
+            m["perf/throughput"] = tokens.ToDouble() / seconds;
             if (eval is not null && c.EvalEvery > 0 && iteration % c.EvalEvery == 0 && iteration != c.Iterations) m["eval/reward"] = Evaluate(eval);
             Emit(iteration, m, history);
         }
@@ -285,8 +287,8 @@ public sealed class RlTrainer
         {
             foreach (int[] rows in MiniBatches(x, rng))
             {
-                using var scope = LibTorch.NewScope();
-                Tensor index = LibTorch.Tensor(rows.Select(r => (long)r).ToArray(), rows.Length);   // [n]
+                using var scope = NewDisposeScope();
+                Tensor index = torch.tensor(rows.Select(r => (long)r).ToArray(), [rows.Length]);   // [n]
                 ResponseBatch mb = Rows(x.Batch, index);
                 Tensor mask = mb.Mask;                                                                // [n, A]
                 (Tensor logProbs, Tensor entropy) = _axes.EntropyCoefficient > 0
@@ -294,18 +296,18 @@ public sealed class RlTrainer
                     : (ResponseLogProbs.Compute(model, mb, _temperature), null!);                       // [n, A]
                 PolicyLossOutput pg = _axes.PolicyLoss.Compute(_axes.Preset.Configure(new PolicyLossInputs
                 {
-                    LogProbs = logProbs, OldLogProbs = x.OldLogProbs!.IndexSelect(0, index), Advantages = x.Advantages!.IndexSelect(0, index),
-                    Mask = mask, RefLogProbs = x.RefLogProbs?.IndexSelect(0, index), Scores = x.Scores.IndexSelect(0, index),
+                    LogProbs = logProbs, OldLogProbs = x.OldLogProbs!.index_select(0, index), Advantages = x.Advantages!.index_select(0, index),
+                    Mask = mask, RefLogProbs = x.RefLogProbs?.index_select(0, index), Scores = x.Scores.index_select(0, index),
                     GroupSize = x.GroupSize,
                 }));
-                Tensor tokenLoss = x.CorrectionWeights is null ? pg.TokenLoss : pg.TokenLoss * x.CorrectionWeights.IndexSelect(0, index);  // [n, A]
+                Tensor tokenLoss = x.CorrectionWeights is null ? pg.TokenLoss : pg.TokenLoss * x.CorrectionWeights.index_select(0, index);  // [n, A]
                 Tensor loss = _axes.Aggregation.Aggregate(tokenLoss, mask);                             // []
-                Add(sums, "actor/pg_loss", loss.Item());
+                Add(sums, "actor/pg_loss", loss.ToDouble());
                 foreach (var (k, v) in pg.Metrics) Add(sums, k, v);
                 if (_axes.KlPlacement == KlPlacement.InLoss)
                 {
-                    Tensor klLoss = _axes.Aggregation.Aggregate(_axes.Kl!.PerToken(logProbs, x.RefLogProbs!.IndexSelect(0, index)), mask);  // []
-                    Add(sums, "actor/kl_loss", klLoss.Item());
+                    Tensor klLoss = _axes.Aggregation.Aggregate(_axes.Kl!.PerToken(logProbs, x.RefLogProbs!.index_select(0, index)), mask);  // []
+                    Add(sums, "actor/kl_loss", klLoss.ToDouble());
                     loss = loss + klLoss * klBeta;
                 }
                 if (_axes.EntropyCoefficient > 0)
@@ -316,10 +318,10 @@ public sealed class RlTrainer
                     Batch sft = Batch.Collate(ptxRows, _policy.PadTokenId);
                     var (ptxSum, _) = CausalLmLoss.Compute(model.Forward(sft.InputIds, sft.AttentionMask), sft.Labels);  // []
                     Tensor ptxLoss = ptxSum / Math.Max(1, sft.TargetTokens);
-                    Add(sums, "actor/ptx_loss", ptxLoss.Item());
+                    Add(sums, "actor/ptx_loss", ptxLoss.ToDouble());
                     loss = loss + ptxLoss * _config.PtxCoefficient;
                 }
-                loss.Backward();
+                loss.backward();
                 Add(sums, "actor/grad_norm", GradientClipping.ClipGradNorm(optimizer.Parameters, _config.MaxGradNorm));
                 optimizer.Step();
                 optimizer.ZeroGrad();
@@ -339,15 +341,15 @@ public sealed class RlTrainer
         {
             foreach (int[] rows in MiniBatches(x, rng))
             {
-                using var scope = LibTorch.NewScope();
-                Tensor index = LibTorch.Tensor(rows.Select(r => (long)r).ToArray(), rows.Length);   // [n]
+                using var scope = NewDisposeScope();
+                Tensor index = torch.tensor(rows.Select(r => (long)r).ToArray(), [rows.Length]);   // [n]
                 ResponseBatch mb = Rows(x.Batch, index);
                 Tensor mask = mb.Mask;                                                                // [n, A]
                 Tensor values = Critic!.Values(mb);                                                   // [n, A]
-                Tensor returns = x.Returns!.IndexSelect(0, index);                                    // [n, A]
-                Tensor loss = ValueLoss.Compute(values, x.Values!.IndexSelect(0, index), returns, mask, _axes.ValueClip) * _axes.ValueCoefficient;  // []
-                lossSum += loss.Item();
-                loss.Backward();
+                Tensor returns = x.Returns!.index_select(0, index);                                    // [n, A]
+                Tensor loss = ValueLoss.Compute(values, x.Values!.index_select(0, index), returns, mask, _axes.ValueClip) * _axes.ValueCoefficient;  // []
+                lossSum += loss.ToDouble();
+                loss.backward();
                 GradientClipping.ClipGradNorm(optimizer.Parameters, _config.MaxGradNorm);
                 optimizer.Step();
                 optimizer.ZeroGrad();
@@ -355,10 +357,10 @@ public sealed class RlTrainer
             }
         }
         m["critic/vf_loss"] = lossSum / steps;
-        using var noGrad = LibTorch.NoGrad();
+        using var noGrad = no_grad();
         Tensor maskAll = x.Batch.Mask;                                                               // [N, A]
         m["critic/vf_explained_var"] = ValueLoss.ExplainedVariance(x.Values!, x.Returns!, maskAll);
-        m["critic/values_mean"] = ((x.Values! * maskAll).Sum() / maskAll.Sum()).Item();
+        m["critic/values_mean"] = ((x.Values! * maskAll).sum() / maskAll.sum()).ToDouble();
     }
 
     // ---- helpers --------------------------------------------------------------------------------------------------------
@@ -471,19 +473,19 @@ public sealed class RlTrainer
         int width = batch.ResponseWidth;
         var rolloutLogProbs = new float[samples.Count * width];                                        // [N, A], 0 on padding
         for (int r = 0; r < samples.Count; r++) samples[r].LogProbs.CopyTo(rolloutLogProbs, r * width);
-        Tensor rollout = LibTorch.Tensor(rolloutLogProbs, samples.Count, width);                       // [N, A]
+        Tensor rollout = torch.tensor(rolloutLogProbs, [samples.Count, width]);                       // [N, A]
         Tensor mask = batch.Mask;
         if (_axes.MaskTruncated)
         {
             float[] keep = samples.Select(s => s.Finish == FinishReason.Length ? 0f : 1f).ToArray();
-            mask = mask * LibTorch.Tensor(keep, samples.Count, 1);                                  // [N, A] DAPO overlong filtering
+            mask = mask * torch.tensor(keep, [samples.Count, 1]);                                  // [N, A] DAPO overlong filtering
             batch = batch with { Mask = mask };
         }
         return new Experience
         {
             Samples = samples, Rows = rows, GroupSize = _axes.GroupSize, Batch = batch,
             RolloutLogProbs = rollout * mask,
-            Scores = LibTorch.Tensor(groups.SelectMany(g => g.Scores).Select(s => (float)s).ToArray(), samples.Count),  // [N]
+            Scores = torch.tensor(groups.SelectMany(g => g.Scores).Select(s => (float)s).ToArray(), [samples.Count]),  // [N]
         };
     }
 
@@ -497,7 +499,7 @@ public sealed class RlTrainer
             Sampling = SamplingParams.Greedy(_config.MaxNewTokens, _policy.EosTokenId),
         });
         double[] baseline = Score(rows, greedy.Samples, metrics: null);
-        return LibTorch.Tensor(baseline.SelectMany(b => Enumerable.Repeat((float)b, _axes.GroupSize)).ToArray(), rows.Length * _axes.GroupSize);
+        return torch.tensor(baseline.SelectMany(b => Enumerable.Repeat((float)b, _axes.GroupSize)).ToArray(), [rows.Length * _axes.GroupSize]);
     }
 
     /// <summary>Mini-batches of whole groups (so group-level losses see complete groups), shuffled per epoch.</summary>
@@ -513,10 +515,10 @@ public sealed class RlTrainer
 
     internal static ResponseBatch Rows(ResponseBatch b, Tensor index) => b with
     {
-        InputIds = b.InputIds.IndexSelect(0, index),
-        AttentionMask = b.AttentionMask.IndexSelect(0, index),
-        Targets = b.Targets.IndexSelect(0, index),
-        Mask = b.Mask.IndexSelect(0, index),
+        InputIds = b.InputIds.index_select(0, index),
+        AttentionMask = b.AttentionMask.index_select(0, index),
+        Targets = b.Targets.index_select(0, index),
+        Mask = b.Mask.index_select(0, index),
     };
 
     /// <summary>
@@ -525,27 +527,27 @@ public sealed class RlTrainer
     /// </summary>
     internal static (Tensor LogProbs, Tensor Entropy) LogProbsAndEntropyByRows(DecoderModel model, ResponseBatch b, double temperature, long maxElements = 1L << 24)
     {
-        long n = b.Mask.Size(0), rows = Math.Max(1, maxElements / Math.Max(1L, (long)b.ResponseWidth * model.Config.VocabSize));
+        long n = b.Mask.size(0), rows = Math.Max(1, maxElements / Math.Max(1L, (long)b.ResponseWidth * model.Config.VocabSize));
         if (rows >= n) return LogProbsAndEntropy(model, b, temperature);
         var logProbs = new List<Tensor>();
         var entropies = new List<Tensor>();
         for (long start = 0; start < n; start += rows)
         {
-            using var scope = LibTorch.NewScope();
-            Tensor index = LibTorch.Arange(start, Math.Min(n, start + rows), dtype: DType.Int64);    // [n]
+            using var scope = NewDisposeScope();
+            Tensor index = torch.arange(start, Math.Min(n, start + rows), dtype: ScalarType.Int64);    // [n]
             var (logProb, entropy) = LogProbsAndEntropy(model, Rows(b, index), temperature);                       // [n, A], [n, A]
-            logProbs.Add(logProb.MoveToOuterScope());
-            entropies.Add(entropy.MoveToOuterScope());
+            logProbs.Add(logProb.MoveToOuterDisposeScope());
+            entropies.Add(entropy.MoveToOuterDisposeScope());
         }
-        return (LibTorch.Cat(logProbs.ToArray(), 0), LibTorch.Cat(entropies.ToArray(), 0));           // [N, A], [N, A]
+        return (torch.cat(logProbs.ToArray(), 0), torch.cat(entropies.ToArray(), 0));           // [N, A], [N, A]
     }
 
     /// <summary>log π(y_j) [N, A] and the entropy H of π(·|s_j) [N, A] from one forward with full logits (0 on padding).</summary>
     private static (Tensor LogProbs, Tensor Entropy) LogProbsAndEntropy(DecoderModel model, ResponseBatch b, double temperature)
     {
-        Tensor logits = model.Forward(b.InputIds, b.AttentionMask).Slice(1, b.FirstPosition) / temperature;  // [N, A, V]
-        Tensor logQ = logits.LogSoftmax(-1);                                                                 // [N, A, V]
-        Tensor picked = logQ.Gather(-1, b.Targets.Unsqueeze(-1)).Squeeze(-1);                               // [N, A]
+        Tensor logits = model.Forward(b.InputIds, b.AttentionMask).slice(1, b.FirstPosition, long.MaxValue, 1) / temperature;  // [N, A, V]
+        Tensor logQ = logits.log_softmax(-1);                                                                 // [N, A, V]
+        Tensor picked = logQ.gather(-1, b.Targets.unsqueeze(-1)).squeeze(-1);                               // [N, A]
         Tensor entropy = TokenEntropy.FromLogits(logits);                                                    // [N, A]
         return (picked * b.Mask, entropy * b.Mask);
     }

@@ -1,8 +1,10 @@
 // Next-token cross-entropy summed over trainable targets, with the token-accuracy count, for SFT and evaluation.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 using Hybrid.Training.Data;
-using Hybrid.Torch.NN;
-using F = Hybrid.Torch.NN.Functional;
+using Hybrid.Tensors.Layers;
+
 
 namespace Hybrid.Training.Sft;
 
@@ -16,15 +18,15 @@ public static class CausalLmLoss
     /// <summary>logits [B, T, V], labels [B, T] → (loss sum [] , correct argmax predictions among the targets).</summary>
     public static (Tensor LossSum, long Correct) Compute(Tensor logits, Tensor labels)
     {
-        long v = logits.Size(-1);
-        Tensor predicted = logits.Slice(1, 0, -1).Reshape(-1, v);                 // [B·(T−1), V] predicts token t+1
-        Tensor targets = labels.Slice(1, 1).Reshape(-1);                          // [B·(T−1)]
-        Tensor lossSum = F.CrossEntropy(predicted, targets, Batch.IgnoreIndex, Reduction.Sum);  // []
+        long v = logits.size(-1);
+        Tensor predicted = logits.slice(1, 0, -1, 1).reshape(-1, v);                 // [B·(T−1), V] predicts token t+1
+        Tensor targets = labels.slice(1, 1, long.MaxValue, 1).reshape(-1);                          // [B·(T−1)]
+        Tensor lossSum = nn.functional.cross_entropy(predicted, targets, ignore_index: Batch.IgnoreIndex, reduction: nn.Reduction.Sum);  // []
         long correct;
-        using (LibTorch.NoGrad())
+        using (no_grad())
         {
-            Tensor hit = predicted.ArgMax(-1).Eq(targets).LogicalAnd(targets.Ne(Batch.IgnoreIndex));  // [B·(T−1)] bool
-            correct = (long)hit.To(DType.Int64).Sum().Item();
+            Tensor hit = predicted.argmax(-1).eq(targets).logical_and(targets.ne(Batch.IgnoreIndex));  // [B·(T−1)] bool
+            correct = (long)hit.to(ScalarType.Int64).sum().ToDouble();
         }
         return (lossSum, correct);
     }

@@ -1,9 +1,11 @@
 // Saves and restores AdamW's moments and step count as optimizer.safetensors, keyed by parameter name.
 using System.Globalization;
 using Hybrid.Models.Checkpoints;
-using Hybrid.Torch;
-using Hybrid.Torch.Optim;
-using Hybrid.Torch.Serialization;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+using Hybrid.Tensors.Optim;
+using Hybrid.Tensors.Serialization;
 
 namespace Hybrid.Training.Sft;
 
@@ -35,7 +37,7 @@ public static class OptimizerCheckpoint
         Dictionary<string, Tensor> saved = SafeTensors.Load(path);
         try
         {
-            using var noGrad = LibTorch.NoGrad();
+            using var noGrad = no_grad();
             for (int i = 0; i < names.Count; i++)
             {
                 Copy(saved, $"exp_avg.{names[i]}", optimizer.ExpAvg[i], path);
@@ -52,8 +54,8 @@ public static class OptimizerCheckpoint
     private static void Copy(Dictionary<string, Tensor> saved, string name, Tensor into, string path)
     {
         if (!saved.TryGetValue(name, out Tensor? src)) throw new CheckpointException($"{path}: tensor '{name}' is missing");
-        if (!src.Shape.SequenceEqual(into.Shape))
-            throw new CheckpointException($"{path}: tensor '{name}' has shape [{string.Join(",", src.Shape)}], the model needs [{string.Join(",", into.Shape)}]");
-        into.CopyFrom(src);
+        if (!src.shape.SequenceEqual(into.shape))
+            throw new CheckpointException($"{path}: tensor '{name}' has shape [{string.Join(",", src.shape)}], the model needs [{string.Join(",", into.shape)}]");
+        into.copy_(src);
     }
 }

@@ -1,7 +1,9 @@
 // One optimizer step of SFT over several micro-batches: forward, summed loss, backward, clip, AdamW — with its metrics.
 using Hybrid.Models.Decoder;
-using Hybrid.Torch;
-using Hybrid.Torch.Optim;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+using Hybrid.Tensors.Optim;
 using Hybrid.Training.Data;
 
 namespace Hybrid.Training.Sft;
@@ -24,12 +26,12 @@ public static class SftStep
         long correct = 0, tokens = 0;
         foreach (var examples in microBatches)
         {
-            using var scope = LibTorch.NewScope();
+            using var scope = NewDisposeScope();
             Batch batch = Batch.Collate(examples, padTokenId);
             Tensor logits = model.Forward(batch.InputIds, batch.AttentionMask);                  // [B, T, V]
             var (loss, hits) = CausalLmLoss.Compute(logits, batch.Labels);                      // [] summed over targets
-            loss.Div(targets).Backward();
-            lossSum += loss.Item();
+            loss.div(targets).backward();
+            lossSum += loss.ToDouble();
             correct += hits;
             tokens += batch.RealTokens;
         }
@@ -45,13 +47,13 @@ public static class SftStep
     {
         double lossSum = 0;
         long correct = 0, targets = 0;
-        using var noGrad = LibTorch.NoGrad();
+        using var noGrad = no_grad();
         for (int i = 0; i < examples.Count; i += batchSize)
         {
-            using var scope = LibTorch.NewScope();
+            using var scope = NewDisposeScope();
             Batch batch = Batch.Collate(examples.Skip(i).Take(batchSize).ToList(), padTokenId);
             var (loss, hits) = CausalLmLoss.Compute(model.Forward(batch.InputIds, batch.AttentionMask), batch.Labels);
-            lossSum += loss.Item();
+            lossSum += loss.ToDouble();
             correct += hits;
             targets += batch.TargetTokens;
         }

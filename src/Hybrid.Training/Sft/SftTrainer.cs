@@ -3,8 +3,10 @@ using System.Diagnostics;
 using Hybrid.Models.Checkpoints;
 using Hybrid.Models.Decoder;
 using Hybrid.Models.Tokenizers;
-using Hybrid.Torch;
-using Hybrid.Torch.Optim;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+using Hybrid.Tensors.Optim;
 using Hybrid.Training.Data;
 using Hybrid.Training.Metrics;
 
@@ -38,13 +40,13 @@ public sealed class SftTrainer(SftConfig config, TextWriter? log = null)
         // ---- model, optimizer, schedule, position --------------------------------------------------------------------
         string weightsFrom = c.ResumeFrom ?? c.ModelPath;
         using DecoderModel model = LoadModel(weightsFrom, out GenerationConfig? generation);
-        var names = model.NamedParameters().Select(p => p.Name).ToList();
-        using var optimizer = new AdamW(model.Parameters(), c.LearningRate, c.AdamBeta1, c.AdamBeta2, c.AdamEpsilon, c.WeightDecay);
+        var names = model.named_parameters().Select(p => p.name).ToList();
+        using var optimizer = new AdamW(model.parameters(), c.LearningRate, c.AdamBeta1, c.AdamBeta2, c.AdamEpsilon, c.WeightDecay);
         long microBatchesPerEpoch = (train.Count + c.BatchSize - 1) / c.BatchSize;
         long stepsPerEpoch = (microBatchesPerEpoch + c.GradientAccumulationSteps - 1) / c.GradientAccumulationSteps;
         long totalSteps = c.MaxSteps > 0 ? c.MaxSteps : stepsPerEpoch * c.Epochs;
         var schedule = new WarmupCosineSchedule(c.LearningRate, (long)Math.Ceiling(c.WarmupRatio * totalSteps), totalSteps);
-        LibTorch.ManualSeed(c.Seed);
+        TensorUtil.ManualSeed(c.Seed);
         var order = new DataOrder(train.Count, c.Seed, c.Shuffle);
         long step = 0, numTokens = 0;
         if (c.ResumeFrom is not null)
@@ -56,7 +58,7 @@ public sealed class SftTrainer(SftConfig config, TextWriter? log = null)
             OptimizerCheckpoint.Load(c.ResumeFrom, optimizer, names);
             order = new DataOrder(train.Count, c.Seed, c.Shuffle, state.Epoch, state.Index);
             (step, numTokens) = (state.GlobalStep, state.NumTokens);
-            LibTorch.SetRngState(Convert.FromBase64String(state.RngState));
+            TensorUtil.SetRngState(Convert.FromBase64String(state.RngState));
             log?.WriteLine($"[sft] resumed from {c.ResumeFrom} at step {step} (epoch {state.Epoch}, row {state.Index})");
         }
 
@@ -96,7 +98,7 @@ public sealed class SftTrainer(SftConfig config, TextWriter? log = null)
             if (eval is not null && c.EvalSteps > 0 && step % c.EvalSteps == 0 && step != totalSteps) Evaluate(model, eval, pad, step, metrics);
             if (c.SaveSteps > 0 && step % c.SaveSteps == 0 && step != totalSteps)
                 SaveCheckpoint(Path.Combine(c.OutputDir, $"checkpoint-{step}"), model, generation, optimizer, names,
-                    new TrainerState(step, totalSteps, order.Epoch, order.Index, numTokens, c.Seed, Convert.ToBase64String(LibTorch.GetRngState())));
+                    new TrainerState(step, totalSteps, order.Epoch, order.Index, numTokens, c.Seed, Convert.ToBase64String(TensorUtil.GetRngState())));
         }
         double seconds = clock.Elapsed.TotalSeconds;
 

@@ -1,7 +1,9 @@
 // PPO with the RL axes' gae and ppo_clip on the grid world, checked against the exact optimum; GAE's λ limits vs MC/TD.
 using Hybrid.Algorithms.Classic;
 using Hybrid.Algorithms.Rl;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Tests.Classic;
 
@@ -14,7 +16,7 @@ public class GridWorldPpoTests
         TabularMdp mdp = Worlds.WithPit().Mdp;
         double vStar = ValueIteration.Solve(mdp).Values[mdp.Start];
         Assert.Equal(-0.04 * (1 - Math.Pow(0.9, 6)) / 0.1 + Math.Pow(0.9, 5), vStar, 12);
-        long baseline = LibTorch.LiveTensors;
+        long baseline = TensorUtil.LiveTensors;
         using (var ppo = new GridWorldPpo(mdp, new GridWorldPpoOptions { Seed = 7 }))
         {
             // The untrained greedy policy does not reach the goal from the start (it is not already optimal).
@@ -30,7 +32,7 @@ public class GridWorldPpoTests
             double[,] pi = ppo.ActionProbabilities();
             Assert.Equal(1.0, Enumerable.Range(0, mdp.ActionCount).Sum(a => pi[mdp.Start, a]), 6);
         }
-        Assert.Equal(baseline, LibTorch.LiveTensors);
+        Assert.Equal(baseline, TensorUtil.LiveTensors);
     }
 
     [Theory]
@@ -80,28 +82,28 @@ public class GridWorldPpoTests
             }
         }
 
-        long baseline = LibTorch.LiveTensors;
-        using (var scope = LibTorch.NewScope())
+        long baseline = TensorUtil.LiveTensors;
+        using (var scope = NewDisposeScope())
         {
             AdvantageOutput gae = AdvantageEstimators.Create("gae").Compute(new AdvantageInputs
             {
-                Scores = LibTorch.Zeros([n], DType.Float64),
-                Mask = LibTorch.Tensor(mask, n, width),
+                Scores = torch.zeros([n], ScalarType.Float64),
+                Mask = torch.tensor(mask, [n, width]),
                 GroupSize = 1,
-                TokenRewards = LibTorch.Tensor(rewards, n, width),
-                Values = LibTorch.Tensor(values, n, width),
+                TokenRewards = torch.tensor(rewards, [n, width]),
+                Values = torch.tensor(values, [n, width]),
                 Gamma = gamma,
                 Lambda = lambda,
                 Whiten = false,
             });
-            double[] advantages = gae.Advantages.ToArray<double>(), returns = gae.Returns.ToArray<double>();
+            double[] advantages = gae.Advantages.data<double>().ToArray(), returns = gae.Returns.data<double>().ToArray();
             for (int k = 0; k < n * width; k++)
             {
                 Assert.Equal(expectedAdvantages[k], advantages[k], 10);
                 Assert.Equal(expectedReturns[k], returns[k], 10);
             }
         }
-        Assert.Equal(baseline, LibTorch.LiveTensors);
+        Assert.Equal(baseline, TensorUtil.LiveTensors);
     }
 
     [Fact]

@@ -1,6 +1,8 @@
 // Combined losses: the weighted sum of values and gradients, merged metric names, reference need, member checks.
 using Hybrid.Algorithms.Preference;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 using static Hybrid.Algorithms.Tests.Preference.Kit;
 
 namespace Hybrid.Algorithms.Tests.Preference;
@@ -19,7 +21,7 @@ public class CombinedPreferenceLossTests
         Assert.True(loss.NeedsReference);
         Assert.Equal(PreferenceDataKind.Paired, loss.DataKind);
         LossOutput output = loss.Compute(Batch.Inputs());
-        Close(dpo + 0.5 * nll, output.Loss.Item());
+        Close(dpo + 0.5 * nll, output.Loss.ToDouble());
         IReadOnlyDictionary<string, double> m = output.Metrics;
         Close(dpo + 0.5 * nll, m["loss"]);
         Close(dpo, m["sigmoid/loss"]);
@@ -51,7 +53,7 @@ public class CombinedPreferenceLossTests
     [Fact]
     public void CollidingMetricsArePrefixedByTheMembersName()
     {
-        using var scope = LibTorch.NewScope();
+        using var scope = NewDisposeScope();
         var loss = new CombinedPreferenceLoss((new DpoLoss(0.1), 1.0), (new SimPoLoss(2.0, 0.5), 1.0));
         Assert.True(loss.NeedsReference);
         IReadOnlyDictionary<string, double> m = loss.Compute(Batch.Inputs()).Metrics;

@@ -1,6 +1,8 @@
 // DPO's sigmoid loss and cDPO: values and metrics by hand, gradient sign and size, label-smoothing and β edge cases.
 using Hybrid.Algorithms.Preference;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 using static Hybrid.Algorithms.Tests.Preference.Kit;
 
 namespace Hybrid.Algorithms.Tests.Preference;
@@ -16,8 +18,8 @@ public class DpoLossTests
         // rewards/chosen = β(c − rc) = [0.1, −0.1, 0.1]; rewards/rejected = β(r − rr) = [−0.1, 0.1, −0.2].
         double expected = (-LogSigmoid(0.2) - LogSigmoid(-0.2) - LogSigmoid(0.3)) / 3;
         LossOutput output = new DpoLoss(beta: 0.1).Compute(Batch.Inputs());
-        Close(expected, output.Loss.Item());
-        Assert.Empty(output.Loss.Shape);
+        Close(expected, output.Loss.ToDouble());
+        Assert.Empty(output.Loss.shape);
         AssertPairedMetrics(output.Metrics, expected, [0.1, -0.1, 0.1], [-0.1, 0.1, -0.2], Batch);
         Close(2.0 / 3, output.Metrics["rewards/accuracies"]);
     });
@@ -54,7 +56,7 @@ public class DpoLossTests
         Assert.Equal("cdpo", cdpo.Name);
         Assert.Equal(0.1, ((DpoLoss)cdpo).LabelSmoothing);
         LossOutput output = cdpo.Compute(Batch.Inputs());
-        Close(expected, output.Loss.Item());
+        Close(expected, output.Loss.ToDouble());
         AssertPairedMetrics(output.Metrics, expected, [0.1, -0.1, 0.1], [-0.1, 0.1, -0.2], Batch);
     });
 
@@ -108,26 +110,26 @@ public class DpoLossTests
     [Fact]
     public void MissingReferenceLogProbsNameTheField()
     {
-        using var scope = LibTorch.NewScope();
+        using var scope = NewDisposeScope();
         PreferenceInputs inputs = Batch.Inputs() with { RefRejectedLogps = null };
         var error = Assert.Throws<ArgumentException>(() => new DpoLoss().Compute(inputs));
         Assert.Equal("RefRejectedLogps", error.ParamName);
-        PreferenceInputs wrongShape = Batch.Inputs() with { RefChosenLogps = LibTorch.Zeros(2) };
+        PreferenceInputs wrongShape = Batch.Inputs() with { RefChosenLogps = torch.zeros(2) };
         Assert.Contains("[B] = [3]", Assert.Throws<ArgumentException>(() => new DpoLoss().Compute(wrongShape)).Message);
     }
 
     [Fact]
     public void Float32InputsGiveTheSameLoss()
     {
-        using var scope = LibTorch.NewScope();
+        using var scope = NewDisposeScope();
         PreferenceInputs f64 = Batch.Inputs();
         PreferenceInputs f32 = f64 with
         {
-            ChosenLogps = f64.ChosenLogps!.To(DType.Float32), RejectedLogps = f64.RejectedLogps!.To(DType.Float32),
-            RefChosenLogps = f64.RefChosenLogps!.To(DType.Float32), RefRejectedLogps = f64.RefRejectedLogps!.To(DType.Float32),
+            ChosenLogps = f64.ChosenLogps!.to(ScalarType.Float32), RejectedLogps = f64.RejectedLogps!.to(ScalarType.Float32),
+            RefChosenLogps = f64.RefChosenLogps!.to(ScalarType.Float32), RefRejectedLogps = f64.RefRejectedLogps!.to(ScalarType.Float32),
         };
         Tensor loss = new DpoLoss().Compute(f32).Loss;
-        Assert.Equal(DType.Float32, loss.DType);
-        Close(Value(new DpoLoss(), Batch), loss.Item(), 1e-6);
+        Assert.Equal(ScalarType.Float32, loss.dtype);
+        Close(Value(new DpoLoss(), Batch), loss.ToDouble(), 1e-6);
     }
 }

@@ -1,4 +1,5 @@
 // IPO: the squared loss on length-averaged log-ratios, its minimum at h = 1/(2τ), gradient sign on both sides.
+using TorchSharp;
 using Hybrid.Algorithms.Preference;
 using static Hybrid.Algorithms.Tests.Preference.Kit;
 
@@ -15,7 +16,7 @@ public class IpoLossTests
         double[] h = [1.0 / 5 + 1.0 / 4, -1.0 / 10 - 1.0 / 8, 1.0 / 2 + 2.0 / 3];
         double expected = Mean(i => (h[i] - 5) * (h[i] - 5), 3);
         LossOutput output = new IpoLoss(beta: 0.1).Compute(Batch.Inputs());
-        Close(expected, output.Loss.Item());
+        Close(expected, output.Loss.ToDouble());
         // Rewards stay β·(summed log-ratio), as for every reference-based loss.
         AssertPairedMetrics(output.Metrics, expected, [0.1, -0.1, 0.1], [-0.1, 0.1, -0.2], Batch);
     });
@@ -53,7 +54,7 @@ public class IpoLossTests
     [Fact]
     public void TokenCountsAreRequired()
     {
-        using var scope = Hybrid.Torch.LibTorch.NewScope();
+        using var scope = torch.NewDisposeScope();
         var error = Assert.Throws<ArgumentException>(() => new IpoLoss().Compute(Batch.Inputs() with { RejectedTokens = null }));
         Assert.Equal("RejectedTokens", error.ParamName);
     }

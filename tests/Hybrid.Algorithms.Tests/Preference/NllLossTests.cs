@@ -1,6 +1,8 @@
 // NLL on the chosen answer: the per-token average by hand, its gradient, and that it ignores the rejected answer.
 using Hybrid.Algorithms.Preference;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 using static Hybrid.Algorithms.Tests.Preference.Kit;
 
 namespace Hybrid.Algorithms.Tests.Preference;
@@ -17,13 +19,13 @@ public class NllLossTests
         Assert.False(loss.NeedsReference);
         PreferenceInputs inputs = Batch.Inputs(out Tensor chosen, out Tensor rejected) with { RefChosenLogps = null, RefRejectedLogps = null };
         LossOutput output = loss.Compute(inputs);
-        Close(6.5 / 3, output.Loss.Item());
+        Close(6.5 / 3, output.Loss.ToDouble());
         Close(6.5 / 3, output.Metrics["loss"]);
         Close(6.5 / 3, output.Metrics["nll_loss"]);
         Close(Batch.Chosen.Average(), output.Metrics["logps/chosen"]);
-        output.Loss.Backward();
+        output.Loss.backward();
         double[] g = GradOf(chosen);
         for (int i = 0; i < 3; i++) Close(-1 / (Batch.ChosenTokens[i] * 3), g[i]);
-        Assert.Null(rejected.Grad);                                      // the rejected answer is not in the graph
+        Assert.Null(rejected.grad);                                      // the rejected answer is not in the graph
     });
 }

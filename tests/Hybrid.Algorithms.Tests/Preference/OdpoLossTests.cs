@@ -1,4 +1,5 @@
 // ODPO: value by hand with the log score-gap offset, α = 0 is DPO, and the error when s_w ≤ s_l.
+using TorchSharp;
 using Hybrid.Algorithms.Preference;
 using static Hybrid.Algorithms.Tests.Preference.Kit;
 
@@ -15,7 +16,7 @@ public class OdpoLossTests
         double[] offset = [Math.Log(2), Math.Log(0.5), Math.Log(5)];
         double expected = (-LogSigmoid(0.2 - offset[0]) - LogSigmoid(-0.2 - offset[1]) - LogSigmoid(0.3 - offset[2])) / 3;
         LossOutput output = new OdpoLoss(beta: 0.1, alpha: 1).Compute(Batch.Inputs());
-        Close(expected, output.Loss.Item());
+        Close(expected, output.Loss.ToDouble());
         AssertPairedMetrics(output.Metrics, expected, [0.1, -0.1, 0.1], [-0.1, 0.1, -0.2], Batch);
         Close(offset.Average(), output.Metrics["offset"]);
         AssertRaisesChosenLowersRejected(new OdpoLoss(), Batch);

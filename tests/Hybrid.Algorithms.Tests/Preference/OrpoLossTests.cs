@@ -1,4 +1,5 @@
 // ORPO: NLL plus the log-odds-ratio term worked by hand, its metrics, gradient sign and finite differences.
+using TorchSharp;
 using Hybrid.Algorithms.Preference;
 using static Hybrid.Algorithms.Tests.Preference.Kit;
 
@@ -21,7 +22,7 @@ public class OrpoLossTests
         var loss = new OrpoLoss(beta: 0.1);
         Assert.False(loss.NeedsReference);
         LossOutput output = loss.Compute(Batch.Inputs() with { RefChosenLogps = null, RefRejectedLogps = null });
-        Close(expected, output.Loss.Item());
+        Close(expected, output.Loss.ToDouble());
         AssertPairedMetrics(output.Metrics, expected, [-0.2, -0.2, -0.25], [-0.3, -0.225, -0.3], Batch);
         Close(6.5 / 3, output.Metrics["nll_loss"]);
         Close(Mean(i => LogSigmoid(logOdds[i]), 3), output.Metrics["log_odds_ratio"]);

@@ -1,6 +1,8 @@
 // Test helpers for the preference losses: fixed batches as plain doubles, tensors made from them, and plain-double math.
 using Hybrid.Algorithms.Preference;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Tests.Preference;
 
@@ -27,18 +29,18 @@ internal sealed record PairedBatch(double[] Chosen, double[] Rejected, double[] 
     /// <summary>Tensors for this batch; <see cref="ChosenLeaf"/>/<see cref="RejectedLeaf"/> of the last call carry gradients.</summary>
     public PreferenceInputs Inputs(out Tensor chosenLeaf, out Tensor rejectedLeaf)
     {
-        chosenLeaf = LibTorch.Tensor(Chosen).RequiresGradInPlace();
-        rejectedLeaf = LibTorch.Tensor(Rejected).RequiresGradInPlace();
+        chosenLeaf = torch.tensor(Chosen).requires_grad_();
+        rejectedLeaf = torch.tensor(Rejected).requires_grad_();
         return new PreferenceInputs
         {
             ChosenLogps = chosenLeaf,
             RejectedLogps = rejectedLeaf,
-            RefChosenLogps = LibTorch.Tensor(RefChosen),
-            RefRejectedLogps = LibTorch.Tensor(RefRejected),
-            ChosenTokens = LibTorch.Tensor(ChosenTokens),
-            RejectedTokens = LibTorch.Tensor(RejectedTokens),
-            ChosenScores = ChosenScores is null ? null : LibTorch.Tensor(ChosenScores),
-            RejectedScores = RejectedScores is null ? null : LibTorch.Tensor(RejectedScores),
+            RefChosenLogps = torch.tensor(RefChosen),
+            RefRejectedLogps = torch.tensor(RefRejected),
+            ChosenTokens = torch.tensor(ChosenTokens),
+            RejectedTokens = torch.tensor(RejectedTokens),
+            ChosenScores = ChosenScores is null ? null : torch.tensor(ChosenScores),
+            RejectedScores = RejectedScores is null ? null : torch.tensor(RejectedScores),
         };
     }
 
@@ -61,21 +63,21 @@ internal static class Kit
         Assert.True(Math.Abs(expected - actual) <= tolerance * Math.Max(1, Math.Abs(expected)),
                     $"expected {expected:R}, got {actual:R} (|diff| = {Math.Abs(expected - actual):E2})");
 
-    public static double[] GradOf(Tensor leaf) => (leaf.Grad ?? throw new InvalidOperationException("no gradient")).ToArray<double>();
+    public static double[] GradOf(Tensor leaf) => (leaf.grad ?? throw new InvalidOperationException("no gradient")).data<double>().ToArray();
 
     /// <summary>Runs <paramref name="body"/> inside a scope and asserts the live-tensor count is back to where it started.</summary>
     public static void NoLeak(Action body)
     {
-        long before = LibTorch.LiveTensors;
-        using (LibTorch.NewScope()) body();
-        Assert.Equal(before, LibTorch.LiveTensors);
+        long before = TensorUtil.LiveTensors;
+        using (NewDisposeScope()) body();
+        Assert.Equal(before, TensorUtil.LiveTensors);
     }
 
     /// <summary>Loss value of <paramref name="loss"/> on <paramref name="batch"/>.</summary>
     public static double Value(IPreferenceLoss loss, PairedBatch batch)
     {
-        using var scope = LibTorch.NewScope();
-        return loss.Compute(batch.Inputs()).Loss.Item();
+        using var scope = NewDisposeScope();
+        return loss.Compute(batch.Inputs()).Loss.ToDouble();
     }
 
     /// <summary>
@@ -84,9 +86,9 @@ internal static class Kit
     /// </summary>
     public static void CheckGradientByFiniteDifferences(IPreferenceLoss loss, PairedBatch batch)
     {
-        using var scope = LibTorch.NewScope();
+        using var scope = NewDisposeScope();
         LossOutput output = loss.Compute(batch.Inputs(out Tensor chosen, out Tensor rejected));
-        output.Loss.Backward();
+        output.Loss.backward();
         double[] gChosen = GradOf(chosen), gRejected = GradOf(rejected);
         const double h = 1e-6;
         for (int i = 0; i < batch.B; i++)
@@ -105,8 +107,8 @@ internal static class Kit
     /// <summary>The gradients d loss / d chosen and d loss / d rejected on <paramref name="batch"/>.</summary>
     public static (double[] Chosen, double[] Rejected) Gradients(IPreferenceLoss loss, PairedBatch batch)
     {
-        using var scope = LibTorch.NewScope();
-        loss.Compute(batch.Inputs(out Tensor chosen, out Tensor rejected)).Loss.Backward();
+        using var scope = NewDisposeScope();
+        loss.Compute(batch.Inputs(out Tensor chosen, out Tensor rejected)).Loss.backward();
         return (GradOf(chosen), GradOf(rejected));
     }
 

@@ -1,4 +1,5 @@
 // R-DPO: value by hand with the length term, its sign (a longer chosen answer lowers the loss), α = 0 is DPO.
+using TorchSharp;
 using Hybrid.Algorithms.Preference;
 using static Hybrid.Algorithms.Tests.Preference.Kit;
 
@@ -14,7 +15,7 @@ public class RDpoLossTests
         // β = 0.1, α = 0.2: α(|y_w| − |y_l|) = 0.2·[1, 2, −1]; logits = βh + that = [0.2 + 0.2, −0.2 + 0.4, 0.3 − 0.2].
         double expected = (-LogSigmoid(0.4) - LogSigmoid(0.2) - LogSigmoid(0.1)) / 3;
         LossOutput output = new RDpoLoss(beta: 0.1, alpha: 0.2).Compute(Batch.Inputs());
-        Close(expected, output.Loss.Item());
+        Close(expected, output.Loss.ToDouble());
         AssertPairedMetrics(output.Metrics, expected, [0.1, -0.1, 0.1], [-0.1, 0.1, -0.2], Batch);
         Close(0.2 * (1 + 2 - 1) / 3.0, output.Metrics["length_term"]);
     });

@@ -1,4 +1,5 @@
 // Robust DPO: value and metrics by hand, unbiasedness under ε-flipped labels, gradient sign and finite differences.
+using TorchSharp;
 using Hybrid.Algorithms.Preference;
 using static Hybrid.Algorithms.Tests.Preference.Kit;
 
@@ -16,7 +17,7 @@ public class RobustDpoLossTests
         // β = 0.1, ε = 0.2: L = mean([(0.8)·−log σ(βh) − 0.2·−log σ(−βh)] / 0.6) with βh = [0.2, −0.2, 0.3].
         double expected = (PerRow(0.2, 0.2) + PerRow(-0.2, 0.2) + PerRow(0.3, 0.2)) / 3;
         LossOutput output = new RobustDpoLoss(beta: 0.1, labelSmoothing: 0.2).Compute(Batch.Inputs());
-        Close(expected, output.Loss.Item());
+        Close(expected, output.Loss.ToDouble());
         AssertPairedMetrics(output.Metrics, expected, [0.1, -0.1, 0.1], [-0.1, 0.1, -0.2], Batch);
     });
 

@@ -1,6 +1,8 @@
 // RRHF: rank hinge + best-response NLL worked by hand on B = 2 prompts × K = 3 responses, ties, gradients.
 using Hybrid.Algorithms.Preference;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 using static Hybrid.Algorithms.Tests.Preference.Kit;
 
 namespace Hybrid.Algorithms.Tests.Preference;
@@ -13,10 +15,10 @@ public class RrhfLossTests
 
     private static PreferenceInputs Inputs(out Tensor logps, double[]? rewards = null)
     {
-        logps = LibTorch.Tensor(Logps, 2, 3).RequiresGradInPlace();
+        logps = torch.tensor(Logps, [2, 3]).requires_grad_();
         return new PreferenceInputs
         {
-            RankLogps = logps, RankTokens = LibTorch.Tensor(Tokens, 2, 3), RankRewards = LibTorch.Tensor(rewards ?? Rewards, 2, 3),
+            RankLogps = logps, RankTokens = torch.tensor(Tokens, [2, 3]), RankRewards = torch.tensor(rewards ?? Rewards, [2, 3]),
         };
     }
 
@@ -31,7 +33,7 @@ public class RrhfLossTests
         Assert.False(loss.NeedsReference);
         Assert.Equal(PreferenceDataKind.Ranked, loss.DataKind);
         LossOutput output = loss.Compute(Inputs(out Tensor logps));
-        Close(4, output.Loss.Item());
+        Close(4, output.Loss.ToDouble());
         Close(4, output.Metrics["loss"]);
         Close(2, output.Metrics["rank_loss"]);
         Close(2, output.Metrics["nll_loss"]);
@@ -40,7 +42,7 @@ public class RrhfLossTests
 
         // Gradient (÷ B = 2): prompt 0: logp₀: −1/3 (pair 1,0) + 1/3 (pair 0,2) = 0; logp₁: +1/4 + 1/4; logp₂: −1/3 − 1/3 − 1/3 (NLL).
         // Prompt 1: only the NLL of response 0: −1/2.
-        output.Loss.Backward();
+        output.Loss.backward();
         double[] expected = [0, 0.5 / 2, -1.0 / 2, -0.5 / 2, 0, 0];
         double[] g = GradOf(logps);
         for (int i = 0; i < 6; i++) Close(expected[i], g[i], 1e-12);
@@ -49,19 +51,19 @@ public class RrhfLossTests
     [Fact]
     public void TiedBestRewardsTakeTheFirstResponse()
     {
-        using var scope = LibTorch.NewScope();
+        using var scope = NewDisposeScope();
         // Prompt 0 rewards [2, 2, 1]: best = response 0 (p = −2) → L_ft = 2; pairs (2,0): max(0, −3 + 2) = 0, (2,1): max(0, −3 + 1) = 0.
         // Prompt 1 unchanged: 1. L = (2 + 1)/2.
-        Close(1.5, new RrhfLoss().Compute(Inputs(out _, rewards: [2, 2, 1, 3, 1, 1])).Loss.Item());
+        Close(1.5, new RrhfLoss().Compute(Inputs(out _, rewards: [2, 2, 1, 3, 1, 1])).Loss.ToDouble());
     }
 
     [Fact]
     public void ShapesAreChecked()
     {
-        using var scope = LibTorch.NewScope();
-        PreferenceInputs oneResponse = Inputs(out _) with { RankLogps = LibTorch.Zeros([2, 1], DType.Float64) };
+        using var scope = NewDisposeScope();
+        PreferenceInputs oneResponse = Inputs(out _) with { RankLogps = torch.zeros([2, 1], ScalarType.Float64) };
         Assert.Contains("K >= 2", Assert.Throws<ArgumentException>(() => new RrhfLoss().Compute(oneResponse)).Message);
-        PreferenceInputs mismatch = Inputs(out _) with { RankTokens = LibTorch.Ones([3, 2], DType.Float64) };
+        PreferenceInputs mismatch = Inputs(out _) with { RankTokens = torch.ones([3, 2], ScalarType.Float64) };
         Assert.Equal("RankTokens", Assert.Throws<ArgumentException>(() => new RrhfLoss().Compute(mismatch)).ParamName);
     }
 }

@@ -1,6 +1,8 @@
 // SimPO: value and metrics by hand (length-averaged rewards, margin γ), γ's convention, no reference needed.
 using Hybrid.Algorithms.Preference;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 using static Hybrid.Algorithms.Tests.Preference.Kit;
 
 namespace Hybrid.Algorithms.Tests.Preference;
@@ -18,7 +20,7 @@ public class SimPoLossTests
         var loss = new SimPoLoss(beta: 2.0, gamma: 0.5);
         Assert.False(loss.NeedsReference);
         LossOutput output = loss.Compute(Batch.Inputs() with { RefChosenLogps = null, RefRejectedLogps = null });
-        Close(expected, output.Loss.Item());
+        Close(expected, output.Loss.ToDouble());
         AssertPairedMetrics(output.Metrics, expected, [-4, -4, -5], [-6, -4.5, -6], Batch);
     });
 
@@ -50,7 +52,7 @@ public class SimPoLossTests
     [Fact]
     public void TokenCountsAreRequired()
     {
-        using var scope = LibTorch.NewScope();
+        using var scope = NewDisposeScope();
         Assert.Equal("ChosenTokens",
             Assert.Throws<ArgumentException>(() => new SimPoLoss().Compute(Batch.Inputs() with { ChosenTokens = null })).ParamName);
     }

@@ -1,4 +1,5 @@
 // SLiC hinge: value and metrics by hand; no loss and no gradient once the margin passes 1/β.
+using TorchSharp;
 using Hybrid.Algorithms.Preference;
 using static Hybrid.Algorithms.Tests.Preference.Kit;
 
@@ -13,7 +14,7 @@ public class SlicHingeLossTests
     {
         // β = 0.1: max(0, 1 − βh) = [1 − 0.2, 1 + 0.2, 1 − 0.3] = [0.8, 1.2, 0.7] → mean 0.9.
         LossOutput output = new SlicHingeLoss(beta: 0.1).Compute(Batch.Inputs());
-        Close(0.9, output.Loss.Item());
+        Close(0.9, output.Loss.ToDouble());
         AssertPairedMetrics(output.Metrics, 0.9, [0.1, -0.1, 0.1], [-0.1, 0.1, -0.2], Batch);
         (double[] chosen, double[] rejected) = Gradients(new SlicHingeLoss(beta: 0.1), Batch);
         Assert.All(chosen, g => Close(-0.1 / 3, g));                   // inside the margin: −β/B

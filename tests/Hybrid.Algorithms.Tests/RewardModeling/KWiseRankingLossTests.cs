@@ -1,6 +1,8 @@
 // K-wise RM loss: a slow all-pairs loop reference with ties and padding slots, K = 2 equals Bradley–Terry, gradient signs.
 using Hybrid.Algorithms.RewardModeling;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Tests.RewardModeling;
 
@@ -11,11 +13,11 @@ public class KWiseRankingLossTests
     [Fact]
     public void ThreeRankedResponsesGiveTheMeanOfTheirThreePairs()
     {
-        using var scope = LibTorch.NewScope();
+        using var scope = NewDisposeScope();
         // one prompt, rewards r = [2.0, 0.5, 1.0], ranking s = [3, 1, 2] (response 0 best, then 2, then 1)
         // pairs (0≻1): z = 1.5, (0≻2): z = 1.0, (2≻1): z = 0.5 → L = (softplus(−1.5) + softplus(−1.0) + softplus(−0.5)) / 3
-        LossOutput output = KWiseRankingLoss.Compute(LibTorch.Tensor(new[] { 2.0, 0.5, 1.0 }, 1, 3), LibTorch.Tensor(new[] { 3.0, 1.0, 2.0 }, 1, 3));
-        Assert.Equal((Softplus(-1.5) + Softplus(-1.0) + Softplus(-0.5)) / 3, output.Loss.Item(), 12);
+        LossOutput output = KWiseRankingLoss.Compute(torch.tensor(new[] { 2.0, 0.5, 1.0 }, [1, 3]), torch.tensor(new[] { 3.0, 1.0, 2.0 }, [1, 3]));
+        Assert.Equal((Softplus(-1.5) + Softplus(-1.0) + Softplus(-0.5)) / 3, output.Loss.ToDouble(), 12);
         Assert.Equal(1.0, output.Metrics["accuracy"], 12);
         Assert.Equal((1.5 + 1.0 + 0.5) / 3, output.Metrics["margin"], 12);
         Assert.Equal(0.5, output.Metrics["min_reward"], 12);
@@ -26,7 +28,7 @@ public class KWiseRankingLossTests
     [Fact]
     public void MatchesASlowAllPairsLoopWithTiesPaddingAndCentering()
     {
-        long baseline = LibTorch.LiveTensors;
+        long baseline = TensorUtil.LiveTensors;
         var rng = new Random(4);
         const int b = 5, k = 4;
         const double c = 0.02;
@@ -52,11 +54,11 @@ public class KWiseRankingLossTests
         Assert.True(pairs > 5);
         var validRewards = r.Where((_, i) => valid[i]).ToArray();
 
-        using (var scope = LibTorch.NewScope())
+        using (var scope = NewDisposeScope())
         {
-            Tensor rewards = LibTorch.Tensor(r, b, k).RequiresGradInPlace();
-            LossOutput output = KWiseRankingLoss.Compute(rewards, LibTorch.Tensor(s, b, k), LibTorch.Tensor(valid, b, k), c);
-            Assert.Equal(sum / pairs + c * center / pairs, output.Loss.Item(), 12);
+            Tensor rewards = torch.tensor(r, [b, k]).requires_grad_();
+            LossOutput output = KWiseRankingLoss.Compute(rewards, torch.tensor(s, [b, k]), torch.tensor(valid, [b, k]), c);
+            Assert.Equal(sum / pairs + c * center / pairs, output.Loss.ToDouble(), 12);
             Assert.Equal(correct / pairs, output.Metrics["accuracy"], 12);
             Assert.Equal(margin / pairs, output.Metrics["margin"], 12);
             Assert.Equal(validRewards.Min(), output.Metrics["min_reward"], 12);
@@ -68,28 +70,28 @@ public class KWiseRankingLossTests
             Assert.Equal(pairs, counted);
 
             // Padding slots get no gradient at all.
-            output.Loss.Backward();
-            double[] g = rewards.Grad!.ToArray<double>();
+            output.Loss.backward();
+            double[] g = rewards.grad!.data<double>().ToArray();
             for (int i = 0; i < g.Length; i++) if (!valid[i]) Assert.Equal(0.0, g[i]);
         }
-        Assert.Equal(baseline, LibTorch.LiveTensors);
+        Assert.Equal(baseline, TensorUtil.LiveTensors);
     }
 
     [Fact]
     public void TwoResponsesEqualBradleyTerryAndTheGradientFollowsTheRanking()
     {
-        using var scope = LibTorch.NewScope();
+        using var scope = NewDisposeScope();
         double[] w = [0.3, -0.4, 1.1], l = [0.8, -0.9, 0.0];
-        var kwise = KWiseRankingLoss.Compute(LibTorch.Tensor(w.Zip(l, (a, z) => new[] { z, a }).SelectMany(x => x).ToArray(), 3, 2),
-                                             LibTorch.Tensor(new[] { 0.0, 1.0, 0.0, 1.0, 0.0, 1.0 }, 3, 2), null, 0.01);
-        var pair = BradleyTerryLoss.Compute(LibTorch.Tensor(w, 3), LibTorch.Tensor(l, 3), null, 0.01);
-        Assert.Equal(pair.Loss.Item(), kwise.Loss.Item(), 12);
+        var kwise = KWiseRankingLoss.Compute(torch.tensor(w.Zip(l, (a, z) => new[] { z, a }).SelectMany(x => x).ToArray(), [3, 2]),
+                                             torch.tensor(new[] { 0.0, 1.0, 0.0, 1.0, 0.0, 1.0 }, [3, 2]), null, 0.01);
+        var pair = BradleyTerryLoss.Compute(torch.tensor(w, [3]), torch.tensor(l, [3]), null, 0.01);
+        Assert.Equal(pair.Loss.ToDouble(), kwise.Loss.ToDouble(), 12);
         foreach (var (name, value) in pair.Metrics) Assert.Equal(value, kwise.Metrics[name], 12);
 
         // Descent raises the best response's reward and lowers the worst one's.
-        Tensor rewards = LibTorch.Tensor(new[] { 0.0, 0.0, 0.0 }, 1, 3).RequiresGradInPlace();
-        KWiseRankingLoss.Compute(rewards, LibTorch.Tensor(new[] { 1.0, 3.0, 2.0 }, 1, 3)).Loss.Backward();
-        double[] g = rewards.Grad!.ToArray<double>();
+        Tensor rewards = torch.tensor(new[] { 0.0, 0.0, 0.0 }, [1, 3]).requires_grad_();
+        KWiseRankingLoss.Compute(rewards, torch.tensor(new[] { 1.0, 3.0, 2.0 }, [1, 3])).Loss.backward();
+        double[] g = rewards.grad!.data<double>().ToArray();
         Assert.True(g[1] < 0, "best response");
         Assert.True(g[0] > 0, "worst response");
         Assert.Equal(0.0, g.Sum(), 12);   // each pair pushes its two rewards apart by equal and opposite amounts
@@ -98,8 +100,8 @@ public class KWiseRankingLossTests
     [Fact]
     public void AllTiesIsAnError()
     {
-        using var scope = LibTorch.NewScope();
-        var ex = Assert.Throws<ArgumentException>(() => KWiseRankingLoss.Compute(LibTorch.Zeros(2, 3), LibTorch.Ones(2, 3)));
+        using var scope = NewDisposeScope();
+        var ex = Assert.Throws<ArgumentException>(() => KWiseRankingLoss.Compute(torch.zeros(2, 3), torch.ones(2, 3)));
         Assert.Contains("no comparable pair", ex.Message);
     }
 }

@@ -1,6 +1,8 @@
 // Advantage estimators: hand-worked values, the plain-loop references on random ragged batches, errors and leaks.
 using Hybrid.Algorithms.Rl;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 using static Hybrid.Algorithms.Tests.Rl.TestTensors;
 
 namespace Hybrid.Algorithms.Tests.Rl;
@@ -10,12 +12,12 @@ public class AdvantageEstimatorTests
     private static double[,] Run(string name, double[] scores, double[,] mask, int g, double[,]? tokenRewards = null,
         double[]? baseline = null, double gamma = 1, bool? whiten = null, double eps = 1e-6)
     {
-        using var scope = LibTorch.NewScope();
+        using var scope = NewDisposeScope();
         AdvantageOutput output = AdvantageEstimators.Create(name).Compute(new AdvantageInputs
         {
-            Scores = Vector(scores, DType.Float64), Mask = Matrix(mask, DType.Float64), GroupSize = g,
-            TokenRewards = tokenRewards is null ? null : Matrix(tokenRewards, DType.Float64),
-            BaselineScores = baseline is null ? null : Vector(baseline, DType.Float64),
+            Scores = Vector(scores, ScalarType.Float64), Mask = Matrix(mask, ScalarType.Float64), GroupSize = g,
+            TokenRewards = tokenRewards is null ? null : Matrix(tokenRewards, ScalarType.Float64),
+            BaselineScores = baseline is null ? null : Vector(baseline, ScalarType.Float64),
             Gamma = gamma, Whiten = whiten, Epsilon = eps,
         });
         return Read2(output.Advantages);
@@ -147,9 +149,9 @@ public class AdvantageEstimatorTests
         var rng = new Random(7);
         double[,] mask = RaggedMask(rng, 8, 6);
         double[] scores = Uniform(rng, 8, 0, 1);
-        using var scope = LibTorch.NewScope();
+        using var scope = NewDisposeScope();
         AdvantageOutput output = new GrpoAdvantage().Compute(new AdvantageInputs { Scores = Vector(scores), Mask = Matrix(mask), GroupSize = 4 });
-        Assert.Equal(DType.Float32, output.Advantages.DType);
+        Assert.Equal(ScalarType.Float32, output.Advantages.dtype);
         AssertClose(RlReference.Broadcast(RlReference.Grpo(scores, 4, 1e-6), mask), Read2(output.Advantages), 1e-5);
     }
 
@@ -168,7 +170,7 @@ public class AdvantageEstimatorTests
     [Fact]
     public void MisuseFailsWithTheFix()
     {
-        using var scope = LibTorch.NewScope();
+        using var scope = NewDisposeScope();
         Tensor mask = Matrix(new double[,] { { 1 }, { 1 }, { 1 } });
         Tensor scores = Vector([1, 0, 1]);
         var e1 = Assert.Throws<ArgumentException>(() => new GrpoAdvantage().Compute(new AdvantageInputs
@@ -198,8 +200,8 @@ public class AdvantageEstimatorTests
                     Values = Matrix(Uniform(rng, 4, 5, 0, 1)), BaselineScores = Vector(Uniform(rng, 4, 0, 1)),
                     TokenRewards = estimator.AcceptsTokenRewards ? Matrix(Uniform(rng, 4, 5, 0, 1)) : null,
                 });
-                Assert.Equal(new long[] { 4, 5 }, output.Advantages.Shape);
-                Assert.Equal(new long[] { 4, 5 }, output.Returns.Shape);
+                Assert.Equal(new long[] { 4, 5 }, output.Advantages.shape);
+                Assert.Equal(new long[] { 4, 5 }, output.Returns.shape);
             });
     }
 }

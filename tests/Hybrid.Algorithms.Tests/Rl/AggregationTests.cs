@@ -1,6 +1,8 @@
 // Loss aggregations: hand values with ragged and empty rows, the plain-loop references, gradients and the registry.
 using Hybrid.Algorithms.Rl;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 using static Hybrid.Algorithms.Tests.Rl.TestTensors;
 
 namespace Hybrid.Algorithms.Tests.Rl;
@@ -9,8 +11,8 @@ public class AggregationTests
 {
     private static double Aggregate(ILossAggregation aggregation, double[,] loss, double[,] mask)
     {
-        using var scope = LibTorch.NewScope();
-        return aggregation.Aggregate(Matrix(loss, DType.Float64), Matrix(mask, DType.Float64)).Item();
+        using var scope = NewDisposeScope();
+        return aggregation.Aggregate(Matrix(loss, ScalarType.Float64), Matrix(mask, ScalarType.Float64)).ToDouble();
     }
 
     // Loss rows (1, 2, 3) with 3 tokens, (4, 9, 9) with 1 token (the 9s are padding), (5, 5, 5) fully masked.
@@ -59,9 +61,9 @@ public class AggregationTests
     public void GradientIsTheAggregationWeight()
     {
         // d token_mean / d ℓ_{i,t} = m_{i,t}/Σm = 1/4; d seq_mean_token_mean / d ℓ_{0,t} = 1/(2·3), d/d ℓ_{1,0} = 1/2.
-        var (_, tokenMean) = Gradients.Autograd(Loss, l => new TokenMean().Aggregate(l, Matrix(Mask, DType.Float64)));
+        var (_, tokenMean) = Gradients.Autograd(Loss, l => new TokenMean().Aggregate(l, Matrix(Mask, ScalarType.Float64)));
         AssertClose(new double[,] { { 0.25, 0.25, 0.25 }, { 0.25, 0, 0 }, { 0, 0, 0 } }, tokenMean, 1e-12);
-        var (_, seqMean) = Gradients.Autograd(Loss, l => new SeqMeanTokenMean().Aggregate(l, Matrix(Mask, DType.Float64)));
+        var (_, seqMean) = Gradients.Autograd(Loss, l => new SeqMeanTokenMean().Aggregate(l, Matrix(Mask, ScalarType.Float64)));
         AssertClose(new double[,] { { 1 / 6.0, 1 / 6.0, 1 / 6.0 }, { 0.5, 0, 0 }, { 0, 0, 0 } }, seqMean, 1e-12);
     }
 

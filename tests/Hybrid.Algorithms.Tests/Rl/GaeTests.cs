@@ -1,6 +1,8 @@
 // GAE: a hand-worked recursion, the λ = 1 (Monte Carlo − V) and λ = 0 (TD residual) limits, whitening and returns.
 using Hybrid.Algorithms.Rl;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 using static Hybrid.Algorithms.Tests.Rl.TestTensors;
 
 namespace Hybrid.Algorithms.Tests.Rl;
@@ -10,12 +12,12 @@ public class GaeTests
     private static (double[,] Advantages, double[,] Returns) Run(double[] scores, double[,] values, double[,] mask,
         double gamma, double lambda, bool whiten = false, double[,]? tokenRewards = null)
     {
-        using var scope = LibTorch.NewScope();
+        using var scope = NewDisposeScope();
         AdvantageOutput output = new GaeAdvantage().Compute(new AdvantageInputs
         {
-            Scores = Vector(scores, DType.Float64), Mask = Matrix(mask, DType.Float64), GroupSize = 1,
-            Values = Matrix(values, DType.Float64), Gamma = gamma, Lambda = lambda, Whiten = whiten,
-            TokenRewards = tokenRewards is null ? null : Matrix(tokenRewards, DType.Float64),
+            Scores = Vector(scores, ScalarType.Float64), Mask = Matrix(mask, ScalarType.Float64), GroupSize = 1,
+            Values = Matrix(values, ScalarType.Float64), Gamma = gamma, Lambda = lambda, Whiten = whiten,
+            TokenRewards = tokenRewards is null ? null : Matrix(tokenRewards, ScalarType.Float64),
         });
         return (Read2(output.Advantages), Read2(output.Returns));
     }
@@ -100,10 +102,10 @@ public class GaeTests
         double[,] mask = RaggedMask(rng, 4, 6, minLength: 2);
         double[] scores = Uniform(rng, 4, 0, 1);
         double[,] values = Uniform(rng, 4, 6, 0, 1);
-        using var scope = LibTorch.NewScope();
+        using var scope = NewDisposeScope();
         AdvantageOutput output = new GaeAdvantage().Compute(new AdvantageInputs
         {
-            Scores = Vector(scores, DType.Float64), Mask = Matrix(mask, DType.Float64), GroupSize = 1, Values = Matrix(values, DType.Float64),
+            Scores = Vector(scores, ScalarType.Float64), Mask = Matrix(mask, ScalarType.Float64), GroupSize = 1, Values = Matrix(values, ScalarType.Float64),
         });
         var reference = RlReference.Gae(RlReference.TokenRewards(scores, mask, null), values, mask, 1.0, 0.95);
         AssertClose(RlReference.Whiten(reference.Advantages, mask, 1e-6), Read2(output.Advantages), 1e-10);

@@ -1,5 +1,7 @@
 // Autograd against central finite differences in float64, for functions of one [N, A] input.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 using static Hybrid.Algorithms.Tests.Rl.TestTensors;
 
 namespace Hybrid.Algorithms.Tests.Rl;
@@ -9,18 +11,18 @@ internal static class Gradients
     /// <summary>f's value and autograd gradient at x (float64).</summary>
     public static (double Value, double[,] Gradient) Autograd(double[,] x, Func<Tensor, Tensor> f)
     {
-        using var scope = LibTorch.NewScope();
-        Tensor input = Matrix(x, DType.Float64).RequiresGradInPlace();
+        using var scope = NewDisposeScope();
+        Tensor input = Matrix(x, ScalarType.Float64).requires_grad_();
         Tensor y = f(input);
-        y.Backward();
-        return (y.Item(), Read2(input.Grad!));
+        y.backward();
+        return (y.ToDouble(), Read2(input.grad!));
     }
 
     public static double Value(double[,] x, Func<Tensor, Tensor> f)
     {
-        using var scope = LibTorch.NewScope();
-        using var noGrad = LibTorch.NoGrad();
-        return f(Matrix(x, DType.Float64)).Item();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        return f(Matrix(x, ScalarType.Float64)).ToDouble();
     }
 
     /// <summary>(f(x + h·e_k) − f(x − h·e_k)) / 2h for every entry k.</summary>

@@ -1,6 +1,8 @@
 // KL estimators, controllers, the EMA reference and token entropy: hand values, exact expectations, gradients, leaks.
 using Hybrid.Algorithms.Rl;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 using static Hybrid.Algorithms.Tests.Rl.TestTensors;
 
 namespace Hybrid.Algorithms.Tests.Rl;
@@ -9,8 +11,8 @@ public class KlTests
 {
     private static double One(IKlEstimator estimator, double logp, double reference)
     {
-        using var scope = LibTorch.NewScope();
-        return estimator.PerToken(Matrix(new double[,] { { logp } }, DType.Float64), Matrix(new double[,] { { reference } }, DType.Float64)).Item();
+        using var scope = NewDisposeScope();
+        return estimator.PerToken(Matrix(new double[,] { { logp } }, ScalarType.Float64), Matrix(new double[,] { { reference } }, ScalarType.Float64)).ToDouble();
     }
 
     [Fact]
@@ -45,10 +47,10 @@ public class KlTests
         for (int i = 0; i < 5; i++) exact += p[i] * Math.Log(p[i] / q[i]);
         foreach (IKlEstimator estimator in new IKlEstimator[] { new K1(), new K3() })
         {
-            using var scope = LibTorch.NewScope();
-            Tensor logp = Matrix(new double[,] { { Math.Log(p[0]), Math.Log(p[1]), Math.Log(p[2]), Math.Log(p[3]), Math.Log(p[4]) } }, DType.Float64);
-            Tensor logq = Matrix(new double[,] { { Math.Log(q[0]), Math.Log(q[1]), Math.Log(q[2]), Math.Log(q[3]), Math.Log(q[4]) } }, DType.Float64);
-            double expectation = (estimator.PerToken(logp, logq) * logp.Exp()).Sum().Item();
+            using var scope = NewDisposeScope();
+            Tensor logp = Matrix(new double[,] { { Math.Log(p[0]), Math.Log(p[1]), Math.Log(p[2]), Math.Log(p[3]), Math.Log(p[4]) } }, ScalarType.Float64);
+            Tensor logq = Matrix(new double[,] { { Math.Log(q[0]), Math.Log(q[1]), Math.Log(q[2]), Math.Log(q[3]), Math.Log(q[4]) } }, ScalarType.Float64);
+            double expectation = (estimator.PerToken(logp, logq) * logp.exp()).sum().ToDouble();
             Assert.Equal(exact, expectation, 12);
         }
     }
@@ -63,14 +65,14 @@ public class KlTests
         var rng = new Random(name.Length);
         double[,] logp = Uniform(rng, 3, 4, -3, -0.1);
         double[,] reference = Uniform(rng, 3, 4, -3, -0.1);
-        Gradients.AssertMatchesFiniteDifference(logp, l => KlEstimators.Create(name).PerToken(l, Matrix(reference, DType.Float64)).Sum(), name);
+        Gradients.AssertMatchesFiniteDifference(logp, l => KlEstimators.Create(name).PerToken(l, Matrix(reference, ScalarType.Float64)).sum(), name);
     }
 
     [Fact]
     public void K3GradientByHand()
     {
         // ∂k3/∂log π = 1 − exp(log π_ref − log π) = 1 − e^{−0.5} at log ρ = 0.5.
-        var (_, grad) = Gradients.Autograd(new double[,] { { -1 } }, l => new K3().PerToken(l, Matrix(new double[,] { { -1.5 } }, DType.Float64)).Sum());
+        var (_, grad) = Gradients.Autograd(new double[,] { { -1 } }, l => new K3().PerToken(l, Matrix(new double[,] { { -1.5 } }, ScalarType.Float64)).sum());
         Assert.Equal(1 - Math.Exp(-0.5), grad[0, 0], 12);
     }
 
@@ -82,7 +84,7 @@ public class KlTests
             AssertNoLeak(() =>
             {
                 Tensor kl = KlEstimators.Create(name).PerToken(Matrix(Uniform(rng, 2, 3, -2, 0)), Matrix(Uniform(rng, 2, 3, -2, 0)));
-                Assert.Equal(new long[] { 2, 3 }, kl.Shape);
+                Assert.Equal(new long[] { 2, 3 }, kl.shape);
             });
     }
 
@@ -119,37 +121,37 @@ public class KlTests
     [Fact]
     public void EmaReferenceMovesTowardsThePolicyInPlace()
     {
-        long baseline = LibTorch.LiveTensors;
-        using (var scope = LibTorch.NewScope())
+        long baseline = TensorUtil.LiveTensors;
+        using (var scope = NewDisposeScope())
         {
-            Tensor reference = LibTorch.Tensor(new float[] { 1, 2 }, 2);
-            Tensor policy = LibTorch.Tensor(new float[] { 3, 6 }, 2).RequiresGradInPlace();
+            Tensor reference = torch.tensor(new float[] { 1, 2 }, [2]);
+            Tensor policy = torch.tensor(new float[] { 3, 6 }, [2]).requires_grad_();
             // α = 0.75: 0.75·(1, 2) + 0.25·(3, 6) = (1.5, 3).
             EmaReference.Update([reference], [policy], 0.75);
-            Assert.Equal(new float[] { 1.5f, 3f }, reference.ToArray<float>());
+            Assert.Equal(new float[] { 1.5f, 3f }, reference.data<float>().ToArray());
             EmaReference.Update([reference], [policy], 1.0);
-            Assert.Equal(new float[] { 1.5f, 3f }, reference.ToArray<float>());
+            Assert.Equal(new float[] { 1.5f, 3f }, reference.data<float>().ToArray());
             EmaReference.Update([reference], [policy], 0.0);
-            Assert.Equal(new float[] { 3f, 6f }, reference.ToArray<float>());
-            Assert.False(reference.RequiresGrad);
+            Assert.Equal(new float[] { 3f, 6f }, reference.data<float>().ToArray());
+            Assert.False(reference.requires_grad);
             Assert.Throws<ArgumentException>(() => EmaReference.Update([reference], [], 0.5));
-            Assert.Throws<ArgumentException>(() => EmaReference.Update([reference], [LibTorch.Zeros(3)], 0.5));
+            Assert.Throws<ArgumentException>(() => EmaReference.Update([reference], [torch.zeros(3)], 0.5));
             Assert.Throws<ArgumentOutOfRangeException>(() => EmaReference.Update([reference], [policy], 1.5));
         }
-        Assert.Equal(baseline, LibTorch.LiveTensors);
+        Assert.Equal(baseline, TensorUtil.LiveTensors);
     }
 
     [Fact]
     public void EntropyByHand()
     {
         // Uniform over 4 → ln 4. p = (0.5, 0.25, 0.25) → 0.5 ln 2 + 2·0.25 ln 4 = 1.5 ln 2. Logits (1000, 0, 0) → ≈ 0, finite.
-        using var scope = LibTorch.NewScope();
-        Tensor uniform = LibTorch.Zeros([1, 1, 4], DType.Float64);
-        Assert.Equal(Math.Log(4), TokenEntropy.FromLogits(uniform).Item(), 12);
-        Tensor skewed = LibTorch.Tensor(new double[] { Math.Log(0.5), Math.Log(0.25), Math.Log(0.25) }, 1, 1, 3).Add(7.0); // shift-invariant
-        Assert.Equal(1.5 * Math.Log(2), TokenEntropy.FromLogits(skewed).Item(), 12);
-        Tensor peaked = LibTorch.Tensor(new float[] { 1000, 0, 0 }, 1, 1, 3);
-        double h = TokenEntropy.FromLogits(peaked).Item();
+        using var scope = NewDisposeScope();
+        Tensor uniform = torch.zeros([1, 1, 4], ScalarType.Float64);
+        Assert.Equal(Math.Log(4), TokenEntropy.FromLogits(uniform).ToDouble(), 12);
+        Tensor skewed = torch.tensor(new double[] { Math.Log(0.5), Math.Log(0.25), Math.Log(0.25) }, [1, 1, 3]).add(7.0); // shift-invariant
+        Assert.Equal(1.5 * Math.Log(2), TokenEntropy.FromLogits(skewed).ToDouble(), 12);
+        Tensor peaked = torch.tensor(new float[] { 1000, 0, 0 }, [1, 1, 3]);
+        double h = TokenEntropy.FromLogits(peaked).ToDouble();
         Assert.True(double.IsFinite(h) && Math.Abs(h) < 1e-6, $"entropy {h}");
     }
 
@@ -172,19 +174,19 @@ public class KlTests
                     expected[i, t] -= p * Math.Log(p);
                 }
             }
-        long baseline = LibTorch.LiveTensors;
-        using (var scope = LibTorch.NewScope())
+        long baseline = TensorUtil.LiveTensors;
+        using (var scope = NewDisposeScope())
         {
-            Tensor z = LibTorch.Tensor(logits, n, a, v).RequiresGradInPlace();
+            Tensor z = torch.tensor(logits, [n, a, v]).requires_grad_();
             Tensor h = TokenEntropy.FromLogits(z);
             AssertClose(expected, Read2(h), 1e-12);
-            TokenEntropy.MaskedMean(h, LibTorch.Ones([n, a], DType.Float64)).Backward();
+            TokenEntropy.MaskedMean(h, torch.ones([n, a], ScalarType.Float64)).backward();
             // Raising the largest logit of a non-degenerate distribution sharpens it: ∂H/∂z_max < 0.
-            double[] grad = Read(z.Grad!);
+            double[] grad = Read(z.grad!);
             int argmax = 0;
             for (int k = 1; k < v; k++) if (logits[k] > logits[argmax]) argmax = k;
             Assert.True(grad[argmax] < 0);
         }
-        Assert.Equal(baseline, LibTorch.LiveTensors);
+        Assert.Equal(baseline, TensorUtil.LiveTensors);
     }
 }

@@ -1,6 +1,8 @@
 // Rollout/trainer mismatch: the metrics by hand, truncated-IS weights and sequence-level masking.
 using Hybrid.Algorithms.Rl;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 using static Hybrid.Algorithms.Tests.Rl.TestTensors;
 
 namespace Hybrid.Algorithms.Tests.Rl;
@@ -17,7 +19,7 @@ public class MismatchTests
     {
         AssertNoLeak(() =>
         {
-            var metrics = RolloutMismatch.Measure(Matrix(Rollout, DType.Float64), Matrix(Old, DType.Float64), Matrix(Mask, DType.Float64));
+            var metrics = RolloutMismatch.Measure(Matrix(Rollout, ScalarType.Float64), Matrix(Old, ScalarType.Float64), Matrix(Mask, ScalarType.Float64));
             // |d| = 0.1, 0.3, 1.0 → mean 1.4/3, max 1.0; k3 with ρ = π_old/π_rollout: e^d − d − 1 averaged.
             Assert.Equal(1.4 / 3, metrics["rollout_corr/mean_abs_diff"], 12);
             Assert.Equal(1.0, metrics["rollout_corr/max_abs_diff"], 12);
@@ -31,12 +33,12 @@ public class MismatchTests
     {
         AssertNoLeak(() =>
         {
-            var (weights, metrics) = new TruncatedImportanceSampling(2).Weights(Matrix(Rollout, DType.Float64), Matrix(Old, DType.Float64), Matrix(Mask, DType.Float64));
+            var (weights, metrics) = new TruncatedImportanceSampling(2).Weights(Matrix(Rollout, ScalarType.Float64), Matrix(Old, ScalarType.Float64), Matrix(Mask, ScalarType.Float64));
             // exp(0.1), exp(−0.3), min(e ≈ 2.718, 2) = 2; padding 0. One of three tokens capped.
             AssertClose(new double[,] { { Math.Exp(0.1), Math.Exp(-0.3), 0 }, { 2, 0, 0 }, { 0, 0, 0 } }, Read2(weights), 1e-12);
             Assert.Equal(1.0 / 3, metrics["rollout_corr/tis_clipfrac"], 12);
             Assert.Equal((Math.Exp(0.1) + Math.Exp(-0.3) + 2) / 3, metrics["rollout_corr/tis_mean"], 12);
-            Assert.False(weights.RequiresGrad);
+            Assert.False(weights.requires_grad);
         });
         Assert.Throws<ArgumentOutOfRangeException>(() => new TruncatedImportanceSampling(0.5));
     }
@@ -46,7 +48,7 @@ public class MismatchTests
     {
         AssertNoLeak(() =>
         {
-            Tensor rollout = Matrix(Rollout, DType.Float64), old = Matrix(Old, DType.Float64), mask = Matrix(Mask, DType.Float64);
+            Tensor rollout = Matrix(Rollout, ScalarType.Float64), old = Matrix(Old, ScalarType.Float64), mask = Matrix(Mask, ScalarType.Float64);
             // Mean |d|: row 0 (0.1 + 0.3)/2 = 0.2, row 1 1.0. Threshold 0.5 drops row 1 only; the empty row is not counted.
             var (kept, metrics) = new SequenceMismatchMask(SequenceMismatchMode.MeanAbsLogRatio, threshold: 0.5).Apply(rollout, old, mask);
             AssertClose(new double[,] { { 1, 1, 0 }, { 0, 0, 0 }, { 0, 0, 0 } }, Read2(kept), 0);
@@ -66,11 +68,11 @@ public class MismatchTests
         // each token is −w_t/Σm under token_mean.
         var (_, gradient) = Gradients.Autograd(Old, logp =>
         {
-            Tensor mask = Matrix(Mask, DType.Float64);
-            var (weights, _) = new TruncatedImportanceSampling().Weights(Matrix(Rollout, DType.Float64), logp.Detach(), mask);
+            Tensor mask = Matrix(Mask, ScalarType.Float64);
+            var (weights, _) = new TruncatedImportanceSampling().Weights(Matrix(Rollout, ScalarType.Float64), logp.detach(), mask);
             PolicyLossOutput output = new ReinforceLoss().Compute(new PolicyLossInputs
             {
-                LogProbs = logp, OldLogProbs = logp.Detach(), Advantages = LibTorch.Ones([3, 3], DType.Float64), Mask = mask,
+                LogProbs = logp, OldLogProbs = logp.detach(), Advantages = torch.ones([3, 3], ScalarType.Float64), Mask = mask,
             });
             return new TokenMean().Aggregate(output.TokenLoss * weights, mask);
         });

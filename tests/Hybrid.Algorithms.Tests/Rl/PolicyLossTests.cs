@@ -1,6 +1,8 @@
 // Policy losses: clip behaviour at the edges by hand, plain-loop references, finite-difference gradients, metrics, leaks.
 using Hybrid.Algorithms.Rl;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 using static Hybrid.Algorithms.Tests.Rl.TestTensors;
 
 namespace Hybrid.Algorithms.Tests.Rl;
@@ -11,17 +13,17 @@ public class PolicyLossTests
     private static (double Loss, double Gradient, IReadOnlyDictionary<string, double> Metrics) OneToken(
         IPolicyLoss loss, double ratio, double advantage, double? low = null, double? high = null, double? dual = null)
     {
-        using var scope = LibTorch.NewScope();
-        Tensor logp = Matrix(new double[,] { { Math.Log(ratio) } }, DType.Float64).RequiresGradInPlace();
+        using var scope = NewDisposeScope();
+        Tensor logp = Matrix(new double[,] { { Math.Log(ratio) } }, ScalarType.Float64).requires_grad_();
         PolicyLossOutput output = loss.Compute(new PolicyLossInputs
         {
-            LogProbs = logp, OldLogProbs = Matrix(new double[,] { { 0 } }, DType.Float64),
-            Advantages = Matrix(new double[,] { { advantage } }, DType.Float64), Mask = Matrix(new double[,] { { 1 } }, DType.Float64),
+            LogProbs = logp, OldLogProbs = Matrix(new double[,] { { 0 } }, ScalarType.Float64),
+            Advantages = Matrix(new double[,] { { advantage } }, ScalarType.Float64), Mask = Matrix(new double[,] { { 1 } }, ScalarType.Float64),
             ClipLow = low, ClipHigh = high, DualClip = dual,
         });
-        Tensor total = output.TokenLoss.Sum();
-        total.Backward();
-        return (total.Item(), Read(logp.Grad!)[0], output.Metrics);
+        Tensor total = output.TokenLoss.sum();
+        total.backward();
+        return (total.ToDouble(), Read(logp.grad!)[0], output.Metrics);
     }
 
     [Theory]
@@ -81,18 +83,18 @@ public class PolicyLossTests
     [InlineData(0.9996, -1.0, 0.9997, 0.0, 1.0)]
     public void GspoSequenceClipEdges(double s, double advantage, double expectedLoss, double expectedGradient, double expectedClipFrac)
     {
-        using var scope = LibTorch.NewScope();
-        Tensor logp = Matrix(new double[,] { { Math.Log(s) - 1, Math.Log(s) - 2 } }, DType.Float64).RequiresGradInPlace();
-        Tensor mask = Matrix(new double[,] { { 1, 1 } }, DType.Float64);
+        using var scope = NewDisposeScope();
+        Tensor logp = Matrix(new double[,] { { Math.Log(s) - 1, Math.Log(s) - 2 } }, ScalarType.Float64).requires_grad_();
+        Tensor mask = Matrix(new double[,] { { 1, 1 } }, ScalarType.Float64);
         PolicyLossOutput output = new GspoLoss().Compute(new PolicyLossInputs
         {
-            LogProbs = logp, OldLogProbs = Matrix(new double[,] { { -1, -2 } }, DType.Float64),
-            Advantages = Matrix(new double[,] { { advantage, advantage } }, DType.Float64), Mask = mask,
+            LogProbs = logp, OldLogProbs = Matrix(new double[,] { { -1, -2 } }, ScalarType.Float64),
+            Advantages = Matrix(new double[,] { { advantage, advantage } }, ScalarType.Float64), Mask = mask,
         });
         AssertClose(new double[,] { { expectedLoss, expectedLoss } }, Read2(output.TokenLoss), 1e-12);
         Tensor total = new SeqMeanTokenMean().Aggregate(output.TokenLoss, mask);
-        total.Backward();
-        AssertClose(new[] { expectedGradient, expectedGradient }, Read(logp.Grad!), 1e-12);
+        total.backward();
+        AssertClose(new[] { expectedGradient, expectedGradient }, Read(logp.grad!), 1e-12);
         Assert.Equal(expectedClipFrac, output.Metrics["actor/pg_clipfrac"]);
     }
 
@@ -122,11 +124,11 @@ public class PolicyLossTests
         // Â = −1: ℓ = max(d, clip d) = (0.1, 0.5) → J = −exp(0.3), loss exp(0.3), clipfrac 0.
         foreach ((double a, double expected, double clipFrac) in new[] { (1.0, -Math.Exp(0.25), 0.5), (-1.0, Math.Exp(0.3), 0.0) })
         {
-            using var scope = LibTorch.NewScope();
+            using var scope = NewDisposeScope();
             PolicyLossOutput output = new GmpoLoss().Compute(new PolicyLossInputs
             {
-                LogProbs = Matrix(new double[,] { { 0.1, 0.5 } }, DType.Float64), OldLogProbs = Matrix(new double[,] { { 0, 0 } }, DType.Float64),
-                Advantages = Matrix(new double[,] { { a, a } }, DType.Float64), Mask = Matrix(new double[,] { { 1, 1 } }, DType.Float64),
+                LogProbs = Matrix(new double[,] { { 0.1, 0.5 } }, ScalarType.Float64), OldLogProbs = Matrix(new double[,] { { 0, 0 } }, ScalarType.Float64),
+                Advantages = Matrix(new double[,] { { a, a } }, ScalarType.Float64), Mask = Matrix(new double[,] { { 1, 1 } }, ScalarType.Float64),
             });
             AssertClose(new double[,] { { expected, expected } }, Read2(output.TokenLoss), 1e-12);
             Assert.Equal(clipFrac, output.Metrics["actor/pg_clipfrac"]);
@@ -140,20 +142,20 @@ public class PolicyLossTests
         // R = (1, 0) → centred (0.5, −0.5); e = (−0.45, 0.45); L = ½(0.2025 + 0.2025) = 0.2025, and each token carries
         // (G/2)·e² = 0.2025, so seq_mean_token_mean gives L. The better response's implicit reward is too small, so the
         // gradient pushes its log-prob up (negative derivative) and the worse one's down.
-        using var scope = LibTorch.NewScope();
-        Tensor logp = Matrix(new double[,] { { 0.5 }, { -0.5 } }, DType.Float64).RequiresGradInPlace();
-        Tensor mask = Matrix(new double[,] { { 1 }, { 1 } }, DType.Float64);
+        using var scope = NewDisposeScope();
+        Tensor logp = Matrix(new double[,] { { 0.5 }, { -0.5 } }, ScalarType.Float64).requires_grad_();
+        Tensor mask = Matrix(new double[,] { { 1 }, { 1 } }, ScalarType.Float64);
         PolicyLossOutput output = new GvpoLoss().Compute(new PolicyLossInputs
         {
-            LogProbs = logp, OldLogProbs = Matrix(new double[,] { { 0 }, { 0 } }, DType.Float64),
-            Advantages = Matrix(new double[,] { { 0 }, { 0 } }, DType.Float64), Mask = mask,
-            RefLogProbs = Matrix(new double[,] { { 0 }, { 0 } }, DType.Float64), Scores = Vector([1, 0], DType.Float64), GroupSize = 2, Beta = 0.1,
+            LogProbs = logp, OldLogProbs = Matrix(new double[,] { { 0 }, { 0 } }, ScalarType.Float64),
+            Advantages = Matrix(new double[,] { { 0 }, { 0 } }, ScalarType.Float64), Mask = mask,
+            RefLogProbs = Matrix(new double[,] { { 0 }, { 0 } }, ScalarType.Float64), Scores = Vector([1, 0], ScalarType.Float64), GroupSize = 2, Beta = 0.1,
         });
         AssertClose(new double[,] { { 0.2025 }, { 0.2025 } }, Read2(output.TokenLoss), 1e-12);
         Tensor total = new SeqMeanTokenMean().Aggregate(output.TokenLoss, mask);
-        Assert.Equal(0.2025, total.Item(), 12);
-        total.Backward();
-        double[] grad = Read(logp.Grad!);
+        Assert.Equal(0.2025, total.ToDouble(), 12);
+        total.backward();
+        double[] grad = Read(logp.grad!);
         Assert.True(grad[0] < 0 && grad[1] > 0, $"gradient {grad[0]}, {grad[1]}");
     }
 
@@ -190,12 +192,12 @@ public class PolicyLossTests
     private static Func<Tensor, Tensor> Objective(IPolicyLoss loss, ILossAggregation aggregation, Batch b, double? low = null, double? high = null, double? dual = null) =>
         logp =>
         {
-            Tensor mask = Matrix(b.Mask, DType.Float64);
+            Tensor mask = Matrix(b.Mask, ScalarType.Float64);
             PolicyLossOutput output = loss.Compute(new PolicyLossInputs
             {
-                LogProbs = logp, OldLogProbs = Matrix(b.Old, DType.Float64), Advantages = Matrix(b.Advantages, DType.Float64), Mask = mask,
+                LogProbs = logp, OldLogProbs = Matrix(b.Old, ScalarType.Float64), Advantages = Matrix(b.Advantages, ScalarType.Float64), Mask = mask,
                 ClipLow = low, ClipHigh = high, DualClip = dual,
-                RefLogProbs = Matrix(b.Ref, DType.Float64), Scores = Vector(b.Scores, DType.Float64), GroupSize = b.GroupSize, Beta = 0.5,
+                RefLogProbs = Matrix(b.Ref, ScalarType.Float64), Scores = Vector(b.Scores, ScalarType.Float64), GroupSize = b.GroupSize, Beta = 0.5,
             });
             return aggregation.Aggregate(output.TokenLoss, mask);
         };
@@ -222,11 +224,11 @@ public class PolicyLossTests
     public void PpoClipEqualsThePlainLoopIncludingMetrics()
     {
         Batch b = RandomBatch(7, sequenceAdvantages: false);
-        using var scope = LibTorch.NewScope();
+        using var scope = NewDisposeScope();
         PolicyLossOutput output = new PpoClipLoss().Compute(new PolicyLossInputs
         {
-            LogProbs = Matrix(b.LogProbs, DType.Float64), OldLogProbs = Matrix(b.Old, DType.Float64),
-            Advantages = Matrix(b.Advantages, DType.Float64), Mask = Matrix(b.Mask, DType.Float64), ClipLow = 0.2, ClipHigh = 0.28, DualClip = 1.05,
+            LogProbs = Matrix(b.LogProbs, ScalarType.Float64), OldLogProbs = Matrix(b.Old, ScalarType.Float64),
+            Advantages = Matrix(b.Advantages, ScalarType.Float64), Mask = Matrix(b.Mask, ScalarType.Float64), ClipLow = 0.2, ClipHigh = 0.28, DualClip = 1.05,
         });
         var reference = RlReference.PpoClip(b.LogProbs, b.Old, b.Advantages, b.Mask, 0.2, 0.28, 1.05);
         AssertClose(reference.Loss, Read2(output.TokenLoss), 1e-12);
@@ -249,11 +251,11 @@ public class PolicyLossTests
         double[] expected = name == "gspo"
             ? RlReference.GspoSequenceLoss(b.LogProbs, b.Old, advantage, b.Mask, low, high)
             : RlReference.GmpoSequenceLoss(b.LogProbs, b.Old, advantage, b.Mask, low, high);
-        using var scope = LibTorch.NewScope();
+        using var scope = NewDisposeScope();
         PolicyLossOutput output = PolicyLosses.Create(name).Compute(new PolicyLossInputs
         {
-            LogProbs = Matrix(b.LogProbs, DType.Float64), OldLogProbs = Matrix(b.Old, DType.Float64),
-            Advantages = Matrix(b.Advantages, DType.Float64), Mask = Matrix(b.Mask, DType.Float64), ClipLow = low, ClipHigh = high,
+            LogProbs = Matrix(b.LogProbs, ScalarType.Float64), OldLogProbs = Matrix(b.Old, ScalarType.Float64),
+            Advantages = Matrix(b.Advantages, ScalarType.Float64), Mask = Matrix(b.Mask, ScalarType.Float64), ClipLow = low, ClipHigh = high,
         });
         AssertClose(RlReference.Broadcast(expected, b.Mask), Read2(output.TokenLoss), 1e-12, name);
     }
@@ -283,7 +285,7 @@ public class PolicyLossTests
     [Fact]
     public void GvpoNeedsItsInputs()
     {
-        using var scope = LibTorch.NewScope();
+        using var scope = NewDisposeScope();
         Tensor one = Matrix(new double[,] { { 0 }, { 0 } });
         var error = Assert.Throws<ArgumentException>(() => new GvpoLoss().Compute(new PolicyLossInputs
             { LogProbs = one, OldLogProbs = one, Advantages = one, Mask = one }));
@@ -300,15 +302,15 @@ public class PolicyLossTests
         foreach (string name in PolicyLosses.Registry.Names)
             AssertNoLeak(() =>
             {
-                Tensor logp = Matrix(b.LogProbs).RequiresGradInPlace();
+                Tensor logp = Matrix(b.LogProbs).requires_grad_();
                 Tensor mask = Matrix(b.Mask);
                 PolicyLossOutput output = PolicyLosses.Create(name).Compute(new PolicyLossInputs
                 {
                     LogProbs = logp, OldLogProbs = Matrix(b.Old), Advantages = Matrix(b.Advantages), Mask = mask,
                     RefLogProbs = Matrix(b.Ref), Scores = Vector(b.Scores), GroupSize = b.GroupSize, DualClip = 3,
                 });
-                new TokenMean().Aggregate(output.TokenLoss, mask).Backward();
-                Assert.NotNull(logp.Grad);
+                new TokenMean().Aggregate(output.TokenLoss, mask).backward();
+                Assert.NotNull(logp.grad);
             });
     }
 }

@@ -1,6 +1,8 @@
 // Reward shaping: DAPO's overlong punishment at its breakpoints, overlong masking, GRPO-λ and GHPO hints.
 using Hybrid.Algorithms.Rl;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 using static Hybrid.Algorithms.Tests.Rl.TestTensors;
 
 namespace Hybrid.Algorithms.Tests.Rl;
@@ -34,7 +36,7 @@ public class ShapingTests
             Tensor mask = Matrix(new double[,] { { 1, 1, 0 }, { 1, 1, 1 }, { 1, 0, 0 } });
             Tensor masked = OverlongMasking.Apply(mask, [false, true, false]);
             AssertClose(new double[,] { { 1, 1, 0 }, { 0, 0, 0 }, { 1, 0, 0 } }, Read2(masked), 0);
-            Assert.Equal(DType.Float32, masked.DType);
+            Assert.Equal(ScalarType.Float32, masked.dtype);
             Assert.Throws<ArgumentException>(() => OverlongMasking.Apply(mask, [true]));
         });
     }

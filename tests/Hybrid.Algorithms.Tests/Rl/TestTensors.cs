@@ -1,35 +1,37 @@
 // Test helpers: C# arrays to tensors and back, random ragged masks, and a live-tensor leak check.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Tests.Rl;
 
 internal static class TestTensors
 {
-    public static Tensor Matrix(double[,] values, DType dtype = DType.Float32)
+    public static Tensor Matrix(double[,] values, ScalarType dtype = ScalarType.Float32)
     {
         int rows = values.GetLength(0), cols = values.GetLength(1);
         var flat = new double[rows * cols];
         Buffer.BlockCopy(values, 0, flat, 0, flat.Length * sizeof(double));
-        using var scope = LibTorch.NewScope();
-        return LibTorch.Tensor(flat, rows, cols).To(dtype).MoveToOuterScope();
+        using var scope = NewDisposeScope();
+        return torch.tensor(flat, [rows, cols]).to(dtype).MoveToOuterDisposeScope();
     }
 
-    public static Tensor Vector(double[] values, DType dtype = DType.Float32)
+    public static Tensor Vector(double[] values, ScalarType dtype = ScalarType.Float32)
     {
-        using var scope = LibTorch.NewScope();
-        return LibTorch.Tensor(values, values.Length).To(dtype).MoveToOuterScope();
+        using var scope = NewDisposeScope();
+        return torch.tensor(values, [values.Length]).to(dtype).MoveToOuterDisposeScope();
     }
 
     public static double[] Read(Tensor t)
     {
-        using var scope = LibTorch.NewScope();
-        return t.Detach().To(DType.Float64).Contiguous().ToArray<double>();
+        using var scope = NewDisposeScope();
+        return t.detach().to(ScalarType.Float64).contiguous().data<double>().ToArray();
     }
 
     public static double[,] Read2(Tensor t)
     {
         double[] flat = Read(t);
-        int rows = (int)t.Size(0), cols = (int)t.Size(1);
+        int rows = (int)t.size(0), cols = (int)t.size(1);
         var result = new double[rows, cols];
         Buffer.BlockCopy(flat, 0, result, 0, flat.Length * sizeof(double));
         return result;
@@ -83,8 +85,8 @@ internal static class TestTensors
     /// <summary>Runs <paramref name="body"/> inside a scope and asserts every tensor it made is freed afterwards.</summary>
     public static void AssertNoLeak(Action body)
     {
-        long baseline = LibTorch.LiveTensors;
-        using (LibTorch.NewScope()) body();
-        Assert.Equal(baseline, LibTorch.LiveTensors);
+        long baseline = TensorUtil.LiveTensors;
+        using (NewDisposeScope()) body();
+        Assert.Equal(baseline, TensorUtil.LiveTensors);
     }
 }

@@ -2,7 +2,9 @@
 using Hybrid.Models.Config;
 using Hybrid.Models.Decoder;
 using Hybrid.Models.Tokenizers;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 using Hybrid.Training.Online;
 using Hybrid.Training.Rl.Tasks;
 
@@ -23,12 +25,12 @@ internal sealed class BytePolicy : IDisposable
         Folder = Path.Combine(Path.GetTempPath(), "hybrid-training-tests", $"{label}-{Guid.NewGuid():N}");
         TokenizerDir = Path.Combine(Folder, "tokenizer");
         AdditionTask.WriteByteTokenizer(TokenizerDir);
-        LibTorch.ManualSeed(seed);
+        TensorUtil.ManualSeed(seed);
         var model = new DecoderModel(Config());
         if (weightStd != 0.02)
         {
-            using var noGrad = LibTorch.NoGrad();
-            foreach (var (_, p) in model.NamedParameters()) if (p.Dim >= 2) p.NormalInPlace(0, weightStd);
+            using var noGrad = no_grad();
+            foreach (var (_, p) in model.named_parameters()) if (p.dim() >= 2) p.normal_(0, weightStd);
         }
         Policy = OnlinePolicy.Create(model, TokenizerDir, Path.Combine(Folder, "work"), options);
     }

@@ -2,7 +2,9 @@
 using Hybrid.Models.Decoder;
 using Hybrid.Models.Generation;
 using Hybrid.Rollout;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 using Hybrid.Training.Online;
 
 namespace Hybrid.Training.Tests.Online;
@@ -12,14 +14,14 @@ public sealed class OnlinePolicyTests
     /// <summary>Slow reference: each row alone, unpadded; log softmax(logits / T) at the positions predicting the response.</summary>
     private static float[] SlowLogProbs(DecoderModel model, int[] prompt, int[] response, double temperature)
     {
-        using var noGrad = LibTorch.NoGrad();
-        using var scope = LibTorch.NewScope();
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
         long[] all = [.. prompt.Select(t => (long)t), .. response.Select(t => (long)t)];
-        Tensor logits = model.Forward(LibTorch.Tensor(all, 1, all.Length)).Squeeze(0);   // [T, V]
-        Tensor logQ = (logits / temperature).LogSoftmax(-1);                            // [T, V]
+        Tensor logits = model.Forward(torch.tensor(all, [1, all.Length])).squeeze(0);   // [T, V]
+        Tensor logQ = (logits / temperature).log_softmax(-1);                            // [T, V]
         var result = new float[response.Length];
         for (int j = 0; j < response.Length; j++)
-            result[j] = (float)logQ.Select(0, prompt.Length - 1 + j).Select(0, response[j]).Item();
+            result[j] = (float)logQ.select(0, prompt.Length - 1 + j).select(0, response[j]).ToDouble();
         return result;
     }
 
@@ -30,14 +32,14 @@ public sealed class OnlinePolicyTests
         DecoderModel model = fixture.Policy.Model;
         int[][] prompts = [BytePolicy.Bytes("3+4="), BytePolicy.Bytes("12+30="), BytePolicy.Bytes("1=")];
         int[][] responses = [BytePolicy.Bytes("7"), BytePolicy.Bytes("42;ok"), []];
-        long baseline = LibTorch.LiveTensors;
+        long baseline = TensorUtil.LiveTensors;
         foreach (double temperature in new[] { 1.0, 0.7 })
         {
-            using var scope = LibTorch.NewScope();
-            using var noGrad = LibTorch.NoGrad();
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
             var batch = ResponseBatch.Build(prompts, responses, BytePolicy.EndOfText);
-            float[] got = ResponseLogProbs.Compute(model, batch, temperature).ToArray<float>();   // [N, A]
-            float[] mask = batch.Mask.ToArray<float>();
+            float[] got = ResponseLogProbs.Compute(model, batch, temperature).data<float>().ToArray();   // [N, A]
+            float[] mask = batch.Mask.data<float>().ToArray();
             int a = batch.ResponseWidth;
             for (int r = 0; r < prompts.Length; r++)
             {
@@ -57,7 +59,7 @@ public sealed class OnlinePolicyTests
                 }
             }
         }
-        Assert.Equal(baseline, LibTorch.LiveTensors);
+        Assert.Equal(baseline, TensorUtil.LiveTensors);
     }
 
     [Theory]
@@ -74,24 +76,24 @@ public sealed class OnlinePolicyTests
         {
             RolloutBatch rollouts = policy.Engine.Generate(new RolloutRequest { Prompts = prompts, SamplesPerPrompt = 2, Sampling = sampling });
             Assert.All(rollouts.Samples, s => Assert.Equal(round, s.PolicyVersion));
-            using (var scope = LibTorch.NewScope())
-            using (LibTorch.NoGrad())
+            using (var scope = NewDisposeScope())
+            using (no_grad())
             {
                 var batch = ResponseBatch.Build(rollouts.Samples.Select(s => s.PromptIds).ToList(), rollouts.Samples.Select(s => s.ResponseIds).ToList(), policy.PadTokenId);
-                float[] trainer = ResponseLogProbs.Compute(policy.Model, batch, sampling.Temperature).ToArray<float>();  // [N, A]
+                float[] trainer = ResponseLogProbs.Compute(policy.Model, batch, sampling.Temperature).data<float>().ToArray();  // [N, A]
                 var (_, _, rollout, a) = rollouts.Padded(policy.PadTokenId);
                 Assert.Equal(batch.ResponseWidth, Math.Max(1, a));
                 for (int i = 0; i < rollout.Length; i++)
                     Assert.True(Math.Abs(rollout[i] - trainer[i]) < 1e-4, $"round {round}, element {i}: rollout {rollout[i]} vs trainer {trainer[i]}");
             }
             // one visible training step, then hand the weights over
-            using (var scope = LibTorch.NewScope())
-            using (var optimizer = new Hybrid.Torch.Optim.AdamW(policy.Model.Parameters(), lr: 1e-2))
+            using (var scope = NewDisposeScope())
+            using (var optimizer = new Hybrid.Tensors.Optim.AdamW(policy.Model.parameters(), lr: 1e-2))
             {
                 var batch = ResponseBatch.Build([BytePolicy.Bytes("ab")], [BytePolicy.Bytes("cd")], policy.PadTokenId);
-                (-ResponseLogProbs.Compute(policy.Model, batch).Sum()).Backward();
+                (-ResponseLogProbs.Compute(policy.Model, batch).sum()).backward();
                 optimizer.Step();
-                policy.Model.ZeroGrad();
+                policy.Model.zero_grad();
             }
             policy.PushWeights();
             Assert.Equal(round + 1, policy.Version);
@@ -108,24 +110,24 @@ public sealed class RowChunkedLogProbsTests
         var model = fixture.Policy.Model;
         int[][] prompts = [BytePolicy.Bytes("3+4="), BytePolicy.Bytes("12+30="), BytePolicy.Bytes("1="), BytePolicy.Bytes("ab")];
         int[][] responses = [BytePolicy.Bytes("7"), BytePolicy.Bytes("42;ok"), [], BytePolicy.Bytes("cd")];
-        long baseline = LibTorch.LiveTensors;
-        using (var scope = LibTorch.NewScope())
-        using (LibTorch.NoGrad())
+        long baseline = TensorUtil.LiveTensors;
+        using (var scope = NewDisposeScope())
+        using (no_grad())
         {
             var batch = ResponseBatch.Build(prompts, responses, BytePolicy.EndOfText);
             long oneRow = (long)batch.ResponseWidth * model.Config.VocabSize;
             var (whole, wholeH) = Hybrid.Training.Rl.RlTrainer.LogProbsAndEntropyByRows(model, batch, 0.7);
             var (chunked, chunkedH) = Hybrid.Training.Rl.RlTrainer.LogProbsAndEntropyByRows(model, batch, 0.7, maxElements: oneRow);  // one row per chunk
-            float[] reference = ResponseLogProbs.Compute(model, batch, 0.7).ToArray<float>();
-            float[] a = whole.ToArray<float>(), b = chunked.ToArray<float>();
+            float[] reference = ResponseLogProbs.Compute(model, batch, 0.7).data<float>().ToArray();
+            float[] a = whole.data<float>().ToArray(), b = chunked.data<float>().ToArray();
             for (int i = 0; i < a.Length; i++)
             {
                 Assert.True(Math.Abs(a[i] - b[i]) < 1e-5, $"element {i}: {a[i]} vs {b[i]}");
                 Assert.True(Math.Abs(a[i] - reference[i]) < 1e-5, $"element {i}: {a[i]} vs ResponseLogProbs {reference[i]}");
             }
-            float[] h1 = wholeH.ToArray<float>(), h2 = chunkedH.ToArray<float>();
+            float[] h1 = wholeH.data<float>().ToArray(), h2 = chunkedH.data<float>().ToArray();
             for (int i = 0; i < h1.Length; i++) Assert.True(Math.Abs(h1[i] - h2[i]) < 1e-5, $"entropy {i}: {h1[i]} vs {h2[i]}");
         }
-        Assert.Equal(baseline, LibTorch.LiveTensors);
+        Assert.Equal(baseline, TensorUtil.LiveTensors);
     }
 }

@@ -2,7 +2,9 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Hybrid.Models.Generation;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 using Hybrid.Training.OnlinePreference;
 using Hybrid.Training.Tests.Online;
 using Xunit.Abstractions;
@@ -40,12 +42,12 @@ public sealed class OnlineDpoTrainerTests(ITestOutputHelper output)
         OnlineTask.FormatWarmUp(fixture.Policy.Model, steps: 60, seed: 3);
         fixture.Policy.PushWeights();   // version 1: the warmed-up policy
         string metricsDir = Path.Combine(fixture.Folder, "run");
-        long baseline = LibTorch.LiveTensors;
+        long baseline = TensorUtil.LiveTensors;
 
         OnlinePreferenceResult result = new OnlineDpoTrainer(Config(6, metricsDir)).Train(fixture.Policy, OnlineTask.AdditionPrompts(), Digit,
             evalPrompts: OnlineTask.AdditionPrompts());
 
-        Assert.Equal(baseline, LibTorch.LiveTensors);
+        Assert.Equal(baseline, TensorUtil.LiveTensors);
         foreach (IterationLog it in result.Iterations)
             output.WriteLine($"iteration {it.Iteration}: rollouts v{it.RolloutVersion} → v{it.PolicyVersion}, reward/mean {it.Metrics["reward/mean"]:F3}, " +
                              $"eval {it.Metrics["eval/reward/mean"]:F3}, win {it.Metrics["eval/win_rate"]:F3}, pairs {it.Metrics["pairs/count"]}, " +

@@ -1,7 +1,9 @@
 // Test fixture: the tiny "a+b=" task for the online-preference drivers, with an SFT warm-up that teaches the answer format only.
 using Hybrid.Models.Decoder;
-using Hybrid.Torch;
-using Hybrid.Torch.Optim;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+using Hybrid.Tensors.Optim;
 using Hybrid.Training.Data;
 using Hybrid.Training.OnlinePreference;
 using Hybrid.Training.Sft;
@@ -26,7 +28,7 @@ internal static class OnlineTask
     public static void FormatWarmUp(DecoderModel model, int steps, ulong seed)
     {
         var rng = new Random((int)seed);
-        using var optimizer = new AdamW(model.Parameters(), lr: 1e-2);
+        using var optimizer = new AdamW(model.parameters(), lr: 1e-2);
         for (int step = 0; step < steps; step++)
         {
             var examples = new List<TokenizedExample>();
@@ -47,10 +49,10 @@ internal static class SlowLogProbs
     /// <summary>Σ_j log softmax(logits)[y_j] over the positions that predict <paramref name="response"/> after <paramref name="prompt"/>.</summary>
     public static double Sum(DecoderModel model, int[] prompt, int[] response)
     {
-        using var noGrad = LibTorch.NoGrad();
-        using var scope = LibTorch.NewScope();
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
         long[] all = [.. prompt.Select(t => (long)t), .. response.Select(t => (long)t)];
-        float[] logits = model.Forward(LibTorch.Tensor(all, 1, all.Length)).ToArray<float>();   // [T·V]
+        float[] logits = model.Forward(torch.tensor(all, [1, all.Length])).data<float>().ToArray();   // [T·V]
         int v = model.Config.VocabSize;
         double sum = 0;
         for (int j = 0; j < response.Length; j++)

@@ -3,7 +3,9 @@ using System.Diagnostics;
 using Hybrid.Models.Decoder;
 using Hybrid.Models.Generation;
 using Hybrid.Rollout;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 using Hybrid.Training.OnlinePreference;
 using Hybrid.Training.OnlinePreference.Spin;
 using Hybrid.Training.Tests.Online;
@@ -44,9 +46,9 @@ public sealed class SpinTrainerTests(ITestOutputHelper output)
             Update = new PairUpdateConfig { Beta = 0.1, LearningRate = 3e-3, BatchSize = 16, Epochs = 2 },
             Seed = 6,
         };
-        long baseline = LibTorch.LiveTensors;
+        long baseline = TensorUtil.LiveTensors;
         OnlinePreferenceResult result = new SpinTrainer(config).Train(fixture.Policy, examples);
-        Assert.Equal(baseline, LibTorch.LiveTensors);
+        Assert.Equal(baseline, TensorUtil.LiveTensors);
 
         double after = Margin(fixture.Policy.Model, out double targetAfter);
         foreach (IterationLog it in result.Iterations)

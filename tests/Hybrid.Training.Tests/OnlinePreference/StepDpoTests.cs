@@ -2,8 +2,10 @@
 // hand formula, and training raises the correct step's margin.
 using System.Diagnostics;
 using Hybrid.Models.Decoder;
-using Hybrid.Torch;
-using Hybrid.Torch.Optim;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+using Hybrid.Tensors.Optim;
 using Hybrid.Training.OnlinePreference;
 using Hybrid.Training.OnlinePreference.StepDpo;
 using Hybrid.Training.Tests.Online;
@@ -15,10 +17,10 @@ public sealed class StepDpoTests(ITestOutputHelper output)
 {
     private static DecoderModel Model(ulong seed, double std)
     {
-        LibTorch.ManualSeed(seed);
+        TensorUtil.ManualSeed(seed);
         var model = new DecoderModel(BytePolicy.Config());
-        using var noGrad = LibTorch.NoGrad();
-        foreach (var (_, p) in model.NamedParameters()) if (p.Dim >= 2) p.NormalInPlace(0, std);
+        using var noGrad = no_grad();
+        foreach (var (_, p) in model.named_parameters()) if (p.dim() >= 2) p.normal_(0, std);
         return model;
     }
 
@@ -43,15 +45,15 @@ public sealed class StepDpoTests(ITestOutputHelper output)
     {
         using DecoderModel model = Model(1, 0.3);
         List<TokenPair> pairs = Pairs(6, seed: 2);
-        long baseline = LibTorch.LiveTensors;
+        long baseline = TensorUtil.LiveTensors;
         float[] chosen, rejected;
-        using (var scope = LibTorch.NewScope())
-        using (LibTorch.NoGrad())
+        using (var scope = NewDisposeScope())
+        using (no_grad())
         {
             var (c, r) = PairUpdate.SequenceLogps(model, pairs, BytePolicy.EndOfText);   // [B], [B]
-            (chosen, rejected) = (c.ToArray<float>(), r.ToArray<float>());
+            (chosen, rejected) = (c.data<float>().ToArray(), r.data<float>().ToArray());
         }
-        Assert.Equal(baseline, LibTorch.LiveTensors);
+        Assert.Equal(baseline, TensorUtil.LiveTensors);
         for (int i = 0; i < pairs.Count; i++)
         {
             TokenPair p = pairs[i];
@@ -112,7 +114,7 @@ public sealed class StepDpoTests(ITestOutputHelper output)
         Assert.True(MaxDiff(masked, unmasked) < 1e-4 * Math.Max(1, scale), "the shared prefix should cancel in the sigmoid loss");
 
         // Per-sequence objective: the prefix no longer cancels, and only the masked reference matches.
-        static Tensor Objective(Tensor chosen, Tensor rejected) => chosen.Sum() + rejected.Sum() * 0.5;   // []
+        static Tensor Objective(Tensor chosen, Tensor rejected) => chosen.sum() + rejected.sum() * 0.5;   // []
         float[] fastSeq = Gradient(model, () =>
         {
             var (c, r) = PairUpdate.SequenceLogps(model, pairs, BytePolicy.EndOfText);
@@ -134,9 +136,9 @@ public sealed class StepDpoTests(ITestOutputHelper output)
         double Margin() => pairs.Average(p => SlowLogProbs.Sum(model, p.Prompt, p.Chosen) - SlowLogProbs.Sum(model, p.Prompt, p.Rejected));
         double before = Margin();
         var config = new StepDpoConfig { Update = new PairUpdateConfig { Beta = 0.1, LearningRate = 3e-3, BatchSize = 16, Epochs = 6 }, Seed = 1 };
-        long baseline = LibTorch.LiveTensors;
+        long baseline = TensorUtil.LiveTensors;
         StepDpoResult result = new StepDpoTrainer(config).Train(model, pairs, BytePolicy.EndOfText);
-        Assert.Equal(baseline, LibTorch.LiveTensors);
+        Assert.Equal(baseline, TensorUtil.LiveTensors);
         double after = Margin();
         foreach (var (epoch, i) in result.Epochs.Select((e, i) => (e, i + 1)))
             output.WriteLine($"epoch {i}: loss {epoch["loss"]:F4}, step/margin {epoch["step/margin"]:F3}, step/accuracy {epoch["step/accuracy"]:F3}");
@@ -157,33 +159,33 @@ public sealed class StepDpoTests(ITestOutputHelper output)
         {
             int[] y = response(p);
             long[] all = [.. p.Prompt.Select(t => (long)t), .. y.Select(t => (long)t)];
-            Tensor logp = model.Forward(LibTorch.Tensor(all, 1, all.Length)).Squeeze(0).LogSoftmax(-1);   // [T, V]
+            Tensor logp = model.Forward(torch.tensor(all, [1, all.Length])).squeeze(0).log_softmax(-1);   // [T, V]
             var mask = new float[all.Length - 1];                                                          // [T − 1] 1 = scored target
             for (int t = 0; t < mask.Length; t++) mask[t] = includePrefix || t + 1 >= p.Prompt.Length ? 1 : 0;
-            Tensor targets = LibTorch.Tensor(all[1..], all.Length - 1, 1);                                // [T − 1, 1]
-            Tensor picked = logp.Slice(0, 0, all.Length - 1).Gather(1, targets).Squeeze(1);                // [T − 1]
-            sums.Add((picked * LibTorch.Tensor(mask, mask.Length)).Sum());                                  // []
+            Tensor targets = torch.tensor(all[1..], [all.Length - 1, 1]);                                // [T − 1, 1]
+            Tensor picked = logp.slice(0, 0, all.Length - 1, 1).gather(1, targets).squeeze(1);                // [T − 1]
+            sums.Add((picked * torch.tensor(mask, [mask.Length])).sum());                                  // []
         }
-        return LibTorch.Stack(sums.ToArray(), 0);                                                           // [B]
+        return torch.stack(sums.ToArray(), 0);                                                           // [B]
     }
 
     private static Tensor DpoLoss(Tensor chosen, Tensor rejected, ReferenceLogps refs, double beta)
     {
-        Tensor rc = LibTorch.Tensor(refs.Chosen.Select(x => (float)x).ToArray(), refs.Chosen.Length);       // [B]
-        Tensor rr = LibTorch.Tensor(refs.Rejected.Select(x => (float)x).ToArray(), refs.Rejected.Length);   // [B]
-        return -((chosen - rc - (rejected - rr)) * beta).LogSigmoid().Mean();                               // []
+        Tensor rc = torch.tensor(refs.Chosen.Select(x => (float)x).ToArray(), [refs.Chosen.Length]);       // [B]
+        Tensor rr = torch.tensor(refs.Rejected.Select(x => (float)x).ToArray(), [refs.Rejected.Length]);   // [B]
+        return -((chosen - rc - (rejected - rr)) * beta).log_sigmoid().mean();                               // []
     }
 
     /// <summary>All parameter gradients of <paramref name="loss"/>, flattened.</summary>
     private static float[] Gradient(DecoderModel model, Func<Tensor> loss, out double value)
     {
-        using var scope = LibTorch.NewScope();
-        model.ZeroGrad();
+        using var scope = NewDisposeScope();
+        model.zero_grad();
         Tensor l = loss();
-        value = l.Item();
-        l.Backward();
-        var grads = model.Parameters().SelectMany(p => p.Grad?.ToArray<float>() ?? new float[p.NumEl]).ToArray();
-        model.ZeroGrad();
+        value = l.ToDouble();
+        l.backward();
+        var grads = model.parameters().SelectMany(p => p.grad?.data<float>().ToArray() ?? new float[p.numel()]).ToArray();
+        model.zero_grad();
         return grads;
     }
 

@@ -1,6 +1,8 @@
 // Every registered preference loss, trained end to end on synthetic preferences, lifts held-out preference accuracy well above chance.
 using System.Diagnostics;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 using Hybrid.Training.Preference;
 using Hybrid.Training.Synthetic;
 using Xunit.Abstractions;
@@ -46,7 +48,7 @@ public sealed class PreferenceLossTrainingTests(PreferenceModelFixture fixture, 
         string train = fixture.WriteJsonl("train", loss switch { "kto" => trainSet.Unpaired, "rrhf" => trainSet.Rankings, _ => trainSet.Pairs });
         string heldOut = fixture.WriteJsonl("heldout", heldOutSet.Pairs);
         string outputDir = fixture.NewDir("out");
-        long baseline = LibTorch.LiveTensors;
+        long baseline = TensorUtil.LiveTensors;
         var clock = Stopwatch.StartNew();
         PreferenceResult result = new PreferenceTrainer(new PreferenceConfig
         {
@@ -54,7 +56,7 @@ public sealed class PreferenceLossTrainingTests(PreferenceModelFixture fixture, 
             LearningRate = 3e-3, BatchSize = 16, MaxSteps = 30, LoggingSteps = 10, EvalOnStart = true, Seed = 1,
         }).Train();
         double seconds = clock.Elapsed.TotalSeconds;
-        Assert.Equal(baseline, LibTorch.LiveTensors);
+        Assert.Equal(baseline, TensorUtil.LiveTensors);
 
         PreferenceEvaluation initial = result.InitialEval!, final = result.FinalEval!;
         output.WriteLine($"| {loss} | {initial.Accuracy:F3} | {final.Accuracy:F3} | {seconds:F1} s |");

@@ -1,8 +1,10 @@
 // One preference step: accumulation invariance, every parameter moves, chosen log-probs rise relative to rejected, references required.
 using Hybrid.Algorithms.Preference;
 using Hybrid.Models.Decoder;
-using Hybrid.Torch;
-using Hybrid.Torch.Optim;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+using Hybrid.Tensors.Optim;
 using Hybrid.Training.Preference;
 using Hybrid.Training.Synthetic;
 
@@ -21,23 +23,23 @@ public class PreferenceStepTests
 
         (PreferenceStepMetrics Metrics, double[][] Gradients) Run(int microBatchSize)
         {
-            using var scope = LibTorch.NewScope();
-            LibTorch.ManualSeed(3);
+            using var scope = NewDisposeScope();
+            TensorUtil.ManualSeed(3);
             using var model = new DecoderModel(TinyTask.Config());
             // The reference is the initial model; a different one (seed 4) makes the DPO margins non-zero from the start.
-            LibTorch.ManualSeed(4);
+            TensorUtil.ManualSeed(4);
             using var reference = new DecoderModel(TinyTask.Config());
             float[][] refs = SequenceLogProbs.ComputeReference(reference, rows, TinyTask.Eos, batchSize: 4);
-            using var optimizer = new AdamW(model.Parameters(), weightDecay: 0);
+            using var optimizer = new AdamW(model.parameters(), weightDecay: 0);
             var metrics = PreferenceStep.Run(model, optimizer, loss, rows, refs, TinyTask.Eos, learningRate: 1e-3, maxGradNorm: 1e9, microBatchSize);
             // After one AdamW step m = (1 − β1)·g: ExpAvg / 0.1 is the step's gradient.
-            return (metrics, optimizer.ExpAvg.Select(t => t.To(DType.Float64).ToArray<double>().Select(m => m / 0.1).ToArray()).ToArray());
+            return (metrics, optimizer.ExpAvg.Select(t => t.to(ScalarType.Float64).data<double>().ToArray().Select(m => m / 0.1).ToArray()).ToArray());
         }
 
-        long baseline = LibTorch.LiveTensors;
+        long baseline = TensorUtil.LiveTensors;
         var whole = Run(4);
         var accumulated = Run(1);
-        Assert.Equal(baseline, LibTorch.LiveTensors);
+        Assert.Equal(baseline, TensorUtil.LiveTensors);
 
         Assert.Equal(4, accumulated.Metrics.Rows);
         // Within half a unit of the 6th/5th decimal. (xunit's precision overload rounds both sides first, so two values
@@ -61,17 +63,17 @@ public class PreferenceStepTests
     public void StepsChangeEveryParameterAndRaiseChosenOverRejected()
     {
         var rows = Pairs(16, seed: 2);
-        LibTorch.ManualSeed(9);
+        TensorUtil.ManualSeed(9);
         using var model = new DecoderModel(TinyTask.Config());
         float[][] refs = SequenceLogProbs.ComputeReference(model, rows, TinyTask.Eos, batchSize: 16);
-        float[][] before = model.Parameters().Select(p => p.ToArray<float>()).ToArray();
-        using var optimizer = new AdamW(model.Parameters(), weightDecay: 0);
+        float[][] before = model.parameters().Select(p => p.data<float>().ToArray()).ToArray();
+        using var optimizer = new AdamW(model.parameters(), weightDecay: 0);
         IPreferenceLoss loss = PreferenceLosses.Create("sigmoid");
 
         double Gap(float[][] logps) => logps.Average(x => x[0] - x[1]);   // mean log π(y_w) − log π(y_l)
         double initialGap = Gap(refs);
         var first = PreferenceStep.Run(model, optimizer, loss, rows, refs, TinyTask.Eos, 3e-3, 1.0, microBatchSize: 8);
-        float[][] after = model.Parameters().Select(p => p.ToArray<float>()).ToArray();
+        float[][] after = model.parameters().Select(p => p.data<float>().ToArray()).ToArray();
         for (int p = 0; p < before.Length; p++) Assert.False(before[p].SequenceEqual(after[p]), $"parameter {p} did not change");
         Assert.Equal(Math.Log(2), first.Loss, 5);                         // the policy is the reference: β·h = 0, −log σ(0) = ln 2
         Assert.True(Math.Abs(first.Metrics["rewards/margins"]) < 1e-6);  // refs were computed in batches of 16, the step in 8: float noise only
@@ -89,9 +91,9 @@ public class PreferenceStepTests
     public void AReferenceLossWithoutReferenceLogProbsFailsAndAReferenceFreeOneNeedsNone()
     {
         var rows = Pairs(2, seed: 1);
-        LibTorch.ManualSeed(1);
+        TensorUtil.ManualSeed(1);
         using var model = new DecoderModel(TinyTask.Config());
-        using var optimizer = new AdamW(model.Parameters());
+        using var optimizer = new AdamW(model.parameters());
         var ex = Assert.Throws<ArgumentException>(() => PreferenceStep.Run(model, optimizer, PreferenceLosses.Create("sigmoid"), rows, null, TinyTask.Eos, 1e-3, 1, 2));
         Assert.Contains("the 'sigmoid' loss needs reference log-probs", ex.Message);
         var simpo = PreferenceStep.Run(model, optimizer, PreferenceLosses.Create("simpo"), rows, null, TinyTask.Eos, 1e-3, 1, 2);

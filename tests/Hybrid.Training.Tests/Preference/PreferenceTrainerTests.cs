@@ -1,6 +1,8 @@
 // The preference trainer end to end: reference log-probs once (or live, or never), bit-exact resume, metrics, bad rows leave no output.
-using Hybrid.Torch;
-using Hybrid.Torch.Serialization;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+using Hybrid.Tensors.Serialization;
 using Hybrid.Training.Data;
 using Hybrid.Training.Preference;
 using Hybrid.Training.Synthetic;
@@ -36,9 +38,9 @@ public sealed class PreferenceTrainerTests(PreferenceModelFixture fixture)
         Assert.Equal(0, once.ReferenceModelsLoaded);     // the initial policy scores them before its first update
 
         // A live reference model scores every step's rows and every evaluation instead: 8 steps × 4 rows + 4 evaluations × 6 rows.
-        long baseline = LibTorch.LiveTensors;
+        long baseline = TensorUtil.LiveTensors;
         PreferenceResult live = new PreferenceTrainer(Config(train, heldOut) with { EvalSteps = 2, PrecomputeRefLogProbs = false }).Train();
-        Assert.Equal(baseline, LibTorch.LiveTensors);
+        Assert.Equal(baseline, TensorUtil.LiveTensors);
         Assert.Equal(8 * 4 + 4 * 6, live.ReferenceRowsComputed);
         Assert.Equal(1, live.ReferenceModelsLoaded);
         // Same reference values either way (up to float noise from batch composition), so the same training.
@@ -71,11 +73,11 @@ public sealed class PreferenceTrainerTests(PreferenceModelFixture fixture)
         {
             OutputDir = output, ResumeFrom = resume, WarmupRatio = 0.25, GradientAccumulationSteps = 2, MaxSteps = 6, SaveSteps = 3,
         };
-        long baseline = LibTorch.LiveTensors;
+        long baseline = TensorUtil.LiveTensors;
         PreferenceResult a = new PreferenceTrainer(Run(straight)).Train();
         Assert.True(File.Exists(Path.Combine(straight, "checkpoint-3", "trainer_state.json")));
         PreferenceResult b = new PreferenceTrainer(Run(resumed, Path.Combine(straight, "checkpoint-3"))).Train();
-        Assert.Equal(baseline, LibTorch.LiveTensors);
+        Assert.Equal(baseline, TensorUtil.LiveTensors);
 
         Assert.Equal((6L, 6L), (a.Steps, b.Steps));
         Assert.Equal(a.TrainLoss, b.TrainLoss);
@@ -85,7 +87,7 @@ public sealed class PreferenceTrainerTests(PreferenceModelFixture fixture)
         try
         {
             Assert.Equal(wa.Keys.Order(), wb.Keys.Order());
-            foreach (string name in wa.Keys) Assert.Equal(wa[name].ToArray<float>(), wb[name].ToArray<float>());
+            foreach (string name in wa.Keys) Assert.Equal(wa[name].data<float>().ToArray(), wb[name].data<float>().ToArray());
         }
         finally
         {

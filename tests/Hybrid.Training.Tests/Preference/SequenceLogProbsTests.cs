@@ -1,6 +1,8 @@
 // Per-sequence log-probs of the concatenated batch against a slow one-sequence-at-a-time reference; prompt tokens never count.
 using Hybrid.Models.Decoder;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 using Hybrid.Training.Preference;
 
 namespace Hybrid.Training.Tests.Preference;
@@ -17,11 +19,11 @@ public class SequenceLogProbsTests
     private static double SlowLogProb(DecoderModel model, int[] prompt, int[] response)
     {
         int[] ids = [.. prompt, .. response];
-        using var scope = LibTorch.NewScope();
-        using var noGrad = LibTorch.NoGrad();
-        Tensor logits = model.Forward(LibTorch.Tensor(ids.Select(i => (long)i).ToArray(), 1, ids.Length));   // [1, L, V]
-        float[] z = logits.ToArray<float>();
-        int v = (int)logits.Size(2);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        Tensor logits = model.Forward(torch.tensor(ids.Select(i => (long)i).ToArray(), [1, ids.Length]));   // [1, L, V]
+        float[] z = logits.data<float>().ToArray();
+        int v = (int)logits.size(2);
         double sum = 0;
         for (int t = Math.Max(prompt.Length, 1); t < ids.Length; t++)
         {
@@ -36,7 +38,7 @@ public class SequenceLogProbsTests
     [Fact]
     public void BatchedLogProbsEqualTheSlowReferenceAndIgnoreStepPrefixesInThePrompt()
     {
-        LibTorch.ManualSeed(5);
+        TensorUtil.ManualSeed(5);
         using var model = new DecoderModel(TinyTask.Config());
         // Step-DPO shape: the prompt already holds the shared first step; only the differing second step is scored.
         TokenizedPreference[] rows =
@@ -44,13 +46,13 @@ public class SequenceLogProbsTests
             Row("12+34=; step one is 4+2=6; ", "step two is 1+3=4", "step two is 9"),
             Row("5+5=", "10", "a longer wrong answer"),
         ];
-        long baseline = LibTorch.LiveTensors;
-        using (var scope = LibTorch.NewScope())
+        long baseline = TensorUtil.LiveTensors;
+        using (var scope = NewDisposeScope())
         {
             SequenceBatch batch = SequenceBatch.Collate(rows, TinyTask.Eos);
-            Assert.Equal(new long[] { 4, batch.InputIds.Size(1) }, batch.InputIds.Shape);
-            float[] mask = batch.ResponseMask.ToArray<float>();
-            long width = batch.InputIds.Size(1);
+            Assert.Equal(new long[] { 4, batch.InputIds.size(1) }, batch.InputIds.shape);
+            float[] mask = batch.ResponseMask.data<float>().ToArray();
+            long width = batch.InputIds.size(1);
             for (int s = 0; s < 4; s++)
             {
                 TokenizedPreference row = rows[s / 2];
@@ -59,9 +61,9 @@ public class SequenceLogProbsTests
                 for (int t = 0; t < width; t++)
                     Assert.Equal(t >= row.Prompt.Length - 1 && t < row.Prompt.Length + response.Length - 1 ? 1f : 0f, mask[s * width + t]);
             }
-            Assert.Equal(rows.SelectMany(r => r.Responses.Select(y => (float)y.Length)).ToArray(), batch.ResponseTokens.ToArray<float>());
+            Assert.Equal(rows.SelectMany(r => r.Responses.Select(y => (float)y.Length)).ToArray(), batch.ResponseTokens.data<float>().ToArray());
 
-            double[] batched = SequenceLogProbs.Compute(model, batch).To(DType.Float64).ToArray<double>();   // [4]
+            double[] batched = SequenceLogProbs.Compute(model, batch).to(ScalarType.Float64).data<double>().ToArray();   // [4]
             float[][] reference = SequenceLogProbs.ComputeReference(model, rows, TinyTask.Eos, batchSize: 1);
             for (int s = 0; s < 4; s++)
             {
@@ -70,7 +72,7 @@ public class SequenceLogProbsTests
                 Assert.True(Math.Abs(slow - reference[s / 2][s % 2]) < 1e-4, $"sequence {s}: slow {slow} vs reference {reference[s / 2][s % 2]}");
             }
         }
-        Assert.Equal(baseline, LibTorch.LiveTensors);
+        Assert.Equal(baseline, TensorUtil.LiveTensors);
     }
 
     [Fact]
@@ -80,9 +82,9 @@ public class SequenceLogProbsTests
             new PreferenceExample(PreferenceExampleKind.Paired, "r") { Prompt = "", Responses = ["ab", "c"] });
         Assert.Equal(2, row.ScoredTokens(0));        // "a" has nothing before it; "b" and EOS are scored
         Assert.Equal(1, row.ScoredTokens(1));
-        using var scope = LibTorch.NewScope();
+        using var scope = NewDisposeScope();
         SequenceBatch batch = SequenceBatch.Collate([row], TinyTask.Eos);
-        Assert.Equal(new float[] { 2, 1 }, batch.ResponseTokens.ToArray<float>());
-        Assert.Equal(new float[] { 2, 1 }, batch.ResponseMask.Sum(1).ToArray<float>());
+        Assert.Equal(new float[] { 2, 1 }, batch.ResponseTokens.data<float>().ToArray());
+        Assert.Equal(new float[] { 2, 1 }, batch.ResponseMask.sum(1).data<float>().ToArray());
     }
 }

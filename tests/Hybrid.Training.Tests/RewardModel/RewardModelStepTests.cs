@@ -1,7 +1,9 @@
 // One reward-model step: accumulation invariance with margins and centering, the score is read at the last real token.
 using Hybrid.Models.Heads;
-using Hybrid.Torch;
-using Hybrid.Torch.Optim;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+using Hybrid.Tensors.Optim;
 using Hybrid.Training.Preference;
 using Hybrid.Training.RewardModel;
 using Hybrid.Training.Synthetic;
@@ -27,19 +29,19 @@ public class RewardModelStepTests
         var rows = Rows(ranked);
         (RewardStepMetrics Metrics, double[][] Gradients) Run(int microBatchSize)
         {
-            using var scope = LibTorch.NewScope();
-            LibTorch.ManualSeed(2);
+            using var scope = NewDisposeScope();
+            TensorUtil.ManualSeed(2);
             using var model = new SequenceScoreModel(TinyTask.Config());
-            using (LibTorch.NoGrad()) model.Score.Weight.MulInPlace(20);   // scores O(1), so margins and centering matter
-            using var optimizer = new AdamW(model.Parameters(), weightDecay: 0);
+            using (no_grad()) model.Score.Weight.mul_(20);   // scores O(1), so margins and centering matter
+            using var optimizer = new AdamW(model.parameters(), weightDecay: 0);
             var microBatches = rows.Chunk(microBatchSize).Select(c => (IReadOnlyList<TokenizedPreference>)c).ToList();
             var metrics = RewardModelStep.Run(model, optimizer, microBatches, TinyTask.Eos, 1e-3, maxGradNorm: 1e9, centerRewardsCoefficient: 0.05);
-            return (metrics, optimizer.ExpAvg.Select(t => t.To(DType.Float64).ToArray<double>().Select(m => m / 0.1).ToArray()).ToArray());
+            return (metrics, optimizer.ExpAvg.Select(t => t.to(ScalarType.Float64).data<double>().ToArray().Select(m => m / 0.1).ToArray()).ToArray());
         }
-        long baseline = LibTorch.LiveTensors;
+        long baseline = TensorUtil.LiveTensors;
         var whole = Run(4);
         var accumulated = Run(1);
-        Assert.Equal(baseline, LibTorch.LiveTensors);
+        Assert.Equal(baseline, TensorUtil.LiveTensors);
 
         Assert.Equal(ranked ? 4 * 3 : 4, whole.Metrics.Pairs);   // K = 3 distinct rewards: 3 ordered pairs per ranking
         foreach (var (name, value) in whole.Metrics.Metrics)
@@ -55,14 +57,14 @@ public class RewardModelStepTests
     public void TheLossReadsEachSequencesScoreAtItsLastRealToken()
     {
         var rows = Rows(ranked: false).Take(3).ToList();
-        LibTorch.ManualSeed(4);
+        TensorUtil.ManualSeed(4);
         using var model = new SequenceScoreModel(TinyTask.Config());
-        using var scope = LibTorch.NewScope();
-        using var noGrad = LibTorch.NoGrad();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
         RewardBatch batch = RewardBatch.Collate(rows, TinyTask.Eos);
         var output = RewardModelStep.Loss(model, batch, centerRewardsCoefficient: 0);
         // Reference: each sequence scored alone, unpadded; then mean over pairs of −log σ(r_w − r_l − m) in doubles.
-        double Score(int[] ids) => model.Forward(LibTorch.Tensor(ids.Select(i => (long)i).ToArray(), 1, ids.Length)).Item();
+        double Score(int[] ids) => model.Forward(torch.tensor(ids.Select(i => (long)i).ToArray(), [1, ids.Length])).ToDouble();
         double expected = 0, correct = 0;
         for (int b = 0; b < rows.Count; b++)
         {
@@ -70,7 +72,7 @@ public class RewardModelStepTests
             expected += Math.Log(1 + Math.Exp(-(rw - rl - rows[b].Margin!.Value))) / rows.Count;
             correct += rw > rl ? 1.0 / rows.Count : 0;
         }
-        Assert.Equal(expected, output.Loss.Item(), 5);
+        Assert.Equal(expected, output.Loss.ToDouble(), 5);
         Assert.Equal(correct, output.Metrics["accuracy"], 9);
     }
 }

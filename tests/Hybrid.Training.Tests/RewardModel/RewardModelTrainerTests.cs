@@ -5,8 +5,10 @@ using Hybrid.Models.Checkpoints;
 using Hybrid.Models.Heads;
 using Hybrid.Models.Tokenizers;
 using Hybrid.Rollout.Scoring;
-using Hybrid.Torch;
-using Hybrid.Torch.Serialization;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+using Hybrid.Tensors.Serialization;
 using Hybrid.Training.Data;
 using Hybrid.Training.Preference;
 using Hybrid.Training.RewardModel;
@@ -40,11 +42,11 @@ public sealed class RewardModelTrainerTests(PreferenceModelFixture fixture, ITes
     {
         var (train, heldOut) = Data();
         RewardModelConfig config = Config(fixture.WriteJsonl("train", train.Pairs), fixture.WriteJsonl("heldout", heldOut.Pairs)) with { CenterRewardsCoefficient = 0.01 };
-        long baseline = LibTorch.LiveTensors;
+        long baseline = TensorUtil.LiveTensors;
         var clock = Stopwatch.StartNew();
         RewardModelResult result = new RewardModelTrainer(config).Train();
         double seconds = clock.Elapsed.TotalSeconds;
-        Assert.Equal(baseline, LibTorch.LiveTensors);
+        Assert.Equal(baseline, TensorUtil.LiveTensors);
 
         output.WriteLine($"| reward (Bradley–Terry, pairs) | {result.InitialEval!["accuracy"]:F3} | {result.FinalEval!["accuracy"]:F3} | {seconds:F1} s |");
         Assert.True(result.FinalEval["accuracy"] >= 0.9, $"held-out accuracy {result.InitialEval["accuracy"]:F3} → {result.FinalEval["accuracy"]:F3}");
@@ -95,11 +97,11 @@ public sealed class RewardModelTrainerTests(PreferenceModelFixture fixture, ITes
         var examples = heldOut.Pairs.Take(6).ToList();
         var rows = examples.Select(new RewardTokenizer(tokenizer.Encode).Tokenize).ToList();
         float[] libtorch;
-        using (LibTorch.NewScope())
-        using (LibTorch.NoGrad())
+        using (NewDisposeScope())
+        using (no_grad())
         {
             RewardBatch batch = RewardBatch.Collate(rows, tokenizer.PadTokenId!.Value);
-            libtorch = model.Forward(batch.InputIds, batch.AttentionMask).ToArray<float>();        // [12]
+            libtorch = model.Forward(batch.InputIds, batch.AttentionMask).data<float>().ToArray();        // [12]
         }
 
         // The scoring path: `hybrid export` then `hybrid score` on the rows' prompt + response text.
@@ -134,19 +136,19 @@ public sealed class RewardModelTrainerTests(PreferenceModelFixture fixture, ITes
         {
             ResumeFrom = resume, WarmupRatio = 0.2, BatchSize = 8, GradientAccumulationSteps = 2, MaxSteps = 6, SaveSteps = 3, LoggingSteps = 1, EvalOnStart = false,
         };
-        long baseline = LibTorch.LiveTensors;
+        long baseline = TensorUtil.LiveTensors;
         RewardModelConfig straight = Run();
         RewardModelResult a = new RewardModelTrainer(straight).Train();
         RewardModelConfig resumed = Run(Path.Combine(straight.OutputDir, "checkpoint-3"));
         RewardModelResult b = new RewardModelTrainer(resumed).Train();
-        Assert.Equal(baseline, LibTorch.LiveTensors);
+        Assert.Equal(baseline, TensorUtil.LiveTensors);
         Assert.Equal(a.Train, b.Train);
         var wa = SafeTensors.Load(Path.Combine(straight.OutputDir, "model.safetensors"));
         var wb = SafeTensors.Load(Path.Combine(resumed.OutputDir, "model.safetensors"));
         try
         {
             Assert.Equal(wa.Keys.Order(), wb.Keys.Order());
-            foreach (string name in wa.Keys) Assert.Equal(wa[name].ToArray<float>(), wb[name].ToArray<float>());
+            foreach (string name in wa.Keys) Assert.Equal(wa[name].data<float>().ToArray(), wb[name].data<float>().ToArray());
         }
         finally
         {

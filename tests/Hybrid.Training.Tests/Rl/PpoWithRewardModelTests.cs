@@ -9,8 +9,10 @@ using Hybrid.Models.Config;
 using Hybrid.Models.Decoder;
 using Hybrid.Models.Heads;
 using Hybrid.Rollout.Scoring;
-using Hybrid.Torch;
-using Hybrid.Torch.Optim;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+using Hybrid.Tensors.Optim;
 using Hybrid.Training.Online;
 using Hybrid.Training.Rl;
 using Hybrid.Training.Rl.Tasks;
@@ -26,13 +28,13 @@ public sealed class PpoWithRewardModelTests(ITestOutputHelper output)
     {
         DecoderConfig config = fixture.Policy.Config with { Architectures = ["Qwen2ForSequenceClassification"] };
         using var rm = new SequenceScoreModel(config);
-        using (LibTorch.NoGrad())
+        using (no_grad())
             rm.LoadStateDict(fixture.Policy.Model.StateDict().Where(kv => kv.Key.StartsWith("model.", StringComparison.Ordinal)).ToDictionary(kv => kv.Key, kv => kv.Value), strict: false);
-        using var optimizer = new AdamW(rm.Parameters(), 3e-3, weightDecay: 0);
+        using var optimizer = new AdamW(rm.parameters(), 3e-3, weightDecay: 0);
         var rng = new Random(5);
         for (int step = 0; step < 120; step++)
         {
-            using var scope = LibTorch.NewScope();
+            using var scope = NewDisposeScope();
             var batch = Enumerable.Range(0, 16).Select(_ => rows[rng.Next(rows.Count)]).ToList();
             var texts = batch.Select(r => r.Prompt + r.Columns["answer"])
                 .Concat(batch.Select(r => r.Prompt + ((int.Parse(r.Columns["answer"]) + 1 + rng.Next(8)) % 19))).ToList();
@@ -41,9 +43,9 @@ public sealed class PpoWithRewardModelTests(ITestOutputHelper output)
             long[] flat = new long[ids.Count * width], mask = new long[ids.Count * width];
             for (int r = 0; r < ids.Count; r++)
                 for (int t = 0; t < ids[r].Length; t++) { flat[r * width + t] = ids[r][t]; mask[r * width + t] = 1; }
-            Tensor scores = rm.Forward(LibTorch.Tensor(flat, ids.Count, width), LibTorch.Tensor(mask, ids.Count, width));  // [2B]
-            LossOutput loss = BradleyTerryLoss.Compute(scores.Slice(0, 0, batch.Count), scores.Slice(0, batch.Count));
-            loss.Loss.Backward();
+            Tensor scores = rm.Forward(torch.tensor(flat, [ids.Count, width]), torch.tensor(mask, [ids.Count, width]));  // [2B]
+            LossOutput loss = BradleyTerryLoss.Compute(scores.slice(0, 0, batch.Count, 1), scores.slice(0, batch.Count, long.MaxValue, 1));
+            loss.Loss.backward();
             optimizer.Step();
             optimizer.ZeroGrad();
         }

@@ -1,7 +1,9 @@
 // Step rewards → [N, A] token tensors, checked against values worked by hand from the formulas.
 using Hybrid.Algorithms.Rewards.Process;
 using Hybrid.Algorithms.Rl;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 using Hybrid.Training.Rl;
 
 namespace Hybrid.Training.Tests.Rl;
@@ -16,8 +18,8 @@ public sealed class ProcessRewardTokensTests
 
     private static float[] Tokens(ProcessReward process)
     {
-        using var scope = LibTorch.NewScope();
-        return process.Tokens(Lengths, Ends, Rewards, groupSize: 2, width: 5).ToArray<float>();
+        using var scope = NewDisposeScope();
+        return process.Tokens(Lengths, Ends, Rewards, groupSize: 2, width: 5).data<float>().ToArray();
     }
 
     [Fact]

@@ -2,7 +2,9 @@
 using Hybrid.Algorithms.Rewards;
 using Hybrid.Algorithms.Rewards.Process;
 using Hybrid.Algorithms.Rl;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 using Hybrid.Training.Online;
 using Hybrid.Training.Rl;
 using Hybrid.Training.Rl.Tasks;
@@ -38,9 +40,9 @@ public sealed class ProcessRewardTrainingTests(ITestOutputHelper output)
         var stepCorrectness = new RlTrainer(policy, config, axes, train, new StepRewardAggregate(verifier, StepAggregation.Mean), reference);
         var eval = heldOut.Take(128).ToList();
         double before = stepCorrectness.Evaluate(eval, 4);
-        long baseline = LibTorch.LiveTensors;
+        long baseline = TensorUtil.LiveTensors;
         RlResult result = trainer.Train();
-        Assert.Equal(baseline, LibTorch.LiveTensors);                                   // every iteration's tensors were freed
+        Assert.Equal(baseline, TensorUtil.LiveTensors);                                   // every iteration's tensors were freed
         double after = stepCorrectness.Evaluate(eval, 4);
         output.WriteLine($"{preset} + {use?.ToString() ?? "outcome only"}: held-out mean step correctness {before:F3} → {after:F3}, " +
                          $"{Iterations} iterations in {result.Seconds:F1} s");

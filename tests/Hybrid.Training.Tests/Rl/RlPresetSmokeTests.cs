@@ -2,7 +2,9 @@
 using Hybrid.Algorithms.Rewards;
 using Hybrid.Algorithms.Rl;
 using Hybrid.Models.Decoder;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 using Hybrid.Training.Data;
 using Hybrid.Training.Online;
 using Hybrid.Training.Rl;
@@ -30,9 +32,9 @@ public sealed class RlPresetSmokeTests
         using Critic? critic = axes.NeedsCritic ? new Critic(policy.Config) : null;
         var config = new RlConfig { Iterations = 2, PromptsPerIteration = 4, MaxNewTokens = 4, Seed = 5 };
         var reward = new WeightedReward((new AccuracyReward(new LastNumberExtractor()), 1.0));
-        long baseline = LibTorch.LiveTensors;
+        long baseline = TensorUtil.LiveTensors;
         RlResult result = new RlTrainer(policy, config, axes, train, reward, reference, critic).Train();
-        Assert.Equal(baseline, LibTorch.LiveTensors);                 // every iteration's tensors were freed
+        Assert.Equal(baseline, TensorUtil.LiveTensors);                 // every iteration's tensors were freed
         Assert.Equal(2, result.Iterations.Count);
         Assert.Equal(3, policy.Version);                               // warm-up push + one sync per iteration
         Assert.All(result.Iterations, m => Assert.True(m.ContainsKey("timing/gen") && m.ContainsKey("frac_reward_zero_std")));

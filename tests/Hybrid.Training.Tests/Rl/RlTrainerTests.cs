@@ -2,7 +2,9 @@
 using Hybrid.Algorithms.Rewards;
 using Hybrid.Algorithms.Rl;
 using Hybrid.Models.Decoder;
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 using Hybrid.Training.Online;
 using Hybrid.Training.Rl;
 using Hybrid.Training.Rl.Tasks;
@@ -52,15 +54,15 @@ public sealed class RlTrainerTests(ITestOutputHelper output)
     private static Critic NewCritic(OnlinePolicy policy)
     {
         var critic = new Critic(policy.Config);
-        using var noGrad = LibTorch.NoGrad();
+        using var noGrad = no_grad();
         critic.LoadStateDict(policy.Model.StateDict().Where(kv => kv.Key.StartsWith("model.", StringComparison.Ordinal)).ToDictionary(kv => kv.Key, kv => kv.Value), strict: false);
         return critic;
     }
 
     private static float[] Snapshot(DecoderModel model)
     {
-        using var scope = LibTorch.NewScope();
-        return model.Parameters().SelectMany(p => p.ToArray<float>()).ToArray();
+        using var scope = NewDisposeScope();
+        return model.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
     }
 
     [Theory]

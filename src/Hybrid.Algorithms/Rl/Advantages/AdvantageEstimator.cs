@@ -1,5 +1,7 @@
 // The plumbing every advantage estimator shares: input checks, a scope for intermediates, optional whitening, handing out.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 
@@ -27,8 +29,8 @@ public abstract class AdvantageEstimator : IAdvantageEstimator
     public AdvantageOutput Compute(AdvantageInputs inputs)
     {
         ArgumentNullException.ThrowIfNull(inputs);
-        if (inputs.Mask.Dim != 2) throw new ArgumentException($"{Name}: Mask must be [N, A]; got [{string.Join(", ", inputs.Mask.Shape)}]", nameof(inputs));
-        long rows = inputs.Mask.Size(0), width = inputs.Mask.Size(1);
+        if (inputs.Mask.dim() != 2) throw new ArgumentException($"{Name}: Mask must be [N, A]; got [{string.Join(", ", inputs.Mask.shape)}]", nameof(inputs));
+        long rows = inputs.Mask.size(0), width = inputs.Mask.size(1);
         RlMath.CheckShape(inputs.Scores, nameof(inputs.Scores), rows);
         if (inputs.TokenRewards is not null)
         {
@@ -44,13 +46,13 @@ public abstract class AdvantageEstimator : IAdvantageEstimator
         if (inputs.Gamma is < 0 or > 1) throw new ArgumentException($"{Name}: Gamma is {inputs.Gamma}; it must lie in [0, 1] (TRL: 1)", nameof(inputs));
         if (inputs.Lambda is < 0 or > 1) throw new ArgumentException($"{Name}: Lambda is {inputs.Lambda}; it must lie in [0, 1] (TRL: 0.95)", nameof(inputs));
 
-        using var scope = LibTorch.NewScope();
-        using var noGrad = LibTorch.NoGrad();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
         (Tensor advantages, Tensor? returns) = Estimate(inputs, prompts);           // [N, A], [N, A] or null
         if (inputs.Whiten ?? WhitenByDefault) advantages = RlMath.MaskedWhiten(advantages, inputs.Mask, inputs.Epsilon);
-        advantages.MoveToOuterScope();
+        advantages.MoveToOuterDisposeScope();
         if (returns is null) return new AdvantageOutput(advantages, advantages);
-        return new AdvantageOutput(advantages, returns.MoveToOuterScope());
+        return new AdvantageOutput(advantages, returns.MoveToOuterDisposeScope());
     }
 
     /// <summary>
@@ -60,5 +62,5 @@ public abstract class AdvantageEstimator : IAdvantageEstimator
     protected abstract (Tensor Advantages, Tensor? Returns) Estimate(AdvantageInputs inputs, long prompts);
 
     /// <summary>Broadcasts a per-response advantage [N] to every response token: [N, A] = a[N, 1]·mask.</summary>
-    protected static Tensor Broadcast(Tensor perResponse, Tensor mask) => perResponse.Unsqueeze(1) * mask;
+    protected static Tensor Broadcast(Tensor perResponse, Tensor mask) => perResponse.unsqueeze(1) * mask;
 }

@@ -1,5 +1,7 @@
 // Dr. GRPO's advantage: the score minus its group mean, without GRPO's division by the group std.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 
@@ -17,8 +19,8 @@ public sealed class DrGrpoAdvantage : AdvantageEstimator
 
     protected override (Tensor Advantages, Tensor? Returns) Estimate(AdvantageInputs inputs, long prompts)
     {
-        Tensor scores = inputs.Scores.Reshape(prompts, inputs.GroupSize);           // [P, G]
-        Tensor advantage = (scores - scores.Mean(1, keepDim: true)).Reshape(-1);    // [N]
+        Tensor scores = inputs.Scores.reshape(prompts, inputs.GroupSize);           // [P, G]
+        Tensor advantage = (scores - scores.mean([1], keepdim: true)).reshape(-1);    // [N]
         return (Broadcast(advantage, inputs.Mask), null);
     }
 }

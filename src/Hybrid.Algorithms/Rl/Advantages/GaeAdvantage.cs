@@ -1,5 +1,7 @@
 // Generalized Advantage Estimation: exponentially weighted TD residuals of a critic, computed backwards per token.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 
@@ -25,11 +27,11 @@ public sealed class GaeAdvantage : AdvantageEstimator
         Tensor mask = inputs.Mask;                                                   // [N, A]
         Tensor rawValues = inputs.Values                                             // [N, A] V(s_t) from the critic
             ?? throw new ArgumentException("gae needs Values [N, A] from the critic", nameof(inputs));
-        RlMath.CheckShape(rawValues, nameof(inputs.Values), mask.Size(0), mask.Size(1));
+        RlMath.CheckShape(rawValues, nameof(inputs.Values), mask.size(0), mask.size(1));
         Tensor values = rawValues * mask;                                            // [N, A] V(s_t), 0 on padding
         Tensor rewards = RlMath.TokenLevelRewards(inputs.Scores, mask, inputs.TokenRewards); // [N, A]
-        Tensor nextValues = LibTorch.Cat(                                            // [N, A] V(s_{t+1}), 0 past the end
-            [values.Slice(1, 1), LibTorch.Zeros([mask.Size(0), 1], values.DType)], 1);
+        Tensor nextValues = torch.cat(                                            // [N, A] V(s_{t+1}), 0 past the end
+            [values.slice(1, 1, long.MaxValue, 1), torch.zeros([mask.size(0), 1], values.dtype)], 1);
         Tensor deltas = rewards + nextValues * inputs.Gamma - values;                // [N, A] δ_t
         Tensor advantages = RlMath.DiscountedReverseCumSum(deltas, inputs.Gamma * inputs.Lambda) * mask; // [N, A]
         return (advantages, (advantages + values) * mask);

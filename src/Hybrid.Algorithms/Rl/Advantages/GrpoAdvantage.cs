@@ -1,5 +1,7 @@
 // GRPO's group-relative advantage: each response's score standardised within the G responses to its prompt.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 
@@ -18,10 +20,10 @@ public sealed class GrpoAdvantage : AdvantageEstimator
 
     protected override (Tensor Advantages, Tensor? Returns) Estimate(AdvantageInputs inputs, long prompts)
     {
-        Tensor scores = inputs.Scores.Reshape(prompts, inputs.GroupSize);           // [P, G]
-        Tensor mean = scores.Mean(1, keepDim: true);                                // [P, 1]
-        Tensor std = scores.Std(1, unbiased: true, keepDim: true);                  // [P, 1] n − 1
-        Tensor advantage = ((scores - mean) / (std + inputs.Epsilon)).Reshape(-1);  // [N]
+        Tensor scores = inputs.Scores.reshape(prompts, inputs.GroupSize);           // [P, G]
+        Tensor mean = scores.mean([1], keepdim: true);                                // [P, 1]
+        Tensor std = scores.std(1, unbiased: true, keepdim: true);                  // [P, 1] n − 1
+        Tensor advantage = ((scores - mean) / (std + inputs.Epsilon)).reshape(-1);  // [N]
         return (Broadcast(advantage, inputs.Mask), null);
     }
 }

@@ -1,5 +1,7 @@
 // Plain REINFORCE: the discounted return-to-go of the per-token reward, with no baseline.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 

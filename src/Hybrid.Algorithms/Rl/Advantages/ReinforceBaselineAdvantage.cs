@@ -1,5 +1,7 @@
 // REINFORCE with a constant baseline: the score minus the mean score of the whole batch.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 
@@ -13,5 +15,5 @@ public sealed class ReinforceBaselineAdvantage : AdvantageEstimator
     public override string Name => "reinforce_baseline";
 
     protected override (Tensor Advantages, Tensor? Returns) Estimate(AdvantageInputs inputs, long prompts) =>
-        (Broadcast(inputs.Scores - inputs.Scores.Mean(), inputs.Mask), null);       // [N, A]
+        (Broadcast(inputs.Scores - inputs.Scores.mean(), inputs.Mask), null);       // [N, A]
 }

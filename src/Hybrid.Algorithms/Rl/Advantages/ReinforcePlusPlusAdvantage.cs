@@ -1,5 +1,7 @@
 // REINFORCE++: the return-to-go of per-token rewards (k1 KL penalty + score at the end), whitened over the batch.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 

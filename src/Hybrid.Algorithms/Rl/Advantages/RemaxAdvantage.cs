@@ -1,5 +1,7 @@
 // ReMax: the return minus the score of the prompt's greedy response (a baseline from one extra greedy decode).
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 
@@ -22,9 +24,9 @@ public sealed class RemaxAdvantage : AdvantageEstimator
     {
         Tensor baseline = inputs.BaselineScores                                      // [N] r(x, ŷ_greedy)
             ?? throw new ArgumentException("remax needs BaselineScores [N]: the score of each prompt's greedy response, repeated over its group", nameof(inputs));
-        RlMath.CheckShape(baseline, nameof(inputs.BaselineScores), inputs.Scores.Size(0));
+        RlMath.CheckShape(baseline, nameof(inputs.BaselineScores), inputs.Scores.size(0));
         Tensor rewards = RlMath.TokenLevelRewards(inputs.Scores, inputs.Mask, inputs.TokenRewards); // [N, A]
         Tensor returns = RlMath.DiscountedReverseCumSum(rewards, inputs.Gamma);                   // [N, A]
-        return ((returns - baseline.Unsqueeze(1)) * inputs.Mask, null);
+        return ((returns - baseline.unsqueeze(1)) * inputs.Mask, null);
     }
 }

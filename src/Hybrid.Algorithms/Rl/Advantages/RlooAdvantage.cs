@@ -1,5 +1,7 @@
 // RLOO's advantage: each score minus the mean score of the other G − 1 responses to the same prompt.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 
@@ -22,10 +24,10 @@ public sealed class RlooAdvantage : AdvantageEstimator
     {
         int g = inputs.GroupSize;
         Tensor rewards = inputs.TokenRewards is null ? inputs.Scores                 // [N] sequence-level reward
-            : inputs.Scores + (inputs.TokenRewards * inputs.Mask).Sum(1);
-        Tensor scores = rewards.Reshape(prompts, g);                                 // [P, G]
-        Tensor others = (scores.Sum(1, keepDim: true) - scores) / (g - 1);          // [P, G] mean of the other G − 1
-        Tensor advantage = (scores - others).Reshape(-1);                           // [N]
+            : inputs.Scores + (inputs.TokenRewards * inputs.Mask).sum(1);
+        Tensor scores = rewards.reshape(prompts, g);                                 // [P, G]
+        Tensor others = (scores.sum(1, keepdim: true) - scores) / (g - 1);          // [P, G] mean of the other G − 1
+        Tensor advantage = (scores - others).reshape(-1);                           // [N]
         return (Broadcast(advantage, inputs.Mask), null);
     }
 }

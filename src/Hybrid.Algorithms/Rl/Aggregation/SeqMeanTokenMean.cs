@@ -1,5 +1,7 @@
 // The original GRPO aggregation: the mean over tokens within each response, then the mean over responses.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 
@@ -15,10 +17,10 @@ public sealed class SeqMeanTokenMean : ILossAggregation
 
     public Tensor Aggregate(Tensor tokenLoss, Tensor mask)
     {
-        using var scope = LibTorch.NewScope();
-        Tensor lengths = mask.Sum(1);                                                // [N] |o_i|
-        Tensor perSequence = (tokenLoss * mask).Sum(1) / lengths.Clamp(min: 1);     // [N]
-        Tensor present = lengths.Gt(0).To(perSequence.DType);                       // [N] 1 if the response has tokens
-        return ((perSequence * present).Sum() / present.Sum().Clamp(min: 1)).MoveToOuterScope(); // []
+        using var scope = NewDisposeScope();
+        Tensor lengths = mask.sum(1);                                                // [N] |o_i|
+        Tensor perSequence = (tokenLoss * mask).sum(1) / lengths.clamp(min: 1);     // [N]
+        Tensor present = lengths.gt(0).to(perSequence.dtype);                       // [N] 1 if the response has tokens
+        return ((perSequence * present).sum() / present.sum().clamp(min: 1)).MoveToOuterDisposeScope(); // []
     }
 }

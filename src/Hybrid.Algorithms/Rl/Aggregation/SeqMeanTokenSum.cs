@@ -1,5 +1,7 @@
 // Sum over the tokens of each response, then the mean over responses.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 
@@ -14,9 +16,9 @@ public sealed class SeqMeanTokenSum : ILossAggregation
 
     public Tensor Aggregate(Tensor tokenLoss, Tensor mask)
     {
-        using var scope = LibTorch.NewScope();
-        Tensor perSequence = (tokenLoss * mask).Sum(1);                              // [N]
-        Tensor present = mask.Sum(1).Gt(0).To(perSequence.DType);                    // [N]
-        return ((perSequence * present).Sum() / present.Sum().Clamp(min: 1)).MoveToOuterScope(); // []
+        using var scope = NewDisposeScope();
+        Tensor perSequence = (tokenLoss * mask).sum(1);                              // [N]
+        Tensor present = mask.sum(1).gt(0).to(perSequence.dtype);                    // [N]
+        return ((perSequence * present).sum() / present.sum().clamp(min: 1)).MoveToOuterDisposeScope(); // []
     }
 }

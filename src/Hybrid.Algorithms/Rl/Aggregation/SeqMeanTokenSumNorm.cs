@@ -1,5 +1,7 @@
 // Dr. GRPO's aggregation: each response's token sum divided by one constant length, then the mean over responses.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 
@@ -27,9 +29,9 @@ public sealed class SeqMeanTokenSumNorm : ILossAggregation
 
     public Tensor Aggregate(Tensor tokenLoss, Tensor mask)
     {
-        using var scope = LibTorch.NewScope();
-        double length = NormLength ?? mask.Size(1);
-        long rows = Math.Max(mask.Size(0), 1);
-        return ((tokenLoss * mask).Sum() / (length * rows)).MoveToOuterScope();    // []
+        using var scope = NewDisposeScope();
+        double length = NormLength ?? mask.size(1);
+        long rows = Math.Max(mask.size(0), 1);
+        return ((tokenLoss * mask).sum() / (length * rows)).MoveToOuterDisposeScope();    // []
     }
 }

@@ -1,5 +1,7 @@
 // DAPO's token-level aggregation: the mean over every response token of the batch.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 
@@ -14,7 +16,7 @@ public sealed class TokenMean : ILossAggregation
 
     public Tensor Aggregate(Tensor tokenLoss, Tensor mask)
     {
-        using var scope = LibTorch.NewScope();
-        return RlMath.MaskedMean(tokenLoss, mask).MoveToOuterScope();               // []
+        using var scope = NewDisposeScope();
+        return RlMath.MaskedMean(tokenLoss, mask).MoveToOuterDisposeScope();               // []
     }
 }

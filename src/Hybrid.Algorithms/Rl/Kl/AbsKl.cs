@@ -1,5 +1,7 @@
 // The absolute log-ratio KL penalty.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 
@@ -12,7 +14,7 @@ public sealed class AbsKl : IKlEstimator
 
     public Tensor PerToken(Tensor logProbs, Tensor refLogProbs)
     {
-        using var scope = LibTorch.NewScope();
-        return (logProbs - refLogProbs).Abs().MoveToOuterScope();                   // [N, A]
+        using var scope = NewDisposeScope();
+        return (logProbs - refLogProbs).abs().MoveToOuterDisposeScope();                   // [N, A]
     }
 }

@@ -1,5 +1,7 @@
 // The exponential-moving-average update of a reference model towards the policy.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 
@@ -16,12 +18,12 @@ public static class EmaReference
         if (reference.Count != policy.Count)
             throw new ArgumentException($"reference has {reference.Count} parameters, policy {policy.Count}; pass the same model's lists", nameof(policy));
         for (int i = 0; i < reference.Count; i++)
-            if (!reference[i].Shape.AsSpan().SequenceEqual(policy[i].Shape))
-                throw new ArgumentException($"parameter {i}: reference [{string.Join(", ", reference[i].Shape)}] vs policy [{string.Join(", ", policy[i].Shape)}]", nameof(policy));
+            if (!reference[i].shape.AsSpan().SequenceEqual(policy[i].shape))
+                throw new ArgumentException($"parameter {i}: reference [{string.Join(", ", reference[i].shape)}] vs policy [{string.Join(", ", policy[i].shape)}]", nameof(policy));
 
-        using var scope = LibTorch.NewScope();
-        using var noGrad = LibTorch.NoGrad();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
         for (int i = 0; i < reference.Count; i++)
-            reference[i].MulInPlace(alpha).AddInPlace(policy[i], 1.0 - alpha);
+            reference[i].mul_(alpha).add_(policy[i], 1.0 - alpha);
     }
 }

@@ -1,5 +1,7 @@
 // The k1 KL estimator: the plain log-ratio of the sampled token.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 

@@ -1,5 +1,7 @@
 // The k2 KL estimator: half the squared log-ratio.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 
@@ -13,8 +15,8 @@ public sealed class K2 : IKlEstimator
 
     public Tensor PerToken(Tensor logProbs, Tensor refLogProbs)
     {
-        using var scope = LibTorch.NewScope();
+        using var scope = NewDisposeScope();
         Tensor logRatio = logProbs - refLogProbs;                                    // [N, A] log ρ_t
-        return (logRatio * logRatio * 0.5).MoveToOuterScope();                      // [N, A]
+        return (logRatio * logRatio * 0.5).MoveToOuterDisposeScope();                      // [N, A]
     }
 }

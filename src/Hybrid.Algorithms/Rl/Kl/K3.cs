@@ -1,5 +1,7 @@
 // The k3 KL estimator GRPO uses: ρ⁻¹ − 1 + log ρ, non-negative and unbiased.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 
@@ -20,8 +22,8 @@ public sealed class K3 : IKlEstimator
 
     public Tensor PerToken(Tensor logProbs, Tensor refLogProbs)
     {
-        using var scope = LibTorch.NewScope();
-        Tensor d = (refLogProbs - logProbs).Clamp(-LogRatioClamp, LogRatioClamp);   // [N, A] log(π_ref/π_θ)
-        return (d.Exp() - d - 1.0).MoveToOuterScope();                              // [N, A]
+        using var scope = NewDisposeScope();
+        Tensor d = (refLogProbs - logProbs).clamp(-LogRatioClamp, LogRatioClamp);   // [N, A] log(π_ref/π_θ)
+        return (d.exp() - d - 1.0).MoveToOuterDisposeScope();                              // [N, A]
     }
 }

@@ -1,5 +1,7 @@
 // How far the rollout engine's log-probs drift from the trainer's for the same tokens (issue item 5 diagnostics).
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 
@@ -16,17 +18,17 @@ public static class RolloutMismatch
 {
     public static IReadOnlyDictionary<string, double> Measure(Tensor rolloutLogProbs, Tensor oldLogProbs, Tensor mask)
     {
-        RlMath.CheckShape(rolloutLogProbs, nameof(rolloutLogProbs), mask.Shape);
-        RlMath.CheckShape(oldLogProbs, nameof(oldLogProbs), mask.Shape);
-        using var scope = LibTorch.NewScope();
-        using var noGrad = LibTorch.NoGrad();
-        Tensor absDiff = (oldLogProbs - rolloutLogProbs).Abs() * mask;               // [N, A]
+        RlMath.CheckShape(rolloutLogProbs, nameof(rolloutLogProbs), mask.shape);
+        RlMath.CheckShape(oldLogProbs, nameof(oldLogProbs), mask.shape);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        Tensor absDiff = (oldLogProbs - rolloutLogProbs).abs() * mask;               // [N, A]
         Tensor kl = new K3().PerToken(rolloutLogProbs, oldLogProbs);                 // [N, A]
         return new Dictionary<string, double>(StringComparer.Ordinal)
         {
-            ["rollout_corr/mean_abs_diff"] = RlMath.MaskedMean(absDiff, mask).Item(),
-            ["rollout_corr/max_abs_diff"] = mask.Sum().Item() > 0 ? absDiff.Max().Item() : 0,
-            ["rollout_corr/kl"] = RlMath.MaskedMean(kl, mask).Item(),
+            ["rollout_corr/mean_abs_diff"] = RlMath.MaskedMean(absDiff, mask).ToDouble(),
+            ["rollout_corr/max_abs_diff"] = mask.sum().ToDouble() > 0 ? absDiff.max().ToDouble() : 0,
+            ["rollout_corr/kl"] = RlMath.MaskedMean(kl, mask).ToDouble(),
         };
     }
 }

@@ -1,5 +1,7 @@
 // Sequence-level rejection of responses whose rollout and trainer log-probs disagree too much.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 
@@ -43,18 +45,18 @@ public sealed class SequenceMismatchMask
 
     public (Tensor Mask, IReadOnlyDictionary<string, double> Metrics) Apply(Tensor rolloutLogProbs, Tensor oldLogProbs, Tensor mask)
     {
-        RlMath.CheckShape(rolloutLogProbs, nameof(rolloutLogProbs), mask.Shape);
-        RlMath.CheckShape(oldLogProbs, nameof(oldLogProbs), mask.Shape);
-        using var scope = LibTorch.NewScope();
-        using var noGrad = LibTorch.NoGrad();
+        RlMath.CheckShape(rolloutLogProbs, nameof(rolloutLogProbs), mask.shape);
+        RlMath.CheckShape(oldLogProbs, nameof(oldLogProbs), mask.shape);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
         Tensor logRatio = oldLogProbs - rolloutLogProbs;                             // [N, A] log(π_old/π_rollout)
         Tensor rejected = Mode == SequenceMismatchMode.MeanAbsLogRatio               // [N, 1] bool
-            ? RlMath.RowMaskedMean(logRatio.Abs(), mask).Gt(Threshold)
-            : RlMath.RowMaskedMean(logRatio, mask).Lt(Math.Log(Lower)).LogicalOr(RlMath.RowMaskedMean(logRatio, mask).Gt(Math.Log(Upper)));
-        Tensor present = mask.Sum(1, keepDim: true).Gt(0);                           // [N, 1] bool
-        Tensor dropped = rejected.LogicalAnd(present).To(mask.DType);                // [N, 1]
+            ? RlMath.RowMaskedMean(logRatio.abs(), mask).gt(Threshold)
+            : RlMath.RowMaskedMean(logRatio, mask).lt(Math.Log(Lower)).logical_or(RlMath.RowMaskedMean(logRatio, mask).gt(Math.Log(Upper)));
+        Tensor present = mask.sum(1, keepdim: true).gt(0);                           // [N, 1] bool
+        Tensor dropped = rejected.logical_and(present).to(mask.dtype);                // [N, 1]
         Tensor kept = mask * (1.0 - dropped);                                        // [N, A]
-        double fraction = dropped.Sum().Item() / Math.Max(present.To(mask.DType).Sum().Item(), 1);
-        return (kept.MoveToOuterScope(), new Dictionary<string, double>(StringComparer.Ordinal) { ["rollout_corr/seq_masked_frac"] = fraction });
+        double fraction = dropped.sum().ToDouble() / Math.Max(present.to(mask.dtype).sum().ToDouble(), 1);
+        return (kept.MoveToOuterDisposeScope(), new Dictionary<string, double>(StringComparer.Ordinal) { ["rollout_corr/seq_masked_frac"] = fraction });
     }
 }

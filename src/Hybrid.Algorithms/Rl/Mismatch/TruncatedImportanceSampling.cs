@@ -1,5 +1,7 @@
 // Token-level truncated importance sampling: reweights each token's loss by the capped trainer/rollout probability ratio.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 
@@ -24,17 +26,17 @@ public sealed class TruncatedImportanceSampling
     /// <summary>[N, A] weights and the metrics <c>rollout_corr/tis_mean</c> (mean weight) and <c>rollout_corr/tis_clipfrac</c> (tokens capped).</summary>
     public (Tensor Weights, IReadOnlyDictionary<string, double> Metrics) Weights(Tensor rolloutLogProbs, Tensor oldLogProbs, Tensor mask)
     {
-        RlMath.CheckShape(rolloutLogProbs, nameof(rolloutLogProbs), mask.Shape);
-        RlMath.CheckShape(oldLogProbs, nameof(oldLogProbs), mask.Shape);
-        using var scope = LibTorch.NewScope();
-        using var noGrad = LibTorch.NoGrad();
-        Tensor ratio = (oldLogProbs - rolloutLogProbs).Clamp(-20, 20).Exp();         // [N, A] π_old/π_rollout
-        Tensor weights = ratio.Clamp(max: Cap) * mask;                               // [N, A]
+        RlMath.CheckShape(rolloutLogProbs, nameof(rolloutLogProbs), mask.shape);
+        RlMath.CheckShape(oldLogProbs, nameof(oldLogProbs), mask.shape);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        Tensor ratio = (oldLogProbs - rolloutLogProbs).clamp(-20, 20).exp();         // [N, A] π_old/π_rollout
+        Tensor weights = ratio.clamp(max: Cap) * mask;                               // [N, A]
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal)
         {
-            ["rollout_corr/tis_mean"] = RlMath.MaskedMean(weights, mask).Item(),
-            ["rollout_corr/tis_clipfrac"] = RlMath.MaskedMean(ratio.Gt(Cap).To(mask.DType), mask).Item(),
+            ["rollout_corr/tis_mean"] = RlMath.MaskedMean(weights, mask).ToDouble(),
+            ["rollout_corr/tis_clipfrac"] = RlMath.MaskedMean(ratio.gt(Cap).to(mask.dtype), mask).ToDouble(),
         };
-        return (weights.MoveToOuterScope(), metrics);
+        return (weights.MoveToOuterDisposeScope(), metrics);
     }
 }

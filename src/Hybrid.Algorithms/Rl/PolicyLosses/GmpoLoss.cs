@@ -1,5 +1,7 @@
 // GMPO: the geometric mean of the clipped token ratios of a response, clipped in log space.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 
@@ -23,14 +25,14 @@ public sealed class GmpoLoss : PolicyLoss
         double high = CheckClip(inputs.ClipHigh ?? 0.4, nameof(inputs.ClipHigh), lower: false);
         Tensor mask = inputs.Mask;                                                   // [N, A]
         Tensor advantage = RlMath.RowMaskedMean(inputs.Advantages, mask);           // [N, 1] Â_i
-        Tensor sign = advantage.Sign();                                              // [N, 1]
+        Tensor sign = advantage.sign();                                              // [N, 1]
         Tensor logRatio = LogRatio(inputs);                                          // [N, A] log ρ_t
         Tensor signedRatio = logRatio * sign;                                        // [N, A]
-        Tensor signedClipped = logRatio.Clamp(-low, high) * sign;                    // [N, A]
-        Tensor kept = signedRatio.Minimum(signedClipped) * sign;                     // [N, A] ℓ_t
-        metrics["actor/pg_clipfrac"] = Fraction(signedClipped.Lt(signedRatio), mask);
-        Tensor meanKept = RlMath.RowMaskedMean(kept, mask).Detach();                 // [N, 1] sg[mean ℓ]
-        Tensor geometric = (meanKept + kept - kept.Detach()).Exp();                  // [N, A] value exp(mean ℓ), grad local
+        Tensor signedClipped = logRatio.clamp(-low, high) * sign;                    // [N, A]
+        Tensor kept = signedRatio.minimum(signedClipped) * sign;                     // [N, A] ℓ_t
+        metrics["actor/pg_clipfrac"] = Fraction(signedClipped.lt(signedRatio), mask);
+        Tensor meanKept = RlMath.RowMaskedMean(kept, mask).detach();                 // [N, 1] sg[mean ℓ]
+        Tensor geometric = (meanKept + kept - kept.detach()).exp();                  // [N, A] value exp(mean ℓ), grad local
         return -advantage * geometric;
     }
 }

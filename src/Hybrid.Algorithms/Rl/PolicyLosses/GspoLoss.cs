@@ -1,5 +1,7 @@
 // GSPO: the clipped surrogate on a length-normalised sequence ratio, written token-wise so each token carries the sequence loss.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 
@@ -21,12 +23,12 @@ public sealed class GspoLoss : PolicyLoss
         double low = CheckClip(inputs.ClipLow ?? 3e-4, nameof(inputs.ClipLow), lower: true);
         double high = CheckClip(inputs.ClipHigh ?? 4e-4, nameof(inputs.ClipHigh), lower: false);
         Tensor logProbs = inputs.LogProbs, advantages = inputs.Advantages, mask = inputs.Mask; // [N, A] each
-        Tensor sequenceLogRatio = RlMath.RowMaskedMean(logProbs - inputs.OldLogProbs, mask).Detach(); // [N, 1] sg[log s_i]
-        Tensor logS = (logProbs - logProbs.Detach() + sequenceLogRatio).Clamp(-LogRatioClamp, LogRatioClamp); // [N, A]
-        Tensor s = logS.Exp();                                                       // [N, A] value s_i, grad s_i·∇log π
+        Tensor sequenceLogRatio = RlMath.RowMaskedMean(logProbs - inputs.OldLogProbs, mask).detach(); // [N, 1] sg[log s_i]
+        Tensor logS = (logProbs - logProbs.detach() + sequenceLogRatio).clamp(-LogRatioClamp, LogRatioClamp); // [N, A]
+        Tensor s = logS.exp();                                                       // [N, A] value s_i, grad s_i·∇log π
         Tensor unclipped = -advantages * s;                                          // [N, A]
-        Tensor clipped = -advantages * s.Clamp(1 - low, 1 + high);                  // [N, A]
-        metrics["actor/pg_clipfrac"] = Fraction(clipped.Gt(unclipped), mask);
-        return unclipped.Maximum(clipped);
+        Tensor clipped = -advantages * s.clamp(1 - low, 1 + high);                  // [N, A]
+        metrics["actor/pg_clipfrac"] = Fraction(clipped.gt(unclipped), mask);
+        return unclipped.maximum(clipped);
     }
 }

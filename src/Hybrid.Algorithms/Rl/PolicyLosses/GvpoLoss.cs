@@ -1,5 +1,7 @@
 // GVPO: a per-group squared error between the centred implicit rewards of the policy and the centred actual rewards.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 
@@ -30,16 +32,16 @@ public sealed class GvpoLoss : PolicyLoss
         int g = inputs.GroupSize ?? throw new ArgumentException("gvpo needs GroupSize (responses per prompt)", nameof(inputs));
         double beta = inputs.Beta ?? 0.1;
         if (!(beta > 0)) throw new ArgumentException($"gvpo: Beta is {beta}; it must be > 0 (e.g. 0.1)", nameof(inputs));
-        RlMath.CheckShape(reference, nameof(inputs.RefLogProbs), mask.Shape);
-        RlMath.CheckShape(scores, nameof(inputs.Scores), mask.Size(0));
-        long prompts = RlMath.Prompts(mask.Size(0), g, Name);
+        RlMath.CheckShape(reference, nameof(inputs.RefLogProbs), mask.shape);
+        RlMath.CheckShape(scores, nameof(inputs.Scores), mask.size(0));
+        long prompts = RlMath.Prompts(mask.size(0), g, Name);
         if (g < 2) throw new ArgumentException("gvpo: GroupSize is 1; the group centring needs at least 2 responses per prompt", nameof(inputs));
 
-        Tensor implicitReward = ((inputs.LogProbs - reference) * mask).Sum(1).Mul(beta).Reshape(prompts, g); // [P, G] R_θ
-        Tensor reward = scores.Reshape(prompts, g).Detach();                                                // [P, G] R
-        Tensor error = implicitReward - implicitReward.Mean(1, keepDim: true)
-                     - (reward - reward.Mean(1, keepDim: true));                                            // [P, G] e_i
+        Tensor implicitReward = ((inputs.LogProbs - reference) * mask).sum(1).mul(beta).reshape(prompts, g); // [P, G] R_θ
+        Tensor reward = scores.reshape(prompts, g).detach();                                                // [P, G] R
+        Tensor error = implicitReward - implicitReward.mean([1], keepdim: true)
+                     - (reward - reward.mean([1], keepdim: true));                                            // [P, G] e_i
         metrics["actor/pg_clipfrac"] = 0;
-        return (error * error * (g / 2.0)).Reshape(-1, 1).Expand(mask.Size(0), mask.Size(1));              // [N, A]
+        return (error * error * (g / 2.0)).reshape(-1, 1).expand(mask.size(0), mask.size(1));              // [N, A]
     }
 }

@@ -1,5 +1,7 @@
 // The plumbing every policy loss shares: shape checks, a scope for intermediates, the common metrics, handing out.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 
@@ -21,16 +23,16 @@ public abstract class PolicyLoss : IPolicyLoss
     {
         ArgumentNullException.ThrowIfNull(inputs);
         Tensor mask = inputs.Mask;                                                   // [N, A]
-        if (mask.Dim != 2) throw new ArgumentException($"{Name}: Mask must be [N, A]; got [{string.Join(", ", mask.Shape)}]", nameof(inputs));
-        long[] shape = mask.Shape;
+        if (mask.dim() != 2) throw new ArgumentException($"{Name}: Mask must be [N, A]; got [{string.Join(", ", mask.shape)}]", nameof(inputs));
+        long[] shape = mask.shape;
         RlMath.CheckShape(inputs.LogProbs, nameof(inputs.LogProbs), shape);
         RlMath.CheckShape(inputs.OldLogProbs, nameof(inputs.OldLogProbs), shape);
         RlMath.CheckShape(inputs.Advantages, nameof(inputs.Advantages), shape);
 
-        using var scope = LibTorch.NewScope();
+        using var scope = NewDisposeScope();
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
-        Tensor tokenLoss = (TokenLoss(inputs, metrics) * mask).MoveToOuterScope(); // [N, A], 0 on padding
-        metrics["actor/ppo_kl"] = RlMath.MaskedMeanValue(inputs.OldLogProbs - inputs.LogProbs.Detach(), mask);
+        Tensor tokenLoss = (TokenLoss(inputs, metrics) * mask).MoveToOuterDisposeScope(); // [N, A], 0 on padding
+        metrics["actor/ppo_kl"] = RlMath.MaskedMeanValue(inputs.OldLogProbs - inputs.LogProbs.detach(), mask);
         return new PolicyLossOutput(tokenLoss, metrics);
     }
 
@@ -39,10 +41,10 @@ public abstract class PolicyLoss : IPolicyLoss
 
     /// <summary>log π_θ − log π_old clamped to ±<see cref="LogRatioClamp"/>. [N, A]</summary>
     protected static Tensor LogRatio(PolicyLossInputs inputs) =>
-        (inputs.LogProbs - inputs.OldLogProbs).Clamp(-LogRatioClamp, LogRatioClamp);
+        (inputs.LogProbs - inputs.OldLogProbs).clamp(-LogRatioClamp, LogRatioClamp);
 
     /// <summary>The fraction of masked tokens where <paramref name="condition"/> (bool [N, A]) holds.</summary>
-    protected static double Fraction(Tensor condition, Tensor mask) => RlMath.MaskedMeanValue(condition.To(mask.DType), mask);
+    protected static double Fraction(Tensor condition, Tensor mask) => RlMath.MaskedMeanValue(condition.to(mask.dtype), mask);
 
     /// <summary>Throws unless 0 ≤ <paramref name="value"/> (and &lt; 1 for a lower ratio bound).</summary>
     protected double CheckClip(double value, string field, bool lower)

@@ -1,5 +1,7 @@
 // The PPO clipped surrogate with decoupled lower/upper clip ranges and an optional dual clip for negative advantages.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 
@@ -21,11 +23,11 @@ public sealed class PpoClipLoss : PolicyLoss
         double low = CheckClip(inputs.ClipLow ?? 0.2, nameof(inputs.ClipLow), lower: true);
         double high = CheckClip(inputs.ClipHigh ?? 0.2, nameof(inputs.ClipHigh), lower: false);
         Tensor advantages = inputs.Advantages, mask = inputs.Mask;                   // [N, A] each
-        Tensor ratio = LogRatio(inputs).Exp();                                       // [N, A] ρ_t
+        Tensor ratio = LogRatio(inputs).exp();                                       // [N, A] ρ_t
         Tensor unclipped = -advantages * ratio;                                      // [N, A]
-        Tensor clipped = -advantages * ratio.Clamp(1 - low, 1 + high);              // [N, A]
-        Tensor loss = unclipped.Maximum(clipped);                                    // [N, A]
-        metrics["actor/pg_clipfrac"] = Fraction(clipped.Gt(unclipped), mask);
+        Tensor clipped = -advantages * ratio.clamp(1 - low, 1 + high);              // [N, A]
+        Tensor loss = unclipped.maximum(clipped);                                    // [N, A]
+        metrics["actor/pg_clipfrac"] = Fraction(clipped.gt(unclipped), mask);
         if (inputs.DualClip is not double c)
         {
             metrics["actor/pg_clipfrac_lower"] = 0;
@@ -33,8 +35,8 @@ public sealed class PpoClipLoss : PolicyLoss
         }
         if (!(c > 1)) throw new ArgumentException($"ppo_clip: DualClip is {c}; it must be > 1 (verl: 3.0) or null", nameof(inputs));
         Tensor cap = -advantages * c;                                                // [N, A] the dual-clip bound
-        Tensor negative = advantages.Lt(0);                                          // [N, A] bool
-        metrics["actor/pg_clipfrac_lower"] = Fraction(loss.Gt(cap).LogicalAnd(negative), mask);
-        return LibTorch.Where(negative, loss.Minimum(cap), loss);
+        Tensor negative = advantages.lt(0);                                          // [N, A] bool
+        metrics["actor/pg_clipfrac_lower"] = Fraction(loss.gt(cap).logical_and(negative), mask);
+        return torch.where(negative, loss.minimum(cap), loss);
     }
 }

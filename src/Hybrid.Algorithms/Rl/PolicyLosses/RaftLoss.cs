@@ -1,5 +1,7 @@
 // RAFT: supervised fine-tuning (negative log-likelihood) on the positively rewarded samples only.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 
@@ -16,7 +18,7 @@ public sealed class RaftLoss : PolicyLoss
     protected override Tensor TokenLoss(PolicyLossInputs inputs, Dictionary<string, double> metrics)
     {
         metrics["actor/pg_clipfrac"] = 0;
-        Tensor positive = inputs.Advantages.Gt(0).To(inputs.LogProbs.DType);         // [N, A] 𝟙[Â > 0]
+        Tensor positive = inputs.Advantages.gt(0).to(inputs.LogProbs.dtype);         // [N, A] 𝟙[Â > 0]
         return -inputs.LogProbs * positive;                                          // [N, A]
     }
 }

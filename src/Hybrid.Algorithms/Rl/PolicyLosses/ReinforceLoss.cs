@@ -1,5 +1,7 @@
 // The vanilla policy-gradient loss: minus the advantage times the log-probability, no ratio.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 

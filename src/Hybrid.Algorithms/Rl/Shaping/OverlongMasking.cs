@@ -1,5 +1,7 @@
 // Overlong filtering: truncated responses contribute no loss at all.
-using Hybrid.Torch;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 
@@ -13,12 +15,12 @@ public static class OverlongMasking
     /// <summary>mask [N, A] → [N, A] with the rows of truncated responses set to 0.</summary>
     public static Tensor Apply(Tensor mask, ReadOnlySpan<bool> truncated)
     {
-        if (mask.Dim != 2 || mask.Size(0) != truncated.Length)
-            throw new ArgumentException($"mask [{string.Join(", ", mask.Shape)}] needs one truncated flag per row; got {truncated.Length}", nameof(truncated));
+        if (mask.dim() != 2 || mask.size(0) != truncated.Length)
+            throw new ArgumentException($"mask [{string.Join(", ", mask.shape)}] needs one truncated flag per row; got {truncated.Length}", nameof(truncated));
         var keep = new float[truncated.Length];
         for (int i = 0; i < keep.Length; i++) keep[i] = truncated[i] ? 0f : 1f;
-        using var scope = LibTorch.NewScope();
-        Tensor rows = LibTorch.Tensor(keep, keep.Length).To(mask.DType).Unsqueeze(1);  // [N, 1]
-        return (mask * rows).MoveToOuterScope();
+        using var scope = NewDisposeScope();
+        Tensor rows = torch.tensor(keep, [keep.Length]).to(mask.dtype).unsqueeze(1);  // [N, 1]
+        return (mask * rows).MoveToOuterDisposeScope();
     }
 }

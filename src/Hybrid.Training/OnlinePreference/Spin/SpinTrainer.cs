@@ -3,7 +3,7 @@ using System.Diagnostics;
 using Hybrid.Algorithms.Preference;
 using Hybrid.Models.Decoder;
 using Hybrid.Rollout;
-using Hybrid.Torch.Optim;
+using Hybrid.Tensors.Optim;
 using Hybrid.Training.Online;
 
 namespace Hybrid.Training.OnlinePreference.Spin;
@@ -40,7 +40,7 @@ public sealed class SpinTrainer(SpinConfig config, TextWriter? log = null)
 
         DecoderModel model = policy.Model;
         using DecoderModel opponent = policy.FrozenCopy();
-        using var optimizer = new AdamW(model.Parameters(), c.Update.LearningRate, weightDecay: c.Update.WeightDecay);
+        using var optimizer = new AdamW(model.parameters(), c.Update.LearningRate, weightDecay: c.Update.WeightDecay);
         using var metricsLog = new IterationMetrics(c.OutputDir, log);
         var rng = new Random((int)(c.Seed & int.MaxValue));
         long seed = c.Sampling.Seed ?? (long)c.Seed;

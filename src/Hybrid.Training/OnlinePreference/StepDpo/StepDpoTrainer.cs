@@ -2,8 +2,10 @@
 using System.Diagnostics;
 using Hybrid.Algorithms.Preference;
 using Hybrid.Models.Decoder;
-using Hybrid.Torch;
-using Hybrid.Torch.Optim;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+using Hybrid.Tensors.Optim;
 
 namespace Hybrid.Training.OnlinePreference.StepDpo;
 
@@ -39,7 +41,7 @@ public sealed class StepDpoTrainer(StepDpoConfig config, TextWriter? log = null)
         StepDpoConfig c = _config;
         IPreferenceLoss loss = _loss;
         using DecoderModel reference = FrozenModel.Copy(model);
-        using var optimizer = new AdamW(model.Parameters(), c.Update.LearningRate, weightDecay: c.Update.WeightDecay);
+        using var optimizer = new AdamW(model.parameters(), c.Update.LearningRate, weightDecay: c.Update.WeightDecay);
         using var metricsLog = new IterationMetrics(c.OutputDir, log);
         var rng = new Random((int)(c.Seed & int.MaxValue));
         var run = Stopwatch.StartNew();

@@ -1,8 +1,10 @@
 // A tiny verifiable RL task: single-digit addition ("3+4=" → "7") for a byte-level policy, with its SFT warm-up.
 using Hybrid.Models.Config;
 using Hybrid.Models.Tokenizers;
-using Hybrid.Torch;
-using Hybrid.Torch.Optim;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+using Hybrid.Tensors.Optim;
 using Hybrid.Training.Data;
 using Hybrid.Training.Online;
 using Hybrid.Training.Sft;
@@ -54,8 +56,8 @@ public static class AdditionTask
     {
         var tokenizer = new SftTokenizer(policy.Tokenizer.Encode, policy.EosTokenId, _ => throw new NotSupportedException("prompt rows only"), maxLength: 32);
         var examples = rows.Select(r => tokenizer.Tokenize(new SftExample(SftExampleKind.PromptCompletion, r.Source) { Prompt = r.Prompt, Completion = r.Columns[completionColumn] })).ToList();
-        LibTorch.ManualSeed(seed);
-        using var optimizer = new AdamW(policy.Model.Parameters(), 3e-3, weightDecay: 0);
+        TensorUtil.ManualSeed(seed);
+        using var optimizer = new AdamW(policy.Model.parameters(), 3e-3, weightDecay: 0);
         var order = new DataOrder(examples.Count, seed, shuffle: true);
         for (int step = 0; step < steps; step++)
         {

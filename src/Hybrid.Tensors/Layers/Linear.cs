@@ -1,0 +1,30 @@
+// Fully connected layer y = x Wᵀ + b, initialised as PyTorch's nn.Linear.
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Hybrid.Tensors.Layers;
+
+/// <summary>Weight [out, in] and optional bias [out], both ~ U(−1/√in, 1/√in) as PyTorch's nn.Linear.</summary>
+public sealed class Linear : HybridModule
+{
+    public Linear(long inFeatures, long outFeatures, bool bias = true) : base(nameof(Linear))
+    {
+        double bound = 1.0 / Math.Sqrt(inFeatures);
+        using var noGrad = no_grad();
+        Tensor weight = empty(outFeatures, inFeatures), biasValues = empty(outFeatures);
+        using (NewDisposeScope())  // frees the wrappers the in-place initialisers return
+        {
+            weight.uniform_(-bound, bound);
+            if (bias) biasValues.uniform_(-bound, bound);
+        }
+        RegisterParameter("weight", weight);
+        if (bias) RegisterParameter("bias", biasValues);
+        else biasValues.Dispose();
+    }
+
+    public Parameter Weight => Param("weight");
+    public Parameter? Bias => OptionalParam("bias");
+
+    /// <summary>x [.., in] → [.., out].</summary>
+    public Tensor Forward(Tensor x) => nn.functional.linear(x, Weight, Bias);
+}
