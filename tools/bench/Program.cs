@@ -7,17 +7,22 @@ using TorchSharp;
 using static TorchSharp.torch;
 using Hybrid.Tensors.Optim;
 
-// Usage: dotnet run -c Release --project tools/bench -- sft [recipe.json] [batch] [seq] [steps]
+// Usage: dotnet run -c Release --project tools/bench -- sft [recipe.json] [batch] [seq] [steps] [--bf16]
+//        dotnet run -c Release --project tools/bench -- memory [recipe.json] [steps]
+//        dotnet run -c Release --project tools/bench -- logprobs [recipe.json]
+//        dotnet run -c Release --project tools/bench -- rl [iterations] [--bf16]
 //        dotnet run -c Release --project tools/bench -- export [recipe.json]
 //        dotnet run -c Release --project tools/bench -- int4 [recipe.json] [sft steps]
 //        dotnet run -c Release --project tools/bench -- rollout [models-dir] [rounds]
 //        dotnet run -c Release --project tools/bench -- score [recipe.json]
-//        dotnet run -c Release --project tools/bench -- rl [iterations]
 //        dotnet run -c Release --project tools/bench -- decode FOLDER [npl ...] [--new N] [--prompt N] [--backend genai|ort] [--threads N]
 if (args.Length > 0 && args[0] == "decode")
     return DecodeBench.Run(args[1..]);
 if (args.Length > 0 && args[0] == "rl")
-    return RlBench.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 40, Console.Out);
+{
+    string[] rest = args.Where(a => a != "--bf16").ToArray();
+    return RlBench.Run(rest.Length > 1 ? int.Parse(rest[1], CultureInfo.InvariantCulture) : 40, Console.Out, bf16: args.Contains("--bf16"));
+}
 if (args.Length > 0 && args[0] == "rollout")
 {
     Hybrid.Rollout.RolloutBench.RunAll(args.Length > 1 ? args[1] : "models", Console.Out, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 5);
@@ -39,9 +44,15 @@ if (args.Length > 0 && args[0] == "int4")
     return Int4BenchRun.Run(args.Length > 1 ? args[1] : Path.Combine("models", "small.json"), args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 300);
 if (args.Length > 0 && args[0] == "sft")
 {
-    string recipe = args.Length > 1 ? args[1] : Path.Combine("models", "small.json");
-    int Arg(int i, int fallback) => args.Length > i ? int.Parse(args[i], CultureInfo.InvariantCulture) : fallback;
-    return SftBench.Run(recipe, Arg(2, 8), Arg(3, 256), Arg(4, 10));
+    bool bf16 = args.Contains("--bf16");
+    string[] rest = args.Where(a => a != "--bf16").ToArray();
+    string recipe = rest.Length > 1 ? rest[1] : Path.Combine("models", "small.json");
+    int Arg(int i, int fallback) => rest.Length > i ? int.Parse(rest[i], CultureInfo.InvariantCulture) : fallback;
+    return SftBench.Run(recipe, Arg(2, 8), Arg(3, 256), Arg(4, 10), bf16);
 }
+if (args.Length > 0 && args[0] == "memory")
+    return MemoryBench.Run(args.Length > 1 ? args[1] : Path.Combine("models", "tiny.json"), args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1000);
+if (args.Length > 0 && args[0] == "logprobs")
+    return LogProbBench.Run(args.Length > 1 ? args[1] : Path.Combine("models", "small.json"), 64, 64, 64, 5);
 Console.Error.WriteLine("usage: bench sft|rl|rollout|score|export|int4|decode ... (see the comment at the top of tools/bench/Program.cs)");
 return 2;

@@ -16,10 +16,10 @@ internal static class RlBench
 {
     private static readonly string[] Phases = ["gen", "reward", "old_log_prob", "ref", "adv", "update_actor", "sync"];
 
-    public static int Run(int iterations, TextWriter log)
+    public static int Run(int iterations, TextWriter log, bool bf16 = false)
     {
         log.WriteLine($"bench rl: addition task (70 train / 30 held-out facts), byte-level 2×32 Qwen2, 150-step SFT warm-up, " +
-                      $"G = 8, 16 prompts/iteration, 4 mini-batches, lr 5e-4, {iterations} iterations, adapter sync every iteration");
+                      $"G = 8, 16 prompts/iteration, 4 mini-batches, lr 5e-4, {iterations} iterations, adapter sync every iteration, trainer in {(bf16 ? "bf16" : "fp32")}");
         foreach (string preset in new[] { "grpo", "dapo" })
         {
             string folder = Directory.CreateTempSubdirectory("hybrid-rl-bench-").FullName;
@@ -33,7 +33,7 @@ internal static class RlBench
                 AdditionTask.WarmUp(policy, train, 150);
                 RlAxes axes = RlAxes.FromPreset(RlAxes.FitToBudget(RlPresets.Create(preset, 8), 4) with { MiniBatches = 4 });
                 using DecoderModel? reference = axes.NeedsReference ? policy.FrozenCopy() : null;
-                var config = new RlConfig { Iterations = iterations, PromptsPerIteration = 16, MaxNewTokens = 4, LearningRate = 5e-4, Seed = 11 };
+                var config = new RlConfig { Iterations = iterations, PromptsPerIteration = 16, MaxNewTokens = 4, LearningRate = 5e-4, Seed = 11, Bf16 = bf16 };
                 var reward = new WeightedReward((new AccuracyReward(new LastNumberExtractor()), 1.0));
                 var trainer = new RlTrainer(policy, config, axes, train, reward, reference);
                 double sampledBefore = trainer.Evaluate(train, 8);

@@ -43,10 +43,11 @@ internal static class DpoCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed of data order and libtorch's generator", DefaultValueFactory = _ => defaults.Seed };
         var resume = new Option<string?>("--resume-from") { Description = "A checkpoint-N folder of an earlier run to continue" };
 
+        var bf16 = Bf16Option.Create();
         var command = new Command("dpo", "Offline preference optimisation (TRL DPOTrainer semantics; any registered preference loss)");
         foreach (Option o in new Option[] { model, data, loss, evalData, output, refModel, precompute, beta, labelSmoothing, gamma, alpha, desirable, undesirable,
                                             lr, epochs, maxSteps, batch, accumulation, maxLength, maxPromptLength, warmup, weightDecay, clip, logging, evalSteps,
-                                            saveSteps, seed, resume })
+                                            saveSteps, seed, resume, bf16 })
             command.Options.Add(o);
         command.SetAction(parse => CliErrors.Run(() =>
         {
@@ -61,7 +62,7 @@ internal static class DpoCommand
                 },
                 LearningRate = parse.GetValue(lr), Epochs = parse.GetValue(epochs), MaxSteps = parse.GetValue(maxSteps), BatchSize = parse.GetValue(batch),
                 GradientAccumulationSteps = parse.GetValue(accumulation), MaxLength = parse.GetValue(maxLength), MaxPromptLength = parse.GetValue(maxPromptLength),
-                WarmupRatio = parse.GetValue(warmup), WeightDecay = parse.GetValue(weightDecay), MaxGradNorm = parse.GetValue(clip),
+                WarmupRatio = parse.GetValue(warmup), WeightDecay = parse.GetValue(weightDecay), MaxGradNorm = parse.GetValue(clip), Bf16 = parse.GetValue(bf16),
                 LoggingSteps = parse.GetValue(logging), EvalSteps = parse.GetValue(evalSteps), SaveSteps = parse.GetValue(saveSteps),
                 Seed = parse.GetValue(seed), ResumeFrom = parse.GetValue(resume),
             };

@@ -40,9 +40,10 @@ internal static class OnlineDpoCommand
 
         var backend = RolloutBackendOption.Create();
         var device = DeviceOption.Create("Where rollouts and the reward model run (ONNX Runtime / GenAI)");
+        var bf16 = Bf16Option.Create();
         var command = new Command("online-dpo", "Online / iterative DPO: sample with ONNX Runtime GenAI, label best vs worst, DPO steps, sync weights, repeat");
         foreach (Option o in new Option[] { model, prompts, evalPrompts, output, reward, rewardModel, chat, iterations, perIteration, samples,
-                                            temperature, maxNew, loss, beta, lr, batch, epochs, clip, reference, eosPenalty, seed, device, backend })
+                                            temperature, maxNew, loss, beta, lr, batch, epochs, clip, reference, eosPenalty, seed, device, backend, bf16 })
             command.Options.Add(o);
         command.SetAction(parse => CliErrors.Run(() =>
         {
@@ -59,7 +60,7 @@ internal static class OnlineDpoCommand
                 Update = new PairUpdateConfig
                 {
                     Loss = parse.GetValue(loss)!, Beta = parse.GetValue(beta), LearningRate = parse.GetValue(lr), BatchSize = parse.GetValue(batch),
-                    Epochs = parse.GetValue(epochs), MaxGradNorm = parse.GetValue(clip),
+                    Epochs = parse.GetValue(epochs), MaxGradNorm = parse.GetValue(clip), Bf16 = parse.GetValue(bf16),
                 },
                 Reference = parse.GetValue(reference),
                 MissingEosPenalty = parse.GetValue(eosPenalty),

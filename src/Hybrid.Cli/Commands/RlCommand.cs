@@ -43,9 +43,10 @@ internal static class RlCommand
 
         var backend = RolloutBackendOption.Create();
         var device = DeviceOption.Create("Where rollouts and reward models run (ONNX Runtime / GenAI)");
+        var bf16 = Bf16Option.Create();
         var command = new Command("rl", "Online RL from ONNX Runtime rollouts: GRPO, Dr. GRPO, DAPO, GSPO, GMPO, RLOO, REINFORCE++, ReMax, RAFT(++), PPO");
         foreach (Option o in new Option[] { model, data, evalData, output, preset, reward, rewardModels, criticFrom, iterations, prompts, group, maxNew,
-                                            temperature, lr, miniBatches, epochs, sync, processReward, processUse, processWeight, stepMarker, seed, device, backend })
+                                            temperature, lr, miniBatches, epochs, sync, processReward, processUse, processWeight, stepMarker, seed, device, backend, bf16 })
             command.Options.Add(o);
         command.SetAction(parse => CliErrors.Run(() =>
         {
@@ -53,7 +54,7 @@ internal static class RlCommand
             {
                 Iterations = parse.GetValue(iterations), PromptsPerIteration = parse.GetValue(prompts), MaxNewTokens = parse.GetValue(maxNew),
                 Temperature = parse.GetValue(temperature), LearningRate = parse.GetValue(lr),
-                Seed = parse.GetValue(seed),
+                Seed = parse.GetValue(seed), Bf16 = parse.GetValue(bf16),
             }.Validate();
             RlPreset recipe = RlAxes.FitToBudget(RlPresets.Create(parse.GetValue(preset)!, parse.GetValue(group)), config.MaxNewTokens);
             if (parse.GetValue(miniBatches) is int mb) recipe = recipe with { MiniBatches = mb };

@@ -47,7 +47,7 @@ public sealed class DecoderModel : HybridModule
     public Tensor Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KvCache? cache = null)
     {
         Tensor hidden = Model.Forward(inputIds, attentionMask, positionIds, cache);  // [B, T, Dm]
-        Tensor logits = nn.functional.linear(hidden, LmHeadWeight);                     // [B, T, V]
+        Tensor logits = Autocast.Linear(hidden, LmHeadWeight);                            // [B, T, V]
         return logits.AtLeastFloat32();
     }
 

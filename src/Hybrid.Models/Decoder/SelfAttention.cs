@@ -15,8 +15,8 @@ namespace Hybrid.Models.Decoder;
 ///      ├─ k_proj ─ RoPE ─ (cache) ─ K ── softmax(q·Kᵀ/√D + mask) ─ ·V ─ o_proj ─ out
 ///      └─ v_proj ──────── (cache) ─ V ───┘
 /// </code>
-/// The G query heads of a group are multiplied against their shared K and V as one [G·T, D] block, so K and V are never
-/// copied G times. Scores and softmax are in at least float32 (float32 for bf16/f16 weights, float64 for float64).
+/// The G query heads of a group attend to their shared K and V as one [G·T, D] block, so K and V are never copied G
+/// times; the attention itself is libtorch's scaled_dot_product_attention (see <see cref="Attend"/>).
 /// </summary>
 public sealed class SelfAttention : HybridModule
 {
@@ -58,13 +58,26 @@ public sealed class SelfAttention : HybridModule
 
         // Query head h = kv·G + j sits in group kv at slot j: [B, T, Hkv, G, D] → [B, Hkv, G·T, D].
         Tensor grouped = q.view(b, t, _kvHeads, g, _headDim).permute(0, 2, 3, 1, 4).reshape(b, _kvHeads, g * t, _headDim);
-        Tensor scores = grouped.matmul(keys.transpose(2, 3)) * (1.0 / Math.Sqrt(_headDim));          // [B, Hkv, G·T, S]
-        scores = scores.AtLeastFloat32();
-        scores = scores.view(b, _kvHeads, g, t, s);                                                   // [B, Hkv, G, T, S]
-        if (blocked is not null) scores = scores.masked_fill(blocked, float.MinValue);                 // [B, Hkv, G, T, S]
-        Tensor probs = scores.softmax(-1).to(values.dtype).view(b, _kvHeads, g * t, s);               // [B, Hkv, G·T, S]
-        Tensor context = probs.matmul(values)                                                         // [B, Hkv, G·T, D]
+        Tensor attended = Attend(grouped, keys, values, blocked, g);                                  // [B, Hkv, G·T, D]
+        Tensor context = attended                                                                     // [B, Hkv, G·T, D]
             .view(b, _kvHeads, g, t, _headDim).permute(0, 3, 1, 2, 4).reshape(b, t, _heads * _headDim); // [B, T, H·D]
         return OProj.Forward(context);                                                                // [B, T, Dm]
+    }
+
+    /// <summary>
+    /// softmax(q·Kᵀ/√D + mask)·V by libtorch's <c>scaled_dot_product_attention</c> (its fused CPU/CUDA kernels), in the
+    /// inputs' dtype (bf16 under <see cref="Autocast"/>). <paramref name="grouped"/> [B, Hkv, G·T, D] holds the G query
+    /// heads of each key/value head one after another; <paramref name="keys"/>, <paramref name="values"/> [B, Hkv, S, D];
+    /// <paramref name="blocked"/> [B|1, 1, 1, T, S] (true = may not attend) or null. Returns [B, Hkv, G·T, D].
+    /// </summary>
+    internal static Tensor Attend(Tensor grouped, Tensor keys, Tensor values, Tensor? blocked, long groups)
+    {
+        Tensor? allowed = null;
+        if (blocked is not null)
+        {
+            long rows = blocked.size(0), t = blocked.size(3), s = blocked.size(4);
+            allowed = blocked.logical_not().expand(rows, 1, groups, t, s).reshape(rows, 1, groups * t, s);  // [B|1, 1, G·T, S]
+        }
+        return nn.functional.scaled_dot_product_attention(grouped, keys, values, allowed);            // [B, Hkv, G·T, D]
     }
 }

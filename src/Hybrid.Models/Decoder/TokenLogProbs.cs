@@ -39,7 +39,7 @@ internal static class TokenLogProbs
         {
             long end = Math.Min(t, start + chunkTokens);
             using var scope = NewDisposeScope();
-            Tensor logits = nn.functional.linear(hidden.slice(1, start, end, 1), lmHeadWeight);   // [B, Tc, V]
+            Tensor logits = Autocast.Linear(hidden.slice(1, start, end, 1), lmHeadWeight);          // [B, Tc, V]
             logits = logits.AtLeastFloat32();
             Tensor index = targets.slice(1, start, end, 1).unsqueeze(-1);                      // [B, Tc, 1]
             Tensor picked = logits.gather(-1, index).squeeze(-1);                          // [B, Tc] z[target]

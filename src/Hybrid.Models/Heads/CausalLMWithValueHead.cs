@@ -37,7 +37,7 @@ public sealed class CausalLMWithValueHead : HybridModule
     public (Tensor Logits, Tensor Values) Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KvCache? cache = null)
     {
         Tensor hidden = Model.Forward(inputIds, attentionMask, positionIds, cache);  // [B, T, Dm]
-        Tensor logits = nn.functional.linear(hidden, LmHeadWeight);                     // [B, T, V]
+        Tensor logits = Autocast.Linear(hidden, LmHeadWeight);                            // [B, T, V]
         logits = logits.AtLeastFloat32();
         return (logits, VHead.Forward(hidden));
     }

@@ -25,6 +25,6 @@ public sealed class Linear : HybridModule
     public Parameter Weight => Param("weight");
     public Parameter? Bias => OptionalParam("bias");
 
-    /// <summary>x [.., in] → [.., out].</summary>
-    public Tensor Forward(Tensor x) => nn.functional.linear(x, Weight, Bias);
+    /// <summary>x [.., in] → [.., out]; in bf16 inside an <see cref="Autocast"/> region (the output then is bf16).</summary>
+    public Tensor Forward(Tensor x) => Autocast.Linear(x, Weight, Bias);
 }

@@ -11,7 +11,7 @@ public static class GradientClipping
     /// Computes the 2-norm N of all gradients taken together and, when N exceeds <paramref name="maxNorm"/>, scales every
     /// gradient by maxNorm / (N + 1e-6). Returns N before clipping (the <c>grad_norm</c> metric); parameters without a
     /// gradient are skipped. A non-finite N is returned as is and nothing is scaled (the caller decides to skip the step).
-    /// CPU float32/float64 gradients are summed in double precision by one SIMD pass each; others by tensor ops.
+    /// CPU float32/float64 gradients are squared and summed in double precision by one SIMD pass each; others by tensor ops.
     /// </summary>
     public static double ClipGradNorm(IReadOnlyList<Tensor> parameters, double maxNorm)
     {
@@ -35,27 +35,35 @@ public static class GradientClipping
     private static double SumOfSquares(Tensor g)
     {
         if (!AdamW.Fused.Eligible(g)) return g.to(ScalarType.Float64).square().sum().ToDouble();
-        return g.dtype == ScalarType.Float32 ? Sum<float>(g) : Sum<double>(g);
+        return g.dtype == ScalarType.Float32 ? SumFloat(g) : SumDouble(g);
     }
 
-    private static unsafe double Sum<T>(Tensor g) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>Σ g² of a float32 tensor, each element widened to double before it is squared and added.</summary>
+    private static unsafe double SumFloat(Tensor g)
     {
-        T* p = AdamW.Fused.Ptr<T>(g);
+        float* p = AdamW.Fused.Ptr<float>(g);
         int n = (int)g.NumberOfElements, i = 0;
-        double total = 0;
+        var acc = Vector<double>.Zero;
         if (Vector.IsHardwareAccelerated)
-        {
-            // Blocks of 4096 elements are summed in T, then added in double: no long float32 accumulation.
-            int w = Vector<T>.Count;
-            for (; i <= n - w; )
+            for (int w = Vector<float>.Count; i <= n - w; i += w)
             {
-                int end = Math.Min(n - (n - i) % w, i + 4096);
-                var acc = Vector<T>.Zero;
-                for (; i < end; i += w) { var x = Vector.Load(p + i); acc += x * x; }
-                total += double.CreateTruncating(Vector.Sum(acc));
+                Vector.Widen(Vector.Load(p + i), out Vector<double> lo, out Vector<double> hi);
+                acc += lo * lo + hi * hi;
             }
-        }
-        for (; i < n; i++) total += double.CreateTruncating(p[i] * p[i]);
+        double total = Vector.Sum(acc);
+        for (; i < n; i++) total += (double)p[i] * p[i];
+        return total;
+    }
+
+    private static unsafe double SumDouble(Tensor g)
+    {
+        double* p = AdamW.Fused.Ptr<double>(g);
+        int n = (int)g.NumberOfElements, i = 0;
+        var acc = Vector<double>.Zero;
+        if (Vector.IsHardwareAccelerated)
+            for (int w = Vector<double>.Count; i <= n - w; i += w) { var x = Vector.Load(p + i); acc += x * x; }
+        double total = Vector.Sum(acc);
+        for (; i < n; i++) total += p[i] * p[i];
         return total;
     }
 }

@@ -63,6 +63,7 @@ public static class PairUpdate
         ReferenceLogps reference, PairUpdateConfig config, int padTokenId, Random rng)
     {
         List<TokenizedPreference> rows = pairs.Select(ToRow).ToList();
+        using var autocast = Autocast.Enable(config.Bf16 ? torch.ScalarType.BFloat16 : null);  // bf16 mixed precision, or nothing
         var sums = new Dictionary<string, double>(StringComparer.Ordinal);
         int steps = 0;
         for (int epoch = 0; epoch < config.Epochs && rows.Count > 0; epoch++)

@@ -33,6 +33,12 @@ public sealed record PairUpdateConfig
     /// <summary>Global-norm gradient clipping (transformers' max_grad_norm). Default 1.0.</summary>
     public double MaxGradNorm { get; init; } = 1.0;
 
+    /// <summary>
+    /// bf16 mixed precision (transformers' bf16=True): matmuls and attention compute in bf16 on fp32 master weights and
+    /// optimizer state; norms, softmax statistics, log-probabilities and losses stay fp32 (see <c>Hybrid.Tensors.Autocast</c>).
+    /// </summary>
+    public bool Bf16 { get; init; }
+
     /// <summary>AdamW decoupled weight decay. Default 0.</summary>
     public double WeightDecay { get; init; }
 

@@ -37,6 +37,7 @@ public sealed class PreferenceTrainer(PreferenceConfig config, TextWriter? log =
     public PreferenceResult Train()
     {
         PreferenceConfig c = _config;
+        using var autocast = Autocast.Enable(c.Bf16 ? torch.ScalarType.BFloat16 : null);  // bf16 mixed precision, or nothing
         (_referenceRows, _referenceModels) = (0, 0);
         IPreferenceLoss lossFn = loss ?? PreferenceLosses.Parse(c.Loss, c.LossOptions);
 

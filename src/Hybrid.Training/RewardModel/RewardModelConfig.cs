@@ -44,6 +44,12 @@ public sealed record RewardModelConfig
     /// <summary>Global-norm gradient clipping threshold (max_grad_norm, default 1.0).</summary>
     public double MaxGradNorm { get; init; } = 1.0;
 
+    /// <summary>
+    /// bf16 mixed precision (transformers' bf16=True): matmuls and attention compute in bf16 on fp32 master weights and
+    /// optimizer state; norms, softmax statistics, log-probabilities and losses stay fp32 (see <c>Hybrid.Tensors.Autocast</c>).
+    /// </summary>
+    public bool Bf16 { get; init; }
+
     /// <summary>Rows (pairs or rankings) per micro-batch (default 8); also the eval batch size.</summary>
     public int BatchSize { get; init; } = 8;
 

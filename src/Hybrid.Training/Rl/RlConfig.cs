@@ -35,6 +35,12 @@ public sealed record RlConfig
     /// <summary>Global-norm gradient clipping. Default 1.0 (verl, TRL).</summary>
     public double MaxGradNorm { get; init; } = 1.0;
 
+    /// <summary>
+    /// bf16 mixed precision (transformers' bf16=True): matmuls and attention compute in bf16 on fp32 master weights and
+    /// optimizer state; norms, softmax statistics, log-probabilities and losses stay fp32 (see <c>Hybrid.Tensors.Autocast</c>).
+    /// </summary>
+    public bool Bf16 { get; init; }
+
 
     /// <summary>Extra generation rounds allowed per iteration to refill groups dropped by filters (DAPO's max_num_gen_batches). Default 3.</summary>
     public int MaxGenerationRounds { get; init; } = 3;

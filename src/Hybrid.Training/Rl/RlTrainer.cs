@@ -80,6 +80,7 @@ public sealed class RlTrainer
     public RlResult Train(IReadOnlyList<PromptRow>? eval = null)
     {
         RlConfig c = _config;
+        using var autocast = Autocast.Enable(c.Bf16 ? torch.ScalarType.BFloat16 : null);  // bf16 mixed precision, or nothing
         DecoderModel model = _policy.Model;
         TensorUtil.ManualSeed(c.Seed);
         using var actorOptimizer = new AdamW(model.parameters(), c.LearningRate, weightDecay: 0);

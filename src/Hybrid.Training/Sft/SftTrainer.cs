@@ -29,6 +29,7 @@ public sealed class SftTrainer(SftConfig config, TextWriter? log = null)
     public SftResult Train()
     {
         SftConfig c = _config;
+        using var autocast = Autocast.Enable(c.Bf16 ? torch.ScalarType.BFloat16 : null);  // bf16 mixed precision, or nothing
         // ---- data: read and tokenize everything first ------------------------------------------------------------------
         using Tokenizer tokenizer = Tokenizer.Open(c.ModelPath);
         int eos = tokenizer.EosTokenId ?? throw new InvalidOperationException($"{c.ModelPath}: the tokenizer names no eos_token");

@@ -83,6 +83,28 @@ public sealed class RlTrainerTests(ITestOutputHelper output)
                                        "timing/update_actor", "timing/sync", "timing/rollout_share", "perf/throughput" })
             Assert.True(result.Iterations[^1].ContainsKey(key), $"{preset}: metric {key} is missing");
     }
+
+    /// <summary>
+    /// GRPO with <see cref="RlConfig.Bf16"/>: the trainer's old and new log-probs come from bf16 matmuls while the rollout
+    /// engine samples with the fp32 export. The mismatch metrics stay defined and small, grow above the fp32 run's (the
+    /// trainer really ran in bf16), and the policy still learns.
+    /// </summary>
+    [Fact]
+    public void Bf16LogProbsFeedTheLossAndTheMismatchMetrics()
+    {
+        const int iterations = 10;
+        var fp32 = Run("grpo", iterations, config: new RlConfig { Iterations = iterations, PromptsPerIteration = 16, MaxNewTokens = 4, LearningRate = 5e-4, Seed = 11 });
+        var bf16 = Run("grpo", iterations, config: new RlConfig { Iterations = iterations, PromptsPerIteration = 16, MaxNewTokens = 4, LearningRate = 5e-4, Seed = 11, Bf16 = true });
+        double Mean(RlResult r, string key) => r.Iterations.Average(m => m[key]);
+        foreach (var m in bf16.Result.Iterations)
+            foreach (string key in new[] { "rollout_corr/mean_abs_diff", "rollout_corr/max_abs_diff", "rollout_corr/kl", "actor/pg_loss", "actor/grad_norm" })
+                Assert.True(double.IsFinite(m[key]), $"{key} = {m[key]}");
+        double diff32 = Mean(fp32.Result, "rollout_corr/mean_abs_diff"), diff16 = Mean(bf16.Result, "rollout_corr/mean_abs_diff");
+        output.WriteLine($"mean |log π_trainer − log π_rollout|: fp32 {diff32:G3}, bf16 {diff16:G3}; k3 KL fp32 {Mean(fp32.Result, "rollout_corr/kl"):G3}, bf16 {Mean(bf16.Result, "rollout_corr/kl"):G3}");
+        Assert.True(diff16 > diff32, $"bf16 mismatch {diff16:G3} is not above fp32's {diff32:G3}");
+        Assert.True(diff16 < 0.05, $"bf16 mismatch {diff16:G3}");
+        Assert.True(bf16.SampledAfter > bf16.SampledBefore, $"bf16: expected reward {bf16.SampledBefore:F3} → {bf16.SampledAfter:F3}");
+    }
 }
 
 /// <summary>Routes trainer log lines to the xunit output.</summary>

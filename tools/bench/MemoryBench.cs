@@ -1,0 +1,58 @@
+// `tools/bench memory`: resident memory and live tensors over many SFT steps of the `tiny` preset (they must stay flat).
+using System.Diagnostics;
+using System.Globalization;
+using Hybrid.Models.Config;
+using Hybrid.Models.Creation;
+using Hybrid.Models.Decoder;
+using Hybrid.Tensors;
+using Hybrid.Tensors.Optim;
+using Hybrid.Training.Data;
+using Hybrid.Training.Sft;
+using static TorchSharp.torch;
+
+namespace Hybrid.Bench;
+
+internal static class MemoryBench
+{
+    /// <summary>
+    /// <paramref name="steps"/> SFT steps (batch 16 × 32 tokens, the trainer's step) of a random `tiny` model; prints the
+    /// process RSS (from /proc/self/status) and the live-tensor count at 10 evenly spaced points, and the growth of RSS
+    /// between the first tenth and the end.
+    /// </summary>
+    public static int Run(string recipePath, int steps)
+    {
+        ModelRecipe recipe = ModelRecipe.Load(recipePath);
+        DecoderConfig config = recipe.ConfigFor(recipe.Tokenizer.VocabSize);
+        TensorUtil.ManualSeed(0);
+        using var model = new DecoderModel(config);
+        using var optimizer = new AdamW(model.parameters(), 1e-3);
+        var random = new Random(0);
+        var rows = Enumerable.Range(0, 16).Select(i => new TokenizedExample(
+            Enumerable.Range(0, 32).Select(_ => random.Next(config.VocabSize)).ToArray(), Enumerable.Repeat(true, 32).ToArray(), $"row {i}")).ToList();
+        long baseline = TensorUtil.LiveTensors;
+        var inv = CultureInfo.InvariantCulture;
+        Console.WriteLine($"memory bench: {recipe.Name}, {steps} SFT steps of 16 × 32 tokens");
+        double first = 0, last = 0;
+        for (int step = 1; step <= steps; step++)
+        {
+            SftStep.Run(model, optimizer, [rows], 0, 1e-3, 1.0);
+            if (step % Math.Max(1, steps / 10) == 0)
+            {
+                double rss = RssMiB();
+                if (first == 0) first = rss;
+                last = rss;
+                Console.WriteLine(string.Create(inv, $"  step {step,6}: RSS {rss:F1} MiB, live tensors {TensorUtil.LiveTensors - baseline:+0;-0;0} vs before the first step"));
+            }
+        }
+        Console.WriteLine(string.Create(inv, $"  RSS growth from step {steps / 10} to {steps}: {last - first:+0.0;-0.0;0.0} MiB"));
+        return 0;
+    }
+
+    private static double RssMiB()
+    {
+        foreach (string line in File.ReadLines("/proc/self/status"))
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
+        return double.NaN;
+    }
+}
