@@ -5,6 +5,7 @@ using Hybrid.Models.Config;
 using Hybrid.Models.Creation;
 using Hybrid.Models.Decoder;
 using Hybrid.Tensors;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Hybrid.Bench;

@@ -48,6 +48,7 @@ internal static class SftBench
 
         // The same step, phase by phase.
         double forward = 0, backward = 0, update = 0;
+        using var batchScope = NewDisposeScope();  // owns the collated batch across the timed steps
         Batch collated = Batch.Collate(rows, 0);
         long targets = rows.Sum(r => (long)r.TrainableCount);
         for (int i = 0; i < steps; i++)
@@ -68,7 +69,6 @@ internal static class SftBench
             backward += Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds;
             update += Stopwatch.GetElapsedTime(t2, t3).TotalMilliseconds;
         }
-        collated.Dispose();
 
         double tokensPerSecond = (double)steps * batch * seq / seconds;
         double achieved = tokensPerSecond * flopsPerToken;
