@@ -1,4 +1,4 @@
-// Start-up settings of libtorch (OpenMP wait policy, intra-op threads, allocator thresholds), each overridable.
+// Start-up settings of libtorch (intra-op threads, allocator thresholds), each overridable; the OpenMP wait policy measured.
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -10,9 +10,11 @@ namespace Hybrid.Tensors;
 /// Applies, once per process when this library loads, the settings measured best on the project's 2-core machines, each
 /// overridable by an environment variable or by <see cref="Configure"/>:
 /// <list type="bullet">
-/// <item><c>OMP_WAIT_POLICY</c> defaults to <c>PASSIVE</c> (set before libtorch loads its OpenMP runtime). With the
-/// default active policy, OpenMP threads spin between ops; beside another busy process (a rollout engine, a test runner)
-/// a tiny model's step was measured 3–13× slower. Set the variable yourself to choose another policy.</item>
+/// <item>The OpenMP wait policy is left to libgomp (its workers spin ~300,000 iterations, then sleep), because that is
+/// fastest on a machine the trainer has to itself: <c>OMP_WAIT_POLICY=PASSIVE</c> (sleep at once) made a `base100m` bf16
+/// step 1.4× slower (1,155 vs 821 ms) and a `tiny` step 1.7× slower (34 vs 20 ms), measured with <c>tools/bench sft</c>.
+/// Beside another busy process PASSIVE wins (`tiny`: 22 vs 53 ms/step), so set <c>OMP_WAIT_POLICY=PASSIVE</c> on a
+/// shared machine; <c>tools/test.sh</c> does, since it runs test projects side by side.</item>
 /// <item><c>HYBRID_TORCH_THREADS</c> (default: libtorch's own, one per core): libtorch's intra-op threads.</item>
 /// <item><c>HYBRID_MALLOC_MMAP_THRESHOLD</c> (default 32 MiB) and <c>HYBRID_MALLOC_TRIM_THRESHOLD</c> (default 256 MiB):
 /// glibc otherwise unmaps and re-faults a step's activations every step (a C#-driven step was 25% slower than C++).</item>
@@ -22,12 +24,11 @@ public static class TorchRuntime
 {
     public const long DefaultMmapThreshold = 32L << 20;
     public const long DefaultTrimThreshold = 256L << 20;
-    public const string DefaultWaitPolicy = "PASSIVE";
 
     private static int _initialized;
 
     /// <summary>Runs the start-up configuration (idempotent); it also runs automatically when this library loads.</summary>
-    // A library module initializer on purpose (CA2255): the OpenMP policy must be in the C environment before libtorch loads.
+    // A library module initializer on purpose (CA2255): the allocator settings must precede the first tensor.
 #pragma warning disable CA2255
     [ModuleInitializer]
 #pragma warning restore CA2255
@@ -36,11 +37,6 @@ public static class TorchRuntime
         if (Interlocked.Exchange(ref _initialized, 1) == 1) return;
         if (OperatingSystem.IsLinux())
         {
-            if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OMP_WAIT_POLICY")))
-            {
-                _ = setenv("OMP_WAIT_POLICY", DefaultWaitPolicy, 0);
-                Environment.SetEnvironmentVariable("OMP_WAIT_POLICY", DefaultWaitPolicy);
-            }
             _ = mallopt(MmapThresholdParam, (int)Math.Min(int.MaxValue, EnvLong("HYBRID_MALLOC_MMAP_THRESHOLD") ?? DefaultMmapThreshold));
             _ = mallopt(TrimThresholdParam, (int)Math.Min(int.MaxValue, EnvLong("HYBRID_MALLOC_TRIM_THRESHOLD") ?? DefaultTrimThreshold));
         }
@@ -62,13 +58,10 @@ public static class TorchRuntime
     /// <summary>Intra-op threads libtorch uses.</summary>
     public static int Threads => torch.get_num_threads();
 
-    /// <summary>The OpenMP wait policy in effect for this process (as read from the environment at start-up).</summary>
+    /// <summary>The OpenMP wait policy asked for by the environment (empty: libgomp's default).</summary>
     public static string WaitPolicy => Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "";
 
     private const int TrimThresholdParam = -1, MmapThresholdParam = -3;  // M_TRIM_THRESHOLD, M_MMAP_THRESHOLD (malloc.h)
-
-    [DllImport("libc", CharSet = CharSet.Ansi)]
-    private static extern int setenv(string name, string value, int overwrite);
 
     [DllImport("libc")]
     private static extern int mallopt(int param, int value);

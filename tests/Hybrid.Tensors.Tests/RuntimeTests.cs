@@ -1,4 +1,4 @@
-// Start-up runtime settings (threads, OpenMP wait policy) and overriding them; grad mode; seeded and restored random streams.
+// Start-up runtime settings (threads) and overriding them; grad mode; seeded and restored random streams.
 using Hybrid.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -8,13 +8,12 @@ namespace Hybrid.Tensors.Tests;
 public class RuntimeTests
 {
     [Fact]
-    public void StartupUsesAllCoresAndThePassiveOpenMpWaitPolicy()
+    public void StartupUsesOneIntraOpThreadPerCore()
     {
-        // HYBRID_TORCH_THREADS and OMP_WAIT_POLICY are not set by the test environment, so the defaults apply.
+        // HYBRID_TORCH_THREADS is not set by the test environment, so libtorch's default applies: one thread per core.
         Assert.Null(Environment.GetEnvironmentVariable("HYBRID_TORCH_THREADS"));
         TorchRuntime.Initialize();
         Assert.Equal(Environment.ProcessorCount, TorchRuntime.Threads);
-        Assert.Equal(TorchRuntime.DefaultWaitPolicy, TorchRuntime.WaitPolicy);
     }
 
     [Fact]

@@ -9,6 +9,7 @@ using Hybrid.Tensors.Optim;
 
 // Usage: dotnet run -c Release --project tools/bench -- sft [recipe.json] [batch] [seq] [steps] [--bf16]
 //        dotnet run -c Release --project tools/bench -- memory [recipe.json] [steps]
+//        dotnet run -c Release --project tools/bench -- ops
 //        dotnet run -c Release --project tools/bench -- logprobs [recipe.json]
 //        dotnet run -c Release --project tools/bench -- rl [iterations] [--bf16]
 //        dotnet run -c Release --project tools/bench -- export [recipe.json]
@@ -50,6 +51,8 @@ if (args.Length > 0 && args[0] == "sft")
     int Arg(int i, int fallback) => rest.Length > i ? int.Parse(rest[i], CultureInfo.InvariantCulture) : fallback;
     return SftBench.Run(recipe, Arg(2, 8), Arg(3, 256), Arg(4, 10), bf16);
 }
+if (args.Length > 0 && args[0] == "ops")
+    return OpCostBench.Run();
 if (args.Length > 0 && args[0] == "memory")
     return MemoryBench.Run(args.Length > 1 ? args[1] : Path.Combine("models", "tiny.json"), args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1000);
 if (args.Length > 0 && args[0] == "logprobs")

@@ -1,4 +1,4 @@
-// The --device option of the commands that run ONNX Runtime or GenAI (export, score, rl, online-dpo).
+// The --device option: where ONNX Runtime / GenAI run (export, score, rl, online-dpo) and where libtorch trains (sft, dpo, reward, rl, online-dpo).
 using System.CommandLine;
 using Hybrid.Onnx;
 

@@ -1,4 +1,5 @@
 // `hybrid online-dpo`: online / iterative DPO of a Hugging Face checkpoint on prompts, labelled by a rule or a reward model.
+using Hybrid.Tensors;
 using Hybrid.Rollout;
 using Hybrid.Onnx;
 using System.CommandLine;
@@ -39,7 +40,7 @@ internal static class OnlineDpoCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed of prompt order, shuffling and sampling", DefaultValueFactory = _ => defaults.Seed };
 
         var backend = RolloutBackendOption.Create();
-        var device = DeviceOption.Create("Where rollouts and the reward model run (ONNX Runtime / GenAI)");
+        var device = DeviceOption.Create("Where the trainer (libtorch), rollouts and the reward model (ONNX Runtime / GenAI) run");
         var bf16 = Bf16Option.Create();
         var command = new Command("online-dpo", "Online / iterative DPO: sample with ONNX Runtime GenAI, label best vs worst, DPO steps, sync weights, repeat");
         foreach (Option o in new Option[] { model, prompts, evalPrompts, output, reward, rewardModel, chat, iterations, perIteration, samples,
@@ -49,6 +50,8 @@ internal static class OnlineDpoCommand
         {
             string outDir = parse.GetValue(output)!;
             OnnxDevice onnxDevice = DeviceOption.Parse(parse.GetValue(device)!);
+            // The trainer's model (created by OnlinePolicy.Open below) and its batches go to the same device.
+            using var onDevice = TorchDevice.Use(TorchDevice.Parse(parse.GetValue(device)!));
             using OnlinePolicy policy = OnlinePolicy.Open(parse.GetValue(model)!, Path.Combine(outDir, "work"),
                 new OnlinePolicyOptions { Engine = new RolloutEngineOptions { Device = onnxDevice, Backend = parse.GetValue(backend) } });
             var config = new OnlineDpoConfig

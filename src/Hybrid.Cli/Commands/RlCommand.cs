@@ -1,4 +1,5 @@
 // `hybrid rl`: online RL (GRPO family, PPO) of a Hugging Face checkpoint on prompts, with ONNX Runtime rollouts (Ort or GenAI backend) and a weight sync every iteration.
+using Hybrid.Tensors;
 using Hybrid.Rollout;
 using Hybrid.Onnx;
 using System.CommandLine;
@@ -42,7 +43,7 @@ internal static class RlCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed of data order, rollouts and libtorch", DefaultValueFactory = _ => defaults.Seed };
 
         var backend = RolloutBackendOption.Create();
-        var device = DeviceOption.Create("Where rollouts and reward models run (ONNX Runtime / GenAI)");
+        var device = DeviceOption.Create("Where the trainer (libtorch), rollouts and reward models (ONNX Runtime / GenAI) run");
         var bf16 = Bf16Option.Create();
         var command = new Command("rl", "Online RL from ONNX Runtime rollouts: GRPO, Dr. GRPO, DAPO, GSPO, GMPO, RLOO, REINFORCE++, ReMax, RAFT(++), PPO");
         foreach (Option o in new Option[] { model, data, evalData, output, preset, reward, rewardModels, criticFrom, iterations, prompts, group, maxNew,
@@ -74,6 +75,8 @@ internal static class RlCommand
             Directory.CreateDirectory(outDir);
 
             OnnxDevice onnxDevice = DeviceOption.Parse(parse.GetValue(device)!);
+            // The trainer's model (created by OnlinePolicy.Open below) and its batches go to the same device.
+            using var onDevice = TorchDevice.Use(TorchDevice.Parse(parse.GetValue(device)!));
             string[] rmDirs = parse.GetValue(rewardModels) ?? [];
             using IRewardScorer? scorer = rmDirs.Length == 0 ? null : RewardEnsemble.Open(rmDirs, new RewardScorerOptions { Device = onnxDevice });
             IRewardFunction rewardFunction = WeightedReward.Parse(parse.GetValue(reward)!, scorer is null ? null : [new RewardModelReward(scorer)]);

@@ -38,6 +38,7 @@ public sealed class PreferenceTrainer(PreferenceConfig config, TextWriter? log =
     {
         PreferenceConfig c = _config;
         using var autocast = Autocast.Enable(c.Bf16 ? torch.ScalarType.BFloat16 : null);  // bf16 mixed precision, or nothing
+        using var onDevice = TorchDevice.Use(TorchDevice.Parse(c.Device));  // models and batches are created there
         (_referenceRows, _referenceModels) = (0, 0);
         IPreferenceLoss lossFn = loss ?? PreferenceLosses.Parse(c.Loss, c.LossOptions);
 

@@ -50,6 +50,9 @@ public sealed record RewardModelConfig
     /// </summary>
     public bool Bf16 { get; init; }
 
+    /// <summary>Where the trainer's tensors live: <c>cpu</c> (default), <c>cuda</c> or <c>cuda:N</c> (needs the GPU build).</summary>
+    public string Device { get; init; } = "cpu";
+
     /// <summary>Rows (pairs or rankings) per micro-batch (default 8); also the eval batch size.</summary>
     public int BatchSize { get; init; } = 8;
 

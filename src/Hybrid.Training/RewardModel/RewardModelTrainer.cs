@@ -38,6 +38,7 @@ public sealed class RewardModelTrainer(RewardModelConfig config, TextWriter? log
     {
         RewardModelConfig c = _config;
         using var autocast = Autocast.Enable(c.Bf16 ? torch.ScalarType.BFloat16 : null);  // bf16 mixed precision, or nothing
+        using var onDevice = TorchDevice.Use(TorchDevice.Parse(c.Device));  // models and batches are created there
         using Tokenizer tokenizer = Tokenizer.Open(c.ModelPath);
         int pad = tokenizer.PadTokenId ?? tokenizer.EosTokenId ?? 0;   // pads are masked out; any id will do
         var tokenize = new RewardTokenizer(tokenizer.Encode, c.MaxLength);

@@ -42,6 +42,9 @@ public sealed record SftConfig
     /// </summary>
     public bool Bf16 { get; init; }
 
+    /// <summary>Where the trainer's tensors live: <c>cpu</c> (default), <c>cuda</c> or <c>cuda:N</c> (needs the GPU build).</summary>
+    public string Device { get; init; } = "cpu";
+
     /// <summary>Examples per micro-batch (per_device_train_batch_size, default 8).</summary>
     public int BatchSize { get; init; } = 8;
 

@@ -30,6 +30,7 @@ public sealed class SftTrainer(SftConfig config, TextWriter? log = null)
     {
         SftConfig c = _config;
         using var autocast = Autocast.Enable(c.Bf16 ? torch.ScalarType.BFloat16 : null);  // bf16 mixed precision, or nothing
+        using var onDevice = TorchDevice.Use(TorchDevice.Parse(c.Device));  // models and batches are created there
         // ---- data: read and tokenize everything first ------------------------------------------------------------------
         using Tokenizer tokenizer = Tokenizer.Open(c.ModelPath);
         int eos = tokenizer.EosTokenId ?? throw new InvalidOperationException($"{c.ModelPath}: the tokenizer names no eos_token");
