@@ -6,6 +6,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 using Hybrid.Tensors.Optim;
 using Hybrid.Training.Preference;
+using Hybrid.Training.Stability;
 
 namespace Hybrid.Training.OnlinePreference;
 
@@ -66,6 +67,7 @@ public static class PairUpdate
         using var autocast = Autocast.Enable(config.Bf16 ? torch.ScalarType.BFloat16 : null);  // bf16 mixed precision, or nothing
         var sums = new Dictionary<string, double>(StringComparer.Ordinal);
         int steps = 0;
+        var guard = new DivergenceGuard("online preference update");
         for (int epoch = 0; epoch < config.Epochs && rows.Count > 0; epoch++)
         {
             int[] order = Enumerable.Range(0, rows.Count).ToArray();
@@ -78,12 +80,14 @@ public static class PairUpdate
                 foreach (var (k, v) in s.Metrics) sums[k] = sums.GetValueOrDefault(k) + v;
                 sums["loss"] = sums.GetValueOrDefault("loss") - s.Metrics.GetValueOrDefault("loss") + s.Loss;   // the step's loss, whether or not the loss logs one
                 sums["grad_norm"] = sums.GetValueOrDefault("grad_norm") + s.GradNorm;
+                guard.Record(s.Applied, steps, s.Loss, s.GradNorm);
                 steps++;
             }
         }
         var mean = sums.ToDictionary(kv => kv.Key, kv => kv.Value / steps);
         if (steps > 0) mean["learning_rate"] = config.LearningRate;
         mean["update/steps"] = steps;
+        mean["update/skipped_steps"] = guard.SkippedSteps;
         return mean;
     }
 }

@@ -1,6 +1,8 @@
 // The preference-update settings shared by online DPO, SPIN and Step-DPO: loss, β, optimizer, batch and passes.
 using Hybrid.Algorithms.Preference;
 
+using Hybrid.Training.Stability;
+
 namespace Hybrid.Training.OnlinePreference;
 
 /// <summary>
@@ -51,11 +53,11 @@ public sealed record PairUpdateConfig
         }
         Require(!string.IsNullOrWhiteSpace(Loss), nameof(Loss), $"'{Loss}'", "name a preference loss, e.g. \"sigmoid\"");
         Require(Beta > 0 && double.IsFinite(Beta), nameof(Beta), Beta, "must be a finite number > 0 (DPO's usual range 0.01 … 0.5; default 0.1)");
-        Require(LearningRate > 0 && double.IsFinite(LearningRate), nameof(LearningRate), LearningRate, "must be > 0 (5e-7 for 7B models, ~1e-3 for tiny ones)");
+        Require(TrainingLimits.IsValidLearningRate(LearningRate), nameof(LearningRate), LearningRate, "must be in (0, 1] (5e-7 for 7B models, ~1e-3 for tiny ones)");
         Require(BatchSize > 0, nameof(BatchSize), BatchSize, "must be > 0");
         Require(Epochs > 0, nameof(Epochs), Epochs, "must be > 0");
-        Require(MaxGradNorm > 0, nameof(MaxGradNorm), MaxGradNorm, "must be > 0");
-        Require(WeightDecay >= 0, nameof(WeightDecay), WeightDecay, "must be >= 0");
+        Require(MaxGradNorm > 0 && double.IsFinite(MaxGradNorm), nameof(MaxGradNorm), MaxGradNorm, "must be finite and > 0");
+        Require(WeightDecay >= 0 && double.IsFinite(WeightDecay), nameof(WeightDecay), WeightDecay, "must be finite and >= 0");
         return this;
     }
 

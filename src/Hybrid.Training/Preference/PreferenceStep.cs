@@ -6,6 +6,7 @@ using Hybrid.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 using Hybrid.Tensors.Optim;
+using Hybrid.Training.Stability;
 
 namespace Hybrid.Training.Preference;
 
@@ -13,7 +14,7 @@ namespace Hybrid.Training.Preference;
 public sealed record PreferenceMicroBatch(IReadOnlyList<TokenizedPreference> Rows, float[][]? ReferenceLogps);
 
 /// <summary>Metrics of one optimizer step: the loss's own metrics (row-weighted over micro-batches) plus the step's.</summary>
-public sealed record PreferenceStepMetrics(double Loss, IReadOnlyDictionary<string, double> Metrics, double GradNorm, double LearningRate, int Rows, long NumTokens);
+public sealed record PreferenceStepMetrics(double Loss, IReadOnlyDictionary<string, double> Metrics, double GradNorm, double LearningRate, int Rows, long NumTokens, bool Applied = true);
 
 /// <summary>Held-out results: preference accuracy (implicit reward of the preferred response &gt; the other's) and, when the rows have the loss's shape, its mean loss and metrics.</summary>
 public sealed record PreferenceEvaluation(double Accuracy, double Margin, long Comparisons, double? Loss, IReadOnlyDictionary<string, double> LossMetrics);
@@ -49,11 +50,8 @@ public static class PreferenceStep
             foreach (var (name, value) in output.Metrics) metrics[name] = metrics.GetValueOrDefault(name) + value * weight;
             tokens += batch.RealTokens;
         }
-        double gradNorm = GradientClipping.ClipGradNorm(optimizer.Parameters, maxGradNorm);
-        optimizer.LearningRate = learningRate;
-        optimizer.Step();
-        optimizer.ZeroGrad();
-        return new PreferenceStepMetrics(lossSum, metrics, gradNorm, learningRate, totalRows, tokens);
+        var (gradNorm, applied) = GuardedOptimizerStep.Apply(optimizer, lossSum, maxGradNorm, learningRate);
+        return new PreferenceStepMetrics(lossSum, metrics, gradNorm, learningRate, totalRows, tokens, applied);
     }
 
     /// <summary>

@@ -9,6 +9,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 using Hybrid.Tensors.Optim;
 using Hybrid.Training.Metrics;
+using Hybrid.Training.Stability;
 
 namespace Hybrid.Training.Preference;
 
@@ -81,6 +82,7 @@ public sealed class PreferenceTrainer(PreferenceConfig config, TextWriter? log =
             // ---- the loop -------------------------------------------------------------------------------------------------
             var clock = Stopwatch.StartNew();
             double lastLoss = double.NaN;
+            var guard = new DivergenceGuard("dpo");
             while (!loop.Done)
             {
                 var microBatches = loop.NextStep().Select(indices =>
@@ -93,13 +95,14 @@ public sealed class PreferenceTrainer(PreferenceConfig config, TextWriter? log =
                 double learningRate = loop.LearningRate;
                 PreferenceStepMetrics s = PreferenceStep.Run(policy, optimizer, lossFn, microBatches, pad, learningRate, c.MaxGradNorm);
                 loop.Completed(s.NumTokens);
+                guard.Record(s.Applied, loop.Step, s.Loss, s.GradNorm);
                 lastLoss = s.Loss;
                 if (loop.Step % c.LoggingSteps == 0 || loop.Done)
                 {
                     var row = new Dictionary<string, double>(s.Metrics, StringComparer.Ordinal)
                     {
                         ["loss"] = s.Loss, ["grad_norm"] = s.GradNorm, ["learning_rate"] = s.LearningRate,
-                        ["num_tokens"] = loop.NumTokens, ["epoch"] = loop.Epoch,
+                        ["num_tokens"] = loop.NumTokens, ["epoch"] = loop.Epoch, ["skipped_steps"] = guard.SkippedSteps,
                     };
                     metrics.Write(loop.Step, row);
                 }

@@ -1,4 +1,6 @@
 // Settings of a reward-model run (Bradley–Terry pairs or K-wise rankings): each with its meaning, default and source.
+using Hybrid.Training.Stability;
+
 namespace Hybrid.Training.RewardModel;
 
 /// <summary>
@@ -97,13 +99,13 @@ public sealed record RewardModelConfig
             if (!ok) throw new ArgumentException($"RewardModelConfig.{field} = {value}: {fix}");
         }
         Require(CenterRewardsCoefficient >= 0 && double.IsFinite(CenterRewardsCoefficient), nameof(CenterRewardsCoefficient), CenterRewardsCoefficient, "must be a finite number >= 0 (0.01 recommended, 0 = off)");
-        Require(LearningRate > 0, nameof(LearningRate), LearningRate, "must be > 0 (e.g. 1e-5)");
+        Require(TrainingLimits.IsValidLearningRate(LearningRate), nameof(LearningRate), LearningRate, "must be in (0, 1] (e.g. 1e-5)");
         Require(WarmupRatio is >= 0 and < 1, nameof(WarmupRatio), WarmupRatio, "must be in [0, 1)");
-        Require(WeightDecay >= 0, nameof(WeightDecay), WeightDecay, "must be >= 0");
+        Require(WeightDecay >= 0 && double.IsFinite(WeightDecay), nameof(WeightDecay), WeightDecay, "must be finite and >= 0");
         Require(AdamBeta1 is >= 0 and < 1, nameof(AdamBeta1), AdamBeta1, "must be in [0, 1)");
         Require(AdamBeta2 is >= 0 and < 1, nameof(AdamBeta2), AdamBeta2, "must be in [0, 1)");
-        Require(AdamEpsilon > 0, nameof(AdamEpsilon), AdamEpsilon, "must be > 0");
-        Require(MaxGradNorm > 0, nameof(MaxGradNorm), MaxGradNorm, "must be > 0");
+        Require(AdamEpsilon > 0 && double.IsFinite(AdamEpsilon), nameof(AdamEpsilon), AdamEpsilon, "must be finite and > 0");
+        Require(MaxGradNorm > 0 && double.IsFinite(MaxGradNorm), nameof(MaxGradNorm), MaxGradNorm, "must be finite and > 0");
         Require(BatchSize > 0, nameof(BatchSize), BatchSize, "must be > 0");
         Require(GradientAccumulationSteps > 0, nameof(GradientAccumulationSteps), GradientAccumulationSteps, "must be > 0");
         Require(MaxSteps > 0 || Epochs > 0, nameof(Epochs), Epochs, "must be > 0 unless MaxSteps > 0");

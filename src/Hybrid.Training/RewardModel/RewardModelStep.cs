@@ -7,12 +7,13 @@ using TorchSharp;
 using static TorchSharp.torch;
 using Hybrid.Tensors.Optim;
 using Hybrid.Training.Preference;
+using Hybrid.Training.Stability;
 
 namespace Hybrid.Training.RewardModel;
 
 /// <summary>Metrics of one step or one evaluation, named as TRL's RewardTrainer logs them (<c>loss</c>, <c>accuracy</c>,
 /// <c>margin</c>, <c>min_reward</c>, <c>mean_reward</c>, <c>max_reward</c>).</summary>
-public sealed record RewardStepMetrics(IReadOnlyDictionary<string, double> Metrics, double GradNorm, double LearningRate, long Pairs, long NumTokens)
+public sealed record RewardStepMetrics(IReadOnlyDictionary<string, double> Metrics, double GradNorm, double LearningRate, long Pairs, long NumTokens, bool Applied = true)
 {
     public double Loss => Metrics["loss"];
     public double Accuracy => Metrics["accuracy"];
@@ -61,11 +62,9 @@ public static class RewardModelStep
             metrics.Add(output, batch);
             tokens += batch.RealTokens;
         }
-        double gradNorm = GradientClipping.ClipGradNorm(optimizer.Parameters, maxGradNorm);
-        optimizer.LearningRate = learningRate;
-        optimizer.Step();
-        optimizer.ZeroGrad();
-        return new RewardStepMetrics(metrics.Result(), gradNorm, learningRate, totalPairs, tokens);
+        IReadOnlyDictionary<string, double> result = metrics.Result();
+        var (gradNorm, applied) = GuardedOptimizerStep.Apply(optimizer, result["loss"], maxGradNorm, learningRate);
+        return new RewardStepMetrics(result, gradNorm, learningRate, totalPairs, tokens, applied);
     }
 
     /// <summary>Loss and metrics over held-out rows without gradients, in batches of <paramref name="batchSize"/> rows.</summary>

@@ -11,6 +11,7 @@ using Hybrid.Tensors.Optim;
 using Hybrid.Training.Data;
 using Hybrid.Training.Metrics;
 using Hybrid.Training.Preference;
+using Hybrid.Training.Stability;
 
 namespace Hybrid.Training.RewardModel;
 
@@ -65,16 +66,19 @@ public sealed class RewardModelTrainer(RewardModelConfig config, TextWriter? log
 
         var clock = Stopwatch.StartNew();
         IReadOnlyDictionary<string, double> last = new Dictionary<string, double>();
+        var guard = new DivergenceGuard("reward");
         while (!loop.Done)
         {
             var microBatches = loop.NextStep().Select(indices => (IReadOnlyList<TokenizedPreference>)indices.Select(i => train[i]).ToList()).ToList();
             RewardStepMetrics s = RewardModelStep.Run(model, optimizer, microBatches, pad, loop.LearningRate, c.MaxGradNorm, c.CenterRewardsCoefficient);
             loop.Completed(s.NumTokens);
+            guard.Record(s.Applied, loop.Step, s.Loss, s.GradNorm);
             last = s.Metrics;
             if (loop.Step % c.LoggingSteps == 0 || loop.Done)
                 metrics.Write(loop.Step, new Dictionary<string, double>(s.Metrics, StringComparer.Ordinal)
                 {
                     ["grad_norm"] = s.GradNorm, ["learning_rate"] = s.LearningRate, ["num_tokens"] = loop.NumTokens, ["epoch"] = loop.Epoch,
+                    ["skipped_steps"] = guard.SkippedSteps,
                 });
             if (eval is not null && c.EvalSteps > 0 && loop.Step % c.EvalSteps == 0 && !loop.Done) Evaluate(model, eval, pad, loop.Step, metrics);
             if (c.SaveSteps > 0 && loop.Step % c.SaveSteps == 0 && !loop.Done)

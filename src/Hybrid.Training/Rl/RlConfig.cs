@@ -1,4 +1,6 @@
 // Settings of an online RL run (GRPO family and PPO) that are not the algorithm itself: data, sampling, optimisation, logging.
+using Hybrid.Training.Stability;
+
 namespace Hybrid.Training.Rl;
 
 /// <summary>
@@ -68,9 +70,9 @@ public sealed record RlConfig
         Require(TopK >= 0, nameof(TopK), TopK, "must be >= 0 (0 = off)");
         Require(TopP > 0 && TopP <= 1, nameof(TopP), TopP, "must be in (0, 1]");
         Require(Temperature is null or > 0, nameof(Temperature), Temperature!, "must be > 0 (RL needs sampling; use evaluation for greedy)");
-        Require(LearningRate > 0, nameof(LearningRate), LearningRate, "must be > 0");
-        Require(CriticLearningRate > 0, nameof(CriticLearningRate), CriticLearningRate, "must be > 0");
-        Require(MaxGradNorm > 0, nameof(MaxGradNorm), MaxGradNorm, "must be > 0");
+        Require(TrainingLimits.IsValidLearningRate(LearningRate), nameof(LearningRate), LearningRate, "must be in (0, 1]");
+        Require(TrainingLimits.IsValidLearningRate(CriticLearningRate), nameof(CriticLearningRate), CriticLearningRate, "must be in (0, 1]");
+        Require(MaxGradNorm > 0 && double.IsFinite(MaxGradNorm), nameof(MaxGradNorm), MaxGradNorm, "must be finite and > 0");
         Require(MaxGenerationRounds >= 1, nameof(MaxGenerationRounds), MaxGenerationRounds, "must be >= 1");
         Require(PtxCoefficient >= 0, nameof(PtxCoefficient), PtxCoefficient, "must be >= 0");
         Require(EvalEvery >= 0, nameof(EvalEvery), EvalEvery, "must be >= 0");

@@ -17,6 +17,7 @@ using Hybrid.Training.Metrics;
 using Hybrid.Training.Online;
 using Hybrid.Training.Sft;
 using RolloutSample = Hybrid.Rollout.Rollout;
+using Hybrid.Training.Stability;
 
 namespace Hybrid.Training.Rl;
 
@@ -33,6 +34,8 @@ public sealed class RlTrainer
 {
     private readonly OnlinePolicy _policy;
     private readonly RlConfig _config;
+    private readonly DivergenceGuard _guard = new("rl");
+    private long _updateSteps;
     private readonly RlAxes _axes;
     private readonly IReadOnlyList<PromptRow> _prompts;
     private readonly IRewardFunction _reward;
@@ -322,14 +325,16 @@ public sealed class RlTrainer
                     Add(sums, "actor/ptx_loss", ptxLoss.ToDouble());
                     loss = loss + ptxLoss * _config.PtxCoefficient;
                 }
+                double lossValue = loss.ToDouble();
                 loss.backward();
-                Add(sums, "actor/grad_norm", GradientClipping.ClipGradNorm(optimizer.Parameters, _config.MaxGradNorm));
-                optimizer.Step();
-                optimizer.ZeroGrad();
+                var (gradNorm, applied) = GuardedOptimizerStep.Apply(optimizer, lossValue, _config.MaxGradNorm, optimizer.LearningRate);
+                _guard.Record(applied, _updateSteps++, lossValue, gradNorm);
+                Add(sums, "actor/grad_norm", gradNorm);
                 steps++;
             }
         }
         foreach (var (k, v) in sums) m[k] = v / steps;
+        m["actor/skipped_steps"] = _guard.SkippedSteps;
         m["actor/lr"] = optimizer.LearningRate;
     }
 
@@ -351,9 +356,8 @@ public sealed class RlTrainer
                 Tensor loss = ValueLoss.Compute(values, x.Values!.index_select(0, index), returns, mask, _axes.ValueClip) * _axes.ValueCoefficient;  // []
                 lossSum += loss.ToDouble();
                 loss.backward();
-                GradientClipping.ClipGradNorm(optimizer.Parameters, _config.MaxGradNorm);
-                optimizer.Step();
-                optimizer.ZeroGrad();
+                var (gradNorm, applied) = GuardedOptimizerStep.Apply(optimizer, loss.ToDouble(), _config.MaxGradNorm, optimizer.LearningRate);
+                _guard.Record(applied, _updateSteps++, loss.ToDouble(), gradNorm);
                 steps++;
             }
         }

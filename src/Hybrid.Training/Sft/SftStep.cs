@@ -5,11 +5,13 @@ using TorchSharp;
 using static TorchSharp.torch;
 using Hybrid.Tensors.Optim;
 using Hybrid.Training.Data;
+using Hybrid.Training.Stability;
 
 namespace Hybrid.Training.Sft;
 
 /// <summary>Metrics of one optimizer step, named as TRL logs them.</summary>
-public sealed record SftStepMetrics(double Loss, double MeanTokenAccuracy, double GradNorm, double LearningRate, long NumTokens, long TargetTokens);
+/// <summary><see cref="Applied"/> is false when the step was refused (non-finite loss or gradients, see <see cref="GuardedOptimizerStep"/>).</summary>
+public sealed record SftStepMetrics(double Loss, double MeanTokenAccuracy, double GradNorm, double LearningRate, long NumTokens, long TargetTokens, bool Applied = true);
 
 public static class SftStep
 {
@@ -35,11 +37,8 @@ public static class SftStep
             correct += hits;
             tokens += batch.RealTokens;
         }
-        double gradNorm = GradientClipping.ClipGradNorm(optimizer.Parameters, maxGradNorm);
-        optimizer.LearningRate = learningRate;
-        optimizer.Step();
-        optimizer.ZeroGrad();
-        return new SftStepMetrics(lossSum / targets, (double)correct / targets, gradNorm, learningRate, tokens, targets);
+        var (gradNorm, applied) = GuardedOptimizerStep.Apply(optimizer, lossSum / targets, maxGradNorm, learningRate);
+        return new SftStepMetrics(lossSum / targets, (double)correct / targets, gradNorm, learningRate, tokens, targets, applied);
     }
 
     /// <summary>Mean loss and token accuracy over <paramref name="examples"/> without gradients (eval_loss, eval_mean_token_accuracy).</summary>

@@ -9,6 +9,7 @@ using static TorchSharp.torch;
 using Hybrid.Tensors.Optim;
 using Hybrid.Training.Data;
 using Hybrid.Training.Metrics;
+using Hybrid.Training.Stability;
 
 namespace Hybrid.Training.Sft;
 
@@ -73,6 +74,7 @@ public sealed class SftTrainer(SftConfig config, TextWriter? log = null)
         var clock = Stopwatch.StartNew();
         long tokensThisRun = 0;
         double lastLoss = double.NaN;
+        var guard = new DivergenceGuard("sft");
         while (step < totalSteps)
         {
             var microBatches = new List<IReadOnlyList<TokenizedExample>>();
@@ -87,6 +89,7 @@ public sealed class SftTrainer(SftConfig config, TextWriter? log = null)
             }
             SftStepMetrics s = SftStep.Run(model, optimizer, microBatches, pad, schedule.LearningRateAt(step), c.MaxGradNorm);
             step++;
+            guard.Record(s.Applied, step, s.Loss, s.GradNorm);
             numTokens += s.NumTokens;
             tokensThisRun += s.NumTokens;
             lastLoss = s.Loss;
@@ -94,7 +97,7 @@ public sealed class SftTrainer(SftConfig config, TextWriter? log = null)
                 metrics.Write(step, new Dictionary<string, double>
                 {
                     ["loss"] = s.Loss, ["mean_token_accuracy"] = s.MeanTokenAccuracy, ["num_tokens"] = numTokens,
-                    ["grad_norm"] = s.GradNorm, ["learning_rate"] = s.LearningRate,
+                    ["grad_norm"] = s.GradNorm, ["learning_rate"] = s.LearningRate, ["skipped_steps"] = guard.SkippedSteps,
                     ["epoch"] = order.Epoch + (double)order.Index / train.Count,
                 });
             if (eval is not null && c.EvalSteps > 0 && step % c.EvalSteps == 0 && step != totalSteps) Evaluate(model, eval, pad, step, metrics);
