@@ -72,3 +72,33 @@ public sealed class DivergenceCliTests(CliFixture f) : IClassFixture<CliFixture>
         Assert.False(File.Exists(Path.Combine(output, "model.safetensors")), $"{command} wrote a model after diverging");
     }
 }
+
+public sealed class OutputFolderCliTests(CliFixture f) : IClassFixture<CliFixture>
+{
+    [Theory]
+    [InlineData("sft")]
+    [InlineData("dpo")]
+    [InlineData("reward")]
+    public void ASecondRunIntoTheSameOutIsRefusedUntilOverwriteAndThenStartsClean(string command)
+    {
+        string output = Path.Combine(f.Dir, $"owned-{command}");
+        string data = command == "sft" ? f.SftData : f.PreferenceData;
+        string[] Args(params string[] extra) => [command, "--model", f.Model, "--data", data, "--out", output, "--lr", "1e-3", "--max-steps", "2", "--batch-size", "2", .. extra];
+
+        var first = HybridProcess.Run(Args());
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        byte[] metrics = File.ReadAllBytes(Path.Combine(output, "metrics.jsonl"));
+        int firstRows = File.ReadAllLines(Path.Combine(output, "metrics.jsonl")).Length;
+
+        var again = HybridProcess.Run(Args());
+        Assert.Equal(2, again.ExitCode);
+        Assert.StartsWith($"error: --out {output}: the folder is not empty", again.Stderr);
+        Assert.Contains("--overwrite", again.Stderr);
+        Assert.Equal(metrics, File.ReadAllBytes(Path.Combine(output, "metrics.jsonl")));  // untouched
+
+        var overwritten = HybridProcess.Run(Args("--overwrite"));
+        Assert.True(overwritten.ExitCode == 0, overwritten.Stderr);
+        string[] rows = File.ReadAllLines(Path.Combine(output, "metrics.jsonl"));
+        Assert.Equal(firstRows, rows.Length);  // one run's rows, not two runs' appended
+    }
+}

@@ -44,11 +44,12 @@ internal static class DpoCommand
         var resume = new Option<string?>("--resume-from") { Description = "A checkpoint-N folder of an earlier run to continue" };
 
         var bf16 = Bf16Option.Create();
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace the contents of a non-empty --out folder (refused otherwise, unless resuming)" };
         var device = DeviceOption.Create("Where training runs (libtorch)");
         var command = new Command("dpo", "Offline preference optimisation (TRL DPOTrainer semantics; any registered preference loss)");
         foreach (Option o in new Option[] { model, data, loss, evalData, output, refModel, precompute, beta, labelSmoothing, gamma, alpha, desirable, undesirable,
                                             lr, epochs, maxSteps, batch, accumulation, maxLength, maxPromptLength, warmup, weightDecay, clip, logging, evalSteps,
-                                            saveSteps, seed, resume, bf16, device })
+                                            saveSteps, seed, resume, bf16, device, overwrite })
             command.Options.Add(o);
         command.SetAction(parse => CliErrors.Run(() =>
         {
@@ -63,7 +64,7 @@ internal static class DpoCommand
                 },
                 LearningRate = parse.GetValue(lr), Epochs = parse.GetValue(epochs), MaxSteps = parse.GetValue(maxSteps), BatchSize = parse.GetValue(batch),
                 GradientAccumulationSteps = parse.GetValue(accumulation), MaxLength = parse.GetValue(maxLength), MaxPromptLength = parse.GetValue(maxPromptLength),
-                WarmupRatio = parse.GetValue(warmup), WeightDecay = parse.GetValue(weightDecay), MaxGradNorm = parse.GetValue(clip), Bf16 = parse.GetValue(bf16), Device = parse.GetValue(device)!,
+                WarmupRatio = parse.GetValue(warmup), WeightDecay = parse.GetValue(weightDecay), MaxGradNorm = parse.GetValue(clip), Bf16 = parse.GetValue(bf16), Device = parse.GetValue(device)!, Overwrite = parse.GetValue(overwrite),
                 LoggingSteps = parse.GetValue(logging), EvalSteps = parse.GetValue(evalSteps), SaveSteps = parse.GetValue(saveSteps),
                 Seed = parse.GetValue(seed), ResumeFrom = parse.GetValue(resume),
             };

@@ -30,10 +30,11 @@ internal static class RewardCommand
         var resume = new Option<string?>("--resume-from") { Description = "A checkpoint-N folder of an earlier run to continue" };
 
         var bf16 = Bf16Option.Create();
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace the contents of a non-empty --out folder (refused otherwise, unless resuming)" };
         var device = DeviceOption.Create("Where training runs (libtorch)");
         var command = new Command("reward", "Train a reward model (Bradley–Terry / K-wise ranking loss) on preference data");
         foreach (Option o in new Option[] { model, data, evalData, output, center, lr, epochs, maxSteps, batch, accumulation, maxLength, warmup, weightDecay,
-                                            clip, logging, evalSteps, saveSteps, seed, resume, bf16, device })
+                                            clip, logging, evalSteps, saveSteps, seed, resume, bf16, device, overwrite })
             command.Options.Add(o);
         command.SetAction(parse => CliErrors.Run(() =>
         {
@@ -43,7 +44,7 @@ internal static class RewardCommand
                 CenterRewardsCoefficient = parse.GetValue(center), LearningRate = parse.GetValue(lr), Epochs = parse.GetValue(epochs),
                 MaxSteps = parse.GetValue(maxSteps), BatchSize = parse.GetValue(batch), GradientAccumulationSteps = parse.GetValue(accumulation),
                 MaxLength = parse.GetValue(maxLength), WarmupRatio = parse.GetValue(warmup), WeightDecay = parse.GetValue(weightDecay),
-                MaxGradNorm = parse.GetValue(clip), Bf16 = parse.GetValue(bf16), Device = parse.GetValue(device)!, LoggingSteps = parse.GetValue(logging), EvalSteps = parse.GetValue(evalSteps),
+                MaxGradNorm = parse.GetValue(clip), Bf16 = parse.GetValue(bf16), Device = parse.GetValue(device)!, Overwrite = parse.GetValue(overwrite), LoggingSteps = parse.GetValue(logging), EvalSteps = parse.GetValue(evalSteps),
                 SaveSteps = parse.GetValue(saveSteps), Seed = parse.GetValue(seed), ResumeFrom = parse.GetValue(resume),
             };
             RewardModelResult result = new RewardModelTrainer(config, Console.Out).Train();

@@ -31,10 +31,11 @@ internal static class SftCommand
         var resume = new Option<string?>("--resume-from") { Description = "A checkpoint-N folder of an earlier run to continue" };
 
         var bf16 = Bf16Option.Create();
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace the contents of a non-empty --out folder (refused otherwise, unless resuming)" };
         var device = DeviceOption.Create("Where training runs (libtorch)");
         var command = new Command("sft", "Supervised fine-tuning (TRL SFTTrainer semantics) of a Hugging Face decoder checkpoint");
         foreach (Option o in new Option[] { model, data, evalData, output, lr, epochs, maxSteps, batch, accumulation, maxLength, warmup, weightDecay,
-                                            clip, completionOnly, assistantOnly, logging, evalSteps, saveSteps, seed, resume, bf16, device })
+                                            clip, completionOnly, assistantOnly, logging, evalSteps, saveSteps, seed, resume, bf16, device, overwrite })
             command.Options.Add(o);
         command.SetAction(parse => CliErrors.Run(() =>
         {
@@ -46,7 +47,7 @@ internal static class SftCommand
                 MaxLength = parse.GetValue(maxLength), WarmupRatio = parse.GetValue(warmup), WeightDecay = parse.GetValue(weightDecay),
                 MaxGradNorm = parse.GetValue(clip), CompletionOnlyLoss = parse.GetValue(completionOnly), AssistantOnlyLoss = parse.GetValue(assistantOnly),
                 LoggingSteps = parse.GetValue(logging), EvalSteps = parse.GetValue(evalSteps), SaveSteps = parse.GetValue(saveSteps),
-                Seed = parse.GetValue(seed), ResumeFrom = parse.GetValue(resume), Bf16 = parse.GetValue(bf16), Device = parse.GetValue(device)!,
+                Seed = parse.GetValue(seed), ResumeFrom = parse.GetValue(resume), Bf16 = parse.GetValue(bf16), Device = parse.GetValue(device)!, Overwrite = parse.GetValue(overwrite),
             };
             SftResult result = new SftTrainer(config, Console.Out).Train();
             Console.WriteLine($"done: {result.Steps} steps, train loss {result.TrainLoss:F4}" +

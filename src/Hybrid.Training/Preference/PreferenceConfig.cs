@@ -70,6 +70,9 @@ public sealed record PreferenceConfig
     /// <summary>Where the trainer's tensors live: <c>cpu</c> (default), <c>cuda</c> or <c>cuda:N</c> (needs the GPU build).</summary>
     public string Device { get; init; } = "cpu";
 
+    /// <summary>Replace the contents of a non-empty <c>OutputDir</c> (otherwise such a folder is refused unless resuming).</summary>
+    public bool Overwrite { get; init; }
+
     /// <summary>Rows (pairs, unpaired rows or rankings) per micro-batch (per_device_train_batch_size, default 8); also the eval batch size.</summary>
     public int BatchSize { get; init; } = 8;
 

@@ -10,6 +10,7 @@ using static TorchSharp.torch;
 using Hybrid.Tensors.Optim;
 using Hybrid.Training.Metrics;
 using Hybrid.Training.Stability;
+using Hybrid.Training.Output;
 
 namespace Hybrid.Training.Preference;
 
@@ -70,7 +71,7 @@ public sealed class PreferenceTrainer(PreferenceConfig config, TextWriter? log =
                 log?.WriteLine($"[dpo] resumed from {c.ResumeFrom} at step {loop.Step}");
             }
 
-            Directory.CreateDirectory(c.OutputDir);
+            using var folder = RunFolder.Claim(c.OutputDir, "dpo", c.Overwrite, c.ResumeFrom is null ? null : loop.Step);
             using var metrics = new MetricsLog(Path.Combine(c.OutputDir, "metrics.jsonl"), log);
             log?.WriteLine($"[dpo] loss {lossFn.Name}, {train.Count} {train[0].Kind.ToString().ToLowerInvariant()} rows, {loop.TotalSteps} steps of " +
                            $"{c.BatchSize}×{c.GradientAccumulationSteps} rows, {policy.ParameterCount():N0} parameters, reference: " +

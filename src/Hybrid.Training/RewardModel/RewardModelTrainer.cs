@@ -12,6 +12,7 @@ using Hybrid.Training.Data;
 using Hybrid.Training.Metrics;
 using Hybrid.Training.Preference;
 using Hybrid.Training.Stability;
+using Hybrid.Training.Output;
 
 namespace Hybrid.Training.RewardModel;
 
@@ -58,7 +59,7 @@ public sealed class RewardModelTrainer(RewardModelConfig config, TextWriter? log
             log?.WriteLine($"[reward] resumed from {c.ResumeFrom} at step {loop.Step}");
         }
 
-        Directory.CreateDirectory(c.OutputDir);
+        using var folder = RunFolder.Claim(c.OutputDir, "reward", c.Overwrite, c.ResumeFrom is null ? null : loop.Step);
         using var metrics = new MetricsLog(Path.Combine(c.OutputDir, "metrics.jsonl"), log);
         log?.WriteLine($"[reward] {train.Count} {(train[0].Kind == PreferenceExampleKind.Paired ? "pairs" : "rankings")}, {loop.TotalSteps} steps of " +
                        $"{c.BatchSize}×{c.GradientAccumulationSteps} rows, {model.ParameterCount():N0} parameters");

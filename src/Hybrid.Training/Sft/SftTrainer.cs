@@ -10,6 +10,7 @@ using Hybrid.Tensors.Optim;
 using Hybrid.Training.Data;
 using Hybrid.Training.Metrics;
 using Hybrid.Training.Stability;
+using Hybrid.Training.Output;
 
 namespace Hybrid.Training.Sft;
 
@@ -65,7 +66,7 @@ public sealed class SftTrainer(SftConfig config, TextWriter? log = null)
             log?.WriteLine($"[sft] resumed from {c.ResumeFrom} at step {step} (epoch {state.Epoch}, row {state.Index})");
         }
 
-        Directory.CreateDirectory(c.OutputDir);
+        using var folder = RunFolder.Claim(c.OutputDir, "sft", c.Overwrite, c.ResumeFrom is null ? null : step);
         using var metrics = new MetricsLog(Path.Combine(c.OutputDir, "metrics.jsonl"), log);
         log?.WriteLine($"[sft] {train.Count} rows, {totalSteps} steps of {c.BatchSize}×{c.GradientAccumulationSteps} rows, " +
                        $"{model.ParameterCount():N0} parameters");
