@@ -14,6 +14,7 @@ public sealed class CliFixture : IDisposable
     public string NaNModel => Path.Combine(Dir, "tiny-nan");
     public string SftData => Path.Combine(Dir, "sft.jsonl");
     public string PreferenceData => Path.Combine(Dir, "pref.jsonl");
+    public string Prompts => Path.Combine(Dir, "prompts.jsonl");
 
     public CliFixture()
     {
@@ -27,6 +28,7 @@ public sealed class CliFixture : IDisposable
         SafeTensors.Save(weights, state);
         foreach (Tensor t in state.Values) t.Dispose();
         File.WriteAllLines(SftData, Enumerable.Range(0, 24).Select(i => JsonSerializer.Serialize(new { prompt = $"{i}+1=", completion = $"{i + 1}" })));
+        File.WriteAllLines(Prompts, Enumerable.Range(0, 8).Select(i => JsonSerializer.Serialize(new { prompt = $"{i}+1=", answer = $"{i + 1}" })));
         File.WriteAllLines(PreferenceData, Enumerable.Range(0, 24).Select(i => JsonSerializer.Serialize(new { prompt = $"{i}+1=", chosen = $"{i + 1}", rejected = $"{i + 2}" })));
     }
 
@@ -100,5 +102,21 @@ public sealed class OutputFolderCliTests(CliFixture f) : IClassFixture<CliFixtur
         Assert.True(overwritten.ExitCode == 0, overwritten.Stderr);
         string[] rows = File.ReadAllLines(Path.Combine(output, "metrics.jsonl"));
         Assert.Equal(firstRows, rows.Length);  // one run's rows, not two runs' appended
+    }
+
+    [Fact]
+    public void RlRefusesAnOccupiedOutWithoutOfferingAResumeItDoesNotHave()
+    {
+        string output = Path.Combine(f.Dir, "owned-rl");
+        string[] Args(params string[] extra) => ["rl", "--model", f.Model, "--data", f.Prompts, "--out", output, "--preset", "grpo", "--group-size", "2",
+                                                 "--iterations", "1", "--prompts-per-iteration", "2", "--max-new-tokens", "4", .. extra];
+        var first = HybridProcess.Run(Args());
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        var again = HybridProcess.Run(Args());
+        Assert.Equal(2, again.ExitCode);
+        Assert.Equal($"error: --out {output}: the folder is not empty (3 entries, e.g. 'metrics.jsonl'); pass --overwrite to replace its contents, or choose another --out",
+                     again.Stderr.Trim());
+        var overwritten = HybridProcess.Run(Args("--overwrite"));
+        Assert.True(overwritten.ExitCode == 0, overwritten.Stderr);
     }
 }

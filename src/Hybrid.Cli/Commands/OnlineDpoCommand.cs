@@ -1,4 +1,5 @@
 // `hybrid online-dpo`: online / iterative DPO of a Hugging Face checkpoint on prompts, labelled by a rule or a reward model.
+using Hybrid.Training.Output;
 using Hybrid.Tensors;
 using Hybrid.Rollout;
 using Hybrid.Onnx;
@@ -42,9 +43,10 @@ internal static class OnlineDpoCommand
         var backend = RolloutBackendOption.Create();
         var device = DeviceOption.Create("Where the trainer (libtorch), rollouts and the reward model (ONNX Runtime / GenAI) run");
         var bf16 = Bf16Option.Create();
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace the contents of a non-empty --out folder (refused otherwise)" };
         var command = new Command("online-dpo", "Online / iterative DPO: sample with ONNX Runtime GenAI, label best vs worst, DPO steps, sync weights, repeat");
         foreach (Option o in new Option[] { model, prompts, evalPrompts, output, reward, rewardModel, chat, iterations, perIteration, samples,
-                                            temperature, maxNew, loss, beta, lr, batch, epochs, clip, reference, eosPenalty, seed, device, backend, bf16 })
+                                            temperature, maxNew, loss, beta, lr, batch, epochs, clip, reference, eosPenalty, seed, device, backend, bf16, overwrite })
             command.Options.Add(o);
         command.SetAction(parse => CliErrors.Run(() =>
         {
@@ -52,6 +54,7 @@ internal static class OnlineDpoCommand
             OnnxDevice onnxDevice = DeviceOption.Parse(parse.GetValue(device)!);
             // The trainer's model (created by OnlinePolicy.Open below) and its batches go to the same device.
             using var onDevice = TorchDevice.Use(TorchDevice.Parse(parse.GetValue(device)!));
+            using var folder = RunFolder.Claim(outDir, "online-dpo", parse.GetValue(overwrite), resumeStep: null, canResume: false);
             using OnlinePolicy policy = OnlinePolicy.Open(parse.GetValue(model)!, Path.Combine(outDir, "work"),
                 new OnlinePolicyOptions { Engine = new RolloutEngineOptions { Device = onnxDevice, Backend = parse.GetValue(backend) } });
             var config = new OnlineDpoConfig

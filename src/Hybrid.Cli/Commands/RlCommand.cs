@@ -1,4 +1,5 @@
 // `hybrid rl`: online RL (GRPO family, PPO) of a Hugging Face checkpoint on prompts, with ONNX Runtime rollouts (Ort or GenAI backend) and a weight sync every iteration.
+using Hybrid.Training.Output;
 using Hybrid.Tensors;
 using Hybrid.Rollout;
 using Hybrid.Onnx;
@@ -45,9 +46,10 @@ internal static class RlCommand
         var backend = RolloutBackendOption.Create();
         var device = DeviceOption.Create("Where the trainer (libtorch), rollouts and reward models (ONNX Runtime / GenAI) run");
         var bf16 = Bf16Option.Create();
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace the contents of a non-empty --out folder (refused otherwise)" };
         var command = new Command("rl", "Online RL from ONNX Runtime rollouts: GRPO, Dr. GRPO, DAPO, GSPO, GMPO, RLOO, REINFORCE++, ReMax, RAFT(++), PPO");
         foreach (Option o in new Option[] { model, data, evalData, output, preset, reward, rewardModels, criticFrom, iterations, prompts, group, maxNew,
-                                            temperature, lr, miniBatches, epochs, sync, processReward, processUse, processWeight, stepMarker, seed, device, backend, bf16 })
+                                            temperature, lr, miniBatches, epochs, sync, processReward, processUse, processWeight, stepMarker, seed, device, backend, bf16, overwrite })
             command.Options.Add(o);
         command.SetAction(parse => CliErrors.Run(() =>
         {
@@ -72,7 +74,7 @@ internal static class RlCommand
             var train = PromptDatasetReader.Read(parse.GetValue(data)!);
             var eval = parse.GetValue(evalData) is string e ? PromptDatasetReader.Read(e) : null;
             string outDir = parse.GetValue(output)!;
-            Directory.CreateDirectory(outDir);
+            using var folder = RunFolder.Claim(outDir, "rl", parse.GetValue(overwrite), resumeStep: null, canResume: false);
 
             OnnxDevice onnxDevice = DeviceOption.Parse(parse.GetValue(device)!);
             // The trainer's model (created by OnlinePolicy.Open below) and its batches go to the same device.

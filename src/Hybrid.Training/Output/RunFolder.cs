@@ -32,9 +32,10 @@ public sealed class RunFolder : IDisposable
 
     /// <summary>
     /// Claims <paramref name="path"/> for a run of <paramref name="command"/>. <paramref name="resumeStep"/> is the step of
-    /// the checkpoint the run resumes from (null: a new run). Errors are <see cref="ArgumentException"/>s naming --out.
+    /// the checkpoint the run resumes from (null: a new run); <paramref name="canResume"/> says whether the command has
+    /// --resume-from (the refusal names it only then). Errors are <see cref="ArgumentException"/>s naming --out.
     /// </summary>
-    public static RunFolder Claim(string path, string command, bool overwrite, long? resumeStep)
+    public static RunFolder Claim(string path, string command, bool overwrite, long? resumeStep, bool canResume = true)
     {
         if (File.Exists(path)) throw new ArgumentException($"--out {path}: is a file; give a folder (it is created when missing)");
         try { Directory.CreateDirectory(path); }
@@ -64,7 +65,8 @@ public sealed class RunFolder : IDisposable
             {
                 if (!overwrite)
                     throw new ArgumentException($"--out {path}: the folder is not empty ({entries.Length} entries, e.g. '{System.IO.Path.GetFileName(entries[0])}'); " +
-                                                $"pass --overwrite to replace its contents, or --resume-from {System.IO.Path.Combine(path, "checkpoint-N")} to continue that {command} run");
+                                                "pass --overwrite to replace its contents" +
+                                                (canResume ? $", or --resume-from {System.IO.Path.Combine(path, "checkpoint-N")} to continue that {command} run" : ", or choose another --out"));
                 foreach (string e in entries)
                 {
                     if (Directory.Exists(e)) Directory.Delete(e, recursive: true);

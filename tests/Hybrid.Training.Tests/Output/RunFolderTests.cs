@@ -41,6 +41,9 @@ public sealed class RunFolderTests : IDisposable
                      $"or --resume-from {path}/checkpoint-N to continue that sft run", error.Message);
         Assert.Equal(["checkpoint-4", "metrics.jsonl"], Directory.EnumerateFileSystemEntries(path).Select(Path.GetFileName).Order());
 
+        var noResume = Assert.Throws<ArgumentException>(() => RunFolder.Claim(path, "rl", overwrite: false, resumeStep: null, canResume: false));
+        Assert.EndsWith("pass --overwrite to replace its contents, or choose another --out", noResume.Message);  // rl has no --resume-from
+
         using (RunFolder.Claim(path, "sft", overwrite: true, resumeStep: null))
             Assert.Equal([RunFolder.LockFileName], Directory.EnumerateFileSystemEntries(path).Select(Path.GetFileName));
     }
