@@ -2,6 +2,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Hybrid.Models.Config;
 using Hybrid.Models.Creation;
 
 namespace Hybrid.Cli.Commands;
@@ -53,11 +54,16 @@ internal static class InitModelCommand
     {
         if (overrides.Length == 0) return recipe;
         var config = (JsonObject)recipe.ConfigJson.DeepClone();
+        // Known keys: those the preset's config.json has and those a config.json of these models can hold.
+        var known = new SortedSet<string>(config.Select(kv => kv.Key), StringComparer.Ordinal);
+        foreach (var (k, _) in DecoderConfig.FromJson((JsonObject)config.DeepClone(), "preset").ToJson()) known.Add(k);
         foreach (string item in overrides)
         {
             int eq = item.IndexOf('=');
             if (eq <= 0) throw new ArgumentException($"--set '{item}': expected key=value, e.g. hidden_size=128");
             string key = item[..eq], value = item[(eq + 1)..];
+            if (!known.Contains(key))
+                throw new ArgumentException($"--set '{item}': unknown config.json key '{key}' (known: {string.Join(", ", known)})");
             config[key] = double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out _) || value is "true" or "false" or "null"
                 ? JsonNode.Parse(value)
                 : JsonValue.Create(value);

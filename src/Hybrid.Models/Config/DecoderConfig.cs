@@ -123,6 +123,12 @@ public sealed record DecoderConfig
     /// <summary>Number of parameter elements (tied embeddings counted once).</summary>
     public long ParameterCount() => ParameterShapes().Sum(p => p.Shape.Aggregate(1L, (a, b) => a * b));
 
+    /// <summary>Largest accepted <c>max_position_embeddings</c> (2²⁰; real Qwen2/Llama configs use up to 131,072).</summary>
+    public const int MaxSupportedPositions = 1 << 20;
+
+    /// <summary>Largest parameter tensor, in float32 values: 2 GiB (safetensors tensors are read and written in one piece).</summary>
+    public const long MaxTensorElements = (int.MaxValue / 4);
+
     /// <summary>Checks every field; throws <see cref="ConfigException"/> naming the first bad field, its value and the fix.</summary>
     public DecoderConfig Validate(string source = "config")
     {
@@ -141,8 +147,16 @@ public sealed record DecoderConfig
         Require(HeadDim > 0 && HeadDim % 2 == 0, "head_dim", HeadDim, "must be a positive even number (rotary embedding pairs dimensions)");
         Require(RmsNormEps > 0, "rms_norm_eps", RmsNormEps, "must be > 0");
         Require(RopeTheta > 0, "rope_theta", RopeTheta, "must be > 0");
-        Require(MaxPositionEmbeddings > 0, "max_position_embeddings", MaxPositionEmbeddings, "must be > 0");
+        Require(MaxPositionEmbeddings is > 0 and <= MaxSupportedPositions, "max_position_embeddings", MaxPositionEmbeddings,
+            $"must be in [1, {MaxSupportedPositions}] (exports hold rotary tables of max_position_embeddings × head_dim values)");
         Require(!IsSequenceClassifier || NumLabels == 1, "num_labels", NumLabels, "a reward model has one label (a scalar score)");
+        foreach (var (name, shape) in ParameterShapes())
+        {
+            long elements = shape.Aggregate(1L, (a, b) => a * b);
+            if (elements > MaxTensorElements)
+                throw new ConfigException($"{source}: tensor '{name}' [{string.Join(", ", shape)}] would hold {elements:N0} values " +
+                                          $"({elements * 4.0 / (1L << 30):F1} GiB as float32); one tensor is limited to {MaxTensorElements:N0} values (2 GiB)");
+        }
         foreach (var (field, id) in new[] { ("bos_token_id", BosTokenId), ("pad_token_id", PadTokenId) })
             Require(id is null || (id >= 0 && id < VocabSize), field, id, $"must be in [0, vocab_size = {VocabSize})");
         foreach (int id in EosTokenIds)

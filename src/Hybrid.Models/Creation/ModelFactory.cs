@@ -45,6 +45,11 @@ public static class ModelFactory
     /// </summary>
     public static Dictionary<string, Tensor> RandomWeights(DecoderConfig config, ulong seed)
     {
+        // The weights are made in float32 before anything is written: refuse a model that cannot fit in memory.
+        long bytes = config.ParameterCount() * 4, available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (bytes > available / 2)
+            throw new ConfigException($"the model would have {config.ParameterCount():N0} parameters ({bytes / (double)(1L << 30):F1} GiB as float32), " +
+                                      $"more than half of this machine's {available / (double)(1L << 30):F1} GiB of memory; make it smaller (hidden_size, num_hidden_layers, vocab_size)");
         TensorUtil.ManualSeed(seed);
         var weights = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         try
