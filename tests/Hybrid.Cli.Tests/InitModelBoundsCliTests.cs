@@ -23,3 +23,28 @@ public sealed class InitModelBoundsCliTests : IDisposable
         Assert.False(Directory.Exists(output), "a refused init-model wrote its folder");
     }
 }
+
+public sealed class ExportAndScoreBoundsCliTests(CliFixture f) : IClassFixture<CliFixture>
+{
+    [Theory]
+    [InlineData(new[] { "--int4", "--block-size", "1048576" }, "Int4Options.BlockSize = 1048576: MatMulNBits needs a power of two from 16 to 256")]
+    [InlineData(new[] { "--context-length", "100000000" }, "--context-length 100000000: must be in [1, 512] (the model's max_position_embeddings)")]
+    public void AnExportSizeBeyondTheModelIsRefusedBeforeAnythingIsWritten(string[] options, string message)
+    {
+        string output = Path.Combine(f.Dir, "export-" + Guid.NewGuid().ToString("N")[..8]);
+        var (code, stdout, stderr) = HybridProcess.Run(["export", "--model", f.Model, "--out", output, .. options]);
+        Assert.True(code == 2, $"exit {code}\nstdout: {stdout}\nstderr: {stderr}");
+        Assert.Contains(message, Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+        Assert.False(Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any(), "a refused export left files");
+    }
+
+    [Fact]
+    public void ScoreRefusesAnAbsurdThreadCount()
+    {
+        string output = Path.Combine(f.Dir, "scored.jsonl");
+        var (code, stdout, stderr) = HybridProcess.Run("score", "--model", f.Model, "--data", f.SftData, "--out", output, "--threads", "100000");
+        Assert.True(code == 2, $"exit {code}\nstdout: {stdout}\nstderr: {stderr}");
+        Assert.Contains("--threads 100000: must be in [0, ", Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+        Assert.False(File.Exists(output));
+    }
+}

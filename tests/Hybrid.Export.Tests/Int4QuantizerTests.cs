@@ -119,10 +119,12 @@ public sealed class Int4QuantizerTests
     [InlineData(8)]
     [InlineData(24)]
     [InlineData(48)]
-    public void BlockSizesThatAreNotAPowerOfTwoFromSixteenAreRejected(int blockSize)
+    [InlineData(512)]        // a power of two, but above the largest block: rows are padded to whole blocks
+    [InlineData(1048576)]
+    public void BlockSizesThatAreNotAPowerOfTwoFromSixteenTo256AreRejected(int blockSize)
     {
         var error = Assert.Throws<ArgumentException>(() => Int4Quantizer.Quantize(new float[32], 1, 32, blockSize, symmetric: false));
-        Assert.Contains("power of two ≥ 16", error.Message);
+        Assert.Contains("power of two from 16 to 256", error.Message);
         Assert.Contains($"= {blockSize}", error.Message);
     }
 

@@ -143,7 +143,8 @@ public static class DecoderExporter
     private static int ContextLength(DecoderConfig config, DecoderExportOptions options)
     {
         int context = options.ContextLength ?? config.MaxPositionEmbeddings;
-        if (context <= 0) throw new ArgumentException($"DecoderExportOptions.ContextLength = {context} must be > 0", nameof(options));
+        if (context < 1 || context > config.MaxPositionEmbeddings)
+            throw new ArgumentException($"--context-length {context}: must be in [1, {config.MaxPositionEmbeddings}] (the model's max_position_embeddings)", nameof(options));
         return context;
     }
 }

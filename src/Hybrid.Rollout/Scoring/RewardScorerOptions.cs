@@ -36,7 +36,9 @@ public sealed record RewardScorerOptions
     public RewardScorerOptions Validate()
     {
         if (BatchSize < 1) throw new ArgumentException($"RewardScorerOptions.BatchSize = {BatchSize}: must be ≥ 1 (try 16)");
-        if (IntraOpThreads < 0) throw new ArgumentException($"RewardScorerOptions.IntraOpThreads = {IntraOpThreads}: must be ≥ 0 (0 = ORT's default)");
+        int maxThreads = 4 * Environment.ProcessorCount;
+        if (IntraOpThreads < 0 || IntraOpThreads > maxThreads)
+            throw new ArgumentException($"--threads {IntraOpThreads}: must be in [0, {maxThreads}] (0 = one per core; more than 4 per core only adds switching)");
         if (MaxLength is < 1) throw new ArgumentException($"RewardScorerOptions.MaxLength = {MaxLength}: must be ≥ 1, or null for the model's max_position_embeddings");
         return this;
     }
