@@ -78,11 +78,20 @@ public sealed class NativeLibraryGuardTests(TinyDecoderFolder tiny) : IClassFixt
         Assert.Equal("loaded", stdout.Trim());
     }
 
+    /// <summary>
+    /// Copies the output folder minus <paramref name="except"/>, and minus what the probe never loads: other platforms'
+    /// runtimes and libtorch's natives (~1.3 GB that Hybrid.Export's reference to the models brings along).
+    /// </summary>
     private static void CopyTree(string from, string to, string except)
     {
+        string otherPlatforms = Path.Combine(from, "runtimes") + Path.DirectorySeparatorChar;
+        string linux = Path.Combine(from, "runtimes", "linux-x64") + Path.DirectorySeparatorChar;
         foreach (string file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
         {
-            if (Path.GetFileName(file) == except) continue;
+            string name = Path.GetFileName(file);
+            if (name == except) continue;
+            if (file.StartsWith(otherPlatforms, StringComparison.Ordinal) && !file.StartsWith(linux, StringComparison.Ordinal)) continue;
+            if (!name.StartsWith("libonnxruntime", StringComparison.Ordinal) && file.StartsWith(linux, StringComparison.Ordinal)) continue;
             string target = Path.Combine(to, Path.GetRelativePath(from, file));
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             File.Copy(file, target);
