@@ -1,8 +1,6 @@
 // `tools/bench logprobs`: the log-prob-only passes of an RL iteration (old and reference log-probs) on a preset model, fp32 and bf16.
 using System.Diagnostics;
 using System.Globalization;
-using Hybrid.Models.Config;
-using Hybrid.Models.Creation;
 using Hybrid.Models.Decoder;
 using Hybrid.Tensors;
 using TorchSharp;
@@ -19,10 +17,8 @@ internal static class LogProbBench
     /// </summary>
     public static int Run(string recipePath, int sequences, int promptTokens, int responseTokens, int rounds)
     {
-        ModelRecipe recipe = ModelRecipe.Load(recipePath);
-        DecoderConfig config = recipe.ConfigFor(recipe.Tokenizer.VocabSize);
-        TensorUtil.ManualSeed(0);
-        using var model = new DecoderModel(config);
+        var (recipe, config, created) = BenchModel.Create(recipePath);
+        using DecoderModel model = created;
         int t = promptTokens + responseTokens;
         using Tensor ids = randint(0, config.VocabSize, [sequences, t]);                              // [N, T]
         using Tensor targets = ids.slice(1, promptTokens, t, 1).contiguous();                          // [N, A]

@@ -1,8 +1,6 @@
 // `tools/bench memory`: resident memory and live tensors over many SFT steps of the `tiny` preset (they must stay flat).
 using System.Diagnostics;
 using System.Globalization;
-using Hybrid.Models.Config;
-using Hybrid.Models.Creation;
 using Hybrid.Models.Decoder;
 using Hybrid.Tensors;
 using Hybrid.Tensors.Optim;
@@ -21,14 +19,10 @@ internal static class MemoryBench
     /// </summary>
     public static int Run(string recipePath, int steps)
     {
-        ModelRecipe recipe = ModelRecipe.Load(recipePath);
-        DecoderConfig config = recipe.ConfigFor(recipe.Tokenizer.VocabSize);
-        TensorUtil.ManualSeed(0);
-        using var model = new DecoderModel(config);
+        var (recipe, config, created) = BenchModel.Create(recipePath);
+        using DecoderModel model = created;
         using var optimizer = new AdamW(model.parameters(), 1e-3);
-        var random = new Random(0);
-        var rows = Enumerable.Range(0, 16).Select(i => new TokenizedExample(
-            Enumerable.Range(0, 32).Select(_ => random.Next(config.VocabSize)).ToArray(), Enumerable.Repeat(true, 32).ToArray(), $"row {i}")).ToList();
+        List<TokenizedExample> rows = BenchModel.RandomRows(config, 16, 32);
         long baseline = TensorUtil.LiveTensors;
         var inv = CultureInfo.InvariantCulture;
         Console.WriteLine($"memory bench: {recipe.Name}, {steps} SFT steps of 16 × 32 tokens");

@@ -2,8 +2,6 @@
 // the fp32 and bf16 matmul peaks measured in the same process.
 using System.Diagnostics;
 using System.Globalization;
-using Hybrid.Models.Config;
-using Hybrid.Models.Creation;
 using Hybrid.Models.Decoder;
 using Hybrid.Tensors;
 using Hybrid.Tensors.Optim;
@@ -27,14 +25,10 @@ internal static class SftBench
     /// </summary>
     public static int Run(string recipePath, int batch, int seq, int steps, bool bf16)
     {
-        ModelRecipe recipe = ModelRecipe.Load(recipePath);
-        DecoderConfig config = recipe.ConfigFor(recipe.Tokenizer.VocabSize);
-        TensorUtil.ManualSeed(0);
-        using var model = new DecoderModel(config);
+        var (recipe, config, created) = BenchModel.Create(recipePath);
+        using DecoderModel model = created;
         using var optimizer = new AdamW(model.parameters(), 1e-4);
-        var random = new Random(0);
-        TokenizedExample Row(int i) => new(Enumerable.Range(0, seq).Select(_ => random.Next(config.VocabSize)).ToArray(), Enumerable.Repeat(true, seq).ToArray(), $"row {i}");
-        var rows = Enumerable.Range(0, batch).Select(Row).ToList();
+        List<TokenizedExample> rows = BenchModel.RandomRows(config, batch, seq);
 
         long matmulParams = model.named_parameters().Where(p => p.parameter.dim() == 2 && p.name != "model.embed_tokens.weight").Sum(p => p.parameter.numel())
                             + (config.TieWordEmbeddings ? (long)config.VocabSize * config.HiddenSize : 0);

@@ -44,7 +44,7 @@ internal static class DpoCommand
         var resume = new Option<string?>("--resume-from") { Description = "A checkpoint-N folder of an earlier run to continue" };
 
         var bf16 = Bf16Option.Create();
-        var overwrite = new Option<bool>("--overwrite") { Description = "Replace the contents of a non-empty --out folder (refused otherwise, unless resuming)" };
+        var overwrite = OverwriteOption.Create(canResume: true);
         var device = DeviceOption.Create("Where training runs (libtorch)");
         var command = new Command("dpo", "Offline preference optimisation (TRL DPOTrainer semantics; any registered preference loss)");
         foreach (Option o in new Option[] { model, data, loss, evalData, output, refModel, precompute, beta, labelSmoothing, gamma, alpha, desirable, undesirable,

@@ -43,7 +43,7 @@ internal static class OnlineDpoCommand
         var backend = RolloutBackendOption.Create();
         var device = DeviceOption.Create("Where the trainer (libtorch), rollouts and the reward model (ONNX Runtime / GenAI) run");
         var bf16 = Bf16Option.Create();
-        var overwrite = new Option<bool>("--overwrite") { Description = "Replace the contents of a non-empty --out folder (refused otherwise)" };
+        var overwrite = OverwriteOption.Create(canResume: false);
         var command = new Command("online-dpo", "Online / iterative DPO: sample with ONNX Runtime GenAI, label best vs worst, DPO steps, sync weights, repeat");
         foreach (Option o in new Option[] { model, prompts, evalPrompts, output, reward, rewardModel, chat, iterations, perIteration, samples,
                                             temperature, maxNew, loss, beta, lr, batch, epochs, clip, reference, eosPenalty, seed, device, backend, bf16, overwrite })

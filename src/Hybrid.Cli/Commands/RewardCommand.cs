@@ -30,7 +30,7 @@ internal static class RewardCommand
         var resume = new Option<string?>("--resume-from") { Description = "A checkpoint-N folder of an earlier run to continue" };
 
         var bf16 = Bf16Option.Create();
-        var overwrite = new Option<bool>("--overwrite") { Description = "Replace the contents of a non-empty --out folder (refused otherwise, unless resuming)" };
+        var overwrite = OverwriteOption.Create(canResume: true);
         var device = DeviceOption.Create("Where training runs (libtorch)");
         var command = new Command("reward", "Train a reward model (Bradley–Terry / K-wise ranking loss) on preference data");
         foreach (Option o in new Option[] { model, data, evalData, output, center, lr, epochs, maxSteps, batch, accumulation, maxLength, warmup, weightDecay,

@@ -46,7 +46,7 @@ internal static class RlCommand
         var backend = RolloutBackendOption.Create();
         var device = DeviceOption.Create("Where the trainer (libtorch), rollouts and reward models (ONNX Runtime / GenAI) run");
         var bf16 = Bf16Option.Create();
-        var overwrite = new Option<bool>("--overwrite") { Description = "Replace the contents of a non-empty --out folder (refused otherwise)" };
+        var overwrite = OverwriteOption.Create(canResume: false);
         var command = new Command("rl", "Online RL from ONNX Runtime rollouts: GRPO, Dr. GRPO, DAPO, GSPO, GMPO, RLOO, REINFORCE++, ReMax, RAFT(++), PPO");
         foreach (Option o in new Option[] { model, data, evalData, output, preset, reward, rewardModels, criticFrom, iterations, prompts, group, maxNew,
                                             temperature, lr, miniBatches, epochs, sync, processReward, processUse, processWeight, stepMarker, seed, device, backend, bf16, overwrite })

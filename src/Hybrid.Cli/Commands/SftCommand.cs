@@ -31,7 +31,7 @@ internal static class SftCommand
         var resume = new Option<string?>("--resume-from") { Description = "A checkpoint-N folder of an earlier run to continue" };
 
         var bf16 = Bf16Option.Create();
-        var overwrite = new Option<bool>("--overwrite") { Description = "Replace the contents of a non-empty --out folder (refused otherwise, unless resuming)" };
+        var overwrite = OverwriteOption.Create(canResume: true);
         var device = DeviceOption.Create("Where training runs (libtorch)");
         var command = new Command("sft", "Supervised fine-tuning (TRL SFTTrainer semantics) of a Hugging Face decoder checkpoint");
         foreach (Option o in new Option[] { model, data, evalData, output, lr, epochs, maxSteps, batch, accumulation, maxLength, warmup, weightDecay,

@@ -116,7 +116,7 @@ public static class HfCheckpoint
                     foreach (Tensor rest in stored.Values) rest.Dispose();  // ignorable buffers
                 }
             }
-            if (tiedHead is not null && !tiedHead.ToBytes().AsSpan().SequenceEqual(tensors[Embedding].ToBytes()))
+            if (tiedHead is not null && !tiedHead.AsSpan<float>().SequenceEqual(tensors[Embedding].AsSpan<float>()))
                 throw new CheckpointException($"{tiedHeadFile}: tensor '{TiedHead}' differs from '{Embedding}', but {configPath} says " +
                     "tie_word_embeddings = true (the head is the embedding); set tie_word_embeddings to false to keep a separate head");
         }

@@ -35,11 +35,12 @@ internal static class TokenLogProbs
             throw new ArgumentException($"targets must be [{b}, {t}] int64 token ids in [0, {v}), got {targets} (mask ignored positions with a loss mask, not with -100)", nameof(targets));
         if (chunkTokens <= 0) chunkTokens = Math.Max(1, DefaultChunkElements / Math.Max(1, b * v));
         var chunks = new List<Tensor>();
+        Tensor head = Autocast.Cast(lmHeadWeight);                                     // [V, Dm], cast once (bf16 under autocast), not per chunk
         for (long start = 0; start < t; start += chunkTokens)
         {
             long end = Math.Min(t, start + chunkTokens);
             using var scope = NewDisposeScope();
-            Tensor logits = Autocast.Linear(hidden.slice(1, start, end, 1), lmHeadWeight);          // [B, Tc, V]
+            Tensor logits = Autocast.Linear(hidden.slice(1, start, end, 1), head);                  // [B, Tc, V]
             logits = logits.AtLeastFloat32();
             Tensor index = targets.slice(1, start, end, 1).unsqueeze(-1);                      // [B, Tc, 1]
             Tensor picked = logits.gather(-1, index).squeeze(-1);                          // [B, Tc] z[target]

@@ -70,7 +70,7 @@ public abstract class HybridModule : nn.Module
     /// </summary>
     public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state, bool strict = true)
     {
-        var own = named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
+        Dictionary<string, Tensor> own = StateDict();
         var problems = new List<string>();
         foreach (var (name, p) in own)
         {
@@ -81,7 +81,6 @@ public abstract class HybridModule : nn.Module
         if (strict) problems.AddRange(state.Keys.Where(k => !own.ContainsKey(k)).Select(k => $"unexpected '{k}'"));
         if (problems.Count > 0) throw new ArgumentException("state dict does not fit the module: " + string.Join("; ", problems));
         using (no_grad())
-        using (NewDisposeScope())  // frees the wrappers copy_ returns
             foreach (var (name, p) in own)
                 if (state.TryGetValue(name, out Tensor? src)) p.copy_(src);
     }

@@ -11,6 +11,7 @@ using static TorchSharp.torch;
 using Hybrid.Tensors.Optim;
 using Hybrid.Training.Data;
 using Hybrid.Training.Online;
+using Hybrid.Training.Stability;
 
 namespace Hybrid.Training.OnlinePreference;
 
@@ -60,6 +61,7 @@ public sealed class OnlineDpoTrainer(OnlineDpoConfig config, TextWriter? log = n
         using var optimizer = new AdamW(model.parameters(), c.Update.LearningRate, weightDecay: c.Update.WeightDecay);
         using var metricsLog = new IterationMetrics(c.OutputDir, log);
         var order = new DataOrder(prompts.Count, c.Seed, shuffle: true);
+        var guard = new DivergenceGuard("online-dpo");
         var rng = new Random((int)(c.Seed & int.MaxValue));
         long seed = c.Sampling.Seed ?? (long)c.Seed;
         double[]? baseline = null;
@@ -103,7 +105,7 @@ public sealed class OnlineDpoTrainer(OnlineDpoConfig config, TextWriter? log = n
                 m["timing_s/ref"] = PhaseClock.Lap(clock);
 
                 // ---- update: DPO steps on this iteration's pairs ------------------------------------------------------------
-                foreach (var (k, v) in PairUpdate.Run(model, optimizer, loss, labelled.Pairs, refLogps, c.Update, policy.PadTokenId, rng)) m[k] = v;
+                foreach (var (k, v) in PairUpdate.Run(model, optimizer, loss, labelled.Pairs, refLogps, c.Update, policy.PadTokenId, rng, guard)) m[k] = v;
                 m["timing_s/update_actor"] = PhaseClock.Lap(clock);
 
                 // ---- sync: the engine samples the next iteration with the new weights ----------------------------------------

@@ -59,15 +59,16 @@ public static class PairUpdate
     /// <see cref="PairUpdateConfig.BatchSize"/>, shuffled by <paramref name="rng"/>, one optimizer step each. Returns the
     /// loss's metrics averaged over the steps plus <c>loss</c>, <c>grad_norm</c>, <c>learning_rate</c> and
     /// <c>update/steps</c> (no pairs: only <c>update/steps</c> = 0). Reference log-probs are ignored by reference-free losses.
+    /// Every step is recorded in <paramref name="guard"/>, the calling run's own (refused steps in a row count across
+    /// iterations, so a run whose every update is refused stops instead of finishing).
     /// </summary>
     public static Dictionary<string, double> Run(DecoderModel model, AdamW optimizer, IPreferenceLoss loss, IReadOnlyList<TokenPair> pairs,
-        ReferenceLogps reference, PairUpdateConfig config, int padTokenId, Random rng)
+        ReferenceLogps reference, PairUpdateConfig config, int padTokenId, Random rng, DivergenceGuard guard)
     {
         List<TokenizedPreference> rows = pairs.Select(ToRow).ToList();
         using var autocast = Autocast.Enable(config.Bf16 ? torch.ScalarType.BFloat16 : null);  // bf16 mixed precision, or nothing
         var sums = new Dictionary<string, double>(StringComparer.Ordinal);
         int steps = 0;
-        var guard = new DivergenceGuard("online preference update");
         for (int epoch = 0; epoch < config.Epochs && rows.Count > 0; epoch++)
         {
             int[] order = Enumerable.Range(0, rows.Count).ToArray();
@@ -80,7 +81,7 @@ public static class PairUpdate
                 foreach (var (k, v) in s.Metrics) sums[k] = sums.GetValueOrDefault(k) + v;
                 sums["loss"] = sums.GetValueOrDefault("loss") - s.Metrics.GetValueOrDefault("loss") + s.Loss;   // the step's loss, whether or not the loss logs one
                 sums["grad_norm"] = sums.GetValueOrDefault("grad_norm") + s.GradNorm;
-                guard.Record(s.Applied, steps, s.Loss, s.GradNorm);
+                guard.Record(s.Applied, s.Loss, s.GradNorm);
                 steps++;
             }
         }

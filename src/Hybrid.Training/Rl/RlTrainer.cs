@@ -35,7 +35,6 @@ public sealed class RlTrainer
     private readonly OnlinePolicy _policy;
     private readonly RlConfig _config;
     private readonly DivergenceGuard _guard = new("rl");
-    private long _updateSteps;
     private readonly RlAxes _axes;
     private readonly IReadOnlyList<PromptRow> _prompts;
     private readonly IRewardFunction _reward;
@@ -328,7 +327,7 @@ public sealed class RlTrainer
                 double lossValue = loss.ToDouble();
                 loss.backward();
                 var (gradNorm, applied) = GuardedOptimizerStep.Apply(optimizer, lossValue, _config.MaxGradNorm, optimizer.LearningRate);
-                _guard.Record(applied, _updateSteps++, lossValue, gradNorm);
+                _guard.Record(applied, lossValue, gradNorm);
                 Add(sums, "actor/grad_norm", gradNorm);
                 steps++;
             }
@@ -354,10 +353,11 @@ public sealed class RlTrainer
                 Tensor values = Critic!.Values(mb);                                                   // [n, A]
                 Tensor returns = x.Returns!.index_select(0, index);                                    // [n, A]
                 Tensor loss = ValueLoss.Compute(values, x.Values!.index_select(0, index), returns, mask, _axes.ValueClip) * _axes.ValueCoefficient;  // []
-                lossSum += loss.ToDouble();
+                double lossValue = loss.ToDouble();
+                lossSum += lossValue;
                 loss.backward();
-                var (gradNorm, applied) = GuardedOptimizerStep.Apply(optimizer, loss.ToDouble(), _config.MaxGradNorm, optimizer.LearningRate);
-                _guard.Record(applied, _updateSteps++, loss.ToDouble(), gradNorm);
+                var (gradNorm, applied) = GuardedOptimizerStep.Apply(optimizer, lossValue, _config.MaxGradNorm, optimizer.LearningRate);
+                _guard.Record(applied, lossValue, gradNorm);
                 steps++;
             }
         }

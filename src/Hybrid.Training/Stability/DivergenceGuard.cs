@@ -23,9 +23,16 @@ public sealed class DivergenceGuard(string command, int maxConsecutiveSkips = Di
     /// <summary>Refused steps so far in this run (the <c>skipped_steps</c> metric).</summary>
     public int SkippedSteps { get; private set; }
 
-    /// <summary>Records one step's outcome; throws once <see cref="MaxConsecutiveSkips"/> steps in a row were refused.</summary>
+    /// <summary>Optimizer steps recorded so far in this run.</summary>
+    public long Steps { get; private set; }
+
+    /// <summary>Records the run's next step (numbered by <see cref="Steps"/>); see <see cref="Record(bool, long, double, double)"/>.</summary>
+    public void Record(bool applied, double loss, double gradNorm) => Record(applied, Steps + 1, loss, gradNorm);
+
+    /// <summary>Records the outcome of step <paramref name="step"/>; throws once <see cref="MaxConsecutiveSkips"/> steps in a row were refused.</summary>
     public void Record(bool applied, long step, double loss, double gradNorm)
     {
+        Steps++;
         if (applied) { _consecutive = 0; return; }
         SkippedSteps++;
         if (++_consecutive < MaxConsecutiveSkips) return;

@@ -5,6 +5,7 @@ using Hybrid.Models.Decoder;
 using Hybrid.Rollout;
 using Hybrid.Tensors.Optim;
 using Hybrid.Training.Online;
+using Hybrid.Training.Stability;
 
 namespace Hybrid.Training.OnlinePreference.Spin;
 
@@ -42,6 +43,7 @@ public sealed class SpinTrainer(SpinConfig config, TextWriter? log = null)
         using DecoderModel opponent = policy.FrozenCopy();
         using var optimizer = new AdamW(model.parameters(), c.Update.LearningRate, weightDecay: c.Update.WeightDecay);
         using var metricsLog = new IterationMetrics(c.OutputDir, log);
+        var guard = new DivergenceGuard("spin");
         var rng = new Random((int)(c.Seed & int.MaxValue));
         long seed = c.Sampling.Seed ?? (long)c.Seed;
         var iterations = new List<IterationLog>();
@@ -78,7 +80,7 @@ public sealed class SpinTrainer(SpinConfig config, TextWriter? log = null)
                 m["timing_s/ref"] = PhaseClock.Lap(clock);
 
                 // ---- update ------------------------------------------------------------------------------------------------------
-                foreach (var (k, v) in PairUpdate.Run(model, optimizer, loss, pairs, refLogps, c.Update, policy.PadTokenId, rng)) m[k] = v;
+                foreach (var (k, v) in PairUpdate.Run(model, optimizer, loss, pairs, refLogps, c.Update, policy.PadTokenId, rng, guard)) m[k] = v;
                 ReferenceLogps after = PairUpdate.Reference(model, pairs, policy.PadTokenId, c.Update.BatchSize);
                 m["spin/margin_after"] = Enumerable.Range(0, pairs.Count).Average(i => after.Chosen[i] - after.Rejected[i]);
                 m["timing_s/update_actor"] = PhaseClock.Lap(clock);

@@ -6,6 +6,7 @@ using Hybrid.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 using Hybrid.Tensors.Optim;
+using Hybrid.Training.Stability;
 
 namespace Hybrid.Training.OnlinePreference.StepDpo;
 
@@ -43,6 +44,7 @@ public sealed class StepDpoTrainer(StepDpoConfig config, TextWriter? log = null)
         using DecoderModel reference = FrozenModel.Copy(model);
         using var optimizer = new AdamW(model.parameters(), c.Update.LearningRate, weightDecay: c.Update.WeightDecay);
         using var metricsLog = new IterationMetrics(c.OutputDir, log);
+        var guard = new DivergenceGuard("step-dpo");
         var rng = new Random((int)(c.Seed & int.MaxValue));
         var run = Stopwatch.StartNew();
         var clock = Stopwatch.StartNew();
@@ -52,7 +54,7 @@ public sealed class StepDpoTrainer(StepDpoConfig config, TextWriter? log = null)
         PairUpdateConfig oneEpoch = c.Update with { Epochs = 1 };
         for (int epoch = 1; epoch <= c.Update.Epochs; epoch++)
         {
-            Dictionary<string, double> m = PairUpdate.Run(model, optimizer, loss, pairs, refLogps, oneEpoch, padTokenId, rng);
+            Dictionary<string, double> m = PairUpdate.Run(model, optimizer, loss, pairs, refLogps, oneEpoch, padTokenId, rng, guard);
             m["timing_s/update_actor"] = PhaseClock.Lap(clock);
             if (epoch == 1) m["timing_s/ref"] = refSeconds;
             ReferenceLogps now = PairUpdate.Reference(model, pairs, padTokenId, c.Update.BatchSize);
