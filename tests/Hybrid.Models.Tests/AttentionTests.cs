@@ -9,17 +9,15 @@ namespace Hybrid.Models.Tests;
 public sealed class AttentionTests
 {
     /// <summary>
-    /// The obvious computation: scores = q·Kᵀ/√D in float64, blocked scores set to −∞, softmax over keys, · V.
-    /// Shapes as <see cref="SelfAttention.Attend"/>: q [B, Hkv, G·T, D], K/V [B, Hkv, S, D], blocked [B|1, 1, 1, T, S].
+    /// The obvious computation: scores = q·Kᵀ/√D in float64, scores of keys not allowed set to −∞, softmax over keys, · V.
+    /// Shapes as <see cref="SelfAttention.Attend"/>: q [B, Hkv, G·T, D], K/V [B, Hkv, S, D], allowed [B|1, 1, G·T, S].
     /// </summary>
-    private static Tensor Reference(Tensor grouped, Tensor keys, Tensor values, Tensor? blocked, long groups)
+    private static Tensor Reference(Tensor grouped, Tensor keys, Tensor values, Tensor? allowed)
     {
-        long b = grouped.size(0), hkv = grouped.size(1), gt = grouped.size(2), s = keys.size(2), d = grouped.size(3);
-        long t = gt / groups;
+        long d = grouped.size(3);
         Tensor q = grouped.to(ScalarType.Float64), k = keys.to(ScalarType.Float64), v = values.to(ScalarType.Float64);
         Tensor scores = q.matmul(k.transpose(2, 3)) / Math.Sqrt(d);                        // [B, Hkv, G·T, S]
-        if (blocked is not null)
-            scores = scores.view(b, hkv, groups, t, s).masked_fill(blocked, double.NegativeInfinity).view(b, hkv, gt, s);
+        if (allowed is not null) scores = scores.masked_fill(allowed.logical_not(), double.NegativeInfinity);
         return scores.softmax(-1).matmul(v);                                               // [B, Hkv, G·T, D]
     }
 
@@ -41,13 +39,13 @@ public sealed class AttentionTests
         if (padding == 1) { mask[s] = 0; mask[s + 1] = 0; }
         if (padding == 2 && t > 2) { mask[2 * s - 1] = 0; mask[2 * s - 2] = 0; }
         Tensor? fullMask = padding == 0 ? null : torch.tensor(mask, [b, s]);
-        Tensor? blocked = AttentionMask.Blocked(fullMask, t, s) ?? (t == 1 && padding == 0 ? null : throw new InvalidOperationException());
+        Tensor? allowed = AttentionMask.Allowed(fullMask, t, s, g) ?? (t == 1 && padding == 0 ? null : throw new InvalidOperationException());
 
         foreach (ScalarType dtype in new[] { ScalarType.Float32, ScalarType.Float64 })
         {
             Tensor q = torch.randn([b, hkv, g * t, d], dtype), k = torch.randn([b, hkv, s, d], dtype), v = torch.randn([b, hkv, s, d], dtype);
-            double[] want = Reference(q, k, v, blocked, g).data<double>().ToArray();
-            double[] got = SelfAttention.Attend(q, k, v, blocked, g).to(ScalarType.Float64).data<double>().ToArray();
+            double[] want = Reference(q, k, v, allowed).data<double>().ToArray();
+            double[] got = SelfAttention.Attend(q, k, v, allowed).to(ScalarType.Float64).data<double>().ToArray();
             double tolerance = dtype == ScalarType.Float64 ? 1e-12 : 2e-6;  // float32: a few ulps of O(1) outputs
             for (int i = 0; i < want.Length; i++) Assert.True(Math.Abs(want[i] - got[i]) <= tolerance, $"{dtype} [{i}]: {got[i]} vs {want[i]}");
         }
@@ -59,9 +57,9 @@ public sealed class AttentionTests
         using var scope = NewDisposeScope();
         TensorUtil.ManualSeed(5);
         Tensor q = torch.randn([2, 2, 8, 16]), k = torch.randn([2, 2, 8, 16]), v = torch.randn([2, 2, 8, 16]);
-        Tensor? blocked = AttentionMask.Blocked(null, 4, 8);
-        double[] want = Reference(q, k, v, blocked, 2).data<double>().ToArray();
-        Tensor bf = SelfAttention.Attend(q.to(ScalarType.BFloat16), k.to(ScalarType.BFloat16), v.to(ScalarType.BFloat16), blocked, 2);
+        Tensor? allowed = AttentionMask.Allowed(null, 4, 8, 2);
+        double[] want = Reference(q, k, v, allowed).data<double>().ToArray();
+        Tensor bf = SelfAttention.Attend(q.to(ScalarType.BFloat16), k.to(ScalarType.BFloat16), v.to(ScalarType.BFloat16), allowed);
         Assert.Equal(ScalarType.BFloat16, bf.dtype);
         double[] got = bf.to(ScalarType.Float64).data<double>().ToArray();
         // bf16 keeps 8 significant bits (relative step 2^-8 ≈ 0.0039): inputs, scores and outputs each round once, so

@@ -27,11 +27,13 @@ internal static class AttentionMask
     }
 
     /// <summary>
-    /// True where query t may NOT attend to key s: [B, 1, 1, T, S] bool (or [1, 1, 1, T, S] without a mask), to broadcast
-    /// over grouped scores [B, Hkv, G, T, S]. <paramref name="fullMask"/> [B, S] covers the cached and the new tokens;
-    /// the T queries are its last T tokens. Returns null when nothing is blocked (one new token and no padding mask).
+    /// True where query t MAY attend to key s, laid out for the grouped attention of <see cref="SelfAttention.Attend"/>:
+    /// [B, 1, G·T, S] bool (or [1, 1, G·T, S] without a mask) — row j·T + t is query t of slot j of every key/value head's
+    /// group of <paramref name="groups"/> query heads — broadcast over the Hkv heads. <paramref name="fullMask"/> [B, S]
+    /// covers the cached and the new tokens; the T queries are its last T tokens. Built once per forward and shared by
+    /// every layer. Returns null when nothing is blocked (one new token and no padding mask).
     /// </summary>
-    public static Tensor? Blocked(Tensor? fullMask, long queryLength, long keyLength)
+    public static Tensor? Allowed(Tensor? fullMask, long queryLength, long keyLength, long groups)
     {
         long past = keyLength - queryLength;
         if (fullMask is null && queryLength == 1) return null;
@@ -44,8 +46,9 @@ internal static class AttentionMask
             Tensor realKey = fullMask.ne(0).unsqueeze(1);                               // [B, 1, S]
             visible = visible.logical_and(realKey.logical_or(self));                      // [B, T, S]
         }
-        Tensor blocked = visible.logical_not();                                          // [B or 1, T, S]
-        long rows = blocked.dim() == 2 ? 1 : blocked.size(0);
-        return blocked.reshape(rows, 1, 1, queryLength, keyLength);                   // [B or 1, 1, 1, T, S]
+        long rows = visible.dim() == 2 ? 1 : visible.size(0);
+        return visible.reshape(rows, 1, 1, queryLength, keyLength)                    // [B or 1, 1, 1, T, S]
+            .expand(rows, 1, groups, queryLength, keyLength)                           // [B or 1, 1, G, T, S]
+            .reshape(rows, 1, groups * queryLength, keyLength);                        // [B or 1, 1, G·T, S]
     }
 }

@@ -52,11 +52,11 @@ public sealed class DecoderBackbone : HybridModule
             ? cache.AppendMask(attentionMask ?? torch.ones([b, t], ScalarType.Int64))
             : attentionMask;
         Tensor positions = positionIds ?? AttentionMask.Positions(fullMask, b, t, past);             // [B, T]
-        Tensor? blocked = AttentionMask.Blocked(fullMask, t, past + t);                               // [B|1, 1, 1, T, S]
+        Tensor? allowed = AttentionMask.Allowed(fullMask, t, past + t, Config.NumAttentionHeads / Config.NumKeyValueHeads);  // [B|1, 1, G·T, S]
 
         Tensor x = EmbedTokens.Forward(inputIds);                                                     // [B, T, Dm]
         var (cos, sin) = RotaryEmbedding.CosSin(positions, Config.HeadDim, Config.RopeTheta, x.dtype);  // [B, T, 1, D]
-        foreach (DecoderLayer layer in _layers) x = layer.Forward(x, cos, sin, blocked, cache);       // [B, T, Dm]
+        foreach (DecoderLayer layer in _layers) x = layer.Forward(x, cos, sin, allowed, cache);       // [B, T, Dm]
         return Norm.Forward(x);                                                                       // [B, T, Dm]
     }
 

@@ -34,9 +34,9 @@ public sealed class DecoderLayer : HybridModule
     public RMSNorm PostAttentionLayerNorm { get; }
 
     /// <summary>x [B, T, Dm] → [B, T, Dm]; see <see cref="SelfAttention.Forward"/> for the other arguments.</summary>
-    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? blocked, KvCache? cache)
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? allowed, KvCache? cache)
     {
-        Tensor h = x + SelfAttn.Forward(InputLayerNorm.Forward(x), cos, sin, blocked, cache, _index);  // [B, T, Dm]
+        Tensor h = x + SelfAttn.Forward(InputLayerNorm.Forward(x), cos, sin, allowed, cache, _index);  // [B, T, Dm]
         return h + Mlp.Forward(PostAttentionLayerNorm.Forward(h));                                      // [B, T, Dm]
     }
 }

@@ -40,11 +40,11 @@ public sealed class SelfAttention : HybridModule
     public Linear OProj { get; }
 
     /// <summary>
-    /// x [B, T, Dm] → [B, T, Dm]. cos/sin [B, T, 1, D] from <see cref="RotaryEmbedding.CosSin"/>; <paramref name="blocked"/>
-    /// [B or 1, 1, 1, T, S] from <see cref="AttentionMask.Blocked"/> (null: nothing blocked). With a cache, this layer's new
+    /// x [B, T, Dm] → [B, T, Dm]. cos/sin [B, T, 1, D] from <see cref="RotaryEmbedding.CosSin"/>; <paramref name="allowed"/>
+    /// [B or 1, 1, G·T, S] from <see cref="AttentionMask.Allowed"/> (null: nothing blocked). With a cache, this layer's new
     /// keys/values are appended to it and the queries attend to all S cached + new tokens.
     /// </summary>
-    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? blocked, KvCache? cache, int layerIndex)
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? allowed, KvCache? cache, int layerIndex)
     {
         long b = x.size(0), t = x.size(1);
         int g = _heads / _kvHeads;
@@ -58,7 +58,7 @@ public sealed class SelfAttention : HybridModule
 
         // Query head h = kv·G + j sits in group kv at slot j: [B, T, Hkv, G, D] → [B, Hkv, G·T, D].
         Tensor grouped = q.view(b, t, _kvHeads, g, _headDim).permute(0, 2, 3, 1, 4).reshape(b, _kvHeads, g * t, _headDim);
-        Tensor attended = Attend(grouped, keys, values, blocked, g);                                  // [B, Hkv, G·T, D]
+        Tensor attended = Attend(grouped, keys, values, allowed);                                  // [B, Hkv, G·T, D]
         Tensor context = attended                                                                     // [B, Hkv, G·T, D]
             .view(b, _kvHeads, g, t, _headDim).permute(0, 3, 1, 2, 4).reshape(b, t, _heads * _headDim); // [B, T, H·D]
         return OProj.Forward(context);                                                                // [B, T, Dm]
@@ -68,16 +68,9 @@ public sealed class SelfAttention : HybridModule
     /// softmax(q·Kᵀ/√D + mask)·V by libtorch's <c>scaled_dot_product_attention</c> (its fused CPU/CUDA kernels), in the
     /// inputs' dtype (bf16 under <see cref="Autocast"/>). <paramref name="grouped"/> [B, Hkv, G·T, D] holds the G query
     /// heads of each key/value head one after another; <paramref name="keys"/>, <paramref name="values"/> [B, Hkv, S, D];
-    /// <paramref name="blocked"/> [B|1, 1, 1, T, S] (true = may not attend) or null. Returns [B, Hkv, G·T, D].
+    /// <paramref name="allowed"/> [B|1, 1, G·T, S] from <see cref="AttentionMask.Allowed"/> (true = may attend) or null.
+    /// Returns [B, Hkv, G·T, D].
     /// </summary>
-    internal static Tensor Attend(Tensor grouped, Tensor keys, Tensor values, Tensor? blocked, long groups)
-    {
-        Tensor? allowed = null;
-        if (blocked is not null)
-        {
-            long rows = blocked.size(0), t = blocked.size(3), s = blocked.size(4);
-            allowed = blocked.logical_not().expand(rows, 1, groups, t, s).reshape(rows, 1, groups * t, s);  // [B|1, 1, G·T, S]
-        }
-        return nn.functional.scaled_dot_product_attention(grouped, keys, values, allowed);            // [B, Hkv, G·T, D]
-    }
+    internal static Tensor Attend(Tensor grouped, Tensor keys, Tensor values, Tensor? allowed) =>
+        nn.functional.scaled_dot_product_attention(grouped, keys, values, allowed);                   // [B, Hkv, G·T, D]
 }
