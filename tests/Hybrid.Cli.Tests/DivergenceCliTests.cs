@@ -53,8 +53,8 @@ public sealed class DivergenceCliTests(CliFixture f) : IClassFixture<CliFixture>
         Assert.True(code == 2, $"exit {code}\nstdout: {stdout}\nstderr: {stderr}");
         string line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith("error: ", line);
-        Assert.Contains("LearningRate", line);
-        Assert.Contains("must be in (0, 1]", line);
+        Assert.StartsWith("error: --lr ", line);   // the flag the user typed, not the config property
+        Assert.Contains(": must be in (0, 1]", line);
         Assert.False(Directory.Exists(output), "a refused run created its output folder");
     }
 

@@ -20,13 +20,45 @@ internal static class HybridProcess
         }
     }
 
-    public static (int ExitCode, string Stdout, string Stderr) Run(params string[] args)
+    private static Process Start(string[] args)
     {
         string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
         var start = new ProcessStartInfo(dotnet) { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(CliDll);
         foreach (string a in args) start.ArgumentList.Add(a);
-        using Process process = Process.Start(start)!;
+        return Process.Start(start)!;
+    }
+
+    /// <summary>
+    /// Starts <c>hybrid args</c> and sends it SIGKILL after <paramref name="delay"/> (Process.Kill is SIGKILL on Linux);
+    /// true when the kill landed, false when the command had already finished (its exit code must then be 0).
+    /// </summary>
+    public static bool RunAndKill(TimeSpan delay, params string[] args) => RunAndKillWhen(() => true, delay, args);
+
+    /// <summary>
+    /// Starts <c>hybrid args</c>, polls <paramref name="ready"/> every millisecond or so, and sends SIGKILL
+    /// <paramref name="after"/> once it holds: a kill aimed at a moment of the run (a checkpoint folder appearing) rather
+    /// than at a wall-clock time that load on the machine would shift. False when the command finished first.
+    /// </summary>
+    public static bool RunAndKillWhen(Func<bool> ready, TimeSpan after, params string[] args)
+    {
+        using Process process = Start(args);
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync(), stderr = process.StandardError.ReadToEndAsync();
+        while (!ready() && !process.HasExited) Thread.Sleep(1);
+        if (process.WaitForExit(after))
+        {
+            process.WaitForExit();
+            if (process.ExitCode != 0) throw new InvalidOperationException($"hybrid {string.Join(' ', args)} failed ({process.ExitCode}): {stderr.Result}");
+            return false;
+        }
+        process.Kill(entireProcessTree: true);
+        process.WaitForExit();
+        return true;
+    }
+
+    public static (int ExitCode, string Stdout, string Stderr) Run(params string[] args)
+    {
+        using Process process = Start(args);
         Task<string> stdout = process.StandardOutput.ReadToEndAsync(), stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(300_000)) { process.Kill(entireProcessTree: true); throw new TimeoutException($"hybrid {string.Join(' ', args)} ran over 300 s"); }
         return (process.ExitCode, stdout.Result, stderr.Result);

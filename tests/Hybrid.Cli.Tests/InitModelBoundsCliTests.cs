@@ -27,7 +27,7 @@ public sealed class InitModelBoundsCliTests : IDisposable
 public sealed class ExportAndScoreBoundsCliTests(CliFixture f) : IClassFixture<CliFixture>
 {
     [Theory]
-    [InlineData(new[] { "--int4", "--block-size", "1048576" }, "Int4Options.BlockSize = 1048576: MatMulNBits needs a power of two from 16 to 256")]
+    [InlineData(new[] { "--int4", "--block-size", "1048576" }, "--block-size 1048576: MatMulNBits needs a power of two from 16 to 256")]
     [InlineData(new[] { "--context-length", "100000000" }, "--context-length 100000000: must be in [1, 512] (the model's max_position_embeddings)")]
     public void AnExportSizeBeyondTheModelIsRefusedBeforeAnythingIsWritten(string[] options, string message)
     {

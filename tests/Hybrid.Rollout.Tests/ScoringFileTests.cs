@@ -1,4 +1,5 @@
 // Scoring files end to end: JSONL and CSV round trips keep every row, field and the order; bad rows leave no output.
+using Hybrid.Data;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using CsvHelper;
@@ -102,7 +103,7 @@ public sealed class ScoringFileTests : IDisposable
     {
         string input = _tmp["rows" + ext], output = _tmp["scored" + ext];
         File.WriteAllText(input, content);
-        var ex = Assert.Throws<ScoringDataException>(() => ScoringJob.Run(input, output, _scorer));
+        var ex = Assert.Throws<DatasetException>(() => ScoringJob.Run(input, output, _scorer));
         Assert.True(ex.Message.Contains(expected, StringComparison.Ordinal), ex.Message);
         Assert.StartsWith(input, ex.Message);
         Assert.False(File.Exists(output));

@@ -1,4 +1,5 @@
 // SFT datasets in TRL's three shapes load from JSONL and CSV; bad rows fail naming file, line and field.
+using Hybrid.Data;
 using Hybrid.Models.Tokenizers;
 using Hybrid.Training.Data;
 

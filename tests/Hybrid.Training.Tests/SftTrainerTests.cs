@@ -1,4 +1,5 @@
 // The SFT trainer end to end on a model folder made here: bit-exact resume, bad rows leave no output, chat masking.
+using Hybrid.Data;
 using System.Text.Json;
 using Hybrid.Models.Config;
 using Hybrid.Models.Creation;

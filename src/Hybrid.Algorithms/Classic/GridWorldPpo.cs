@@ -173,7 +173,8 @@ public sealed class GridWorldPpo : IDisposable
             Tensor error = v - gae.Returns;                                         // [N, A]
             Tensor vLoss = _tokenMean.Aggregate(error * error, maskT);              // []
             Tensor meanEntropy = _tokenMean.Aggregate(tokenEntropy, maskT);         // []
-            Tensor loss = pgLoss + vLoss * Options.ValueCoefficient - meanEntropy * Options.EntropyCoefficient; // []
+            using var sc = new ScalarScope();
+            Tensor loss = pgLoss.add(vLoss * sc[Options.ValueCoefficient], sc[1]) - meanEntropy * sc[Options.EntropyCoefficient]; // []
             _optimizer.ZeroGrad();
             loss.backward();
             _optimizer.Step();

@@ -15,14 +15,15 @@ public static class ValueLoss
     /// <summary>values [N, A] (grad), oldValues [N, A], returns [N, A], mask [N, A] float32 → [] mean over masked tokens.</summary>
     public static Tensor Compute(Tensor values, Tensor oldValues, Tensor returns, Tensor mask, double? clip)
     {
-        Tensor unclipped = (values - returns).pow(2);                                           // [N, A]
+        using var sc = new ScalarScope();
+        Tensor unclipped = (values - returns).pow(sc[2]);                                       // [N, A]
         Tensor perToken = unclipped;
         if (clip is double eps)
         {
-            Tensor clipped = oldValues + (values - oldValues).clamp(-eps, eps);                  // [N, A]
-            perToken = unclipped.maximum((clipped - returns).pow(2));                            // [N, A]
+            Tensor clipped = oldValues.add((values - oldValues).clamp(sc[-eps], sc[eps]), sc[1]);  // [N, A]
+            perToken = unclipped.maximum((clipped - returns).pow(sc[2]));                        // [N, A]
         }
-        return (perToken * mask).sum() / mask.sum().clamp(min: 1) * 0.5;                         // []
+        return (perToken * mask).sum() / mask.sum().clamp(min: sc[1]) * sc[0.5];                 // []
     }
 
     /// <summary>1 − Var(R̂ − V) / Var(R̂) over masked tokens (1 = a perfect critic, ≤ 0 = no better than a constant).</summary>
@@ -30,11 +31,12 @@ public static class ValueLoss
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
+        using var sc = new ScalarScope();
         double count = Math.Max(1, mask.sum().ToDouble());
         double Variance(Tensor t)
         {
             double mean = (t * mask).sum().ToDouble() / count;
-            return (((t - mean) * mask).pow(2).sum()).ToDouble() / count;
+            return (((t - sc[mean]) * mask).pow(sc[2]).sum()).ToDouble() / count;
         }
         double varReturns = Variance(returns);
         return varReturns > 0 ? 1 - Variance(returns - values) / varReturns : double.NaN;

@@ -59,13 +59,14 @@ public sealed class CombinedPreferenceLoss : IPreferenceLoss
     public LossOutput Compute(PreferenceInputs inputs)
     {
         using var scope = NewDisposeScope();
+        using var sc = new ScalarScope();
         var outputs = new LossOutput[_members.Length];
         Tensor? total = null;                                            // [] Σ_k w_k·L_k
         for (int k = 0; k < _members.Length; k++)
         {
             outputs[k] = _members[k].Loss.Compute(inputs);
-            Tensor term = outputs[k].Loss * _members[k].Weight;          // []
-            total = total is null ? term : total + term;
+            Tensor term = outputs[k].Loss * sc[_members[k].Weight];      // []
+            total = total is null ? term : total.add(term, sc[1]);
         }
         Tensor loss = total!;
         return new LossOutput(loss.MoveToOuterDisposeScope(), MergeMetrics(loss, outputs));

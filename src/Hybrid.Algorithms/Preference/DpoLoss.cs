@@ -58,11 +58,12 @@ public sealed class DpoLoss : IPreferenceLoss
     {
         using var scope = NewDisposeScope();
         (Tensor chosen, Tensor rejected, Tensor refChosen, Tensor refRejected) = PreferenceChecks.WithReference(inputs, Name);
-        Tensor chosenRewards = (chosen - refChosen) * Beta;              // [B] β·log π_θ(y_w)/π_ref(y_w)
-        Tensor rejectedRewards = (rejected - refRejected) * Beta;        // [B] β·log π_θ(y_l)/π_ref(y_l)
+        using var sc = new ScalarScope();
+        Tensor chosenRewards = (chosen - refChosen) * sc[Beta];          // [B] β·log π_θ(y_w)/π_ref(y_w)
+        Tensor rejectedRewards = (rejected - refRejected) * sc[Beta];    // [B] β·log π_θ(y_l)/π_ref(y_l)
         Tensor logits = chosenRewards - rejectedRewards;                 // [B] β·h
-        Tensor losses = logits.log_sigmoid() * -(1 - LabelSmoothing);     // [B] (1 − ε)·−log σ(βh)
-        if (LabelSmoothing > 0) losses = losses - (-logits).log_sigmoid() * LabelSmoothing;  // [B] + ε·−log σ(−βh)
+        Tensor losses = logits.log_sigmoid() * sc[-(1 - LabelSmoothing)]; // [B] (1 − ε)·−log σ(βh)
+        if (LabelSmoothing > 0) losses = losses - (-logits).log_sigmoid() * sc[LabelSmoothing];  // [B] + ε·−log σ(−βh)
         Tensor loss = losses.mean();                                     // []
         var metrics = PreferenceChecks.PairedMetrics(loss, chosenRewards, rejectedRewards, chosen, rejected);
         return new LossOutput(loss.MoveToOuterDisposeScope(), metrics);

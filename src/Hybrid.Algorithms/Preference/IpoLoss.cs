@@ -41,10 +41,11 @@ public sealed class IpoLoss : IPreferenceLoss
         Tensor rejectedTokens = PreferenceChecks.Batch(inputs.RejectedTokens, nameof(PreferenceInputs.RejectedTokens), Name, b); // [B]
         Tensor chosenRatio = chosen - refChosen;                         // [B] summed log π_θ/π_ref of y_w
         Tensor rejectedRatio = rejected - refRejected;                   // [B] summed log π_θ/π_ref of y_l
+        using var sc = new ScalarScope();
         Tensor h = chosenRatio / chosenTokens - rejectedRatio / rejectedTokens;  // [B] per-token margin
-        Tensor losses = (h - 1 / (2 * Beta)).pow(2);                     // [B]
+        Tensor losses = (h - sc[1 / (2 * Beta)]).pow(sc[2]);             // [B]
         Tensor loss = losses.mean();                                     // []
-        var metrics = PreferenceChecks.PairedMetrics(loss, chosenRatio * Beta, rejectedRatio * Beta, chosen, rejected);
+        var metrics = PreferenceChecks.PairedMetrics(loss, chosenRatio * sc[Beta], rejectedRatio * sc[Beta], chosen, rejected);
         return new LossOutput(loss.MoveToOuterDisposeScope(), metrics);
     }
 }

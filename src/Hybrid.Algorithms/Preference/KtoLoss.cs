@@ -64,12 +64,13 @@ public sealed class KtoLoss : IPreferenceLoss
         Tensor klLogps = PreferenceChecks.Batch(inputs.KlLogps, nameof(PreferenceInputs.KlLogps), Name);            // [B′]
         Tensor refKlLogps = PreferenceChecks.Batch(inputs.RefKlLogps, nameof(PreferenceInputs.RefKlLogps), Name, klLogps.size(0)); // [B′]
 
+        using var sc = new ScalarScope();
         Tensor z0;                                                       // [] reference point, no gradient
-        using (no_grad()) z0 = (klLogps.detach() - refKlLogps.detach()).mean().clamp(min: 0);
+        using (no_grad()) z0 = (klLogps.detach() - refKlLogps.detach()).mean().clamp(min: sc[0]);
         Tensor ratio = logps - refLogps;                                 // [B] r(x, y)
-        Tensor desirableLosses = 1 - ((ratio - z0) * Beta).sigmoid();    // [B] 1 − σ(β(r − z₀))
-        Tensor undesirableLosses = 1 - ((z0 - ratio) * Beta).sigmoid();  // [B] 1 − σ(β(z₀ − r))
-        Tensor losses = torch.where(desirable, desirableLosses * DesirableWeight, undesirableLosses * UndesirableWeight);  // [B]
+        Tensor desirableLosses = sc.RSub(1, ((ratio - z0) * sc[Beta]).sigmoid());    // [B] 1 − σ(β(r − z₀))
+        Tensor undesirableLosses = sc.RSub(1, ((z0 - ratio) * sc[Beta]).sigmoid());  // [B] 1 − σ(β(z₀ − r))
+        Tensor losses = torch.where(desirable, desirableLosses * sc[DesirableWeight], undesirableLosses * sc[UndesirableWeight]);  // [B]
         Tensor loss = losses.mean();                                     // []
         return new LossOutput(loss.MoveToOuterDisposeScope(), Metrics(loss, z0, ratio, logps, desirable));
     }
@@ -78,9 +79,10 @@ public sealed class KtoLoss : IPreferenceLoss
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
+        using var sc = new ScalarScope();
         Tensor good = desirable.to(ScalarType.Float64);                      // [B] 1 for desirable rows
-        Tensor bad = 1 - good;                                           // [B] 1 for undesirable rows
-        Tensor rewards = ratio.detach().to(ScalarType.Float64) * Beta;        // [B] β·r
+        Tensor bad = sc.RSub(1, good);                                   // [B] 1 for undesirable rows
+        Tensor rewards = ratio.detach().to(ScalarType.Float64) * sc[Beta];    // [B] β·r
         Tensor logp = logps.detach().to(ScalarType.Float64);                  // [B]
         double nGood = good.sum().ToDouble(), nBad = bad.sum().ToDouble();
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal)

@@ -46,7 +46,8 @@ public sealed class OdpoLoss : IPreferenceLoss
         Tensor rejectedScores = PreferenceChecks.Batch(inputs.RejectedScores, nameof(PreferenceInputs.RejectedScores), Name, b); // [B]
         Tensor gap = (chosenScores - rejectedScores).detach();          // [B] s(y_w) − s(y_l), no gradient
         ThrowUnlessPositive(gap);
-        return gap.log() * Alpha;                                        // [B] Δ = α·log(s_w − s_l)
+        using var sc = new ScalarScope();
+        return gap.log() * sc[Alpha];                                    // [B] Δ = α·log(s_w − s_l)
     }, sign: -1, "offset");
 
     private void ThrowUnlessPositive(Tensor gap)

@@ -45,8 +45,9 @@ public sealed class OrpoLoss : IPreferenceLoss
                          - ((-chosenAvg.exp()).log1p() - (-rejectedAvg.exp()).log1p());  // [B] log odds(y_w)/odds(y_l)
         Tensor ratio = logOdds.log_sigmoid();                             // [B] log σ(log_odds)
         Tensor nll = -chosenAvg;                                         // [B]
-        Tensor loss = (nll - ratio * Beta).mean();                       // []
-        var metrics = PreferenceChecks.PairedMetrics(loss, chosenAvg * Beta, rejectedAvg * Beta, chosen, rejected);
+        using var sc = new ScalarScope();
+        Tensor loss = (nll - ratio * sc[Beta]).mean();                   // []
+        var metrics = PreferenceChecks.PairedMetrics(loss, chosenAvg * sc[Beta], rejectedAvg * sc[Beta], chosen, rejected);
         metrics["nll_loss"] = PreferenceChecks.MeanOf(nll);
         metrics["log_odds_ratio"] = PreferenceChecks.MeanOf(ratio);
         metrics["log_odds_chosen"] = PreferenceChecks.MeanOf(logOdds);

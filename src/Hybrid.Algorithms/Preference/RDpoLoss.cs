@@ -47,6 +47,7 @@ public sealed class RDpoLoss : IPreferenceLoss
     {
         Tensor chosenTokens = PreferenceChecks.Batch(inputs.ChosenTokens, nameof(PreferenceInputs.ChosenTokens), Name, b);      // [B]
         Tensor rejectedTokens = PreferenceChecks.Batch(inputs.RejectedTokens, nameof(PreferenceInputs.RejectedTokens), Name, b); // [B]
-        return (chosenTokens - rejectedTokens) * Alpha;                  // [B] α(|y_w| − |y_l|)
+        using var sc = new ScalarScope();
+        return (chosenTokens - rejectedTokens) * sc[Alpha];              // [B] α(|y_w| − |y_l|)
     }, sign: +1, "length_term");
 }

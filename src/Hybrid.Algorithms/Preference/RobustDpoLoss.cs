@@ -42,11 +42,12 @@ public sealed class RobustDpoLoss : IPreferenceLoss
     {
         using var scope = NewDisposeScope();
         (Tensor chosen, Tensor rejected, Tensor refChosen, Tensor refRejected) = PreferenceChecks.WithReference(inputs, Name);
-        Tensor chosenRewards = (chosen - refChosen) * Beta;              // [B]
-        Tensor rejectedRewards = (rejected - refRejected) * Beta;        // [B]
+        using var sc = new ScalarScope();
+        Tensor chosenRewards = (chosen - refChosen) * sc[Beta];          // [B]
+        Tensor rejectedRewards = (rejected - refRejected) * sc[Beta];    // [B]
         Tensor logits = chosenRewards - rejectedRewards;                 // [B] β·h
         double eps = LabelSmoothing;
-        Tensor losses = (logits.log_sigmoid() * -(1 - eps) + (-logits).log_sigmoid() * eps) / (1 - 2 * eps);  // [B]
+        Tensor losses = (logits.log_sigmoid() * sc[-(1 - eps)]).add((-logits).log_sigmoid() * sc[eps], sc[1]) / sc[1 - 2 * eps];  // [B]
         Tensor loss = losses.mean();                                     // []
         var metrics = PreferenceChecks.PairedMetrics(loss, chosenRewards, rejectedRewards, chosen, rejected);
         return new LossOutput(loss.MoveToOuterDisposeScope(), metrics);

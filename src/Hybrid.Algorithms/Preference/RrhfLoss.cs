@@ -36,6 +36,7 @@ public sealed class RrhfLoss : IPreferenceLoss
         Tensor tokens = Ranked(inputs.RankTokens, nameof(PreferenceInputs.RankTokens), logps.shape);  // [B, K]
         Tensor rewards = Ranked(inputs.RankRewards, nameof(PreferenceInputs.RankRewards), logps.shape); // [B, K]
 
+        using var sc = new ScalarScope();
         Tensor p = logps / tokens;                                       // [B, K] p_i
         Tensor diff = p.unsqueeze(2) - p.unsqueeze(1);                   // [B, K, K] p_i − p_j
         Tensor ordered = rewards.unsqueeze(2).lt(rewards.unsqueeze(1));  // [B, K, K] bool r_i < r_j
@@ -43,7 +44,7 @@ public sealed class RrhfLoss : IPreferenceLoss
         Tensor rank = (diff.relu() * orderedF).sum([1, 2]);              // [B] L_rank
         Tensor best = rewards.argmax(1, keepdim: true);                  // [B, 1] i*
         Tensor nll = -p.gather(1, best).squeeze(1);                      // [B] L_ft
-        Tensor loss = (rank + nll).mean();                               // []
+        Tensor loss = rank.add(nll, sc[1]).mean();                       // []
 
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
         using (no_grad())
@@ -52,7 +53,7 @@ public sealed class RrhfLoss : IPreferenceLoss
             metrics["rank_loss"] = rank.detach().mean().ToDouble();
             metrics["nll_loss"] = nll.detach().mean().ToDouble();
             double pairs = orderedF.sum().ToDouble();
-            if (pairs > 0) metrics["rank_accuracy"] = (diff.detach().lt(0).to(p.dtype) * orderedF).sum().ToDouble() / pairs;
+            if (pairs > 0) metrics["rank_accuracy"] = (diff.detach().lt(sc[0]).to(p.dtype) * orderedF).sum().ToDouble() / pairs;
             metrics["logps/best"] = logps.detach().gather(1, best).mean().ToDouble();
         }
         return new LossOutput(loss.MoveToOuterDisposeScope(), metrics);

@@ -22,9 +22,10 @@ internal static class ShiftedDpo
         using var scope = NewDisposeScope();
         (Tensor chosen, Tensor rejected, Tensor refChosen, Tensor refRejected) = PreferenceChecks.WithReference(inputs, name);
         Tensor term = termOf(chosen.size(0));                           // [B]
-        Tensor chosenRewards = (chosen - refChosen) * beta;              // [B]
-        Tensor rejectedRewards = (rejected - refRejected) * beta;        // [B]
-        Tensor losses = -(chosenRewards - rejectedRewards + term * sign).log_sigmoid();  // [B]
+        using var sc = new ScalarScope();
+        Tensor chosenRewards = (chosen - refChosen) * sc[beta];          // [B]
+        Tensor rejectedRewards = (rejected - refRejected) * sc[beta];    // [B]
+        Tensor losses = -(chosenRewards - rejectedRewards).add(term * sc[sign], sc[1]).log_sigmoid();  // [B]
         Tensor loss = losses.mean();                                     // []
         var metrics = PreferenceChecks.PairedMetrics(loss, chosenRewards, rejectedRewards, chosen, rejected);
         metrics[termMetric] = PreferenceChecks.MeanOf(term);

@@ -47,9 +47,10 @@ public sealed class SimPoLoss : IPreferenceLoss
     {
         using var scope = NewDisposeScope();
         (Tensor chosen, Tensor rejected, Tensor chosenTokens, Tensor rejectedTokens) = PreferenceChecks.WithLengths(inputs, Name);
-        Tensor chosenRewards = chosen / chosenTokens * Beta;             // [B] β/|y_w|·log π_θ(y_w)
-        Tensor rejectedRewards = rejected / rejectedTokens * Beta;       // [B] β/|y_l|·log π_θ(y_l)
-        Tensor losses = -(chosenRewards - rejectedRewards - Gamma).log_sigmoid();  // [B]
+        using var sc = new ScalarScope();
+        Tensor chosenRewards = chosen / chosenTokens * sc[Beta];         // [B] β/|y_w|·log π_θ(y_w)
+        Tensor rejectedRewards = rejected / rejectedTokens * sc[Beta];   // [B] β/|y_l|·log π_θ(y_l)
+        Tensor losses = -(chosenRewards - rejectedRewards - sc[Gamma]).log_sigmoid();  // [B]
         Tensor loss = losses.mean();                                     // []
         var metrics = PreferenceChecks.PairedMetrics(loss, chosenRewards, rejectedRewards, chosen, rejected);
         return new LossOutput(loss.MoveToOuterDisposeScope(), metrics);

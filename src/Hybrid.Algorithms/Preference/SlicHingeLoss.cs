@@ -35,9 +35,10 @@ public sealed class SlicHingeLoss : IPreferenceLoss
     {
         using var scope = NewDisposeScope();
         (Tensor chosen, Tensor rejected, Tensor refChosen, Tensor refRejected) = PreferenceChecks.WithReference(inputs, Name);
-        Tensor chosenRewards = (chosen - refChosen) * Beta;              // [B]
-        Tensor rejectedRewards = (rejected - refRejected) * Beta;        // [B]
-        Tensor losses = (1 - (chosenRewards - rejectedRewards)).relu();  // [B] max(0, 1 − βh)
+        using var sc = new ScalarScope();
+        Tensor chosenRewards = (chosen - refChosen) * sc[Beta];          // [B]
+        Tensor rejectedRewards = (rejected - refRejected) * sc[Beta];    // [B]
+        Tensor losses = sc.RSub(1, chosenRewards - rejectedRewards).relu();  // [B] max(0, 1 − βh)
         Tensor loss = losses.mean();                                     // []
         var metrics = PreferenceChecks.PairedMetrics(loss, chosenRewards, rejectedRewards, chosen, rejected);
         return new LossOutput(loss.MoveToOuterDisposeScope(), metrics);

@@ -31,11 +31,12 @@ public static class BradleyTerryLoss
     public static LossOutput Compute(Tensor chosenRewards, Tensor rejectedRewards, Tensor? margin = null, double centerRewardsCoefficient = 0)
     {
         CheckPair(chosenRewards, rejectedRewards, margin, centerRewardsCoefficient);
+        using var sc = new ScalarScope();
         Tensor diff = chosenRewards - rejectedRewards;                                     // [B] r_w − r_l
         Tensor logits = margin is null ? diff : diff - margin.to(diff.dtype);              // [B] r_w − r_l − m
         Tensor loss = logits.log_sigmoid().mean().neg();                                    // [] −mean log σ(·)
         if (centerRewardsCoefficient > 0)
-            loss = loss + (chosenRewards + rejectedRewards).pow(2).mean() * centerRewardsCoefficient;  // [] + c·mean (r_w + r_l)²
+            loss = loss.add(chosenRewards.add(rejectedRewards, sc[1]).pow(sc[2]).mean() * sc[centerRewardsCoefficient], sc[1]);  // [] + c·mean (r_w + r_l)²
         return new LossOutput(loss, PairMetrics(chosenRewards, rejectedRewards));
     }
 
@@ -45,10 +46,11 @@ public static class BradleyTerryLoss
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         Tensor all = torch.cat([chosenRewards.detach(), rejectedRewards.detach()]);      // [2B]
+        using var sc = new ScalarScope();
         Tensor diff = chosenRewards.detach() - rejectedRewards.detach();                   // [B]
         return new Dictionary<string, double>
         {
-            ["accuracy"] = diff.gt(0).to(ScalarType.Float64).mean().ToDouble(),
+            ["accuracy"] = diff.gt(sc[0]).to(ScalarType.Float64).mean().ToDouble(),
             ["margin"] = diff.to(ScalarType.Float64).mean().ToDouble(),
             ["min_reward"] = all.min().ToDouble(),
             ["mean_reward"] = all.to(ScalarType.Float64).mean().ToDouble(),

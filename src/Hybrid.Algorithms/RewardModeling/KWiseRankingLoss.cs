@@ -36,16 +36,17 @@ public static class KWiseRankingLoss
         if (!(centerRewardsCoefficient >= 0) || double.IsInfinity(centerRewardsCoefficient))
             throw new ArgumentOutOfRangeException(nameof(centerRewardsCoefficient), centerRewardsCoefficient, "must be a finite number >= 0 (0.01 recommended, 0 = off)");
 
+        using var sc = new ScalarScope();
         Tensor pairs = PairMask(ranking, valid).to(rewards.dtype);                          // [B, K, K] 1 where i ≻ j
         double count;
         using (no_grad()) count = pairs.sum().ToDouble();
         if (count == 0) throw new ArgumentException("no comparable pair: every ranking in the batch is a tie (or has fewer than two valid responses)", nameof(ranking));
         Tensor diff = rewards.unsqueeze(2) - rewards.unsqueeze(1);                          // [B, K, K] r_i − r_j
-        Tensor loss = (diff.log_sigmoid() * pairs).sum().neg() / count;                     // [] mean over P of −log σ
+        Tensor loss = (diff.log_sigmoid() * pairs).sum().neg() / sc[count];                     // [] mean over P of −log σ
         if (centerRewardsCoefficient > 0)
         {
-            Tensor sums = rewards.unsqueeze(2) + rewards.unsqueeze(1);                      // [B, K, K] r_i + r_j
-            loss = loss + (sums.pow(2) * pairs).sum() * (centerRewardsCoefficient / count);  // [] + c·mean over P
+            Tensor sums = rewards.unsqueeze(2).add(rewards.unsqueeze(1), sc[1]);            // [B, K, K] r_i + r_j
+            loss = loss.add((sums.pow(sc[2]) * pairs).sum() * sc[centerRewardsCoefficient / count], sc[1]);  // [] + c·mean over P
         }
         return new LossOutput(loss, Metrics(rewards, diff, pairs, valid, count));
     }
@@ -72,6 +73,7 @@ public static class KWiseRankingLoss
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
+        using var sc = new ScalarScope();
         Tensor d = diff.detach().to(ScalarType.Float64);                                         // [B, K, K]
         Tensor p = pairs.to(ScalarType.Float64);                                                 // [B, K, K]
         Tensor r = rewards.detach().to(ScalarType.Float64);                                      // [B, K]
@@ -79,11 +81,11 @@ public static class KWiseRankingLoss
         Tensor drop = keep.logical_not();                                                    // [B, K]
         return new Dictionary<string, double>
         {
-            ["accuracy"] = (d.gt(0).to(ScalarType.Float64) * p).sum().ToDouble() / count,
+            ["accuracy"] = (d.gt(sc[0]).to(ScalarType.Float64) * p).sum().ToDouble() / count,
             ["margin"] = (d * p).sum().ToDouble() / count,
-            ["min_reward"] = r.masked_fill(drop, double.PositiveInfinity).min().ToDouble(),
+            ["min_reward"] = r.masked_fill(drop, sc[double.PositiveInfinity]).min().ToDouble(),
             ["mean_reward"] = (r * keep.to(ScalarType.Float64)).sum().ToDouble() / keep.to(ScalarType.Float64).sum().ToDouble(),
-            ["max_reward"] = r.masked_fill(drop, double.NegativeInfinity).max().ToDouble(),
+            ["max_reward"] = r.masked_fill(drop, sc[double.NegativeInfinity]).max().ToDouble(),
         };
     }
 }

@@ -39,6 +39,8 @@ public sealed class AccuracyReward : RuleReward
 {
     private readonly string _name;
 
+    public override IReadOnlyList<string> RequiredColumns => [Options.Column];
+
     public AccuracyReward(IAnswerExtractor? extractor = null, AccuracyRewardOptions? options = null, string name = "accuracy")
     {
         Extractor = extractor ?? FallbackExtractor.Default();

@@ -19,6 +19,8 @@ public sealed class CappedReward : IRewardFunction
 
     public IRewardFunction Inner { get; }
 
+    public IReadOnlyList<string> RequiredColumns => Inner.RequiredColumns;
+
     public double Lo { get; }
 
     public double Hi { get; }

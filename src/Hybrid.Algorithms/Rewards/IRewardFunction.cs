@@ -26,5 +26,11 @@ public interface IRewardFunction
     /// <summary>Name used in metrics (<c>rewards/{Name}/mean</c>).</summary>
     string Name { get; }
 
+    /// <summary>
+    /// Dataset columns every row must have for this reward (e.g. <c>answer</c> for accuracy). Checked against the whole
+    /// prompts file before a run starts, so a missing column is an error naming the file and row, not a failure mid-run.
+    /// </summary>
+    IReadOnlyList<string> RequiredColumns => [];
+
     RewardOutput Score(IReadOnlyList<RewardSample> samples);
 }

@@ -45,6 +45,8 @@ public sealed class LayeredReward : IRewardFunction
 
     public string Name => "layered";
 
+    public IReadOnlyList<string> RequiredColumns => Accuracy.RequiredColumns;
+
     public AccuracyReward Accuracy { get; }
 
     public FormatReward Format { get; }

@@ -45,6 +45,8 @@ public sealed record PartialCreditOptions
 /// </summary>
 public sealed class PartialCreditReward : RuleReward
 {
+    public override IReadOnlyList<string> RequiredColumns => [Options.Column];
+
     public PartialCreditReward(IAnswerExtractor? extractor = null, PartialCreditOptions? options = null)
     {
         Extractor = extractor ?? FallbackExtractor.Default();

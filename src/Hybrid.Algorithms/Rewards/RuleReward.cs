@@ -9,6 +9,9 @@ public abstract class RuleReward : IRewardFunction
 {
     public abstract string Name { get; }
 
+    /// <summary>Columns every row must have (<see cref="IRewardFunction.RequiredColumns"/>); none unless the rule reads one.</summary>
+    public virtual IReadOnlyList<string> RequiredColumns => [];
+
     /// <summary>The score of one completion (finite).</summary>
     public abstract double ScoreOne(RewardSample sample);
 

@@ -12,10 +12,18 @@ namespace Hybrid.Algorithms.Rl;
 internal static class RlMath
 {
     /// <summary>Σ x·m / max(Σ m, 1): the mean over masked entries, 0 when the mask is empty. [] (differentiable).</summary>
-    public static Tensor MaskedMean(Tensor x, Tensor mask) => (x * mask).sum() / mask.sum().clamp(min: 1);
+    public static Tensor MaskedMean(Tensor x, Tensor mask)
+    {
+        using var sc = new ScalarScope();
+        return (x * mask).sum() / mask.sum().clamp(min: sc[1]);
+    }
 
     /// <summary>Per row: Σ_t x·m / max(Σ_t m, 1). [N, A] → [N, 1].</summary>
-    public static Tensor RowMaskedMean(Tensor x, Tensor mask) => (x * mask).sum(1, keepdim: true) / mask.sum(1, keepdim: true).clamp(min: 1);
+    public static Tensor RowMaskedMean(Tensor x, Tensor mask)
+    {
+        using var sc = new ScalarScope();
+        return (x * mask).sum(1, keepdim: true) / mask.sum(1, keepdim: true).clamp(min: sc[1]);
+    }
 
     /// <summary>The masked mean as a plain number (metrics; no graph).</summary>
     public static double MaskedMeanValue(Tensor x, Tensor mask)
@@ -32,20 +40,22 @@ internal static class RlMath
     /// </summary>
     public static Tensor MaskedWhiten(Tensor x, Tensor mask, double epsilon)
     {
+        using var sc = new ScalarScope();
         Tensor count = mask.sum();                                                  // [] masked tokens
-        Tensor mean = (x * mask).sum() / count.clamp(min: 1);                       // []
+        Tensor mean = (x * mask).sum() / count.clamp(min: sc[1]);                   // []
         Tensor centred = (x - mean) * mask;                                         // [N, A]
-        Tensor variance = (centred * centred).sum() / (count - 1).clamp(min: 1);    // [] unbiased
-        return centred / (variance.sqrt() + epsilon);
+        Tensor variance = (centred * centred).sum() / (count - sc[1]).clamp(min: sc[1]);  // [] unbiased
+        return centred / variance.sqrt().add(sc[epsilon], sc[1]);
     }
 
     /// <summary>[N, A] 1 at each row's last masked position (0 everywhere for an empty row).</summary>
     public static Tensor LastTokenIndicator(Tensor mask)
     {
+        using var sc = new ScalarScope();
         long width = mask.size(1);
-        Tensor position = torch.arange(1, width + 1, 1, mask.dtype);             // [A] 1-based positions
+        Tensor position = torch.arange(sc[1], sc[width + 1], sc[1], mask.dtype);  // [A] 1-based positions
         Tensor last = (mask * position).max(1, keepdim: true).values;               // [N, 1] last masked position, 0 if none
-        return position.eq(last).logical_and(mask.gt(0)).to(mask.dtype);             // [N, A]
+        return position.eq(last).logical_and(mask.gt(sc[0])).to(mask.dtype);       // [N, A]
     }
 
     /// <summary>
@@ -54,8 +64,9 @@ internal static class RlMath
     /// </summary>
     public static Tensor TokenLevelRewards(Tensor scores, Tensor mask, Tensor? tokenRewards)
     {
+        using var sc = new ScalarScope();
         Tensor reward = scores.unsqueeze(1) * LastTokenIndicator(mask);             // [N, A]
-        return tokenRewards is null ? reward : reward + tokenRewards * mask;
+        return tokenRewards is null ? reward : reward.add(tokenRewards * mask, sc[1]);
     }
 
     /// <summary>
@@ -65,13 +76,14 @@ internal static class RlMath
     /// </summary>
     public static Tensor DiscountedReverseCumSum(Tensor x, double discount)
     {
-        if (discount == 1.0) return x.sum(1, keepdim: true) - x.cumsum(1) + x;
+        using var sc = new ScalarScope();
+        if (discount == 1.0) return (x.sum(1, keepdim: true) - x.cumsum(1)).add(x, sc[1]);
         long width = x.size(1);
         var columns = new Tensor[width];
         Tensor running = torch.zeros([x.size(0)], x.dtype);                      // [N] y_{t+1}
         for (long t = width - 1; t >= 0; t--)
         {
-            running = x.select(1, t) + running * discount;                           // [N] y_t
+            running = x.select(1, t).add(running * sc[discount], sc[1]);             // [N] y_t
             columns[t] = running;
         }
         return torch.stack(columns, 1);

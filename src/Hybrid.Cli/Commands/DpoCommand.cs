@@ -51,7 +51,7 @@ internal static class DpoCommand
                                             lr, epochs, maxSteps, batch, accumulation, maxLength, maxPromptLength, warmup, weightDecay, clip, logging, evalSteps,
                                             saveSteps, seed, resume, bf16, device, overwrite })
             command.Options.Add(o);
-        command.SetAction(parse => CliErrors.Run(() =>
+        command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var config = new PreferenceConfig
             {

@@ -22,12 +22,14 @@ internal static class ExportCommand
         var lmHead = new Option<bool>("--int4-lm-head") { Description = "Also quantize the LM head (default: float32)" };
         var accuracy = new Option<int?>("--int4-accuracy-level") { Description = "MatMulNBits accuracy_level: 4 int8 activations (default, as llama.cpp's Q4_0; faster on CPU) … 0 float32 activations (exact up to rounding)" };
         var device = DeviceOption.Create("Device genai_config.json names for the decoder");
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace a non-empty --out folder that is not an earlier export (an earlier export is always replaced whole)" };
         var command = new Command("export", "Exports a checkpoint to an ONNX Runtime GenAI model folder");
-        foreach (Option option in new Option[] { model, output, kernel, context, int4, blockSize, symmetric, lmHead, accuracy, device })
+        foreach (Option option in new Option[] { model, output, kernel, context, int4, blockSize, symmetric, lmHead, accuracy, device, overwrite })
             command.Options.Add(option);
-        command.SetAction(parse => CliErrors.Run(() =>
+        command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             string outDir = Path.GetFullPath(parse.GetValue(output)!);
+            CheckOut(outDir, parse.GetValue(overwrite));
             Int4Options? quantize = null;
             if (parse.GetValue(int4))
             {
@@ -46,5 +48,19 @@ internal static class ExportCommand
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>
+    /// An export replaces its whole folder, so --out must be a folder that holds nothing else: absent, empty, an earlier
+    /// export (it has model.onnx), or any folder when --overwrite says its contents may go.
+    /// </summary>
+    private static void CheckOut(string outDir, bool overwrite)
+    {
+        if (File.Exists(outDir)) throw new ArgumentException($"--out {outDir}: is a file; give a folder (it is created when missing)");
+        if (!Directory.Exists(outDir) || overwrite || File.Exists(Path.Combine(outDir, "model.onnx"))) return;
+        string? first = Directory.EnumerateFileSystemEntries(outDir).FirstOrDefault();
+        if (first is not null)
+            throw new ArgumentException($"--out {outDir}: the folder is not empty and is not an earlier export (e.g. '{Path.GetFileName(first)}'); " +
+                                        "an export replaces its whole folder: choose another --out, or pass --overwrite to replace its contents");
     }
 }

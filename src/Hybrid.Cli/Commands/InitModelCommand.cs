@@ -28,7 +28,7 @@ internal static class InitModelCommand
         command.Options.Add(output);
         command.Options.Add(seed);
         command.Options.Add(set);
-        command.SetAction(parse => CliErrors.Run(() =>
+        command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             ModelRecipe recipe = ModelRecipe.Load(ResolvePreset(parse.GetValue(preset)!));
             recipe = WithOverrides(recipe, parse.GetValue(set) ?? []);

@@ -10,6 +10,7 @@ using Hybrid.Models.Tokenizers;
 using Hybrid.Rollout.Scoring;
 using Hybrid.Training.Online;
 using Hybrid.Training.OnlinePreference;
+using Hybrid.Training.Rl;
 
 namespace Hybrid.Cli.Commands;
 
@@ -48,21 +49,18 @@ internal static class OnlineDpoCommand
         foreach (Option o in new Option[] { model, prompts, evalPrompts, output, reward, rewardModel, chat, iterations, perIteration, samples,
                                             temperature, maxNew, loss, beta, lr, batch, epochs, clip, reference, eosPenalty, seed, device, backend, bf16, overwrite })
             command.Options.Add(o);
-        command.SetAction(parse => CliErrors.Run(() =>
+        command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             string outDir = parse.GetValue(output)!;
             OnnxDevice onnxDevice = DeviceOption.Parse(parse.GetValue(device)!);
             // The trainer's model (created by OnlinePolicy.Open below) and its batches go to the same device.
             using var onDevice = TorchDevice.Use(TorchDevice.Parse(parse.GetValue(device)!));
-            using var folder = RunFolder.Claim(outDir, "online-dpo", parse.GetValue(overwrite), resumeStep: null, canResume: false);
-            using OnlinePolicy policy = OnlinePolicy.Open(parse.GetValue(model)!, Path.Combine(outDir, "work"),
-                new OnlinePolicyOptions { Engine = new RolloutEngineOptions { Device = onnxDevice, Backend = parse.GetValue(backend) } });
             var config = new OnlineDpoConfig
             {
                 Iterations = parse.GetValue(iterations),
                 PromptsPerIteration = parse.GetValue(perIteration),
                 SamplesPerPrompt = parse.GetValue(samples),
-                Sampling = new SamplingParams { Temperature = parse.GetValue(temperature), MaxNewTokens = parse.GetValue(maxNew), StopTokenIds = [policy.EosTokenId] },
+                Sampling = new SamplingParams { Temperature = parse.GetValue(temperature), MaxNewTokens = parse.GetValue(maxNew) },
                 Update = new PairUpdateConfig
                 {
                     Loss = parse.GetValue(loss)!, Beta = parse.GetValue(beta), LearningRate = parse.GetValue(lr), BatchSize = parse.GetValue(batch),
@@ -72,18 +70,27 @@ internal static class OnlineDpoCommand
                 MissingEosPenalty = parse.GetValue(eosPenalty),
                 Seed = parse.GetValue(seed),
                 OutputDir = outDir,
-            };
-            var trainer = new OnlineDpoTrainer(config, Console.Out);   // validates the config and the loss before any data is read
+            }.Validate();
+
+            // Everything the user gave is checked before the output folder is claimed and the rollout model exported.
+            IReadOnlyList<PromptRow> trainRows = PromptDatasetReader.Read(parse.GetValue(prompts)!);
+            IReadOnlyList<PromptRow>? evalRows = parse.GetValue(evalPrompts) is string evalPath ? PromptDatasetReader.Read(evalPath) : null;
+            using IRewardScorer? scorer = parse.GetValue(rewardModel) is string rmDir ? OnnxRewardScorer.Open(rmDir, new RewardScorerOptions { Device = onnxDevice }) : null;
+            IRewardFunction labeller = scorer is not null ? new RewardModelReward(scorer) : RuleRewards.Registry.Create(parse.GetValue(reward)!);
+            RewardColumns.Check(labeller, trainRows.Concat(evalRows ?? []));
+
+            using var folder = RunFolder.Claim(outDir, "online-dpo", parse.GetValue(overwrite), resumeStep: null, canResume: false);
+            using OnlinePolicy policy = OnlinePolicy.Open(parse.GetValue(model)!, Path.Combine(outDir, "work"),
+                new OnlinePolicyOptions { Engine = new RolloutEngineOptions { Device = onnxDevice, Backend = parse.GetValue(backend) } });
+            config = config with { Sampling = config.Sampling with { StopTokenIds = [policy.EosTokenId] } };
+            var trainer = new OnlineDpoTrainer(config, Console.Out);
 
             bool useChat = parse.GetValue(chat);
             int[] Encode(string prompt) => policy.Tokenizer.Encode(useChat
                 ? policy.Tokenizer.ApplyChatTemplate([new ChatMessage(ChatMessage.UserRole, prompt)], addGenerationPrompt: true)
                 : prompt);
-            List<OnlinePrompt> train = OnlinePromptReader.Read(parse.GetValue(prompts)!, Encode);
-            List<OnlinePrompt>? eval = parse.GetValue(evalPrompts) is string evalPath ? OnlinePromptReader.Read(evalPath, Encode) : null;
-
-            using IRewardScorer? scorer = parse.GetValue(rewardModel) is string rmDir ? OnnxRewardScorer.Open(rmDir, new RewardScorerOptions { Device = onnxDevice }) : null;
-            IRewardFunction labeller = scorer is not null ? new RewardModelReward(scorer) : RuleRewards.Registry.Create(parse.GetValue(reward)!);
+            List<OnlinePrompt> train = OnlinePromptReader.Encode(trainRows, Encode);
+            List<OnlinePrompt>? eval = evalRows is null ? null : OnlinePromptReader.Encode(evalRows, Encode);
 
             OnlinePreferenceResult result = trainer.Train(policy, train, labeller, eval);
             policy.Save(outDir);

@@ -36,7 +36,7 @@ internal static class RewardCommand
         foreach (Option o in new Option[] { model, data, evalData, output, center, lr, epochs, maxSteps, batch, accumulation, maxLength, warmup, weightDecay,
                                             clip, logging, evalSteps, saveSteps, seed, resume, bf16, device, overwrite })
             command.Options.Add(o);
-        command.SetAction(parse => CliErrors.Run(() =>
+        command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var config = new RewardModelConfig
             {

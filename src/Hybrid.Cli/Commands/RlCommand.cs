@@ -1,4 +1,6 @@
 // `hybrid rl`: online RL (GRPO family, PPO) of a Hugging Face checkpoint on prompts, with ONNX Runtime rollouts (Ort or GenAI backend) and a weight sync every iteration.
+using Hybrid.Models.Checkpoints;
+using Hybrid.Models.Config;
 using Hybrid.Training.Output;
 using Hybrid.Tensors;
 using Hybrid.Rollout;
@@ -51,7 +53,7 @@ internal static class RlCommand
         foreach (Option o in new Option[] { model, data, evalData, output, preset, reward, rewardModels, criticFrom, iterations, prompts, group, maxNew,
                                             temperature, lr, miniBatches, epochs, sync, processReward, processUse, processWeight, stepMarker, seed, device, backend, bf16, overwrite })
             command.Options.Add(o);
-        command.SetAction(parse => CliErrors.Run(() =>
+        command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var config = new RlConfig
             {
@@ -59,6 +61,8 @@ internal static class RlCommand
                 Temperature = parse.GetValue(temperature), LearningRate = parse.GetValue(lr),
                 Seed = parse.GetValue(seed), Bf16 = parse.GetValue(bf16),
             }.Validate();
+            if (parse.GetValue(group) is null && RlPresets.Registry.Contains(parse.GetValue(preset)!) && RlPresets.Registry.Create(parse.GetValue(preset)!).GroupSize < 1)
+                throw new ArgumentException($"--group-size: preset '{parse.GetValue(preset)}' has no default number of samples per prompt; give --group-size (e.g. 8)");
             RlPreset recipe = RlAxes.FitToBudget(RlPresets.Create(parse.GetValue(preset)!, parse.GetValue(group)), config.MaxNewTokens);
             if (parse.GetValue(miniBatches) is int mb) recipe = recipe with { MiniBatches = mb };
             if (parse.GetValue(epochs) is int ep) recipe = recipe with { UpdateEpochs = ep };
@@ -71,17 +75,21 @@ internal static class RlCommand
                 string other => throw new ArgumentException($"--process-reward {other}: unknown step reward; valid: arithmetic_steps"),
             };
             process?.CheckFits(axes);
+            // Everything the user gave is checked before the output folder is claimed and the rollout model exported.
             var train = PromptDatasetReader.Read(parse.GetValue(data)!);
             var eval = parse.GetValue(evalData) is string e ? PromptDatasetReader.Read(e) : null;
-            string outDir = parse.GetValue(output)!;
-            using var folder = RunFolder.Claim(outDir, "rl", parse.GetValue(overwrite), resumeStep: null, canResume: false);
-
+            DecoderConfig modelConfig = DecoderConfig.Load(Path.Combine(parse.GetValue(model)!, HfCheckpoint.ConfigFile));
+            RolloutBudget.Check(modelConfig, config.PromptsPerIteration, recipe.GroupSize, config.MaxNewTokens, train.Concat(eval ?? []));
             OnnxDevice onnxDevice = DeviceOption.Parse(parse.GetValue(device)!);
-            // The trainer's model (created by OnlinePolicy.Open below) and its batches go to the same device.
-            using var onDevice = TorchDevice.Use(TorchDevice.Parse(parse.GetValue(device)!));
             string[] rmDirs = parse.GetValue(rewardModels) ?? [];
             using IRewardScorer? scorer = rmDirs.Length == 0 ? null : RewardEnsemble.Open(rmDirs, new RewardScorerOptions { Device = onnxDevice });
             IRewardFunction rewardFunction = WeightedReward.Parse(parse.GetValue(reward)!, scorer is null ? null : [new RewardModelReward(scorer)]);
+            RewardColumns.Check(rewardFunction, train.Concat(eval ?? []));
+
+            string outDir = parse.GetValue(output)!;
+            using var folder = RunFolder.Claim(outDir, "rl", parse.GetValue(overwrite), resumeStep: null, canResume: false);
+            // The trainer's model (created by OnlinePolicy.Open below) and its batches go to the same device.
+            using var onDevice = TorchDevice.Use(TorchDevice.Parse(parse.GetValue(device)!));
 
             using var policy = OnlinePolicy.Open(parse.GetValue(model)!, outDir, new OnlinePolicyOptions
             {

@@ -1,4 +1,5 @@
 // `hybrid score`: scores a JSONL/CSV file of rows with an exported reward model (or an ensemble) on ONNX Runtime.
+using Hybrid.Data;
 using System.CommandLine;
 using Hybrid.Rollout.Scoring;
 using Spectre.Console;
@@ -25,32 +26,27 @@ internal static class ScoreCommand
         var command = new Command("score", "Score prompt/response rows with an exported reward model on ONNX Runtime");
         foreach (Option o in new Option[] { model, data, output, batch, threads, maxLength, device })
             command.Options.Add(o);
-        command.SetAction(parse => CliErrors.Run(() =>
+        command.SetAction(parse => CliErrors.Run(parse, () =>
         {
-            try
+            var options = new RewardScorerOptions
             {
-                var options = new RewardScorerOptions
-                {
-                    BatchSize = parse.GetValue(batch), IntraOpThreads = parse.GetValue(threads), MaxLength = parse.GetValue(maxLength),
-                    Device = DeviceOption.Parse(parse.GetValue(device)!),
-                }.Validate();
-                string dataPath = parse.GetValue(data)!, outPath = parse.GetValue(output)!;
-                using IRewardScorer scorer = RewardEnsemble.Open(parse.GetValue(model)!, options);
-                ScoringSummary summary = Console.IsOutputRedirected
-                    ? ScoringJob.Run(dataPath, outPath, scorer, PlainProgress())
-                    : WithProgressBar(progress => ScoringJob.Run(dataPath, outPath, scorer, progress));
-                Console.WriteLine($"scored {summary.Rows} rows in {summary.ScoreSeconds:F2} s: {summary.RowsPerSecond:F1} rows/s, " +
-                                  $"{summary.Tokens / Math.Max(summary.ScoreSeconds, 1e-9):F0} tokens/s " +
-                                  $"(padding efficiency {(double)summary.Tokens / Math.Max(summary.PaddedTokens, 1):P0}" +
-                                  (summary.TruncatedRows > 0 ? $", {summary.TruncatedRows} rows truncated to their last tokens" : "") +
-                                  $") → {outPath}");
-                return 0;
-            }
-            catch (ScoringDataException ex)
-            {
-                Console.Error.WriteLine($"error: {ex.Message}");
-                return CliErrors.InputError;
-            }
+                BatchSize = parse.GetValue(batch), IntraOpThreads = parse.GetValue(threads), MaxLength = parse.GetValue(maxLength),
+                Device = DeviceOption.Parse(parse.GetValue(device)!),
+            }.Validate();
+            string dataPath = parse.GetValue(data)!, outPath = parse.GetValue(output)!;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            ScoringDataset rows = ScoringJob.Read(dataPath, outPath);   // every row checked before a model is opened
+            double readSeconds = clock.Elapsed.TotalSeconds;
+            using IRewardScorer scorer = RewardEnsemble.Open(parse.GetValue(model)!, options);
+            ScoringSummary summary = (Console.IsOutputRedirected
+                ? ScoringJob.Run(rows, outPath, scorer, PlainProgress())
+                : WithProgressBar(progress => ScoringJob.Run(rows, outPath, scorer, progress))) with { ReadSeconds = readSeconds };
+            Console.WriteLine($"scored {summary.Rows} rows in {summary.ScoreSeconds:F2} s: {summary.RowsPerSecond:F1} rows/s, " +
+                              $"{summary.Tokens / Math.Max(summary.ScoreSeconds, 1e-9):F0} tokens/s " +
+                              $"(padding efficiency {(double)summary.Tokens / Math.Max(summary.PaddedTokens, 1):P0}" +
+                              (summary.TruncatedRows > 0 ? $", {summary.TruncatedRows} rows truncated to their last tokens" : "") +
+                              $") → {outPath}");
+            return 0;
         }));
         return command;
     }

@@ -37,7 +37,7 @@ internal static class SftCommand
         foreach (Option o in new Option[] { model, data, evalData, output, lr, epochs, maxSteps, batch, accumulation, maxLength, warmup, weightDecay,
                                             clip, completionOnly, assistantOnly, logging, evalSteps, saveSteps, seed, resume, bf16, device, overwrite })
             command.Options.Add(o);
-        command.SetAction(parse => CliErrors.Run(() =>
+        command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var config = new SftConfig
             {

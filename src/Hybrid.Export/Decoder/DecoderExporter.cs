@@ -3,6 +3,7 @@ using Hybrid.Export.Onnx;
 using Hybrid.Models.Checkpoints;
 using Hybrid.Models.Config;
 using Hybrid.Tensors;
+using Hybrid.Tensors.Serialization;
 using TorchSharp;
 using static TorchSharp.torch;
 using DataType = Hybrid.Export.Onnx.TensorProto.Types.DataType;
@@ -97,34 +98,46 @@ public static class DecoderExporter
     public static void ExportGenAIFolder(string outputDir, DecoderConfig config, IReadOnlyDictionary<string, Tensor> hfWeights,
         string tokenizerSourceDir, DecoderExportOptions options, GenerationConfig? generation = null)
     {
+        TokenizerFiles.Validate(tokenizerSourceDir);
         Directory.CreateDirectory(outputDir);
         OnnxModelWriter.Save(BuildCausalLM(config, hfWeights, options), outputDir);
-        DecoderGenAIConfig.Write(Path.Combine(outputDir, "genai_config.json"), config, options.Kernel, ContextLength(config, options), generation, options.Device);
         TokenizerFiles.Copy(tokenizerSourceDir, outputDir);
+        // Last: genai_config.json is what makes a folder loadable by GenAI.
+        DecoderGenAIConfig.Write(Path.Combine(outputDir, "genai_config.json"), config, options.Kernel, ContextLength(config, options), generation, options.Device);
     }
 
     /// <summary>
     /// Loads a Hugging Face checkpoint folder (<see cref="HfCheckpoint.Load"/>) and exports it: a causal LM as a GenAI folder
-    /// (<see cref="ExportGenAIFolder"/>), a <c>*ForSequenceClassification</c> reward model as a scoring folder (<see cref="ExportScoreModel"/>).
+    /// (<see cref="ExportGenAIFolder"/>), a <c>*ForSequenceClassification</c> reward model as a scoring folder
+    /// (<see cref="ExportScoreModel"/>). Everything is checked (config, weights, tokenizer, options) before anything is
+    /// written, and the folder is replaced whole (<see cref="AtomicDirectory.Replace"/>): after an error or a kill,
+    /// <paramref name="outputDir"/> is the complete previous export (or absent), never a mix.
     /// </summary>
     public static void ExportCheckpoint(string checkpointDir, string outputDir, DecoderExportOptions options)
     {
         using LoadedCheckpoint checkpoint = HfCheckpoint.Load(checkpointDir);
         if (checkpoint.Config.IsSequenceClassifier && options.Int4 is not null)
-            throw new ArgumentException($"'{checkpointDir}' is a reward model (*ForSequenceClassification): int4 export applies to causal LMs only; export it without Int4");
-        if (checkpoint.Config.IsSequenceClassifier)  // a reward model: the ORT scoring folder `hybrid score` reads
-            ExportScoreModel(outputDir, checkpoint.Config, checkpoint.Tensors, checkpoint.Directory);
-        else
-            ExportGenAIFolder(outputDir, checkpoint.Config, checkpoint.Tensors, checkpoint.Directory, options, checkpoint.Generation);
+            throw new ArgumentException($"'{checkpointDir}' is a reward model (*ForSequenceClassification): int4 export applies to causal LMs only; export it without --int4");
+        ValidateInt4(options);
+        if (!checkpoint.Config.IsSequenceClassifier) ContextLength(checkpoint.Config, options);
+        TokenizerFiles.Validate(checkpoint.Directory);
+        AtomicDirectory.Replace(outputDir, staging =>
+        {
+            if (checkpoint.Config.IsSequenceClassifier)  // a reward model: the ORT scoring folder `hybrid score` reads
+                ExportScoreModel(staging, checkpoint.Config, checkpoint.Tensors, checkpoint.Directory);
+            else
+                ExportGenAIFolder(staging, checkpoint.Config, checkpoint.Tensors, checkpoint.Directory, options, checkpoint.Generation);
+        });
     }
 
     /// <summary>Writes the reward model: model.onnx (+ .data), config.json and the tokenizer files.</summary>
     public static void ExportScoreModel(string outputDir, DecoderConfig config, IReadOnlyDictionary<string, Tensor> hfWeightsWithScore, string tokenizerSourceDir)
     {
+        TokenizerFiles.Validate(tokenizerSourceDir);
         Directory.CreateDirectory(outputDir);
         OnnxModelWriter.Save(BuildScoreModel(config, hfWeightsWithScore), outputDir);
-        config.Save(Path.Combine(outputDir, HfCheckpoint.ConfigFile));
         TokenizerFiles.Copy(tokenizerSourceDir, outputDir);
+        config.Save(Path.Combine(outputDir, HfCheckpoint.ConfigFile));
     }
 
     /// <summary>Int4 needs the contrib-op graph and fixed weights; says which option to change otherwise.</summary>

@@ -98,7 +98,8 @@ internal static class DecoderGraphWeights
         int d = config.HeadDim, half = d / 2;
         var invFreq = new float[half];
         for (int i = 0; i < half; i++) invFreq[i] = (float)(1.0 / Math.Pow(config.RopeTheta, 2.0 * i / d));
-        Tensor positions = torch.arange(contextLength).to(ScalarType.Float32).unsqueeze(1);      // [context, 1]
+        using var sc = new ScalarScope();
+        Tensor positions = torch.arange(sc[0L], sc[(long)contextLength], sc[1L]).to(ScalarType.Float32).unsqueeze(1);  // [context, 1]
         Tensor angles = positions * torch.tensor(invFreq).unsqueeze(0);                     // [context, D/2]
         return (angles.cos(), angles.sin());
     }

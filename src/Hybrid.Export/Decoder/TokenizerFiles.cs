@@ -11,6 +11,19 @@ namespace Hybrid.Export.Decoder;
 internal static class TokenizerFiles
 {
     /// <summary>
+    /// Checks the tokenizer of <paramref name="sourceDir"/> before anything is exported: tokenizer.json must be a byte-level
+    /// BPE tokenizer Hybrid and GenAI read, and tokenizer_config.json (when present) must load with it — the same checks
+    /// training makes, so a broken tokenizer is an error naming the file instead of a copied file that fails later.
+    /// </summary>
+    public static void Validate(string sourceDir)
+    {
+        string json = Path.Combine(Path.GetFullPath(sourceDir), "tokenizer.json");
+        if (!File.Exists(json))
+            throw new FileNotFoundException($"{json}: missing; a checkpoint to export needs its tokenizer files (tokenizer.json, tokenizer_config.json)", json);
+        Tokenizer.Check(sourceDir);
+    }
+
+    /// <summary>
     /// Copies every file of <see cref="HfCheckpoint.TokenizerFiles"/> present in <paramref name="sourceDir"/> (tokenizer.json
     /// is required). When tokenizer_config.json has no <c>chat_template</c>, Hybrid's ChatML template
     /// (<see cref="ChatTemplate.Jinja"/>) is written into it, so chat clients render prompts as training did.

@@ -362,10 +362,13 @@ public static class HfCheckpoint
             return;
         }
         var written = System.IO.Directory.GetFiles(staging).Select(path => Path.GetFileName(path)).ToHashSet(StringComparer.Ordinal);
-        // The old index goes first so that no reader sees it pointing at shards that are being replaced.
+        // config.json is what makes a folder a checkpoint: the old one goes first and the new one comes last, so a kill
+        // in between leaves a folder that loads as nothing (an error naming config.json), never old config over new weights.
+        // The old index goes early too, so that no reader sees it pointing at shards that are being replaced.
+        File.Delete(Path.Combine(target, ConfigFile));
         string oldIndex = Path.Combine(target, SafeTensorsIndex.FileName);
         if (!written.Contains(SafeTensorsIndex.FileName) && File.Exists(oldIndex)) File.Delete(oldIndex);
-        foreach (string name in written)
+        foreach (string name in written.Where(n => n != ConfigFile).Append(ConfigFile))
             File.Move(Path.Combine(staging, name), Path.Combine(target, name), overwrite: true);
         foreach (string path in System.IO.Directory.GetFiles(target))
         {

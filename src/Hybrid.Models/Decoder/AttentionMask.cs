@@ -20,10 +20,11 @@ internal static class AttentionMask
     /// </summary>
     public static Tensor Positions(Tensor? fullMask, long batch, long queryLength, long past)
     {
+        using var sc = new ScalarScope();
         if (fullMask is null)
-            return torch.arange(past, past + queryLength).unsqueeze(0).expand(batch, queryLength);  // [B, T]
+            return torch.arange(sc[past], sc[past + queryLength], sc[1L]).unsqueeze(0).expand(batch, queryLength);  // [B, T]
         Tensor counts = fullMask.to(ScalarType.Int64).cumsum(1);                                           // [B, S] real tokens so far
-        return (counts - 1).clamp(min: 0).slice(1, counts.size(1) - queryLength, long.MaxValue, 1);                     // [B, T]
+        return (counts - sc[1L]).clamp(min: sc[0L]).slice(1, counts.size(1) - queryLength, long.MaxValue, 1);     // [B, T]
     }
 
     /// <summary>
@@ -37,13 +38,14 @@ internal static class AttentionMask
     {
         long past = keyLength - queryLength;
         if (fullMask is null && queryLength == 1) return null;
-        Tensor keyIndex = torch.arange(keyLength);                                   // [S]
-        Tensor queryIndex = torch.arange(past, keyLength).unsqueeze(1);              // [T, 1] absolute index
+        using var sc = new ScalarScope();
+        Tensor keyIndex = torch.arange(sc[0L], sc[keyLength], sc[1L]);               // [S]
+        Tensor queryIndex = torch.arange(sc[past], sc[keyLength], sc[1L]).unsqueeze(1);  // [T, 1] absolute index
         Tensor visible = keyIndex.le(queryIndex);                                       // [T, S] causal
         if (fullMask is not null)
         {
             Tensor self = keyIndex.eq(queryIndex);                                      // [T, S] the query's own key
-            Tensor realKey = fullMask.ne(0).unsqueeze(1);                               // [B, 1, S]
+            Tensor realKey = fullMask.ne(sc[0]).unsqueeze(1);                               // [B, 1, S]
             visible = visible.logical_and(realKey.logical_or(self));                      // [B, T, S]
         }
         long rows = visible.dim() == 2 ? 1 : visible.size(0);

@@ -36,7 +36,8 @@ public sealed class DecoderLayer : HybridModule
     /// <summary>x [B, T, Dm] → [B, T, Dm]; see <see cref="SelfAttention.Forward"/> for the other arguments.</summary>
     public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? allowed, KvCache? cache)
     {
-        Tensor h = x + SelfAttn.Forward(InputLayerNorm.Forward(x), cos, sin, allowed, cache, _index);  // [B, T, Dm]
-        return h + Mlp.Forward(PostAttentionLayerNorm.Forward(h));                                      // [B, T, Dm]
+        using var sc = new ScalarScope();   // the residual adds pass alpha = 1 explicitly (TorchSharp's x + y makes an unowned one)
+        Tensor h = x.add(SelfAttn.Forward(InputLayerNorm.Forward(x), cos, sin, allowed, cache, _index), sc[1]);  // [B, T, Dm]
+        return h.add(Mlp.Forward(PostAttentionLayerNorm.Forward(h)), sc[1]);                                     // [B, T, Dm]
     }
 }

@@ -82,7 +82,8 @@ public sealed class DecoderModel : HybridModule
     {
         if (!(temperature > 0)) throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "temperature must be > 0");
         Tensor hidden = Model.Forward(inputIds, attentionMask).slice(1, firstPosition, long.MaxValue, 1); // [B, T − first, Dm]
-        if (temperature != 1) hidden = hidden / temperature;                           // [B, T − first, Dm]
+        using var sc = new ScalarScope();
+        if (temperature != 1) hidden = hidden / sc[temperature];                       // [B, T − first, Dm]
         return Decoder.TokenLogProbs.FromHidden(hidden, LmHeadWeight, targets);        // [B, T − first]
     }
 

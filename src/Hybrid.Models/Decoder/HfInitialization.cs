@@ -21,11 +21,12 @@ internal static class HfInitialization
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();  // frees the wrappers the in-place initialisers return
+        using var sc = new ScalarScope();
         foreach (var (name, p) in module.named_parameters())
         {
             if (name.EndsWith(".bias", StringComparison.Ordinal) || name == "bias") p.zero_();
             else if (p.dim() >= 2) p.normal_(0, std);
-            else p.fill_(1);
+            else p.fill_(sc[1]);
         }
     }
 }

@@ -38,6 +38,7 @@ internal static class RotaryEmbedding
         Tensor second = x.slice(-1, half, long.MaxValue, 1);                          // [B, T, H, D/2] x2
         Tensor rotated = torch.cat([second.neg(), first], -1);   // [B, T, H, D] rotate_half(x) = cat(−x2, x1)
         if (cos.dtype != x.dtype) (cos, sin) = (cos.to(x.dtype), sin.to(x.dtype));  // bf16 q/k under autocast
-        return x * cos + rotated * sin;                             // [B, T, H, D]
+        using var sc = new ScalarScope();
+        return (x * cos).add(rotated * sin, sc[1]);                    // [B, T, H, D]
     }
 }

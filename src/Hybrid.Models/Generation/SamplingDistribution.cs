@@ -19,21 +19,23 @@ public static class SamplingDistribution
     /// </summary>
     public static Tensor LogProbs(Tensor logits, SamplingParams sampling)
     {
+        using var sc = new ScalarScope();
         long b = logits.size(0), v = logits.size(1);
         if (sampling.IsGreedy)
         {
             Tensor best = logits.argmax(-1, keepdim: true);                                    // [B, 1]
-            return torch.full([b, v], double.NegativeInfinity).scatter(1, best, torch.zeros([b, 1]));  // [B, V]
+            return torch.full([b, v], sc[double.NegativeInfinity]).scatter(1, best, torch.zeros([b, 1]));  // [B, V]
         }
         var (logQ, ids) = Kept(logits, sampling);                                              // [B, K], [B, K]
-        return torch.full([b, v], double.NegativeInfinity, logQ.dtype).scatter(1, ids, logQ);  // [B, V]
+        return torch.full([b, v], sc[double.NegativeInfinity], logQ.dtype).scatter(1, ids, logQ);  // [B, V]
     }
 
     /// <summary>log q(token) [B] of <paramref name="tokens"/> [B] int64 under the distribution of logits [B, V].</summary>
     public static Tensor TokenLogProbs(Tensor logits, Tensor tokens, SamplingParams sampling)
     {
+        using var sc = new ScalarScope();
         Tensor logQ = Unfiltered(logits, sampling)
-            ? (logits.AtLeastFloat32() / sampling.Temperature).log_softmax(-1)                 // [B, V] no filter: no sort needed
+            ? (logits.AtLeastFloat32() / sc[sampling.Temperature]).log_softmax(-1)             // [B, V] no filter: no sort needed
             : LogProbs(logits, sampling);                                                      // [B, V]
         return logQ.gather(1, tokens.unsqueeze(1)).squeeze(1);                                // [B]
     }
@@ -44,11 +46,12 @@ public static class SamplingDistribution
     /// </summary>
     public static (Tensor Tokens, Tensor LogProbs) Choose(Tensor logits, SamplingParams sampling)
     {
+        using var sc = new ScalarScope();
         long b = logits.size(0);
         if (sampling.IsGreedy) return (logits.argmax(-1), torch.zeros([b]));              // [B], [B]
         if (Unfiltered(logits, sampling))
         {
-            Tensor full = (logits.AtLeastFloat32() / sampling.Temperature).log_softmax(-1);    // [B, V] no filter: no sort needed
+            Tensor full = (logits.AtLeastFloat32() / sc[sampling.Temperature]).log_softmax(-1);  // [B, V] no filter: no sort needed
             Tensor drawn = torch.multinomial(full.exp(), 1);                                // [B, 1] token ids
             return (drawn.squeeze(1), full.gather(1, drawn).squeeze(1).to(ScalarType.Float32));     // [B], [B]
         }
@@ -65,9 +68,10 @@ public static class SamplingDistribution
     /// <summary>log q [B, K] of the K top-k ids [B, K] (in descending logit order), −∞ where top-p drops them.</summary>
     private static (Tensor LogQ, Tensor Ids) Kept(Tensor logits, SamplingParams sampling)
     {
+        using var sc = new ScalarScope();
         long v = logits.size(1);
         sampling.CheckVocabulary(v);
-        Tensor scaled = logits.AtLeastFloat32() / sampling.Temperature;                       // [B, V] z / T
+        Tensor scaled = logits.AtLeastFloat32() / sc[sampling.Temperature];                       // [B, V] z / T
         var (sorted, ids) = sampling.TopK > 0 && sampling.TopK < v
             ? scaled.topk(sampling.TopK)                                                       // [B, K] descending
             : scaled.sort(-1, descending: true);                                               // [B, V] descending
@@ -75,7 +79,7 @@ public static class SamplingDistribution
         if (sampling.TopP >= 1) return (logP, ids);
         Tensor p = logP.exp();                                                                 // [B, K]
         Tensor before = p.cumsum(-1) - p;                                                      // [B, K] mass of the more likely ids
-        Tensor dropped = before.ge(sampling.TopP);                                             // [B, K] outside the nucleus
-        return (sorted.masked_fill(dropped, double.NegativeInfinity).log_softmax(-1), ids);      // [B, K] renormalised
+        Tensor dropped = before.ge(sc[sampling.TopP]);                                             // [B, K] outside the nucleus
+        return (sorted.masked_fill(dropped, sc[double.NegativeInfinity]).log_softmax(-1), ids);      // [B, K] renormalised
     }
 }

@@ -39,8 +39,9 @@ public sealed class ScoreHead : HybridModule
     /// <summary>The largest t with mask[b, t] = 1 per row, [B] int64 (T − 1 without a mask): argmax of t·mask[b, t].</summary>
     internal static Tensor LastRealIndex(Tensor? attentionMask, long batch, long length)
     {
-        if (attentionMask is null) return torch.full([batch], length - 1, ScalarType.Int64);   // [B]
-        Tensor weighted = torch.arange(length) * attentionMask.to(ScalarType.Int64);          // [B, T] t where real, else 0
+        using var sc = new ScalarScope();
+        if (attentionMask is null) return torch.full([batch], sc[length - 1], ScalarType.Int64);   // [B]
+        Tensor weighted = torch.arange(sc[0L], sc[length], sc[1L]) * attentionMask.to(ScalarType.Int64);  // [B, T] t where real, else 0
         return weighted.argmax(1);                                                           // [B]
     }
 }

@@ -77,6 +77,21 @@ public sealed class Tokenizer : IDisposable
     /// every text. Anything else — a Unigram or WordPiece model, byte fallback, another normalizer or pre-tokenizer, an
     /// added token with lstrip/rstrip/single_word — is refused with an <see cref="InvalidDataException"/> that names it.
     /// </summary>
+    /// <summary>
+    /// Checks a folder's tokenizer files as <see cref="Open"/> reads them, without keeping the tokenizer; a folder with
+    /// tokenizer.json but no tokenizer_config.json (an exporter writes one) has its tokenizer.json checked alone.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">tokenizer.json is missing.</exception>
+    /// <exception cref="InvalidDataException">A file is malformed or uses a part Hybrid cannot reproduce.</exception>
+    public static void Check(string folder)
+    {
+        string root = Path.GetFullPath(folder);
+        string jsonPath = Path.Combine(root, "tokenizer.json");
+        if (!File.Exists(jsonPath)) throw new FileNotFoundException($"{jsonPath}: missing (a tokenizer folder needs tokenizer.json and tokenizer_config.json)", jsonPath);
+        if (File.Exists(Path.Combine(root, "tokenizer_config.json"))) Open(root).Dispose();
+        else Tables(TokenizerJson.Read(jsonPath));
+    }
+
     /// <exception cref="FileNotFoundException">tokenizer.json or tokenizer_config.json is missing.</exception>
     /// <exception cref="InvalidDataException">A file is malformed or uses a part Hybrid cannot reproduce.</exception>
     public static Tokenizer Open(string folder)

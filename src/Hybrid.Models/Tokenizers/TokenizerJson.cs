@@ -83,8 +83,9 @@ internal sealed class TokenizerJson
     {
         long length = new FileInfo(path).Length;
         if (length > MaxBytes) throw new InvalidDataException($"{path}: {length} bytes is over the {MaxBytes}-byte limit");
+        if (length == 0) throw new InvalidDataException($"{path}: the file is empty; copy the tokenizer files of the original checkpoint");
         try { return JsonDocument.Parse(File.ReadAllBytes(path)); }
-        catch (JsonException ex) { throw new InvalidDataException($"{path}: not valid JSON ({ex.Message})"); }
+        catch (JsonException ex) { throw new InvalidDataException($"{path}: not valid JSON ({ex.Message}); copy the tokenizer files of the original checkpoint"); }
     }
 
     /// <summary>The error for a part of the file Hybrid cannot reproduce.</summary>

@@ -1,4 +1,6 @@
 // What the scoring pipeline needs from a reward model: texts in, one score per text out, in input order.
+using Hybrid.Data;
+
 namespace Hybrid.Rollout.Scoring;
 
 /// <summary>The scores of one pass and what it cost.</summary>
@@ -13,7 +15,7 @@ public interface IRewardScorer : IDisposable
 {
     /// <summary>
     /// Scores <paramref name="texts"/>. <paramref name="progress"/> is called after each batch with the number of texts
-    /// finished so far (0…N). A text the tokenizer cannot encode throws a <see cref="ScoringDataException"/> whose message
+    /// finished so far (0…N). A text the tokenizer cannot encode throws a <see cref="DatasetException"/> whose message
     /// starts with <paramref name="describe"/>(index) (default <c>text {index}</c>).
     /// </summary>
     RewardScores Score(IReadOnlyList<string> texts, Action<int>? progress = null, Func<int, string>? describe = null);

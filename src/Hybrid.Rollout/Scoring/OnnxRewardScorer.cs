@@ -1,4 +1,5 @@
 // Scores texts with an exported reward model on ONNX Runtime: tokenize, truncate, length-sorted batches, IOBinding runs.
+using Hybrid.Data;
 using Hybrid.Models.Config;
 using Hybrid.Models.Tokenizers;
 using Microsoft.ML.OnnxRuntime;
@@ -57,6 +58,9 @@ public sealed class OnnxRewardScorer : IRewardScorer
         if (!File.Exists(modelPath)) throw new FileNotFoundException($"{modelPath}: missing (export the reward model to ONNX first)", modelPath);
         if (!File.Exists(configPath)) throw new FileNotFoundException($"{configPath}: missing (the exported folder carries the decoder's config.json)", configPath);
         DecoderConfig config = DecoderConfig.Load(configPath);
+        if (options.MaxLength > config.MaxPositionEmbeddings)
+            throw new ArgumentException($"RewardScorerOptions.MaxLength = {options.MaxLength}: beyond the model's max_position_embeddings " +
+                                        $"{config.MaxPositionEmbeddings} ({configPath}); use at most {config.MaxPositionEmbeddings}");
         int maxLength = options.MaxLength ?? config.MaxPositionEmbeddings;
         // Any valid id will do: padded positions are masked out and never read.
         long padId = config.PadTokenId ?? (config.EosTokenIds.Count > 0 ? config.EosTokenIds[0] : 0);
@@ -73,7 +77,13 @@ public sealed class OnnxRewardScorer : IRewardScorer
                 GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             };
             options.Device.Configure(sessionOptions);
-            session = new InferenceSession(modelPath, sessionOptions);
+            try { session = new InferenceSession(modelPath, sessionOptions); }
+            catch (OnnxRuntimeException ex)
+            {
+                // A truncated, corrupt or mismatched model.onnx / model.onnx.data: ORT's message says which part.
+                string reason = ex.Message.Split('\n')[0].Trim();
+                throw new InvalidDataException($"{modelPath}: ONNX Runtime cannot load this model ({reason}); export the reward model again (hybrid export)");
+            }
             var binding = new OrtScoreBinding(session, padId);
             return new OnnxRewardScorer(dir, session, binding, tokenizer, options, maxLength);
         }
@@ -103,9 +113,9 @@ public sealed class OnnxRewardScorer : IRewardScorer
         for (int i = 0; i < rows.Length; i++)
         {
             int[] ids = rows[i];
-            if (ids.Length == 0) throw new ScoringDataException($"{describe(i)}: the text encodes to no tokens: nothing to score");
+            if (ids.Length == 0) throw new DatasetException($"{describe(i)}: the text encodes to no tokens: nothing to score");
             int bad = Array.IndexOf(ids, -1);
-            if (bad >= 0) throw new ScoringDataException($"{describe(i)}: token {bad} is a character {Tokenizer.Folder}'s vocabulary cannot encode (id -1)");
+            if (bad >= 0) throw new DatasetException($"{describe(i)}: token {bad} is a character {Tokenizer.Folder}'s vocabulary cannot encode (id -1)");
             if (ids.Length > MaxLength)
             {
                 rows[i] = ids[^MaxLength..];

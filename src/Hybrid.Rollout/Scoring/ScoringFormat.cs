@@ -1,4 +1,6 @@
 // The two file formats scoring reads and writes, chosen by extension.
+using Hybrid.Data;
+
 namespace Hybrid.Rollout.Scoring;
 
 /// <summary>JSONL (one JSON object per line) or CSV with a header row; the output keeps the input's format.</summary>
@@ -16,6 +18,6 @@ public static class ScoringFormats
     {
         ".jsonl" or ".json" => ScoringFormat.Jsonl,
         ".csv" => ScoringFormat.Csv,
-        string ext => throw new ScoringDataException($"{path}: unknown extension '{ext}' (expected .jsonl or .csv)"),
+        string ext => throw new DatasetException($"{path}: unknown extension '{ext}' (expected .jsonl or .csv)"),
     };
 }

@@ -29,24 +29,33 @@ public static class ScoringJob
     /// </summary>
     public static ScoringSummary Run(string dataPath, string outPath, IRewardScorer scorer, Action<int, int>? progress = null)
     {
+        var clock = Stopwatch.StartNew();
+        ScoringDataset data = Read(dataPath, outPath);
+        return Run(data, outPath, scorer, progress) with { ReadSeconds = clock.Elapsed.TotalSeconds };
+    }
+
+    /// <summary>Checks that <paramref name="outPath"/> keeps the input's format and reads (validates) every row: all before a model is opened.</summary>
+    public static ScoringDataset Read(string dataPath, string outPath)
+    {
         ScoringFormat inputFormat = ScoringFormats.FromPath(dataPath);
         ScoringFormat outputFormat = ScoringFormats.FromPath(outPath);
         if (inputFormat != outputFormat)
             throw new ArgumentException($"--out {outPath}: the output keeps the input's format ({inputFormat}); give it the input's extension");
+        return ScoringDataReader.Read(dataPath);
+    }
 
+    /// <summary>Scores rows already read by <see cref="Read"/> (ReadSeconds is 0 here) and writes them atomically.</summary>
+    public static ScoringSummary Run(ScoringDataset data, string outPath, IRewardScorer scorer, Action<int, int>? progress = null)
+    {
         var clock = Stopwatch.StartNew();
-        ScoringDataset data = ScoringDataReader.Read(dataPath);
-        double read = clock.Elapsed.TotalSeconds;
-
-        clock.Restart();
         int total = data.Rows.Count;
         string[] texts = data.Rows.Select(r => r.Text).ToArray();
         RewardScores result = scorer.Score(texts, progress is null ? null : done => progress(done, total), i => data.Rows[i].Source);
         double score = clock.Elapsed.TotalSeconds;
 
         clock.Restart();
-        ScoredFileWriter.Write(outPath, data, result.Scores, outputFormat);
+        ScoredFileWriter.Write(outPath, data, result.Scores, ScoringFormats.FromPath(outPath));
         double write = clock.Elapsed.TotalSeconds;
-        return new ScoringSummary(total, result.TruncatedRows, result.Tokens, result.PaddedTokens, read, score, write);
+        return new ScoringSummary(total, result.TruncatedRows, result.Tokens, result.PaddedTokens, 0, score, write);
     }
 }

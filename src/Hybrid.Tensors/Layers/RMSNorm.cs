@@ -24,8 +24,9 @@ public sealed class RMSNorm : HybridModule
     /// </summary>
     public static Tensor Apply(Tensor x, Tensor weight, double eps)
     {
+        using var sc = new ScalarScope();
         Tensor xf = x.AtLeastFloat32();                                                   // [.., D]
-        Tensor normed = xf * (xf.square().mean([-1], keepdim: true) + eps).rsqrt();      // [.., D]
+        Tensor normed = xf * (xf * xf).mean([-1], keepdim: true).add(sc[eps], sc[1]).rsqrt();  // [.., D]
         return weight * normed.to(x.dtype);                                               // [.., D]
     }
 }

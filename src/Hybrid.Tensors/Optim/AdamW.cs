@@ -90,11 +90,12 @@ public sealed class AdamW : IDisposable
     private static void TensorOps(Tensor p, Tensor g, Tensor m, Tensor v, Coefficients c)
     {
         using var scope = NewDisposeScope();
-        p.mul_(c.Decay);
-        m.mul_(c.Beta1).add_(g, alpha: 1 - c.Beta1);
-        v.mul_(c.Beta2).addcmul_(g, g, value: 1 - c.Beta2);
-        Tensor denom = v.sqrt().mul_(c.InvSqrtBc2).add_(c.Eps);
-        p.addcdiv_(m, denom, value: -c.StepSize);
+        using var sc = new ScalarScope();
+        p.mul_(sc[c.Decay]);
+        m.mul_(sc[c.Beta1]).add_(g, alpha: sc[1 - c.Beta1]);
+        v.mul_(sc[c.Beta2]).addcmul_(g, g, value: sc[1 - c.Beta2]);
+        Tensor denom = v.sqrt().mul_(sc[c.InvSqrtBc2]).add_(sc[c.Eps], sc[1]);
+        p.addcdiv_(m, denom, value: sc[-c.StepSize]);
     }
 
     /// <summary>Drops every parameter's gradient (PyTorch's zero_grad(set_to_none=True)).</summary>

@@ -26,7 +26,8 @@ public static class GradientClipping
         double norm = Math.Sqrt(sumSquares);
         if (double.IsFinite(norm) && norm > maxNorm)
         {
-            double scale = maxNorm / (norm + 1e-6);
+            using var sc = new ScalarScope();
+            Scalar scale = sc[maxNorm / (norm + 1e-6)];
             foreach (Tensor g in grads) g.mul_(scale);
         }
         return norm;
@@ -34,7 +35,11 @@ public static class GradientClipping
 
     private static double SumOfSquares(Tensor g)
     {
-        if (!AdamW.Fused.Eligible(g)) return g.to(ScalarType.Float64).square().sum().ToDouble();
+        if (!AdamW.Fused.Eligible(g))
+        {
+            using Tensor g64 = g.to(ScalarType.Float64);
+            return (g64 * g64).sum().ToDouble();
+        }
         return g.dtype == ScalarType.Float32 ? SumFloat(g) : SumDouble(g);
     }
 

@@ -1,5 +1,6 @@
-// Reads SFT rows from JSONL or CSV (CsvHelper) in TRL's shapes, rejecting bad rows with file, line and field.
+// Reads SFT rows (the shared dataset reader, JSONL or CSV) in TRL's shapes, rejecting bad rows with file, line and field.
 using System.Text.Json;
+using Hybrid.Data;
 using Hybrid.Models.Tokenizers;
 
 namespace Hybrid.Training.Data;
@@ -17,16 +18,7 @@ public static class SftDatasetReader
 
     public static IReadOnlyList<SftExample> Read(string path)
     {
-        List<SftExample> rows = DatasetFile.Read(path,
-            (where, root) => FromFields(where, name => root.TryGetProperty(name, out JsonElement v) ? v : null),
-            (where, csv, header) => FromFields(where, name =>
-            {
-                if (!header.Contains(name)) return null;
-                string cell = csv.GetString(name);
-                if (name != "messages") return JsonSerializer.SerializeToElement(cell);
-                try { return JsonDocument.Parse(cell).RootElement.Clone(); }
-                catch (JsonException ex) { throw new DatasetException($"{where}: field 'messages' is not valid JSON ({ex.Message})"); }
-            }));
+        List<SftExample> rows = DatasetFile.Read(path, FromRow, jsonCell: (name, _) => name == "messages");
         SftExampleKind kind = rows[0].Kind;
         SftExample? other = rows.FirstOrDefault(r => r.Kind != kind);
         if (other is not null)
@@ -34,28 +26,19 @@ public static class SftDatasetReader
         return rows;
     }
 
-    private static SftExample FromFields(string where, Func<string, JsonElement?> field)
+    private static SftExample FromRow(DatasetRow row)
     {
-        string? Str(string name, bool allowEmpty = false)
-        {
-            JsonElement? v = field(name);
-            if (v is null) return null;
-            if (v.Value.ValueKind != JsonValueKind.String) throw new DatasetException($"{where}: field '{name}' is not a string");
-            string s = v.Value.GetString()!;
-            if (!allowEmpty && s.Length == 0) throw new DatasetException($"{where}: field '{name}' is empty");
-            return s;
-        }
-
-        if (field("messages") is JsonElement messages)
+        string where = row.Where;
+        if (row.Field("messages") is JsonElement messages)
             return new SftExample(SftExampleKind.Conversational, where) { Messages = ParseMessages(where, messages) };
-        string? prompt = Str("prompt", allowEmpty: true), completion = Str("completion");
+        string? prompt = row.String("prompt", allowEmpty: true), completion = row.String("completion");
         if (prompt is not null || completion is not null)
         {
             if (prompt is null) throw new DatasetException($"{where}: field 'prompt' is missing (the row has 'completion')");
             if (completion is null) throw new DatasetException($"{where}: field 'completion' is missing (the row has 'prompt')");
             return new SftExample(SftExampleKind.PromptCompletion, where) { Prompt = prompt, Completion = completion };
         }
-        string? text = Str("text");
+        string? text = row.String("text");
         if (text is not null) return new SftExample(SftExampleKind.Text, where) { Text = text };
         throw new DatasetException($"{where}: no 'text', 'prompt'/'completion' or 'messages' field");
     }

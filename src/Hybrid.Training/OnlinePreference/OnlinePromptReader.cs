@@ -1,4 +1,5 @@
 // Reads the prompts of an online run (the shared prompt-dataset reader) and encodes each one.
+using Hybrid.Data;
 using Hybrid.Training.Data;
 using Hybrid.Training.Rl;
 
@@ -11,10 +12,13 @@ namespace Hybrid.Training.OnlinePreference;
 public static class OnlinePromptReader
 {
     /// <summary>Reads <paramref name="path"/> and encodes each prompt with <paramref name="encode"/> (e.g. the tokenizer, or the chat template + tokenizer).</summary>
-    public static List<OnlinePrompt> Read(string path, Func<string, int[]> encode)
+    public static List<OnlinePrompt> Read(string path, Func<string, int[]> encode) => Encode(PromptDatasetReader.Read(path), encode);
+
+    /// <summary>Encodes rows already read (and checked) with <paramref name="encode"/>.</summary>
+    public static List<OnlinePrompt> Encode(IEnumerable<PromptRow> rows, Func<string, int[]> encode)
     {
         ArgumentNullException.ThrowIfNull(encode);
-        return PromptDatasetReader.Read(path).Select(row =>
+        return rows.Select(row =>
         {
             int[] ids = encode(row.Prompt);
             return ids.Length > 0 ? new OnlinePrompt(row.Prompt, ids, row.Columns)

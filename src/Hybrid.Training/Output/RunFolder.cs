@@ -13,7 +13,8 @@ namespace Hybrid.Training.Output;
 /// stale checkpoints beside the new ones;</item>
 /// <item>on resume, <c>metrics.jsonl</c> keeps only the rows up to the checkpoint's step (the rows logged after it are
 /// logged again by the resumed run), and staging leftovers of killed writes (<c>checkpoint-N.tmp</c>,
-/// <c>.name.partial-*</c>) are removed in every mode.</item>
+/// <c>.name.partial-*</c>, inside the folder and, for the final model, beside it) are removed in every mode;</item>
+/// <item>a folder the claim created and nothing was written into (the run failed before its first output) is removed.</item>
 /// </list>
 /// </summary>
 public sealed class RunFolder : IDisposable
@@ -22,10 +23,13 @@ public sealed class RunFolder : IDisposable
 
     private readonly FileStream _lock;
 
-    private RunFolder(string path, FileStream lockFile)
+    private readonly bool _created;
+
+    private RunFolder(string path, FileStream lockFile, bool created)
     {
         Path = path;
         _lock = lockFile;
+        _created = created;
     }
 
     public string Path { get; }
@@ -38,6 +42,7 @@ public sealed class RunFolder : IDisposable
     public static RunFolder Claim(string path, string command, bool overwrite, long? resumeStep, bool canResume = true)
     {
         if (File.Exists(path)) throw new ArgumentException($"--out {path}: is a file; give a folder (it is created when missing)");
+        bool created = !Directory.Exists(path);
         try { Directory.CreateDirectory(path); }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -74,7 +79,7 @@ public sealed class RunFolder : IDisposable
                 }
             }
             if (resumeStep is long step) TrimMetrics(System.IO.Path.Combine(path, "metrics.jsonl"), step);
-            return new RunFolder(path, lockFile);
+            return new RunFolder(path, lockFile, created);
         }
         catch
         {
@@ -88,6 +93,11 @@ public sealed class RunFolder : IDisposable
 
     private static void RemoveStagingLeftovers(string path)
     {
+        // The final model is staged beside the folder (HfCheckpoint.Save writes .NAME.partial-* in the parent).
+        string full = System.IO.Path.GetFullPath(path).TrimEnd(System.IO.Path.DirectorySeparatorChar);
+        if (System.IO.Path.GetDirectoryName(full) is string parent)
+            foreach (string dir in Directory.EnumerateDirectories(parent, $".{System.IO.Path.GetFileName(full)}.partial-*"))
+                Directory.Delete(dir, recursive: true);
         foreach (string dir in Directory.EnumerateDirectories(path))
         {
             string name = System.IO.Path.GetFileName(dir);
@@ -115,5 +125,14 @@ public sealed class RunFolder : IDisposable
         Hybrid.Tensors.Serialization.AtomicFile.WriteText(metricsPath, kept.Count == 0 ? "" : string.Join('\n', kept) + "\n");
     }
 
-    public void Dispose() => _lock.Dispose();
+    /// <summary>Releases the lock; a folder this claim created and nothing was written into (a run that failed at once) is removed.</summary>
+    public void Dispose()
+    {
+        _lock.Dispose();
+        try
+        {
+            if (_created && Directory.Exists(Path) && !Directory.EnumerateFileSystemEntries(Path).Any()) Directory.Delete(Path);
+        }
+        catch (IOException) { }  // another process wrote into it meanwhile: keep it
+    }
 }

@@ -1,6 +1,6 @@
-// Reads preference rows from JSONL or CSV (CsvHelper) in TRL's shapes, rejecting bad rows with file, line and field.
+// Reads preference rows (the shared dataset reader, JSONL or CSV) in TRL's shapes, rejecting bad rows with file, line and field.
 using System.Text.Json;
-using Hybrid.Training.Data;
+using Hybrid.Data;
 
 namespace Hybrid.Training.Preference;
 
@@ -23,17 +23,8 @@ public static class PreferenceDatasetReader
 
     public static IReadOnlyList<PreferenceExample> Read(string path)
     {
-        List<PreferenceExample> rows = DatasetFile.Read(path,
-            (where, root) => PreferenceRowParser.Parse(where, name => root.TryGetProperty(name, out JsonElement v) ? v.Clone() : null),
-            (where, csv, header) => PreferenceRowParser.Parse(where, name =>
-            {
-                if (!header.Contains(name)) return null;
-                string cell = csv.GetString(name);
-                bool json = JsonCells.Contains(name) || cell.TrimStart().StartsWith("[{", StringComparison.Ordinal);
-                if (!json) return JsonSerializer.SerializeToElement(cell);
-                try { return JsonDocument.Parse(cell).RootElement.Clone(); }
-                catch (JsonException ex) { throw new DatasetException($"{where}: field '{name}' is not valid JSON ({ex.Message})"); }
-            }));
+        List<PreferenceExample> rows = DatasetFile.Read(path, row => PreferenceRowParser.Parse(row.Where, name => row.Field(name)?.Clone()),
+            jsonCell: (name, cell) => JsonCells.Contains(name) || cell.TrimStart().StartsWith("[{", StringComparison.Ordinal));
         PreferenceExample first = rows[0];
         PreferenceExample? other = rows.FirstOrDefault(r => r.Kind != first.Kind || r.Conversational != first.Conversational);
         if (other is not null)

@@ -2,6 +2,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Hybrid.Models.Tokenizers;
+using Hybrid.Data;
 using Hybrid.Training.Data;
 
 namespace Hybrid.Training.Preference;
@@ -34,7 +35,7 @@ internal static class PreferenceRowParser
     {
         public bool Has(string name) => Get(name) is not null;
 
-        private JsonElement? Get(string name) => field(name) is JsonElement v && v.ValueKind != JsonValueKind.Null ? v : null;
+        private JsonElement? Get(string name) => field(name);   // JSON null is already an error (DatasetRow)
 
         private DatasetException Error(string name, string problem) => new($"{where}: field '{name}' {problem}");
 

@@ -1,4 +1,5 @@
 // Prepares a preference dataset for a loss: read, convert to the loss's shape, tokenize, attach KTO's mismatched pairs.
+using Hybrid.Data;
 using Hybrid.Algorithms.Preference;
 using Hybrid.Training.Data;
 

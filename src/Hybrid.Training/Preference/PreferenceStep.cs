@@ -45,7 +45,8 @@ public static class PreferenceStep
             Tensor logps = SequenceLogProbs.Compute(policy, batch);                                           // [N]
             LossOutput output = loss.Compute(PreferenceInputsBuilder.Build(mb.Rows, logps, batch.ResponseTokens, mb.ReferenceLogps));
             double weight = (double)mb.Rows.Count / totalRows;
-            (output.Loss * weight).backward();
+            using var sc = new ScalarScope();
+            (output.Loss * sc[weight]).backward();
             lossSum += output.Loss.ToDouble() * weight;
             foreach (var (name, value) in output.Metrics) metrics[name] = metrics.GetValueOrDefault(name) + value * weight;
             tokens += batch.RealTokens;

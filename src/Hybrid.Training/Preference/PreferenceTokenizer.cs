@@ -1,4 +1,6 @@
 // Turns preference rows into token ids: prompt and responses encoded separately, EOS, TRL-style truncation.
+using Hybrid.Data;
+
 namespace Hybrid.Training.Preference;
 
 /// <summary>
@@ -15,7 +17,7 @@ public sealed class PreferenceTokenizer(Func<string, int[]> encode, int eosToken
         int[] prompt = encode(example.Prompt);
         if (prompt.Length > maxPromptLength) prompt = prompt[^maxPromptLength..];
         if (prompt.Length >= maxLength)
-            throw new Data.DatasetException($"{example.Source}: the prompt alone has {prompt.Length} tokens, which leaves no room for a response within max_length {maxLength}; raise max_length or lower max_prompt_length");
+            throw new DatasetException($"{example.Source}: the prompt alone has {prompt.Length} tokens, which leaves no room for a response within --max-length {maxLength}; raise --max-length or lower --max-prompt-length");
         var responses = new List<int[]>(example.Responses.Count);
         for (int k = 0; k < example.Responses.Count; k++)
         {
@@ -23,7 +25,7 @@ public sealed class PreferenceTokenizer(Func<string, int[]> encode, int eosToken
             if (!example.Conversational) ids.Add(eosTokenId);
             if (prompt.Length + ids.Count > maxLength) ids.RemoveRange(maxLength - prompt.Length, ids.Count - (maxLength - prompt.Length));
             if (ids.Count == 0 || prompt.Length == 0 && ids.Count < 2)
-                throw new Data.DatasetException($"{example.Source}: response {k} ({ResponseName(example.Kind, k)}) has no token to score after tokenization; " +
+                throw new DatasetException($"{example.Source}: response {k} ({ResponseName(example.Kind, k)}) has no token to score after tokenization; " +
                                                 "give it text (an empty prompt needs a response of at least two tokens)");
             responses.Add(ids.ToArray());
         }
@@ -72,7 +74,7 @@ public sealed class PreferenceTokenizer(Func<string, int[]> encode, int eosToken
             {
                 Prompt = r.Prompt, Responses = r.Responses, Conversational = r.Conversational, Rewards = [1.0, 0.0],
             }).ToList();
-        throw new Data.DatasetException($"{rows[0].Source}: the data holds {rows[0].Kind.ToString().ToLowerInvariant()} rows, but the loss reads {target.ToString().ToLowerInvariant()} rows " +
+        throw new DatasetException($"{rows[0].Source}: the data holds {rows[0].Kind.ToString().ToLowerInvariant()} rows, but the loss reads {target.ToString().ToLowerInvariant()} rows " +
                                         "(pairs convert to unpaired rows and to rankings, nothing else does)");
     }
 

@@ -1,4 +1,5 @@
 // Offline preference optimisation (DPO family, KTO, ORPO, SimPO, RRHF…) of a Hugging Face decoder checkpoint: loop, eval, checkpoints, resume.
+using Hybrid.Data;
 using System.Diagnostics;
 using Hybrid.Algorithms.Preference;
 using Hybrid.Models.Checkpoints;
@@ -63,7 +64,8 @@ public sealed class PreferenceTrainer(PreferenceConfig config, TextWriter? log =
 
             var names = policy.named_parameters().Select(p => p.name).ToList();
             using var optimizer = new AdamW(policy.parameters(), c.LearningRate, c.AdamBeta1, c.AdamBeta2, c.AdamEpsilon, c.WeightDecay);
-            var loop = new TrainingLoop(train.Count, c.BatchSize, c.GradientAccumulationSteps, c.Epochs, c.MaxSteps, c.WarmupRatio, c.LearningRate, c.Seed, c.Shuffle);
+            var loop = new TrainingLoop(train.Count, c.BatchSize, c.GradientAccumulationSteps, c.Epochs, c.MaxSteps, c.WarmupRatio, c.LearningRate, c.Seed, c.Shuffle)
+                { DataSha256 = DatasetFile.Sha256(c.TrainData) };
             TensorUtil.ManualSeed(c.Seed);
             if (c.ResumeFrom is not null)
             {

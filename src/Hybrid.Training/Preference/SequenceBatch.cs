@@ -1,4 +1,5 @@
 // All sequences of a micro-batch of preference rows, concatenated into one right-padded tensor batch with response masks.
+using Hybrid.Data;
 using Hybrid.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -22,7 +23,7 @@ public sealed record SequenceBatch(Tensor InputIds, Tensor AttentionMask, Tensor
         int r = rows[0].Responses.Count;
         TokenizedPreference? odd = rows.FirstOrDefault(x => x.Responses.Count != r);
         if (odd is not null)
-            throw new Data.DatasetException($"{odd.Source}: the row has {odd.Responses.Count} responses but others in its batch have {r}; " +
+            throw new DatasetException($"{odd.Source}: the row has {odd.Responses.Count} responses but others in its batch have {r}; " +
                                             "rankings trained with a preference loss must all have the same K");
         int n = rows.Count * r;
         int width = rows.Max(x => x.Prompt.Length + x.Responses.Max(y => y.Length));

@@ -32,6 +32,9 @@ internal sealed class TrainingLoop
     }
 
     public long TotalSteps { get; }
+
+    /// <summary>SHA-256 of the training file (<c>DatasetFile.Sha256</c>), recorded in checkpoints and checked on resume; null: not checked.</summary>
+    public string? DataSha256 { get; init; }
     public WarmupCosineSchedule Schedule { get; }
     public DataOrder Order { get; private set; }
 
@@ -52,9 +55,7 @@ internal sealed class TrainingLoop
     public void Resume(string dir, AdamW optimizer, IReadOnlyList<string> parameterNames)
     {
         TrainerState state = TrainerState.Load(dir);
-        if (state.TotalSteps != TotalSteps || state.Seed != _seed)
-            throw new ArgumentException($"{dir}: the checkpoint was made for {state.TotalSteps} steps with seed {state.Seed}, " +
-                                        $"this run has {TotalSteps} steps and seed {_seed}; resume with the same data and settings");
+        state.CheckResumable(dir, TotalSteps, _seed, _rows, DataSha256);
         OptimizerCheckpoint.Load(dir, optimizer, parameterNames);
         Order = new DataOrder(_rows, _seed, _shuffle, state.Epoch, state.Index);
         (Step, NumTokens) = (state.GlobalStep, state.NumTokens);
@@ -85,7 +86,7 @@ internal sealed class TrainingLoop
     }
 
     public TrainerState State() =>
-        new(Step, TotalSteps, Order.Epoch, Order.Index, NumTokens, _seed, Convert.ToBase64String(TensorUtil.GetRngState()));
+        new(Step, TotalSteps, Order.Epoch, Order.Index, NumTokens, _seed, Convert.ToBase64String(TensorUtil.GetRngState()), _rows, DataSha256);
 
     /// <summary>
     /// Writes a resumable <c>checkpoint-{step}</c> folder: <paramref name="saveModel"/> writes the weights into a temporary

@@ -58,7 +58,8 @@ public static class RewardModelStep
             using var scope = NewDisposeScope();
             RewardBatch batch = RewardBatch.Collate(rows, padTokenId);
             LossOutput output = Loss(model, batch, centerRewardsCoefficient);
-            (output.Loss * ((double)batch.Pairs / totalPairs)).backward();
+            using var sc = new ScalarScope();
+            (output.Loss * sc[(double)batch.Pairs / totalPairs]).backward();
             metrics.Add(output, batch);
             tokens += batch.RealTokens;
         }

@@ -1,4 +1,5 @@
 // Reward-model training: a decoder checkpoint with a scalar score head learns human (or synthetic) preferences; loop, eval, checkpoints, resume.
+using Hybrid.Data;
 using System.Diagnostics;
 using Hybrid.Models.Checkpoints;
 using Hybrid.Models.Config;
@@ -51,7 +52,8 @@ public sealed class RewardModelTrainer(RewardModelConfig config, TextWriter? log
         using SequenceScoreModel model = LoadModel(c.ResumeFrom ?? c.ModelPath);
         var names = model.named_parameters().Select(p => p.name).ToList();
         using var optimizer = new AdamW(model.parameters(), c.LearningRate, c.AdamBeta1, c.AdamBeta2, c.AdamEpsilon, c.WeightDecay);
-        var loop = new TrainingLoop(train.Count, c.BatchSize, c.GradientAccumulationSteps, c.Epochs, c.MaxSteps, c.WarmupRatio, c.LearningRate, c.Seed, c.Shuffle);
+        var loop = new TrainingLoop(train.Count, c.BatchSize, c.GradientAccumulationSteps, c.Epochs, c.MaxSteps, c.WarmupRatio, c.LearningRate, c.Seed, c.Shuffle)
+            { DataSha256 = DatasetFile.Sha256(c.TrainData) };
         TensorUtil.ManualSeed(c.Seed);
         if (c.ResumeFrom is not null)
         {

@@ -1,4 +1,5 @@
 // Turns preference rows into the token ids a reward model scores: each whole prompt + response text, encoded as the scorer encodes it.
+using Hybrid.Data;
 using Hybrid.Training.Data;
 using Hybrid.Training.Preference;
 

@@ -1,6 +1,7 @@
 // Reads prompt datasets (TRL's prompt-only shape) from JSONL or CSV: the prompt plus the row's other columns for reward functions.
 using System.Text.Json;
 using Hybrid.Models.Tokenizers;
+using Hybrid.Data;
 using Hybrid.Training.Data;
 
 namespace Hybrid.Training.Rl;
@@ -14,40 +15,36 @@ public sealed record PromptRow(string Prompt, IReadOnlyDictionary<string, string
 
 /// <summary>
 /// JSONL: one object per line with <c>prompt</c> (a non-empty string, or a list of {"role","content"} messages); other
-/// string, number and boolean fields become columns (numbers as written), objects, arrays and nulls are ignored. CSV: a
-/// header with a <c>prompt</c> column, every other column kept. Used by online RL and online DPO. Every row is checked
+/// string, number and boolean fields become columns (numbers as written), objects and arrays are ignored, and
+/// <c>"prompt": null</c> is an error as everywhere (<see cref="DatasetRow"/>). CSV: a header with a <c>prompt</c> column,
+/// every other column kept. Used by online RL and online DPO. Every row is checked
 /// before any is returned; errors name the file, the line (and CSV row) and the field.
 /// </summary>
 public static class PromptDatasetReader
 {
     public static IReadOnlyList<PromptRow> Read(string path) =>
-        DatasetFile.Read(path, JsonRow, CsvRow, CheckHeader, empty: "the file has no prompts");
+        DatasetFile.Read(path, FromRow, requiredColumns: ["prompt"], empty: "the file has no prompts");
 
-    private static PromptRow JsonRow(string where, JsonElement root)
+    private static PromptRow FromRow(DatasetRow row)
     {
-        if (!root.TryGetProperty("prompt", out JsonElement prompt)) throw MissingPrompt(where);
+        string where = row.Where;
+        if (row.Field("prompt") is not JsonElement prompt) throw MissingPrompt(where);
         var columns = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (JsonProperty p in root.EnumerateObject())
-        {
-            string? value = p.Value.ValueKind switch
+        if (row.Object is JsonElement obj)
+            foreach (JsonProperty p in obj.EnumerateObject())
             {
-                JsonValueKind.String => p.Value.GetString()!,
-                JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => p.Value.GetRawText(),
-                _ => null,
-            };
-            if (p.Name != "prompt" && value is not null) columns[p.Name] = value;
-        }
+                string? value = p.Value.ValueKind switch
+                {
+                    JsonValueKind.String => p.Value.GetString()!,
+                    JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => p.Value.GetRawText(),
+                    _ => null,
+                };
+                if (p.Name != "prompt" && value is not null) columns[p.Name] = value;
+            }
+        else
+            foreach ((string name, string cell) in row.Names.Zip(row.Cells!))
+                if (name != "prompt") columns[name] = cell;
         return new PromptRow(PromptText(where, prompt), columns, where);
-    }
-
-    private static string? CheckHeader(IReadOnlyList<string> header) =>
-        header.Contains("prompt") ? null : $"the header has no 'prompt' column (columns: {string.Join(", ", header)})";
-
-    private static PromptRow CsvRow(string where, CsvHelper.CsvReader csv, IReadOnlyList<string> header)
-    {
-        string prompt = csv.GetString("prompt");
-        if (prompt.Length == 0) throw MissingPrompt(where);
-        return new PromptRow(prompt, header.Where(h => h != "prompt").ToDictionary(h => h, h => csv.GetString(h), StringComparer.Ordinal), where);
     }
 
     private static DatasetException MissingPrompt(string where) =>

@@ -97,6 +97,7 @@ public sealed class RlTrainer
         for (int iteration = 1; iteration <= c.Iterations; iteration++)
         {
             using var scope = NewDisposeScope();
+            using var sc = new ScalarScope();
             var m = new Dictionary<string, double>();
             var timer = new PhaseTimer(m);
             var step = Stopwatch.StartNew();
@@ -201,7 +202,7 @@ public sealed class RlTrainer
                     {
                         Tensor kl = _axes.Kl.PerToken(x.OldLogProbs, x.RefLogProbs) * mask;      // [N, A]
                         m["actor/reward_kl"] = (kl.sum() / tokens).ToDouble();
-                        if (_axes.KlPlacement == KlPlacement.InReward) x.TokenRewards = kl * -_axes.KlCoefficient!.Value;  // [N, A] −β·kl_t
+                        if (_axes.KlPlacement == KlPlacement.InReward) x.TokenRewards = kl * sc[-_axes.KlCoefficient!.Value];  // [N, A] −β·kl_t
                     }
                 }
 
@@ -217,14 +218,14 @@ public sealed class RlTrainer
             {
                 if (_axes.Advantage.NeedsGreedyBaseline) x.BaselineScores = GreedyBaseline(kept);  // [N]
                 Tensor? process = _process is null ? null : ProcessTokens(kept, x.Batch.ResponseWidth) * mask;  // [N, A]
-                if (_process?.Use == ProcessRewardUse.TokenRewards) x.TokenRewards = x.TokenRewards is null ? process : x.TokenRewards + process!;
+                if (_process?.Use == ProcessRewardUse.TokenRewards) x.TokenRewards = x.TokenRewards is null ? process : x.TokenRewards.add(process!, sc[1]);
                 AdvantageOutput adv = _axes.Advantage.Compute(_axes.Preset.Configure(new AdvantageInputs
                 {
                     Scores = x.Scores, Mask = mask, GroupSize = x.GroupSize, TokenRewards = x.TokenRewards,
                     Values = x.Values, BaselineScores = x.BaselineScores,
                 }));
                 (x.Advantages, x.Returns) = (adv.Advantages, adv.Returns);                      // [N, A], [N, A]
-                if (_process?.Use == ProcessRewardUse.Advantages) x.Advantages = x.Advantages + process!;  // outcome + process advantages
+                if (_process?.Use == ProcessRewardUse.Advantages) x.Advantages = x.Advantages.add(process!, sc[1]);  // outcome + process advantages
             }
 
             // ---- update the actor: μ epochs over mini-batches of whole groups --------------------------------------------
@@ -291,6 +292,7 @@ public sealed class RlTrainer
             foreach (int[] rows in MiniBatches(x, rng))
             {
                 using var scope = NewDisposeScope();
+                using var sc = new ScalarScope();
                 Tensor index = torch.tensor(rows.Select(r => (long)r).ToArray(), [rows.Length]);   // [n]
                 ResponseBatch mb = Rows(x.Batch, index);
                 Tensor mask = mb.Mask;                                                                // [n, A]
@@ -311,18 +313,18 @@ public sealed class RlTrainer
                 {
                     Tensor klLoss = _axes.Aggregation.Aggregate(_axes.Kl!.PerToken(logProbs, x.RefLogProbs!.index_select(0, index)), mask);  // []
                     Add(sums, "actor/kl_loss", klLoss.ToDouble());
-                    loss = loss + klLoss * klBeta;
+                    loss = loss.add(klLoss * sc[klBeta], sc[1]);
                 }
                 if (_axes.EntropyCoefficient > 0)
-                    loss = loss - _axes.Aggregation.Aggregate(entropy, mask) * _axes.EntropyCoefficient;
+                    loss = loss - _axes.Aggregation.Aggregate(entropy, mask) * sc[_axes.EntropyCoefficient];
                 if (_config.PtxCoefficient > 0)
                 {
                     var ptxRows = NextPtx(ptxOrder!, rows.Length);
                     Batch sft = Batch.Collate(ptxRows, _policy.PadTokenId);
                     var (ptxSum, _) = CausalLmLoss.Compute(model.Forward(sft.InputIds, sft.AttentionMask), sft.Labels);  // []
-                    Tensor ptxLoss = ptxSum / Math.Max(1, sft.TargetTokens);
+                    Tensor ptxLoss = ptxSum / sc[Math.Max(1, sft.TargetTokens)];
                     Add(sums, "actor/ptx_loss", ptxLoss.ToDouble());
-                    loss = loss + ptxLoss * _config.PtxCoefficient;
+                    loss = loss.add(ptxLoss * sc[_config.PtxCoefficient], sc[1]);
                 }
                 double lossValue = loss.ToDouble();
                 loss.backward();
@@ -352,7 +354,8 @@ public sealed class RlTrainer
                 Tensor mask = mb.Mask;                                                                // [n, A]
                 Tensor values = Critic!.Values(mb);                                                   // [n, A]
                 Tensor returns = x.Returns!.index_select(0, index);                                    // [n, A]
-                Tensor loss = ValueLoss.Compute(values, x.Values!.index_select(0, index), returns, mask, _axes.ValueClip) * _axes.ValueCoefficient;  // []
+                using var sc = new ScalarScope();
+                Tensor loss = ValueLoss.Compute(values, x.Values!.index_select(0, index), returns, mask, _axes.ValueClip) * sc[_axes.ValueCoefficient];  // []
                 double lossValue = loss.ToDouble();
                 lossSum += lossValue;
                 loss.backward();
@@ -539,7 +542,8 @@ public sealed class RlTrainer
         for (long start = 0; start < n; start += rows)
         {
             using var scope = NewDisposeScope();
-            Tensor index = torch.arange(start, Math.Min(n, start + rows), dtype: ScalarType.Int64);    // [n]
+            using var sc = new ScalarScope();
+            Tensor index = torch.arange(sc[start], sc[Math.Min(n, start + rows)], sc[1L], dtype: ScalarType.Int64);  // [n]
             var (logProb, entropy) = LogProbsAndEntropy(model, Rows(b, index), temperature);                       // [n, A], [n, A]
             logProbs.Add(logProb.MoveToOuterDisposeScope());
             entropies.Add(entropy.MoveToOuterDisposeScope());
@@ -550,7 +554,8 @@ public sealed class RlTrainer
     /// <summary>log π(y_j) [N, A] and the entropy H of π(·|s_j) [N, A] from one forward with full logits (0 on padding).</summary>
     private static (Tensor LogProbs, Tensor Entropy) LogProbsAndEntropy(DecoderModel model, ResponseBatch b, double temperature)
     {
-        Tensor logits = model.Forward(b.InputIds, b.AttentionMask).slice(1, b.FirstPosition, long.MaxValue, 1) / temperature;  // [N, A, V]
+        using var sc = new ScalarScope();
+        Tensor logits = model.Forward(b.InputIds, b.AttentionMask).slice(1, b.FirstPosition, long.MaxValue, 1) / sc[temperature];  // [N, A, V]
         Tensor logQ = logits.log_softmax(-1);                                                                 // [N, A, V]
         Tensor picked = logQ.gather(-1, b.Targets.unsqueeze(-1)).squeeze(-1);                               // [N, A]
         Tensor entropy = TokenEntropy.FromLogits(logits);                                                    // [N, A]

@@ -15,6 +15,8 @@ public sealed class WeightedReward(RewardCombination combination) : IRewardFunct
 
     public RewardCombination Combination { get; } = combination;
 
+    public IReadOnlyList<string> RequiredColumns => Combination.Members.SelectMany(m => m.Function.RequiredColumns).Distinct().ToList();
+
     /// <summary>Parses "accuracy:1,format:0.5" against the rule-reward registry (a bare name has weight 1).</summary>
     public static WeightedReward Parse(string spec, IEnumerable<IRewardFunction>? extra = null)
     {

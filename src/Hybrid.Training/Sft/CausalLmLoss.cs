@@ -24,8 +24,9 @@ public static class CausalLmLoss
         Tensor lossSum = nn.functional.cross_entropy(predicted, targets, ignore_index: Batch.IgnoreIndex, reduction: nn.Reduction.Sum);  // []
         long correct;
         using (no_grad())
+        using (var sc = new ScalarScope())
         {
-            Tensor hit = predicted.argmax(-1).eq(targets).logical_and(targets.ne(Batch.IgnoreIndex));  // [B·(T−1)] bool
+            Tensor hit = predicted.argmax(-1).eq(targets).logical_and(targets.ne(sc[(long)Batch.IgnoreIndex]));  // [B·(T−1)] bool
             correct = (long)hit.to(ScalarType.Int64).sum().ToDouble();
         }
         return (lossSum, correct);

@@ -32,7 +32,8 @@ public static class SftStep
             Batch batch = Batch.Collate(examples, padTokenId);
             Tensor logits = model.Forward(batch.InputIds, batch.AttentionMask);                  // [B, T, V]
             var (loss, hits) = CausalLmLoss.Compute(logits, batch.Labels);                      // [] summed over targets
-            loss.div(targets).backward();
+            using var sc = new ScalarScope();
+            loss.div(sc[targets]).backward();
             lossSum += loss.ToDouble();
             correct += hits;
             tokens += batch.RealTokens;

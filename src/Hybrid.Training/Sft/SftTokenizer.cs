@@ -1,4 +1,5 @@
 // Turns SFT rows into token ids and loss masks: completion-only and assistant-only masking, EOS, truncation.
+using Hybrid.Data;
 using Hybrid.Models.Tokenizers;
 using Hybrid.Training.Data;
 

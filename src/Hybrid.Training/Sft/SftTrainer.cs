@@ -1,4 +1,5 @@
 // Supervised fine-tuning of a Hugging Face decoder checkpoint: the training loop, evaluation, checkpoints and resume.
+using Hybrid.Data;
 using System.Diagnostics;
 using Hybrid.Models.Checkpoints;
 using Hybrid.Models.Decoder;
@@ -53,12 +54,11 @@ public sealed class SftTrainer(SftConfig config, TextWriter? log = null)
         TensorUtil.ManualSeed(c.Seed);
         var order = new DataOrder(train.Count, c.Seed, c.Shuffle);
         long step = 0, numTokens = 0;
+        string dataSha256 = DatasetFile.Sha256(c.TrainData);
         if (c.ResumeFrom is not null)
         {
             TrainerState state = TrainerState.Load(c.ResumeFrom);
-            if (state.TotalSteps != totalSteps || state.Seed != c.Seed)
-                throw new ArgumentException($"{c.ResumeFrom}: the checkpoint was made for {state.TotalSteps} steps with seed {state.Seed}, " +
-                                            $"this run has {totalSteps} steps and seed {c.Seed}; resume with the same data and settings");
+            state.CheckResumable(c.ResumeFrom, totalSteps, c.Seed, train.Count, dataSha256);
             OptimizerCheckpoint.Load(c.ResumeFrom, optimizer, names);
             order = new DataOrder(train.Count, c.Seed, c.Shuffle, state.Epoch, state.Index);
             (step, numTokens) = (state.GlobalStep, state.NumTokens);
@@ -104,7 +104,8 @@ public sealed class SftTrainer(SftConfig config, TextWriter? log = null)
             if (eval is not null && c.EvalSteps > 0 && step % c.EvalSteps == 0 && step != totalSteps) Evaluate(model, eval, pad, step, metrics);
             if (c.SaveSteps > 0 && step % c.SaveSteps == 0 && step != totalSteps)
                 SaveCheckpoint(Path.Combine(c.OutputDir, $"checkpoint-{step}"), model, generation, optimizer, names,
-                    new TrainerState(step, totalSteps, order.Epoch, order.Index, numTokens, c.Seed, Convert.ToBase64String(TensorUtil.GetRngState())));
+                    new TrainerState(step, totalSteps, order.Epoch, order.Index, numTokens, c.Seed, Convert.ToBase64String(TensorUtil.GetRngState()),
+                                     train.Count, dataSha256));
         }
         double seconds = clock.Elapsed.TotalSeconds;
 

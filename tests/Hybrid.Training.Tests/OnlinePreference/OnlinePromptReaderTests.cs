@@ -1,4 +1,5 @@
 // The prompts file of online runs: "prompt" plus columns, errors with file and line.
+using Hybrid.Data;
 using Hybrid.Training.Data;
 using Hybrid.Training.OnlinePreference;
 using Hybrid.Training.Tests.Online;

@@ -28,8 +28,14 @@ public sealed class RunFolderTests : IDisposable
         string path = Path.Combine(_dir, "new", "out");
         using (RunFolder.Claim(path, "sft", overwrite: false, resumeStep: null))
             Assert.True(File.Exists(Path.Combine(path, RunFolder.LockFileName)));
-        Assert.Empty(Directory.EnumerateFileSystemEntries(path));   // the lock is gone after the run
-        using (RunFolder.Claim(path, "sft", overwrite: false, resumeStep: null)) { }  // and the empty folder is claimable again
+        Assert.False(Directory.Exists(path));   // a run that wrote nothing leaves nothing: the folder it created goes with the lock
+        Directory.CreateDirectory(path);
+        using (RunFolder.Claim(path, "sft", overwrite: false, resumeStep: null))
+            File.WriteAllText(Path.Combine(path, "metrics.jsonl"), "");
+        Assert.Equal(["metrics.jsonl"], Directory.EnumerateFileSystemEntries(path).Select(e => Path.GetFileName(e)!).ToArray());  // the lock is gone
+        File.Delete(Path.Combine(path, "metrics.jsonl"));
+        using (RunFolder.Claim(path, "sft", overwrite: false, resumeStep: null)) { }  // an empty folder is claimable
+        Assert.True(Directory.Exists(path));    // and one that existed before the run stays
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 // Preference datasets in TRL's shapes load from JSONL and CSV; bad rows fail naming file, line and field.
+using Hybrid.Data;
 using Hybrid.Models.Tokenizers;
 using Hybrid.Training.Data;
 using Hybrid.Training.Preference;

@@ -1,4 +1,5 @@
 // Preference rows to token ids: separate prompt/response encoding, EOS, TRL truncation, KTO's mismatched pairs, shape conversion.
+using Hybrid.Data;
 using Hybrid.Training.Data;
 using Hybrid.Training.Preference;
 

@@ -1,4 +1,5 @@
 // The preference trainer end to end: reference log-probs once (or live, or never), bit-exact resume, metrics, bad rows leave no output.
+using Hybrid.Data;
 using Hybrid.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,4 +1,5 @@
 // The reward-model trainer end to end: held-out accuracy, K-wise rankings, the saved reward checkpoint exports and scores on ORT, resume.
+using Hybrid.Data;
 using System.Diagnostics;
 using Hybrid.Export.Decoder;
 using Hybrid.Models.Checkpoints;

@@ -32,8 +32,9 @@ public sealed class GaeAdvantage : AdvantageEstimator
         Tensor rewards = RlMath.TokenLevelRewards(inputs.Scores, mask, inputs.TokenRewards); // [N, A]
         Tensor nextValues = torch.cat(                                            // [N, A] V(s_{t+1}), 0 past the end
             [values.slice(1, 1, long.MaxValue, 1), torch.zeros([mask.size(0), 1], values.dtype)], 1);
-        Tensor deltas = rewards + nextValues * inputs.Gamma - values;                // [N, A] δ_t
+        using var sc = new ScalarScope();
+        Tensor deltas = rewards.add(nextValues * sc[inputs.Gamma], sc[1]) - values;  // [N, A] δ_t
         Tensor advantages = RlMath.DiscountedReverseCumSum(deltas, inputs.Gamma * inputs.Lambda) * mask; // [N, A]
-        return (advantages, (advantages + values) * mask);
+        return (advantages, advantages.add(values, sc[1]) * mask);
     }
 }

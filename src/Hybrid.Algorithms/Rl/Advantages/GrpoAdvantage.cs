@@ -23,7 +23,8 @@ public sealed class GrpoAdvantage : AdvantageEstimator
         Tensor scores = inputs.Scores.reshape(prompts, inputs.GroupSize);           // [P, G]
         Tensor mean = scores.mean([1], keepdim: true);                                // [P, 1]
         Tensor std = scores.std(1, unbiased: true, keepdim: true);                  // [P, 1] n − 1
-        Tensor advantage = ((scores - mean) / (std + inputs.Epsilon)).reshape(-1);  // [N]
+        using var sc = new ScalarScope();
+        Tensor advantage = ((scores - mean) / std.add(sc[inputs.Epsilon], sc[1])).reshape(-1);  // [N]
         return (Broadcast(advantage, inputs.Mask), null);
     }
 }

@@ -23,10 +23,11 @@ public sealed class RlooAdvantage : AdvantageEstimator
     protected override (Tensor Advantages, Tensor? Returns) Estimate(AdvantageInputs inputs, long prompts)
     {
         int g = inputs.GroupSize;
+        using var sc = new ScalarScope();
         Tensor rewards = inputs.TokenRewards is null ? inputs.Scores                 // [N] sequence-level reward
-            : inputs.Scores + (inputs.TokenRewards * inputs.Mask).sum(1);
+            : inputs.Scores.add((inputs.TokenRewards * inputs.Mask).sum(1), sc[1]);
         Tensor scores = rewards.reshape(prompts, g);                                 // [P, G]
-        Tensor others = (scores.sum(1, keepdim: true) - scores) / (g - 1);          // [P, G] mean of the other G − 1
+        Tensor others = (scores.sum(1, keepdim: true) - scores) / sc[g - 1];        // [P, G] mean of the other G − 1
         Tensor advantage = (scores - others).reshape(-1);                           // [N]
         return (Broadcast(advantage, inputs.Mask), null);
     }

@@ -18,9 +18,10 @@ public sealed class SeqMeanTokenMean : ILossAggregation
     public Tensor Aggregate(Tensor tokenLoss, Tensor mask)
     {
         using var scope = NewDisposeScope();
+        using var sc = new ScalarScope();
         Tensor lengths = mask.sum(1);                                                // [N] |o_i|
-        Tensor perSequence = (tokenLoss * mask).sum(1) / lengths.clamp(min: 1);     // [N]
-        Tensor present = lengths.gt(0).to(perSequence.dtype);                       // [N] 1 if the response has tokens
-        return ((perSequence * present).sum() / present.sum().clamp(min: 1)).MoveToOuterDisposeScope(); // []
+        Tensor perSequence = (tokenLoss * mask).sum(1) / lengths.clamp(min: sc[1]); // [N]
+        Tensor present = lengths.gt(sc[0]).to(perSequence.dtype);                   // [N] 1 if the response has tokens
+        return ((perSequence * present).sum() / present.sum().clamp(min: sc[1])).MoveToOuterDisposeScope(); // []
     }
 }

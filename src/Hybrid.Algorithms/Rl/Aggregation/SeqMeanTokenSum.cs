@@ -17,8 +17,9 @@ public sealed class SeqMeanTokenSum : ILossAggregation
     public Tensor Aggregate(Tensor tokenLoss, Tensor mask)
     {
         using var scope = NewDisposeScope();
+        using var sc = new ScalarScope();
         Tensor perSequence = (tokenLoss * mask).sum(1);                              // [N]
-        Tensor present = mask.sum(1).gt(0).to(perSequence.dtype);                    // [N]
-        return ((perSequence * present).sum() / present.sum().clamp(min: 1)).MoveToOuterDisposeScope(); // []
+        Tensor present = mask.sum(1).gt(sc[0]).to(perSequence.dtype);                // [N]
+        return ((perSequence * present).sum() / present.sum().clamp(min: sc[1])).MoveToOuterDisposeScope(); // []
     }
 }

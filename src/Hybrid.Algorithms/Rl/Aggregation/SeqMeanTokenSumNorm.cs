@@ -32,6 +32,7 @@ public sealed class SeqMeanTokenSumNorm : ILossAggregation
         using var scope = NewDisposeScope();
         double length = NormLength ?? mask.size(1);
         long rows = Math.Max(mask.size(0), 1);
-        return ((tokenLoss * mask).sum() / (length * rows)).MoveToOuterDisposeScope();    // []
+        using var sc = new ScalarScope();
+        return ((tokenLoss * mask).sum() / sc[length * rows]).MoveToOuterDisposeScope();  // []
     }
 }

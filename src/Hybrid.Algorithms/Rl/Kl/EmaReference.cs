@@ -23,7 +23,8 @@ public static class EmaReference
 
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
+        using var sc = new ScalarScope();
         for (int i = 0; i < reference.Count; i++)
-            reference[i].mul_(alpha).add_(policy[i], 1.0 - alpha);
+            reference[i].mul_(sc[alpha]).add_(policy[i], sc[1.0 - alpha]);
     }
 }

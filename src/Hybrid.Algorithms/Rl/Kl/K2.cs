@@ -17,6 +17,7 @@ public sealed class K2 : IKlEstimator
     {
         using var scope = NewDisposeScope();
         Tensor logRatio = logProbs - refLogProbs;                                    // [N, A] log ρ_t
-        return (logRatio * logRatio * 0.5).MoveToOuterDisposeScope();                      // [N, A]
+        using var sc = new ScalarScope();
+        return (logRatio * logRatio * sc[0.5]).MoveToOuterDisposeScope();                  // [N, A]
     }
 }

@@ -23,7 +23,8 @@ public sealed class K3 : IKlEstimator
     public Tensor PerToken(Tensor logProbs, Tensor refLogProbs)
     {
         using var scope = NewDisposeScope();
-        Tensor d = (refLogProbs - logProbs).clamp(-LogRatioClamp, LogRatioClamp);   // [N, A] log(π_ref/π_θ)
-        return (d.exp() - d - 1.0).MoveToOuterDisposeScope();                              // [N, A]
+        using var sc = new ScalarScope();
+        Tensor d = (refLogProbs - logProbs).clamp(sc[-LogRatioClamp], sc[LogRatioClamp]);  // [N, A] log(π_ref/π_θ)
+        return (d.exp() - d - sc[1.0]).MoveToOuterDisposeScope();                          // [N, A]
     }
 }

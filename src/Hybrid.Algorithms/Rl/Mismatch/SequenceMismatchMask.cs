@@ -49,13 +49,14 @@ public sealed class SequenceMismatchMask
         RlMath.CheckShape(oldLogProbs, nameof(oldLogProbs), mask.shape);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
+        using var sc = new ScalarScope();
         Tensor logRatio = oldLogProbs - rolloutLogProbs;                             // [N, A] log(π_old/π_rollout)
         Tensor rejected = Mode == SequenceMismatchMode.MeanAbsLogRatio               // [N, 1] bool
-            ? RlMath.RowMaskedMean(logRatio.abs(), mask).gt(Threshold)
-            : RlMath.RowMaskedMean(logRatio, mask).lt(Math.Log(Lower)).logical_or(RlMath.RowMaskedMean(logRatio, mask).gt(Math.Log(Upper)));
-        Tensor present = mask.sum(1, keepdim: true).gt(0);                           // [N, 1] bool
+            ? RlMath.RowMaskedMean(logRatio.abs(), mask).gt(sc[Threshold])
+            : RlMath.RowMaskedMean(logRatio, mask).lt(sc[Math.Log(Lower)]).logical_or(RlMath.RowMaskedMean(logRatio, mask).gt(sc[Math.Log(Upper)]));
+        Tensor present = mask.sum(1, keepdim: true).gt(sc[0]);                       // [N, 1] bool
         Tensor dropped = rejected.logical_and(present).to(mask.dtype);                // [N, 1]
-        Tensor kept = mask * (1.0 - dropped);                                        // [N, A]
+        Tensor kept = mask * sc.RSub(1.0, dropped);                                    // [N, A]
         double fraction = dropped.sum().ToDouble() / Math.Max(present.to(mask.dtype).sum().ToDouble(), 1);
         return (kept.MoveToOuterDisposeScope(), new Dictionary<string, double>(StringComparer.Ordinal) { ["rollout_corr/seq_masked_frac"] = fraction });
     }

@@ -30,12 +30,13 @@ public sealed class TruncatedImportanceSampling
         RlMath.CheckShape(oldLogProbs, nameof(oldLogProbs), mask.shape);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        Tensor ratio = (oldLogProbs - rolloutLogProbs).clamp(-20, 20).exp();         // [N, A] π_old/π_rollout
-        Tensor weights = ratio.clamp(max: Cap) * mask;                               // [N, A]
+        using var sc = new ScalarScope();
+        Tensor ratio = (oldLogProbs - rolloutLogProbs).clamp(sc[-20], sc[20]).exp(); // [N, A] π_old/π_rollout
+        Tensor weights = ratio.clamp(max: sc[Cap]) * mask;                           // [N, A]
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal)
         {
             ["rollout_corr/tis_mean"] = RlMath.MaskedMean(weights, mask).ToDouble(),
-            ["rollout_corr/tis_clipfrac"] = RlMath.MaskedMean(ratio.gt(Cap).to(mask.dtype), mask).ToDouble(),
+            ["rollout_corr/tis_clipfrac"] = RlMath.MaskedMean(ratio.gt(sc[Cap]).to(mask.dtype), mask).ToDouble(),
         };
         return (weights.MoveToOuterDisposeScope(), metrics);
     }

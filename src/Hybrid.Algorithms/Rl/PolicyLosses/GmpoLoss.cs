@@ -28,11 +28,12 @@ public sealed class GmpoLoss : PolicyLoss
         Tensor sign = advantage.sign();                                              // [N, 1]
         Tensor logRatio = LogRatio(inputs);                                          // [N, A] log ρ_t
         Tensor signedRatio = logRatio * sign;                                        // [N, A]
-        Tensor signedClipped = logRatio.clamp(-low, high) * sign;                    // [N, A]
+        using var sc = new ScalarScope();
+        Tensor signedClipped = logRatio.clamp(sc[-low], sc[high]) * sign;            // [N, A]
         Tensor kept = signedRatio.minimum(signedClipped) * sign;                     // [N, A] ℓ_t
         metrics["actor/pg_clipfrac"] = Fraction(signedClipped.lt(signedRatio), mask);
         Tensor meanKept = RlMath.RowMaskedMean(kept, mask).detach();                 // [N, 1] sg[mean ℓ]
-        Tensor geometric = (meanKept + kept - kept.detach()).exp();                  // [N, A] value exp(mean ℓ), grad local
+        Tensor geometric = (meanKept.add(kept, sc[1]) - kept.detach()).exp();        // [N, A] value exp(mean ℓ), grad local
         return -advantage * geometric;
     }
 }

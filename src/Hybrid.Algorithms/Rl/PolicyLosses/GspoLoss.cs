@@ -24,10 +24,11 @@ public sealed class GspoLoss : PolicyLoss
         double high = CheckClip(inputs.ClipHigh ?? 4e-4, nameof(inputs.ClipHigh), lower: false);
         Tensor logProbs = inputs.LogProbs, advantages = inputs.Advantages, mask = inputs.Mask; // [N, A] each
         Tensor sequenceLogRatio = RlMath.RowMaskedMean(logProbs - inputs.OldLogProbs, mask).detach(); // [N, 1] sg[log s_i]
-        Tensor logS = (logProbs - logProbs.detach() + sequenceLogRatio).clamp(-LogRatioClamp, LogRatioClamp); // [N, A]
+        using var sc = new ScalarScope();
+        Tensor logS = (logProbs - logProbs.detach()).add(sequenceLogRatio, sc[1]).clamp(sc[-LogRatioClamp], sc[LogRatioClamp]); // [N, A]
         Tensor s = logS.exp();                                                       // [N, A] value s_i, grad s_i·∇log π
         Tensor unclipped = -advantages * s;                                          // [N, A]
-        Tensor clipped = -advantages * s.clamp(1 - low, 1 + high);                  // [N, A]
+        Tensor clipped = -advantages * s.clamp(sc[1 - low], sc[1 + high]);          // [N, A]
         metrics["actor/pg_clipfrac"] = Fraction(clipped.gt(unclipped), mask);
         return unclipped.maximum(clipped);
     }

@@ -37,11 +37,12 @@ public sealed class GvpoLoss : PolicyLoss
         long prompts = RlMath.Prompts(mask.size(0), g, Name);
         if (g < 2) throw new ArgumentException("gvpo: GroupSize is 1; the group centring needs at least 2 responses per prompt", nameof(inputs));
 
-        Tensor implicitReward = ((inputs.LogProbs - reference) * mask).sum(1).mul(beta).reshape(prompts, g); // [P, G] R_θ
+        using var sc = new ScalarScope();
+        Tensor implicitReward = ((inputs.LogProbs - reference) * mask).sum(1).mul(sc[beta]).reshape(prompts, g); // [P, G] R_θ
         Tensor reward = scores.reshape(prompts, g).detach();                                                // [P, G] R
         Tensor error = implicitReward - implicitReward.mean([1], keepdim: true)
                      - (reward - reward.mean([1], keepdim: true));                                            // [P, G] e_i
         metrics["actor/pg_clipfrac"] = 0;
-        return (error * error * (g / 2.0)).reshape(-1, 1).expand(mask.size(0), mask.size(1));              // [N, A]
+        return (error * error * sc[g / 2.0]).reshape(-1, 1).expand(mask.size(0), mask.size(1));              // [N, A]
     }
 }

@@ -40,8 +40,11 @@ public abstract class PolicyLoss : IPolicyLoss
     protected abstract Tensor TokenLoss(PolicyLossInputs inputs, Dictionary<string, double> metrics);
 
     /// <summary>log π_θ − log π_old clamped to ±<see cref="LogRatioClamp"/>. [N, A]</summary>
-    protected static Tensor LogRatio(PolicyLossInputs inputs) =>
-        (inputs.LogProbs - inputs.OldLogProbs).clamp(-LogRatioClamp, LogRatioClamp);
+    protected static Tensor LogRatio(PolicyLossInputs inputs)
+    {
+        using var sc = new ScalarScope();
+        return (inputs.LogProbs - inputs.OldLogProbs).clamp(sc[-LogRatioClamp], sc[LogRatioClamp]);
+    }
 
     /// <summary>The fraction of masked tokens where <paramref name="condition"/> (bool [N, A]) holds.</summary>
     protected static double Fraction(Tensor condition, Tensor mask) => RlMath.MaskedMeanValue(condition.to(mask.dtype), mask);

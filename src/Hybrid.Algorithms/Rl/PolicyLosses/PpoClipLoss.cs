@@ -23,9 +23,10 @@ public sealed class PpoClipLoss : PolicyLoss
         double low = CheckClip(inputs.ClipLow ?? 0.2, nameof(inputs.ClipLow), lower: true);
         double high = CheckClip(inputs.ClipHigh ?? 0.2, nameof(inputs.ClipHigh), lower: false);
         Tensor advantages = inputs.Advantages, mask = inputs.Mask;                   // [N, A] each
+        using var sc = new ScalarScope();
         Tensor ratio = LogRatio(inputs).exp();                                       // [N, A] ρ_t
         Tensor unclipped = -advantages * ratio;                                      // [N, A]
-        Tensor clipped = -advantages * ratio.clamp(1 - low, 1 + high);              // [N, A]
+        Tensor clipped = -advantages * ratio.clamp(sc[1 - low], sc[1 + high]);      // [N, A]
         Tensor loss = unclipped.maximum(clipped);                                    // [N, A]
         metrics["actor/pg_clipfrac"] = Fraction(clipped.gt(unclipped), mask);
         if (inputs.DualClip is not double c)
@@ -34,8 +35,8 @@ public sealed class PpoClipLoss : PolicyLoss
             return loss;
         }
         if (!(c > 1)) throw new ArgumentException($"ppo_clip: DualClip is {c}; it must be > 1 (verl: 3.0) or null", nameof(inputs));
-        Tensor cap = -advantages * c;                                                // [N, A] the dual-clip bound
-        Tensor negative = advantages.lt(0);                                          // [N, A] bool
+        Tensor cap = -advantages * sc[c];                                            // [N, A] the dual-clip bound
+        Tensor negative = advantages.lt(sc[0]);                                      // [N, A] bool
         metrics["actor/pg_clipfrac_lower"] = Fraction(loss.gt(cap).logical_and(negative), mask);
         return torch.where(negative, loss.minimum(cap), loss);
     }

@@ -18,7 +18,8 @@ public sealed class RaftLoss : PolicyLoss
     protected override Tensor TokenLoss(PolicyLossInputs inputs, Dictionary<string, double> metrics)
     {
         metrics["actor/pg_clipfrac"] = 0;
-        Tensor positive = inputs.Advantages.gt(0).to(inputs.LogProbs.dtype);         // [N, A] 𝟙[Â > 0]
+        using var sc = new ScalarScope();
+        Tensor positive = inputs.Advantages.gt(sc[0]).to(inputs.LogProbs.dtype);     // [N, A] 𝟙[Â > 0]
         return -inputs.LogProbs * positive;                                          // [N, A]
     }
 }

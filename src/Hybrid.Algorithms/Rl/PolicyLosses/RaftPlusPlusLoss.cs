@@ -20,10 +20,11 @@ public sealed class RaftPlusPlusLoss : PolicyLoss
         double low = CheckClip(inputs.ClipLow ?? 0.2, nameof(inputs.ClipLow), lower: true);
         double high = CheckClip(inputs.ClipHigh ?? 0.2, nameof(inputs.ClipHigh), lower: false);
         Tensor advantages = inputs.Advantages;                                       // [N, A] Â_t
-        Tensor positive = advantages.gt(0);                                          // [N, A] bool
+        using var sc = new ScalarScope();
+        Tensor positive = advantages.gt(sc[0]);                                      // [N, A] bool
         Tensor ratio = LogRatio(inputs).exp();                                       // [N, A] ρ_t
         Tensor unclipped = -advantages * ratio;                                      // [N, A]
-        Tensor clipped = -advantages * ratio.clamp(1 - low, 1 + high);              // [N, A]
+        Tensor clipped = -advantages * ratio.clamp(sc[1 - low], sc[1 + high]);      // [N, A]
         metrics["actor/pg_clipfrac"] = Fraction(clipped.gt(unclipped).logical_and(positive), inputs.Mask);
         return unclipped.maximum(clipped) * positive.to(ratio.dtype);
     }
