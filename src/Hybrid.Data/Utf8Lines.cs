@@ -32,7 +32,9 @@ public static class Utf8Lines
                 if (status is OperationStatus.InvalidData || (final && status is OperationStatus.NeedMoreData))
                 {
                     long column = offset + consumed - lineStart + 1;
-                    string what = consumed < length ? $"byte 0x{buffer[consumed]:X2}" : "the file ends inside a character";
+                    bool truncated = final && Utf8.ToUtf16(buffer.AsSpan(consumed, length - consumed), chars, out _, out _,
+                        replaceInvalidSequences: false, isFinalBlock: false) == OperationStatus.NeedMoreData;
+                    string what = truncated || consumed == length ? "the file ends inside a character" : $"byte 0x{buffer[consumed]:X2}";
                     throw new DatasetException($"{path}:{line}: not valid UTF-8 (column {column}, {what}); save the file as UTF-8");
                 }
                 if (final) return;

@@ -55,7 +55,7 @@ public sealed class SftTokenizer(
         var result = new TokenizedExample(ids.ToArray(), trainable.ToArray(), example.Source);
         if (result.TrainableCount == 0)
             throw new DatasetException($"{example.Source}: no trainable token left after tokenization" +
-                (ids.Count == maxLength ? $" and truncation to max_length {maxLength} (the prompt alone fills it; raise max_length)" : ""));
+                (ids.Count == maxLength ? $" and truncation to --max-length {maxLength} (the prompt alone fills it; raise --max-length)" : ""));
         return result;
     }
 }
