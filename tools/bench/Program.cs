@@ -17,8 +17,11 @@ using Hybrid.Tensors.Optim;
 //        dotnet run -c Release --project tools/bench -- rollout [models-dir] [rounds]
 //        dotnet run -c Release --project tools/bench -- score [recipe.json]
 //        dotnet run -c Release --project tools/bench -- decode FOLDER [npl ...] [--new N] [--prompt N] [--backend genai|ort] [--threads N]
+//        DOTNET_TieredCompilation=0 dotnet run -c Release --project tools/bench -- scalar-race [seconds]
 if (args.Length > 0 && args[0] == "decode")
     return DecodeBench.Run(args[1..]);
+if (args.Length > 0 && args[0] == "scalar-race")
+    return ScalarRaceBench.Run(args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 10);
 if (args.Length > 0 && args[0] == "rl")
 {
     string[] rest = args.Where(a => a != "--bf16").ToArray();
