@@ -6,12 +6,16 @@ using static TorchSharp.torch;
 
 namespace Hybrid.Cli.Tests;
 
-/// <summary>A `tiny` model made by `hybrid init-model`, a copy of it with NaN weights, and small SFT and preference files.</summary>
+/// <summary>
+/// A `tiny` model made by `hybrid init-model`; a copy with NaN weights (refused on load); a copy whose final norm weight is
+/// 3e38 — finite, so it loads, but the logits overflow and every loss is NaN; small SFT, preference and prompt files.
+/// </summary>
 public sealed class CliFixture : IDisposable
 {
     public string Dir { get; } = Directory.CreateTempSubdirectory("hybrid-cli-").FullName;
     public string Model => Path.Combine(Dir, "tiny");
     public string NaNModel => Path.Combine(Dir, "tiny-nan");
+    public string OverflowModel => Path.Combine(Dir, "tiny-overflow");
     public string SftData => Path.Combine(Dir, "sft.jsonl");
     public string PreferenceData => Path.Combine(Dir, "pref.jsonl");
     public string Prompts => Path.Combine(Dir, "prompts.jsonl");
@@ -20,13 +24,16 @@ public sealed class CliFixture : IDisposable
     {
         var (code, _, err) = HybridProcess.Run("init-model", "--preset", "tiny", "--out", Model);
         if (code != 0) throw new InvalidOperationException($"init-model failed ({code}): {err}");
-        Directory.CreateDirectory(NaNModel);
-        foreach (string f in Directory.GetFiles(Model)) File.Copy(f, Path.Combine(NaNModel, Path.GetFileName(f)));
-        string weights = Path.Combine(NaNModel, "model.safetensors");
-        Dictionary<string, Tensor> state = SafeTensors.Load(weights);
-        using (no_grad()) state["model.norm.weight"].fill_(float.NaN);
-        SafeTensors.Save(weights, state);
-        foreach (Tensor t in state.Values) t.Dispose();
+        foreach ((string folder, float value) in new[] { (NaNModel, float.NaN), (OverflowModel, 3e38f) })
+        {
+            Directory.CreateDirectory(folder);
+            foreach (string f in Directory.GetFiles(Model)) File.Copy(f, Path.Combine(folder, Path.GetFileName(f)));
+            string weights = Path.Combine(folder, "model.safetensors");
+            Dictionary<string, Tensor> state = SafeTensors.Load(weights);
+            using (no_grad()) state["model.norm.weight"].fill_(value);
+            SafeTensors.Save(weights, state);
+            foreach (Tensor t in state.Values) t.Dispose();
+        }
         File.WriteAllLines(SftData, Enumerable.Range(0, 24).Select(i => JsonSerializer.Serialize(new { prompt = $"{i}+1=", completion = $"{i + 1}" })));
         File.WriteAllLines(Prompts, Enumerable.Range(0, 8).Select(i => JsonSerializer.Serialize(new { prompt = $"{i}+1=", answer = $"{i + 1}" })));
         File.WriteAllLines(PreferenceData, Enumerable.Range(0, 24).Select(i => JsonSerializer.Serialize(new { prompt = $"{i}+1=", chosen = $"{i + 1}", rejected = $"{i + 2}" })));
@@ -62,16 +69,41 @@ public sealed class DivergenceCliTests(CliFixture f) : IClassFixture<CliFixture>
     [InlineData("sft")]
     [InlineData("dpo")]
     [InlineData("reward")]
+    [InlineData("rl")]
     public void ARunWhoseLossIsNaNExitsThreeWithoutWritingAModel(string command)
     {
         string output = Out(command);
-        string data = command == "sft" ? f.SftData : f.PreferenceData;
-        var (code, stdout, stderr) = HybridProcess.Run(command, "--model", f.NaNModel, "--data", data, "--out", output,
-            "--lr", "1e-3", "--max-steps", "12", "--batch-size", "2");
+        string data = command == "sft" ? f.SftData : command == "rl" ? f.Prompts : f.PreferenceData;
+        string[] args = command == "rl"
+            ? ["rl", "--model", f.OverflowModel, "--data", data, "--out", output, "--group-size", "2", "--prompts-per-iteration", "2", "--max-new-tokens", "2", "--iterations", "12"]
+            : [command, "--model", f.OverflowModel, "--data", data, "--out", output, "--lr", "1e-3", "--max-steps", "12", "--batch-size", "2"];
+        var (code, stdout, stderr) = HybridProcess.Run(args);
         Assert.True(code == 3, $"exit {code}\nstdout: {stdout}\nstderr: {stderr}");
-        string line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        string line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("error: "));   // rl logs its iterations to stderr too
         Assert.StartsWith($"error: {command}: training diverged — 8 optimizer steps in a row up to step 8 were skipped because the loss is NaN", line);
-        Assert.False(File.Exists(Path.Combine(output, "model.safetensors")), $"{command} wrote a model after diverging");
+        Assert.False(File.Exists(Path.Combine(output, "model.safetensors")) || File.Exists(Path.Combine(output, "model", "model.safetensors")),
+                     $"{command} wrote a model after diverging");
+    }
+
+    [Theory]
+    [InlineData("sft")]
+    [InlineData("dpo")]
+    [InlineData("export")]
+    [InlineData("online-dpo")]
+    public void ACheckpointWithNonFiniteWeightsIsRefusedOnLoad(string command)
+    {
+        string output = Out(command);
+        string[] args = command switch
+        {
+            "export" => ["export", "--model", f.NaNModel, "--out", output],
+            "online-dpo" => ["online-dpo", "--model", f.NaNModel, "--prompts", f.Prompts, "--out", output, "--iterations", "1", "--max-new-tokens", "2"],
+            _ => [command, "--model", f.NaNModel, "--data", command == "sft" ? f.SftData : f.PreferenceData, "--out", output, "--max-steps", "1"],
+        };
+        var (code, stdout, stderr) = HybridProcess.Run(args);
+        Assert.True(code == 2, $"exit {code}\nstdout: {stdout}\nstderr: {stderr}");
+        Assert.Equal($"error: {Path.Combine(f.NaNModel, "model.safetensors")}: tensor 'model.norm.weight' holds NaN at element 0: the weights are broken " +
+                     "(a diverged run, or a damaged file); use an earlier checkpoint or re-train", stderr.Trim());
+        Assert.False(Directory.Exists(output), $"{command} left --out behind");
     }
 }
 

@@ -95,6 +95,9 @@ internal static class OnlineDpoCommand
             OnlinePreferenceResult result = trainer.Train(policy, train, labeller, eval);
             policy.Save(outDir);
             IterationLog last = result.Iterations[^1];
+            if (result.Iterations.All(i => i.Metrics.GetValueOrDefault("pairs/count") == 0))
+                Console.Error.WriteLine($"warning: no preference pair formed in {result.Iterations.Count} iterations (every prompt's answers scored the same), " +
+                                        "so the policy was not updated; check that --reward fits the prompts, or sample more (--samples-per-prompt, --temperature)");
             Console.WriteLine($"done: {result.Iterations.Count} iterations in {result.Seconds:F1} s, policy version {last.PolicyVersion}, " +
                               $"last reward/mean {last.Metrics["reward/mean"]:F4}" +
                               (last.Metrics.TryGetValue("eval/reward/mean", out double e) ? $", eval reward {result.InitialEvalReward:F4} → {e:F4}" : "") +

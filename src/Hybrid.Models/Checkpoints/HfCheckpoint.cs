@@ -107,6 +107,14 @@ public static class HfCheckpoint
                         Tensor t = stored[e.Name];
                         stored.Remove(e.Name);
                         Tensor f32 = ToFloat32(t);
+                        int bad = FirstNonFinite(f32);
+                        if (bad >= 0)
+                        {
+                            float value = f32.AsSpan<float>()[bad];
+                            f32.Dispose();
+                            throw new CheckpointException($"{file}: tensor '{e.Name}' holds {value} at element {bad}: the weights are broken " +
+                                "(a diverged run, or a damaged file); use an earlier checkpoint or re-train");
+                        }
                         if (e.Name == TiedHead && config.TieWordEmbeddings) { tiedHead = f32; tiedHeadFile = file; }
                         else tensors[e.Name] = f32;
                     }
@@ -220,6 +228,15 @@ public static class HfCheckpoint
                 $"; {configPath} implies it");
         }
         return plan;
+    }
+
+    /// <summary>The index of the first NaN or infinite value of a float32 CPU tensor, or −1.</summary>
+    private static int FirstNonFinite(Tensor f32)
+    {
+        ReadOnlySpan<float> values = f32.AsSpan<float>();
+        for (int i = 0; i < values.Length; i++)
+            if (!float.IsFinite(values[i])) return i;
+        return -1;
     }
 
     private static Tensor ToFloat32(Tensor t)
