@@ -61,8 +61,9 @@ public sealed class DivergenceTests : IDisposable
     }
 
     /// <summary>
-    /// An SFT run from a checkpoint with one NaN weight: every loss is NaN, every step is refused, and after eight the run
-    /// stops with <see cref="TrainingDivergedException"/>. The weights never changed, and no final model was written.
+    /// An SFT run from a checkpoint whose final norm weight is 3e38 (finite, so the checkpoint loads; a NaN weight is refused
+    /// on load): the logits overflow, every loss is NaN, every step is refused, and after eight the run stops with
+    /// <see cref="TrainingDivergedException"/>. The weights never changed, and no final model was written.
     /// </summary>
     [Fact]
     public void AnSftRunWhoseLossIsNaNStopsWithoutWritingAModel()
@@ -73,7 +74,7 @@ public sealed class DivergenceTests : IDisposable
         string model = ModelFactory.CreateRandom(config, new TokenizerRecipe { CorpusPath = corpus, VocabSize = 300 }, Path.Combine(_dir, "model"), seed: 7).Directory;
         string weights = Path.Combine(model, "model.safetensors");
         Dictionary<string, Tensor> state = SafeTensors.Load(weights);
-        using (no_grad()) state["model.norm.weight"].fill_(float.NaN);
+        using (no_grad()) state["model.norm.weight"].fill_(3e38f);
         SafeTensors.Save(weights, state);
         foreach (Tensor t in state.Values) t.Dispose();
         string data = Path.Combine(_dir, "train.jsonl");
