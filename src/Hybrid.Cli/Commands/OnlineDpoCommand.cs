@@ -1,4 +1,6 @@
 // `hybrid online-dpo`: online / iterative DPO of a Hugging Face checkpoint on prompts, labelled by a rule or a reward model.
+using Hybrid.Training.Data;
+using Hybrid.Training.Loop;
 using Hybrid.Training.Output;
 using Hybrid.Tensors;
 using Hybrid.Rollout;
@@ -32,7 +34,7 @@ internal static class OnlineDpoCommand
         var temperature = new Option<double>("--temperature") { Description = "Sampling temperature", DefaultValueFactory = _ => defaults.Sampling.Temperature };
         var maxNew = new Option<int>("--max-new-tokens") { Description = "Most tokens per answer", DefaultValueFactory = _ => defaults.Sampling.MaxNewTokens };
         var loss = new Option<string>("--loss") { Description = "Preference loss (sigmoid, ipo, hinge, simpo, …, or e.g. sigmoid:1,nll:0.2)", DefaultValueFactory = _ => defaults.Update.Loss };
-        var beta = new Option<double>("--beta") { Description = "β of the implicit reward", DefaultValueFactory = _ => defaults.Update.Beta };
+        var lossOptions = new PreferenceLossFlags();   // the same β, ε, γ, α options as `hybrid dpo`
         var lr = new Option<double>("--lr") { Description = "AdamW learning rate", DefaultValueFactory = _ => defaults.Update.LearningRate };
         var batch = new Option<int>("--batch-size") { Description = "Pairs per optimizer step", DefaultValueFactory = _ => defaults.Update.BatchSize };
         var epochs = new Option<int>("--epochs") { Description = "Passes over each iteration's pairs", DefaultValueFactory = _ => defaults.Update.Epochs };
@@ -47,7 +49,7 @@ internal static class OnlineDpoCommand
         var overwrite = OverwriteOption.Create(canResume: false);
         var command = new Command("online-dpo", "Online / iterative DPO: sample with ONNX Runtime GenAI, label best vs worst, DPO steps, sync weights, repeat");
         foreach (Option o in new Option[] { model, prompts, evalPrompts, output, reward, rewardModel, chat, iterations, perIteration, samples,
-                                            temperature, maxNew, loss, beta, lr, batch, epochs, clip, reference, eosPenalty, seed, device, backend, bf16, overwrite })
+                                            temperature, maxNew, loss, lr, batch, epochs, clip, reference, eosPenalty, seed, device, backend, bf16, overwrite }.Concat(lossOptions.All))
             command.Options.Add(o);
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
@@ -63,7 +65,7 @@ internal static class OnlineDpoCommand
                 Sampling = new SamplingParams { Temperature = parse.GetValue(temperature), MaxNewTokens = parse.GetValue(maxNew) },
                 Update = new PairUpdateConfig
                 {
-                    Loss = parse.GetValue(loss)!, Beta = parse.GetValue(beta), LearningRate = parse.GetValue(lr), BatchSize = parse.GetValue(batch),
+                    Loss = parse.GetValue(loss)!, LossOptions = lossOptions.Read(parse), LearningRate = parse.GetValue(lr), BatchSize = parse.GetValue(batch),
                     Epochs = parse.GetValue(epochs), MaxGradNorm = parse.GetValue(clip), Bf16 = parse.GetValue(bf16),
                 },
                 Reference = parse.GetValue(reference),

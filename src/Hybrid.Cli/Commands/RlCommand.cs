@@ -1,4 +1,6 @@
 // `hybrid rl`: online RL (GRPO family, PPO) of a Hugging Face checkpoint on prompts, with ONNX Runtime rollouts (Ort or GenAI backend) and a weight sync every iteration.
+using Hybrid.Training.Data;
+using Hybrid.Training.Loop;
 using Hybrid.Models.Checkpoints;
 using Hybrid.Models.Config;
 using Hybrid.Training.Output;

@@ -1,4 +1,6 @@
 // The main demo: Hybrid's loop in miniature — make a model, fine-tune it on libtorch, export it, generate with GenAI, then GRPO.
+using Hybrid.Training.Data;
+using Hybrid.Training.Loop;
 using System.Diagnostics;
 using System.Text.Json;
 using Hybrid.Export.Decoder;

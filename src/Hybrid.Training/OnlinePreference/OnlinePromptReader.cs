@@ -1,4 +1,5 @@
 // Reads the prompts of an online run (the shared prompt-dataset reader) and encodes each one.
+using Hybrid.Training.Loop;
 using Hybrid.Data;
 using Hybrid.Training.Data;
 using Hybrid.Training.Rl;

@@ -20,8 +20,11 @@ public sealed record PairUpdateConfig
     /// </summary>
     public string Loss { get; init; } = "sigmoid";
 
-    /// <summary>β (SPIN's λ): the KL-regularisation temperature of the implicit reward β·log π_θ/π_ref. Default 0.1 (TRL; SPIN paper λ = 0.1).</summary>
-    public double Beta { get; init; } = 0.1;
+    /// <summary>
+    /// The loss's hyperparameters (β — SPIN's λ —, ε, γ, α), read exactly as <c>hybrid dpo</c> reads them: an unset one
+    /// keeps the loss's paper default (DPO β = 0.1, SimPO β = 2.0), one the loss does not read is an error.
+    /// </summary>
+    public PreferenceLossOptions LossOptions { get; init; } = new();
 
     /// <summary>AdamW learning rate. Default 5e-7 (TRL OnlineDPOConfig; SPIN's first iterations); tiny random models need ~1e-3.</summary>
     public double LearningRate { get; init; } = 5e-7;
@@ -52,7 +55,7 @@ public sealed record PairUpdateConfig
             if (!ok) throw new ArgumentException($"{owner}.{field} = {value}: {fix}");
         }
         Require(!string.IsNullOrWhiteSpace(Loss), nameof(Loss), $"'{Loss}'", "name a preference loss, e.g. \"sigmoid\"");
-        Require(Beta > 0 && double.IsFinite(Beta), nameof(Beta), Beta, "must be a finite number > 0 (DPO's usual range 0.01 … 0.5; default 0.1)");
+        LossOptions.Validate();
         Require(TrainingLimits.IsValidLearningRate(LearningRate), nameof(LearningRate), LearningRate, "must be in (0, 1] (5e-7 for 7B models, ~1e-3 for tiny ones)");
         Require(BatchSize > 0, nameof(BatchSize), BatchSize, "must be > 0");
         Require(Epochs > 0, nameof(Epochs), Epochs, "must be > 0");
@@ -62,7 +65,7 @@ public sealed record PairUpdateConfig
     }
 
     /// <summary>
-    /// The loss <see cref="Loss"/> names, with <see cref="Beta"/> applied when a member reads β. An unknown name fails
+    /// The loss <see cref="Loss"/> names with <see cref="LossOptions"/> (as <c>PreferenceConfig.CreateLoss</c>). An unknown name fails
     /// listing the registered ones; a loss that does not read (prompt, chosen, rejected) pairs fails naming the field.
     /// </summary>
     public IPreferenceLoss CreateLoss(string owner = nameof(PairUpdateConfig))
@@ -76,7 +79,6 @@ public sealed record PairUpdateConfig
                 throw new ArgumentException($"{owner}.{nameof(Loss)} = '{Loss}': '{name}' reads {entry.DataKind} data, but these trainers build " +
                                             "(prompt, chosen, rejected) pairs; use a paired loss such as sigmoid, ipo, hinge or simpo");
         }
-        bool readsBeta = names.Any(n => PreferenceLosses.Registry.Create(n).Reads.Contains(nameof(PreferenceLossOptions.Beta)));
-        return PreferenceLosses.Parse(Loss, new PreferenceLossOptions { Beta = readsBeta ? Beta : null });
+        return PreferenceLosses.Parse(Loss, LossOptions);
     }
 }

@@ -1,4 +1,6 @@
 // Offline preference optimisation (DPO family, KTO, ORPO, SimPO, RRHF…) of a Hugging Face decoder checkpoint: loop, eval, checkpoints, resume.
+using Hybrid.Training.Data;
+using Hybrid.Training.Loop;
 using Hybrid.Data;
 using System.Diagnostics;
 using Hybrid.Algorithms.Preference;
@@ -43,7 +45,7 @@ public sealed class PreferenceTrainer(PreferenceConfig config, TextWriter? log =
         using var autocast = Autocast.Enable(c.Bf16 ? torch.ScalarType.BFloat16 : null);  // bf16 mixed precision, or nothing
         using var onDevice = TorchDevice.Use(TorchDevice.Parse(c.Device));  // models and batches are created there
         (_referenceRows, _referenceModels) = (0, 0);
-        IPreferenceLoss lossFn = loss ?? PreferenceLosses.Parse(c.Loss, c.LossOptions);
+        IPreferenceLoss lossFn = loss ?? c.CreateLoss();
 
         // ---- data: read and tokenize everything first ------------------------------------------------------------------
         using Tokenizer tokenizer = Tokenizer.Open(c.ModelPath);

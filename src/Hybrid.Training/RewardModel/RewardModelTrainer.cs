@@ -1,4 +1,5 @@
 // Reward-model training: a decoder checkpoint with a scalar score head learns human (or synthetic) preferences; loop, eval, checkpoints, resume.
+using Hybrid.Training.Loop;
 using Hybrid.Data;
 using System.Diagnostics;
 using Hybrid.Models.Checkpoints;

@@ -1,4 +1,6 @@
 // One iteration's experience: sampled responses and everything computed about them before the update (OpenRLHF's Experience).
+using Hybrid.Training.Data;
+using Hybrid.Training.Loop;
 using RolloutSample = Hybrid.Rollout.Rollout;
 using Hybrid.Tensors;
 using TorchSharp;

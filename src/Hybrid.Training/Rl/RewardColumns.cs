@@ -1,4 +1,6 @@
 // Checks a prompts file against the columns its reward functions read, before a run starts.
+using Hybrid.Training.Data;
+using Hybrid.Training.Loop;
 using Hybrid.Algorithms.Rewards;
 using Hybrid.Data;
 

@@ -1,4 +1,5 @@
 // Online RL on libtorch from ONNX Runtime rollouts, one flat phase-timed loop: generate → reward → old/ref log-probs → values → advantages → update → sync → log.
+using Hybrid.Training.Loop;
 using System.Diagnostics;
 using Hybrid.Algorithms;
 using Hybrid.Algorithms.Rewards;

@@ -1,4 +1,6 @@
 // The size an RL iteration implies, checked before anything is allocated: G and the memory its rollouts need.
+using Hybrid.Training.Data;
+using Hybrid.Training.Loop;
 using System.Text;
 using Hybrid.Models.Config;
 

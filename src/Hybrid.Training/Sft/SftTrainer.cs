@@ -1,4 +1,5 @@
 // Supervised fine-tuning of a Hugging Face decoder checkpoint: the training loop, evaluation, checkpoints and resume.
+using Hybrid.Training.Loop;
 using Hybrid.Data;
 using System.Diagnostics;
 using Hybrid.Models.Checkpoints;
@@ -43,32 +44,23 @@ public sealed class SftTrainer(SftConfig config, TextWriter? log = null)
         List<TokenizedExample>? eval = c.EvalData is null ? null : SftDatasetReader.Read(c.EvalData).Select(sft.Tokenize).ToList();
 
         // ---- model, optimizer, schedule, position --------------------------------------------------------------------
-        string weightsFrom = c.ResumeFrom ?? c.ModelPath;
-        using DecoderModel model = LoadModel(weightsFrom, out GenerationConfig? generation);
+        using DecoderModel model = LoadModel(c.ResumeFrom ?? c.ModelPath, out GenerationConfig? generation);
         var names = model.named_parameters().Select(p => p.name).ToList();
         using var optimizer = new AdamW(model.parameters(), c.LearningRate, c.AdamBeta1, c.AdamBeta2, c.AdamEpsilon, c.WeightDecay);
-        long microBatchesPerEpoch = (train.Count + c.BatchSize - 1) / c.BatchSize;
-        long stepsPerEpoch = (microBatchesPerEpoch + c.GradientAccumulationSteps - 1) / c.GradientAccumulationSteps;
-        long totalSteps = c.MaxSteps > 0 ? c.MaxSteps : stepsPerEpoch * c.Epochs;
-        var schedule = new WarmupCosineSchedule(c.LearningRate, (long)Math.Ceiling(c.WarmupRatio * totalSteps), totalSteps);
+        var loop = new TrainingLoop(train.Count, c.BatchSize, c.GradientAccumulationSteps, c.Epochs, c.MaxSteps, c.WarmupRatio, c.LearningRate, c.Seed, c.Shuffle)
+        {
+            DataSha256 = DatasetFile.Sha256(c.TrainData),
+        };
         TensorUtil.ManualSeed(c.Seed);
-        var order = new DataOrder(train.Count, c.Seed, c.Shuffle);
-        long step = 0, numTokens = 0;
-        string dataSha256 = DatasetFile.Sha256(c.TrainData);
         if (c.ResumeFrom is not null)
         {
-            TrainerState state = TrainerState.Load(c.ResumeFrom);
-            state.CheckResumable(c.ResumeFrom, totalSteps, c.Seed, train.Count, dataSha256);
-            OptimizerCheckpoint.Load(c.ResumeFrom, optimizer, names);
-            order = new DataOrder(train.Count, c.Seed, c.Shuffle, state.Epoch, state.Index);
-            (step, numTokens) = (state.GlobalStep, state.NumTokens);
-            TensorUtil.SetRngState(Convert.FromBase64String(state.RngState));
-            log?.WriteLine($"[sft] resumed from {c.ResumeFrom} at step {step} (epoch {state.Epoch}, row {state.Index})");
+            loop.Resume(c.ResumeFrom, optimizer, names);
+            log?.WriteLine($"[sft] resumed from {c.ResumeFrom} at step {loop.Step} (epoch {loop.Order.Epoch}, row {loop.Order.Index})");
         }
 
-        using var folder = RunFolder.Claim(c.OutputDir, "sft", c.Overwrite, c.ResumeFrom is null ? null : step);
+        using var folder = RunFolder.Claim(c.OutputDir, "sft", c.Overwrite, c.ResumeFrom is null ? null : loop.Step);
         using var metrics = new MetricsLog(Path.Combine(c.OutputDir, "metrics.jsonl"), log);
-        log?.WriteLine($"[sft] {train.Count} rows, {totalSteps} steps of {c.BatchSize}×{c.GradientAccumulationSteps} rows, " +
+        log?.WriteLine($"[sft] {train.Count} rows, {loop.TotalSteps} steps of {c.BatchSize}×{c.GradientAccumulationSteps} rows, " +
                        $"{model.ParameterCount():N0} parameters");
 
         // ---- the loop -------------------------------------------------------------------------------------------------
@@ -76,43 +68,32 @@ public sealed class SftTrainer(SftConfig config, TextWriter? log = null)
         long tokensThisRun = 0;
         double lastLoss = double.NaN;
         var guard = new DivergenceGuard("sft");
-        while (step < totalSteps)
+        while (!loop.Done)
         {
-            var microBatches = new List<IReadOnlyList<TokenizedExample>>();
-            for (int m = 0; m < c.GradientAccumulationSteps; m++)
-            {
-                if (order.EpochDone)
-                {
-                    if (microBatches.Count > 0) break;  // an epoch's last step may accumulate fewer micro-batches
-                    order.NextEpoch();
-                }
-                microBatches.Add(order.NextBatch(c.BatchSize).Select(i => train[i]).ToList());
-            }
-            SftStepMetrics s = SftStep.Run(model, optimizer, microBatches, pad, schedule.LearningRateAt(step), c.MaxGradNorm);
-            step++;
-            guard.Record(s.Applied, step, s.Loss, s.GradNorm);
-            numTokens += s.NumTokens;
+            var microBatches = loop.NextStep().Select(rows => (IReadOnlyList<TokenizedExample>)rows.Select(i => train[i]).ToList()).ToList();
+            SftStepMetrics s = SftStep.Run(model, optimizer, microBatches, pad, loop.LearningRate, c.MaxGradNorm);
+            loop.Completed(s.NumTokens);
+            guard.Record(s.Applied, loop.Step, s.Loss, s.GradNorm);
             tokensThisRun += s.NumTokens;
             lastLoss = s.Loss;
-            if (step % c.LoggingSteps == 0 || step == totalSteps)
+            long step = loop.Step;
+            if (step % c.LoggingSteps == 0 || loop.Done)
                 metrics.Write(step, new Dictionary<string, double>
                 {
-                    ["loss"] = s.Loss, ["mean_token_accuracy"] = s.MeanTokenAccuracy, ["num_tokens"] = numTokens,
+                    ["loss"] = s.Loss, ["mean_token_accuracy"] = s.MeanTokenAccuracy, ["num_tokens"] = loop.NumTokens,
                     ["grad_norm"] = s.GradNorm, ["learning_rate"] = s.LearningRate, ["skipped_steps"] = guard.SkippedSteps,
-                    ["epoch"] = order.Epoch + (double)order.Index / train.Count,
+                    ["epoch"] = loop.Epoch,
                 });
-            if (eval is not null && c.EvalSteps > 0 && step % c.EvalSteps == 0 && step != totalSteps) Evaluate(model, eval, pad, step, metrics);
-            if (c.SaveSteps > 0 && step % c.SaveSteps == 0 && step != totalSteps)
-                SaveCheckpoint(Path.Combine(c.OutputDir, $"checkpoint-{step}"), model, generation, optimizer, names,
-                    new TrainerState(step, totalSteps, order.Epoch, order.Index, numTokens, c.Seed, Convert.ToBase64String(TensorUtil.GetRngState()),
-                                     train.Count, dataSha256));
+            if (eval is not null && c.EvalSteps > 0 && step % c.EvalSteps == 0 && !loop.Done) Evaluate(model, eval, pad, step, metrics);
+            if (c.SaveSteps > 0 && step % c.SaveSteps == 0 && !loop.Done)
+                loop.SaveCheckpoint(c.OutputDir, dir => SaveModel(dir, model, generation), optimizer, names, log, "sft");
         }
         double seconds = clock.Elapsed.TotalSeconds;
 
-        (double Loss, double Accuracy)? final = eval is null ? null : Evaluate(model, eval, pad, step, metrics);
+        (double Loss, double Accuracy)? final = eval is null ? null : Evaluate(model, eval, pad, loop.Step, metrics);
         SaveModel(c.OutputDir, model, generation);
-        log?.WriteLine($"[sft] {step} steps, {tokensThisRun / Math.Max(seconds, 1e-9):F0} tokens/s; model saved to {c.OutputDir}");
-        return new SftResult(step, lastLoss, final?.Loss, final?.Accuracy, numTokens, tokensThisRun / Math.Max(seconds, 1e-9), c.OutputDir);
+        log?.WriteLine($"[sft] {loop.Step} steps, {tokensThisRun / Math.Max(seconds, 1e-9):F0} tokens/s; model saved to {c.OutputDir}");
+        return new SftResult(loop.Step, lastLoss, final?.Loss, final?.Accuracy, loop.NumTokens, tokensThisRun / Math.Max(seconds, 1e-9), c.OutputDir);
     }
 
     /// <summary>Splits a ChatML conversation into text segments, flagging assistant content and its closing marker.</summary>
@@ -149,17 +130,4 @@ public sealed class SftTrainer(SftConfig config, TextWriter? log = null)
 
     private void SaveModel(string dir, DecoderModel model, GenerationConfig? generation) =>
         HfCheckpoint.Save(dir, model.Config, model.StateDict(), new SaveOptions { TokenizerSourceDir = _config.ModelPath, Generation = generation });
-
-    /// <summary>Writes weights, optimizer, and trainer state into a temporary folder renamed to <paramref name="dir"/> at the end.</summary>
-    private void SaveCheckpoint(string dir, DecoderModel model, GenerationConfig? generation, AdamW optimizer, IReadOnlyList<string> names, TrainerState state)
-    {
-        string temp = dir + ".tmp";
-        if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
-        SaveModel(temp, model, generation);
-        OptimizerCheckpoint.Save(temp, optimizer, names);
-        state.Save(temp);
-        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
-        Directory.Move(temp, dir);
-        log?.WriteLine($"[sft] checkpoint {dir}");
-    }
 }

@@ -21,7 +21,7 @@ public sealed class OnlineDpoTrainerTests(ITestOutputHelper output)
         PromptsPerIteration = 32,
         SamplesPerPrompt = 4,
         Sampling = new SamplingParams { Temperature = 1.0, MaxNewTokens = 3, StopTokenIds = [BytePolicy.EndOfText] },
-        Update = new PairUpdateConfig { Beta = 0.1, LearningRate = 3e-3, BatchSize = 16, Epochs = 2 },
+        Update = new PairUpdateConfig { LossOptions = new() { Beta = 0.1 }, LearningRate = 3e-3, BatchSize = 16, Epochs = 2 },
         Reference = reference,
         EvalSamplesPerPrompt = 4,
         Seed = 5,
@@ -91,7 +91,7 @@ public sealed class OnlineDpoTrainerTests(ITestOutputHelper output)
         // π_θ = π_ref, so every implicit reward β·log π_θ/π_ref is 0 and the loss is log 2 = 0.693147….
         OnlineDpoConfig config = Config(3, null, ReferenceChoice.PreviousIterate) with
         {
-            Update = new PairUpdateConfig { Beta = 0.1, LearningRate = 3e-3, BatchSize = 1000, Epochs = 1 },
+            Update = new PairUpdateConfig { LossOptions = new() { Beta = 0.1 }, LearningRate = 3e-3, BatchSize = 1000, Epochs = 1 },
         };
         OnlinePreferenceResult result = new OnlineDpoTrainer(config).Train(fixture.Policy, OnlineTask.AdditionPrompts(), Digit);
         foreach (IterationLog it in result.Iterations)
@@ -117,7 +117,7 @@ public sealed class OnlineDpoTrainerTests(ITestOutputHelper output)
         using var fixture = new BytePolicy("online-simpo", seed: 3);
         OnlineTask.FormatWarmUp(fixture.Policy.Model, steps: 60, seed: 3);
         fixture.Policy.PushWeights();
-        OnlineDpoConfig config = Config(4, null) with { Update = new PairUpdateConfig { Loss = "simpo", Beta = 2.0, LearningRate = 3e-3, BatchSize = 16, Epochs = 2 } };
+        OnlineDpoConfig config = Config(4, null) with { Update = new PairUpdateConfig { Loss = "simpo", LossOptions = new() { Beta = 2.0 }, LearningRate = 3e-3, BatchSize = 16, Epochs = 2 } };
         OnlinePreferenceResult result = new OnlineDpoTrainer(config).Train(fixture.Policy, OnlineTask.AdditionPrompts(), Digit, evalPrompts: OnlineTask.AdditionPrompts());
         output.WriteLine($"simpo: eval reward {result.InitialEvalReward:F3} → {result.Iterations[^1].Metrics["eval/reward/mean"]:F3}");
         Assert.True(result.Iterations[^1].Metrics["eval/reward/mean"] > result.InitialEvalReward + 0.15);

@@ -43,7 +43,7 @@ public sealed class SpinTrainerTests(ITestOutputHelper output)
             Iterations = 3,
             SamplesPerPrompt = 1,
             Sampling = sampling,
-            Update = new PairUpdateConfig { Beta = 0.1, LearningRate = 3e-3, BatchSize = 16, Epochs = 2 },
+            Update = new PairUpdateConfig { LossOptions = new() { Beta = 0.1 }, LearningRate = 3e-3, BatchSize = 16, Epochs = 2 },
             Seed = 6,
         };
         long baseline = TensorUtil.LiveTensors;

@@ -135,7 +135,7 @@ public sealed class StepDpoTests(ITestOutputHelper output)
         List<TokenPair> pairs = Pairs(48, seed: 7);
         double Margin() => pairs.Average(p => SlowLogProbs.Sum(model, p.Prompt, p.Chosen) - SlowLogProbs.Sum(model, p.Prompt, p.Rejected));
         double before = Margin();
-        var config = new StepDpoConfig { Update = new PairUpdateConfig { Beta = 0.1, LearningRate = 3e-3, BatchSize = 16, Epochs = 6 }, Seed = 1 };
+        var config = new StepDpoConfig { Update = new PairUpdateConfig { LossOptions = new() { Beta = 0.1 }, LearningRate = 3e-3, BatchSize = 16, Epochs = 6 }, Seed = 1 };
         long baseline = TensorUtil.LiveTensors;
         StepDpoResult result = new StepDpoTrainer(config).Train(model, pairs, BytePolicy.EndOfText);
         Assert.Equal(baseline, TensorUtil.LiveTensors);

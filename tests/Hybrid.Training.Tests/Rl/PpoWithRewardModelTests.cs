@@ -1,5 +1,7 @@
 // PPO end to end: a reward model trained (Bradley–Terry) on correct vs wrong sums, exported and scored on ORT, a critic
 // initialised from it, GAE, the KL in the per-token reward — and the expected RM reward of the policy rises.
+using Hybrid.Training.Data;
+using Hybrid.Training.Loop;
 using Hybrid.Algorithms;
 using Hybrid.Algorithms.RewardModeling;
 using Hybrid.Algorithms.Rl;

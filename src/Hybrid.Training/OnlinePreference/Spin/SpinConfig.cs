@@ -21,8 +21,8 @@ public sealed record SpinConfig
     /// <summary>How the opponent answers: default its own distribution (temperature 1) with up to 64 new tokens; the seed is offset per iteration.</summary>
     public SamplingParams Sampling { get; init; } = new() { Temperature = 1.0, MaxNewTokens = 64 };
 
-    /// <summary>λ is <see cref="PairUpdateConfig.Beta"/>; the loss must be the logistic "sigmoid" for SPIN proper. Default λ = 0.1, 2 epochs, lr 5e-7.</summary>
-    public PairUpdateConfig Update { get; init; } = new() { Beta = 0.1, Epochs = 2, LearningRate = 5e-7 };
+    /// <summary>λ is β of <see cref="PairUpdateConfig.LossOptions"/>; the loss must be the logistic "sigmoid" for SPIN proper. Default λ = 0.1, 2 epochs, lr 5e-7.</summary>
+    public PairUpdateConfig Update { get; init; } = new() { LossOptions = new() { Beta = 0.1 }, Epochs = 2, LearningRate = 5e-7 };
 
     /// <summary>Seed of shuffling, and of sampling when <see cref="Sampling"/> has none. Default 42.</summary>
     public ulong Seed { get; init; } = 42;

@@ -1,4 +1,5 @@
 // A tiny verifiable RL task: single-digit addition ("3+4=" → "7") for a byte-level policy, with its SFT warm-up.
+using Hybrid.Training.Loop;
 using Hybrid.Models.Config;
 using Hybrid.Models.Tokenizers;
 using Hybrid.Tensors;

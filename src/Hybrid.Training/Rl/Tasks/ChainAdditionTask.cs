@@ -1,4 +1,6 @@
 // A step-marked verifiable task: a+b+c worked in two written steps ("3+4=7\n7+2=9"), for process rewards.
+using Hybrid.Training.Data;
+
 namespace Hybrid.Training.Rl.Tasks;
 
 /// <summary>

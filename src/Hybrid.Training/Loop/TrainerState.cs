@@ -3,7 +3,7 @@ using System.Text.Json;
 using Hybrid.Models.Checkpoints;
 using Hybrid.Tensors.Serialization;
 
-namespace Hybrid.Training.Sft;
+namespace Hybrid.Training.Loop;
 
 /// <summary>
 /// trainer_state.json of a <c>checkpoint-{step}</c> folder. The learning-rate schedule is a function of

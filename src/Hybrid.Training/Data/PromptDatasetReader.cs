@@ -4,7 +4,7 @@ using Hybrid.Models.Tokenizers;
 using Hybrid.Data;
 using Hybrid.Training.Data;
 
-namespace Hybrid.Training.Rl;
+namespace Hybrid.Training.Data;
 
 /// <summary>
 /// One prompt row: <see cref="Prompt"/> is the text the policy continues — a plain string, or a conversation rendered with

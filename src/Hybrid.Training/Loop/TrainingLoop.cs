@@ -1,16 +1,15 @@
-// The optimizer-step bookkeeping the reward-model and preference trainers share with SFT: steps, schedule, data order, resume, checkpoints.
+// The optimizer-step bookkeeping of the SFT, preference and reward-model trainers: steps, schedule, data order, resume, checkpoints.
 using Hybrid.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 using Hybrid.Tensors.Optim;
 using Hybrid.Training.Data;
-using Hybrid.Training.Sft;
 
-namespace Hybrid.Training.Preference;
+namespace Hybrid.Training.Loop;
 
 /// <summary>
-/// The same loop mechanics as <see cref="SftTrainer"/>, built from the same pieces (<see cref="DataOrder"/>,
-/// <see cref="WarmupCosineSchedule"/>, <see cref="TrainerState"/>, <see cref="OptimizerCheckpoint"/>): total steps =
+/// One loop for every offline trainer (SFT, preference, reward model), built from <see cref="DataOrder"/>,
+/// <see cref="WarmupCosineSchedule"/>, <see cref="TrainerState"/> and <see cref="OptimizerCheckpoint"/>: total steps =
 /// <c>maxSteps</c> or epochs × ⌈⌈rows / batch⌉ / accumulation⌉; a step takes up to <c>accumulation</c> micro-batches and an
 /// epoch's last step may take fewer; a checkpoint stores step, data position, token count, seed, libtorch's generator and
 /// the AdamW moments, which is everything a run needs to continue bit for bit.

@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 using Hybrid.Tensors.Optim;
 using Hybrid.Tensors.Serialization;
 
-namespace Hybrid.Training.Sft;
+namespace Hybrid.Training.Loop;
 
 public static class OptimizerCheckpoint
 {
