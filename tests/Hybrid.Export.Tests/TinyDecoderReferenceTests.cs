@@ -1,5 +1,5 @@
 // The slow reference decoder (the oracle of the GenAI tests) checked on hand-worked weights and for causality.
-using Hybrid.Export.TinyDecoder;
+using Hybrid.Export.Tests.TinyDecoder;
 
 namespace Hybrid.Export.Tests;
 

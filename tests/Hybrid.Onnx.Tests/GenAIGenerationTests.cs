@@ -1,5 +1,5 @@
 // ONNX Runtime GenAI loads the exported tiny decoder and generates exactly what the plain-loop reference predicts.
-using Hybrid.Export.TinyDecoder;
+using Hybrid.Export.Tests.TinyDecoder;
 using Hybrid.Onnx.GenAI;
 using Microsoft.ML.OnnxRuntimeGenAI;
 

@@ -1,6 +1,6 @@
 // ONNX Runtime runs graphs written by Hybrid.Export: a hand-checked MatMul+Add+Relu and the tiny decoder's KV-cache graph.
 using Hybrid.Export.Onnx;
-using Hybrid.Export.TinyDecoder;
+using Hybrid.Export.Tests.TinyDecoder;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using DataType = Hybrid.Export.Onnx.TensorProto.Types.DataType;

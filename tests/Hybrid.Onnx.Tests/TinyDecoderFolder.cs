@@ -1,5 +1,5 @@
 // Test fixture: the tiny decoder exported once (seeded weights + the sample tokenizer) as a GenAI folder.
-using Hybrid.Export.TinyDecoder;
+using Hybrid.Export.Tests.TinyDecoder;
 
 namespace Hybrid.Onnx.Tests;
 

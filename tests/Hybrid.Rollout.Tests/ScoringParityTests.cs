@@ -79,13 +79,13 @@ public sealed class ScoringParityTests : IDisposable
     [Fact]
     public void LibTorchScoresOfRightPaddedBatchesMatchTheUnpaddedRows()
     {
-        // The bench compares ORT with libtorch on the same padded batches; that is only fair if ScoringBench's libtorch path
+        // The bench compares ORT with libtorch on the same padded batches; that is only fair if LibTorchScoring (the bench's libtorch path)
         // (right padding + mask) gives each row its unpadded score.
         CreatedModel created = ScoringTestKit.CreateCheckpoint(_tmp.Path, seed: 6);
         using var model = new SequenceScoreModel(created.Config);
         model.eval();
         int[][] rows = [[5, 9, 3, 7, 2], [11], [4, 4, 8]];
-        float[] batched = ScoringBench.LibTorchScores(model, rows, padTokenId: 0);
+        float[] batched = LibTorchScoring.Score(model, rows, padTokenId: 0);
         for (int i = 0; i < rows.Length; i++)
         {
             using var scope = NewDisposeScope();

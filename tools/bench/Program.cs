@@ -29,18 +29,18 @@ if (args.Length > 0 && args[0] == "rl")
 }
 if (args.Length > 0 && args[0] == "rollout")
 {
-    Hybrid.Rollout.RolloutBench.RunAll(args.Length > 1 ? args[1] : "models", Console.Out, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 5);
+    RolloutBench.RunAll(args.Length > 1 ? args[1] : "models", Console.Out, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 5);
     return 0;
 }
 if (args.Length > 0 && args[0] == "score")
 {
-    Hybrid.Rollout.Scoring.ScoringBench.Run(args.Length > 1 ? args[1] : Path.Combine("models", "small.json"));
+    ScoringBench.Run(args.Length > 1 ? args[1] : Path.Combine("models", "small.json"));
     return 0;
 }
 if (args.Length > 0 && args[0] == "export")
 {
     string work = Directory.CreateTempSubdirectory("hybrid-export-bench-").FullName;
-    try { Hybrid.Export.Decoder.ExportBench.Run(args.Length > 1 ? args[1] : Path.Combine("models", "small.json"), work, Console.Out); }
+    try { ExportBench.Run(args.Length > 1 ? args[1] : Path.Combine("models", "small.json"), work, Console.Out); }
     finally { Directory.Delete(work, recursive: true); }
     return 0;
 }

@@ -1,5 +1,5 @@
 // PPO with the RL axes' gae and ppo_clip on the grid world, checked against the exact optimum; GAE's λ limits vs MC/TD.
-using Hybrid.Algorithms.Classic;
+
 using Hybrid.Algorithms.Rl;
 using Hybrid.Tensors;
 using TorchSharp;

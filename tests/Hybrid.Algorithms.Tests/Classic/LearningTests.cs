@@ -1,5 +1,5 @@
 // Model-free methods against the exact oracle: MC and TD(0) evaluation, SARSA and Q-learning control, ε-greedy.
-using Hybrid.Algorithms.Classic;
+
 
 namespace Hybrid.Algorithms.Tests.Classic;
 

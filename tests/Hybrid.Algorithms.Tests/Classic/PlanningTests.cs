@@ -1,5 +1,5 @@
 // Model-based oracle: grid-world transitions, Gaussian elimination, exact policy evaluation, value and policy iteration.
-using Hybrid.Algorithms.Classic;
+
 
 namespace Hybrid.Algorithms.Tests.Classic;
 

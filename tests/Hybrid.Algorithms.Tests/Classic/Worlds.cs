@@ -1,5 +1,5 @@
 // The grid worlds the classic-RL tests share, and plain-loop helpers written independently of the code under test.
-using Hybrid.Algorithms.Classic;
+
 
 namespace Hybrid.Algorithms.Tests.Classic;
 

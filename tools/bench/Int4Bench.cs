@@ -1,9 +1,10 @@
 // Benchmark: what int4 (MatMulNBits) export costs in quality and buys in size and speed, against the float32 export.
+using Hybrid.Export.Decoder;
 using System.Globalization;
 using Hybrid.Onnx;
 using Microsoft.ML.OnnxRuntimeGenAI;
 
-namespace Hybrid.Export.Decoder;
+namespace Hybrid.Bench;
 
 /// <summary>One export of <see cref="Int4Bench"/>, measured against the float32 export of the same checkpoint.</summary>
 /// <param name="Name">"fp32" or the int4 variant.</param>

@@ -1,5 +1,5 @@
 // Hyperparameters of the tiny test decoder: sizes, layer count and the special-token ids GenAI needs.
-namespace Hybrid.Export.TinyDecoder;
+namespace Hybrid.Export.Tests.TinyDecoder;
 
 /// <summary>
 /// Shape of the tiny decoder: token + learned position embeddings, <see cref="NumLayers"/> pre-residual blocks of causal

@@ -1,5 +1,5 @@
 // SARSA: on-policy TD control that bootstraps from the action the ε-greedy policy actually takes next.
-namespace Hybrid.Algorithms.Classic;
+namespace Hybrid.Algorithms.Tests.Classic;
 
 /// <summary>
 /// Q(s,a) ← Q(s,a) + α[r + γQ(s',a') − Q(s,a)], a' the ε-greedy action taken in s' (the tuple s, a, r, s', a'), and target

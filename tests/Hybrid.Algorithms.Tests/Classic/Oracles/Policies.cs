@@ -1,5 +1,5 @@
 // Tabular policies π(a|s) as [S, A] tables: uniform, deterministic, greedy, ε-greedy, and sampling from them.
-namespace Hybrid.Algorithms.Classic;
+namespace Hybrid.Algorithms.Tests.Classic;
 
 /// <summary>
 /// A policy is a [S, A] table of probabilities π(a|s) (rows of terminal states are ignored). Greedy choices break ties

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 using Hybrid.Tensors.Layers;
 using Hybrid.Tensors.Optim;
 
-namespace Hybrid.Algorithms.Classic;
+namespace Hybrid.Algorithms.Tests.Classic;
 
 /// <summary>Options of <see cref="GridWorldPpo"/> (defaults: the seed's toy PPO, card B4/§3.13, where it gives values).</summary>
 public sealed record GridWorldPpoOptions

@@ -1,5 +1,5 @@
 // The slow, obvious forward pass of the tiny decoder in plain loops: the reference every exported run is checked against.
-namespace Hybrid.Export.TinyDecoder;
+namespace Hybrid.Export.Tests.TinyDecoder;
 
 /// <summary>
 /// Recomputes the whole sequence from scratch at every call (no KV cache, no batching, no padding), accumulating in

@@ -3,7 +3,7 @@ using Hybrid.Export.GenAI;
 using Hybrid.Export.Onnx;
 using Hybrid.Models.Tokenizers;
 
-namespace Hybrid.Export.TinyDecoder;
+namespace Hybrid.Export.Tests.TinyDecoder;
 
 /// <summary>Exports a <see cref="TinyDecoderWeights"/> model with its byte-level BPE tokenizer.</summary>
 public static class TinyDecoderExport

@@ -1,5 +1,5 @@
 // Value iteration: repeat the Bellman optimality backup until the values stop changing.
-namespace Hybrid.Algorithms.Classic;
+namespace Hybrid.Algorithms.Tests.Classic;
 
 /// <summary>V*, a greedy optimal policy, Q* and the number of sweeps.</summary>
 public sealed record OptimalSolution(double[] Values, int[] Policy, double[,] Q, int Iterations);

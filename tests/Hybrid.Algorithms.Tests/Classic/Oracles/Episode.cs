@@ -1,5 +1,5 @@
 // One sampled episode of a tabular MDP under a policy: the visited states, the actions, the rewards and how it ended.
-namespace Hybrid.Algorithms.Classic;
+namespace Hybrid.Algorithms.Tests.Classic;
 
 /// <summary>
 /// States[t], Actions[t], Rewards[t] = R_{t+1} for t = 0..T−1; <see cref="FinalState"/> = s_T; <see cref="Terminated"/>

@@ -1,11 +1,12 @@
 // Benchmark: GenAI greedy decode speed of the reference vs the optimized (contrib-op) export of the same model.
+using Hybrid.Export.Decoder;
 using System.Diagnostics;
 using System.Globalization;
 using Hybrid.Models.Creation;
 using Hybrid.Onnx;
 using Microsoft.ML.OnnxRuntimeGenAI;
 
-namespace Hybrid.Export.Decoder;
+namespace Hybrid.Bench;
 
 /// <summary>Decode throughput of one export at one batch size.</summary>
 /// <param name="Kernel">Which export.</param>

@@ -1,5 +1,5 @@
 // TD(0) evaluation of a fixed policy: move V(s) towards the bootstrapped target r + γV(s') after every step.
-namespace Hybrid.Algorithms.Classic;
+namespace Hybrid.Algorithms.Tests.Classic;
 
 /// <summary>
 /// V(s_t) ← V(s_t) + α(R_{t+1} + γV(s_{t+1}) − V(s_t)) with V(terminal) = 0 (card A7; Sutton 1988, Sutton &amp; Barto

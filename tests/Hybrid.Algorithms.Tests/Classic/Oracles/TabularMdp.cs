@@ -1,5 +1,5 @@
 // A finite Markov decision process (S, A, P, R, γ) with terminal states: the ground truth of the classic-RL oracle.
-namespace Hybrid.Algorithms.Classic;
+namespace Hybrid.Algorithms.Tests.Classic;
 
 /// <summary>
 /// States 0..S−1, actions 0..A−1, transition probabilities P(s'|s,a), the reward of each transition r(s,a,s') and a

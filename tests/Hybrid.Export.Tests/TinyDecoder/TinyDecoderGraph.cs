@@ -3,7 +3,7 @@ using Hybrid.Export.Onnx;
 using static Hybrid.Export.Onnx.OnnxAttributes;
 using DataType = Hybrid.Export.Onnx.TensorProto.Types.DataType;
 
-namespace Hybrid.Export.TinyDecoder;
+namespace Hybrid.Export.Tests.TinyDecoder;
 
 /// <summary>
 /// The ONNX form of <see cref="TinyDecoderReference"/>, in the interface ONNX Runtime GenAI drives for decoder models:

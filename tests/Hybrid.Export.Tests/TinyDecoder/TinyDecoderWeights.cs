@@ -1,5 +1,5 @@
 // The parameters of the tiny decoder, drawn from a seeded RNG, in row-major [in, out] layout as ONNX MatMul expects.
-namespace Hybrid.Export.TinyDecoder;
+namespace Hybrid.Export.Tests.TinyDecoder;
 
 /// <summary>Weights of one transformer block. Matrices are row-major [in, out]: y = x · W.</summary>
 public sealed class TinyDecoderLayerWeights

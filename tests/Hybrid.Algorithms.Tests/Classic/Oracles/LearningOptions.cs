@@ -1,5 +1,5 @@
 // Shared settings of the sampling-based tabular methods: episodes, start states, step sizes and ε schedules.
-namespace Hybrid.Algorithms.Classic;
+namespace Hybrid.Algorithms.Tests.Classic;
 
 /// <summary>
 /// Step size α_n = Alpha / (1 + n / HalfLife) for the n-th update (n = 0, 1, …) of a state or state-action; HalfLife null

@@ -1,4 +1,6 @@
 // Bench: reward scoring rows/s on ORT (OnnxRewardScorer) vs libtorch (SequenceScoreModel, NoGrad) on the same batches.
+using Hybrid.Rollout.Scoring;
+using Hybrid.Rollout;
 using System.Diagnostics;
 using Hybrid.Export.Decoder;
 using Hybrid.Models.Config;
@@ -8,7 +10,7 @@ using Hybrid.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Hybrid.Rollout.Scoring;
+namespace Hybrid.Bench;
 
 /// <summary>What <see cref="ScoringBench.Run"/> measured (best of the timed rounds for each engine).</summary>
 public sealed record ScoringBenchResult(int Rows, long Tokens, double OrtRowsPerSecond, double TorchRowsPerSecond, float MaxAbsDifference)
@@ -70,7 +72,7 @@ public static class ScoringBench
 
             int[][] warmup = tokenRows.Take(Math.Min(rows, 2 * batchSize)).ToArray();
             scorer.ScoreTokens(warmup);
-            LibTorchScores(model, warmup, padId, batchSize);
+            LibTorchScoring.Score(model, warmup, padId, batchSize);
 
             double ortBest = double.MaxValue, torchBest = double.MaxValue;
             float[] ortScores = [], torchScores = [];
@@ -97,7 +99,7 @@ public static class ScoringBench
             void TimeTorch()
             {
                 var clock = Stopwatch.StartNew();
-                torchScores = LibTorchScores(model, tokenRows, padId, batchSize);
+                torchScores = LibTorchScoring.Score(model, tokenRows, padId, batchSize);
                 torchBest = Math.Min(torchBest, clock.Elapsed.TotalSeconds);
             }
         }
@@ -105,35 +107,5 @@ public static class ScoringBench
         {
             Directory.Delete(work, recursive: true);
         }
-    }
-
-    /// <summary>
-    /// The libtorch side: <paramref name="model"/> under NoGrad on the <see cref="LengthBatches"/> plan of
-    /// <paramref name="rows"/>, each batch right-padded with <paramref name="padTokenId"/> and masked; scores in input order.
-    /// </summary>
-    public static float[] LibTorchScores(SequenceScoreModel model, IReadOnlyList<int[]> rows, long padTokenId, int batchSize = int.MaxValue)
-    {
-        var scores = new float[rows.Count];
-        using var noGrad = no_grad();
-        foreach (int[] indices in LengthBatches.Plan(rows.Select(r => r.Length).ToArray(), Math.Min(batchSize, Math.Max(rows.Count, 1))))
-        {
-            int b = indices.Length, t = rows[indices[0]].Length;               // the first row of a batch is its longest
-            var ids = new long[b * t];                                         // [B, T] right-padded
-            var mask = new long[b * t];                                        // [B, T] 1 = real
-            for (int k = 0; k < b; k++)
-            {
-                int[] row = rows[indices[k]];
-                for (int j = 0; j < t; j++)
-                {
-                    ids[k * t + j] = j < row.Length ? row[j] : padTokenId;
-                    mask[k * t + j] = j < row.Length ? 1 : 0;
-                }
-            }
-            using var scope = NewDisposeScope();
-            Tensor batchScores = model.Forward(torch.tensor(ids, [b, t]), torch.tensor(mask, [b, t]));   // [B]
-            float[] values = batchScores.data<float>().ToArray();
-            for (int k = 0; k < b; k++) scores[indices[k]] = values[k];
-        }
-        return scores;
     }
 }

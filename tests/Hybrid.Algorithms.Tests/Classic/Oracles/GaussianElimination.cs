@@ -1,5 +1,5 @@
 // Solves a small dense linear system A x = b by Gaussian elimination with partial pivoting.
-namespace Hybrid.Algorithms.Classic;
+namespace Hybrid.Algorithms.Tests.Classic;
 
 /// <summary>
 /// Forward elimination with row pivoting on the largest |a_ik|, then back substitution: O(n³), exact up to rounding,

@@ -1,5 +1,5 @@
 // Q-learning: off-policy TD control that bootstraps from the best next action whatever the behaviour policy does.
-namespace Hybrid.Algorithms.Classic;
+namespace Hybrid.Algorithms.Tests.Classic;
 
 /// <summary>
 /// Q(s,a) ← Q(s,a) + α[r + γ max_a' Q(s',a') − Q(s,a)], target r when s' is terminal, acting ε-greedily (card A9;

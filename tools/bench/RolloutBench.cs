@@ -1,4 +1,6 @@
 // Timing runs the lead calls from tools/bench: rollout engines vs the trainer's sampler, weight-sync cost, adapter cost.
+using Hybrid.Rollout.Scoring;
+using Hybrid.Rollout;
 using System.Diagnostics;
 using System.Globalization;
 using Hybrid.Export.Decoder;
@@ -12,7 +14,7 @@ using Hybrid.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Hybrid.Rollout;
+namespace Hybrid.Bench;
 
 /// <summary>
 /// Three measurements on random-weight models built from a recipe (<c>models/*.json</c>, float32):

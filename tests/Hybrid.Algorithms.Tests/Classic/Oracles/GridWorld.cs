@@ -1,5 +1,5 @@
 // A grid-world builder: a goal (+1), optional pits (−1) and walls, a cost per move, and slippery moves.
-namespace Hybrid.Algorithms.Classic;
+namespace Hybrid.Algorithms.Tests.Classic;
 
 /// <summary>Options of <see cref="GridWorld.Build"/>. Cells are (row, column), row 0 at the top.</summary>
 public sealed record GridWorldOptions

@@ -1,5 +1,5 @@
 // Monte-Carlo evaluation of a fixed policy: average the sampled returns that follow each visit of a state.
-namespace Hybrid.Algorithms.Classic;
+namespace Hybrid.Algorithms.Tests.Classic;
 
 /// <summary>
 /// V_π(s) ≈ mean of the returns G_t = Σ_k γ^k R_{t+k+1} observed after visits of s (card A6; Sutton &amp; Barto 2018 §5.1).

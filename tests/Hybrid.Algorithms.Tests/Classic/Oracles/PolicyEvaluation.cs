@@ -1,5 +1,5 @@
 // Evaluation of a fixed policy: exactly by the matrix form V = (I − γP_π)⁻¹R_π, or iteratively by Bellman backups.
-namespace Hybrid.Algorithms.Classic;
+namespace Hybrid.Algorithms.Tests.Classic;
 
 /// <summary>
 /// V_π(s) = Σ_a π(a|s)[R(s,a) + γ Σ_s' P(s'|s,a) V_π(s')] (Bellman expectation, card A2). In matrix form

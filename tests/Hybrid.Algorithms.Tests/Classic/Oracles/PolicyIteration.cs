@@ -1,5 +1,5 @@
 // Policy iteration: evaluate the current policy, improve it greedily, stop when it no longer changes.
-namespace Hybrid.Algorithms.Classic;
+namespace Hybrid.Algorithms.Tests.Classic;
 
 /// <summary>
 /// π_0 = action 0 everywhere; repeat (1) V = V_{π_k} by iterative evaluation, (2) π_{k+1}(s) = argmax_a Q(s,a) with

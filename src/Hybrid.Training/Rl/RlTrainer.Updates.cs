@@ -1,0 +1,118 @@
+// The update phases of RlTrainer: the actor over mini-batches of whole groups (policy loss, KL, entropy, PPO-ptx) and the critic.
+using Hybrid.Training.Loop;
+using System.Diagnostics;
+using Hybrid.Algorithms;
+using Hybrid.Algorithms.Rewards;
+using Hybrid.Algorithms.Rewards.Process;
+using Hybrid.Algorithms.Critic;
+using Hybrid.Algorithms.Rl;
+using Hybrid.Models.Decoder;
+using Hybrid.Models.Generation;
+using Hybrid.Rollout;
+using Hybrid.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+using Hybrid.Tensors.Optim;
+using Hybrid.Training.Data;
+using Hybrid.Training.Metrics;
+using Hybrid.Training.Online;
+using Hybrid.Training.Sft;
+using RolloutSample = Hybrid.Rollout.Rollout;
+using Hybrid.Training.Stability;
+
+namespace Hybrid.Training.Rl;
+
+public sealed partial class RlTrainer
+{
+    // ---- phases ---------------------------------------------------------------------------------------------------------
+
+    private void UpdateActor(DecoderModel model, AdamW optimizer, Experience x, DataOrder? ptxOrder, int iteration, Dictionary<string, double> m)
+    {
+        var sums = new Dictionary<string, double>();
+        int steps = 0;
+        double klBeta = _axes.KlCoefficient?.Value ?? 0;
+        var rng = new Random(unchecked((int)_config.Seed * 31 + iteration));
+        for (int epoch = 0; epoch < _axes.Epochs; epoch++)
+        {
+            foreach (int[] rows in MiniBatches(x, rng))
+            {
+                using var scope = NewDisposeScope();
+                using var sc = new ScalarScope();
+                Tensor index = torch.tensor(rows.Select(r => (long)r).ToArray(), [rows.Length]);   // [n]
+                ResponseBatch mb = Rows(x.Batch, index);
+                Tensor mask = mb.Mask;                                                                // [n, A]
+                (Tensor logProbs, Tensor entropy) = _axes.EntropyCoefficient > 0
+                    ? LogProbsAndEntropy(model, mb, _temperature)
+                    : (ResponseLogProbs.Compute(model, mb, _temperature), null!);                       // [n, A]
+                PolicyLossOutput pg = _axes.PolicyLoss.Compute(_axes.Preset.Configure(new PolicyLossInputs
+                {
+                    LogProbs = logProbs, OldLogProbs = x.OldLogProbs!.index_select(0, index), Advantages = x.Advantages!.index_select(0, index),
+                    Mask = mask, RefLogProbs = x.RefLogProbs?.index_select(0, index), Scores = x.Scores.index_select(0, index),
+                    GroupSize = x.GroupSize,
+                }));
+                Tensor tokenLoss = x.CorrectionWeights is null ? pg.TokenLoss : pg.TokenLoss * x.CorrectionWeights.index_select(0, index);  // [n, A]
+                Tensor loss = _axes.Aggregation.Aggregate(tokenLoss, mask);                             // []
+                Add(sums, "actor/pg_loss", loss.ToDouble());
+                foreach (var (k, v) in pg.Metrics) Add(sums, k, v);
+                if (_axes.KlPlacement == KlPlacement.InLoss)
+                {
+                    Tensor klLoss = _axes.Aggregation.Aggregate(_axes.Kl!.PerToken(logProbs, x.RefLogProbs!.index_select(0, index)), mask);  // []
+                    Add(sums, "actor/kl_loss", klLoss.ToDouble());
+                    loss = loss.add(klLoss * sc[klBeta], sc[1]);
+                }
+                if (_axes.EntropyCoefficient > 0)
+                    loss = loss - _axes.Aggregation.Aggregate(entropy, mask) * sc[_axes.EntropyCoefficient];
+                if (_config.PtxCoefficient > 0)
+                {
+                    var ptxRows = NextPtx(ptxOrder!, rows.Length);
+                    Batch sft = Batch.Collate(ptxRows, _policy.PadTokenId);
+                    var (ptxSum, _) = CausalLmLoss.Compute(model.Forward(sft.InputIds, sft.AttentionMask), sft.Labels);  // []
+                    Tensor ptxLoss = ptxSum / sc[Math.Max(1, sft.TargetTokens)];
+                    Add(sums, "actor/ptx_loss", ptxLoss.ToDouble());
+                    loss = loss.add(ptxLoss * sc[_config.PtxCoefficient], sc[1]);
+                }
+                double lossValue = loss.ToDouble();
+                loss.backward();
+                var (gradNorm, applied) = GuardedOptimizerStep.Apply(optimizer, lossValue, _config.MaxGradNorm, optimizer.LearningRate);
+                _guard.Record(applied, lossValue, gradNorm);
+                Add(sums, "actor/grad_norm", gradNorm);
+                steps++;
+            }
+        }
+        foreach (var (k, v) in sums) m[k] = v / steps;
+        m["actor/skipped_steps"] = _guard.SkippedSteps;
+        m["actor/lr"] = optimizer.LearningRate;
+    }
+
+    private void UpdateCritic(AdamW optimizer, Experience x, int iteration, Dictionary<string, double> m)
+    {
+        double lossSum = 0;
+        int steps = 0;
+        var rng = new Random(unchecked((int)_config.Seed * 17 + iteration));
+        for (int epoch = 0; epoch < _axes.Epochs; epoch++)
+        {
+            foreach (int[] rows in MiniBatches(x, rng))
+            {
+                using var scope = NewDisposeScope();
+                Tensor index = torch.tensor(rows.Select(r => (long)r).ToArray(), [rows.Length]);   // [n]
+                ResponseBatch mb = Rows(x.Batch, index);
+                Tensor mask = mb.Mask;                                                                // [n, A]
+                Tensor values = Critic!.Values(mb);                                                   // [n, A]
+                Tensor returns = x.Returns!.index_select(0, index);                                    // [n, A]
+                using var sc = new ScalarScope();
+                Tensor loss = ValueLoss.Compute(values, x.Values!.index_select(0, index), returns, mask, _axes.ValueClip) * sc[_axes.ValueCoefficient];  // []
+                double lossValue = loss.ToDouble();
+                lossSum += lossValue;
+                loss.backward();
+                var (gradNorm, applied) = GuardedOptimizerStep.Apply(optimizer, lossValue, _config.MaxGradNorm, optimizer.LearningRate);
+                _guard.Record(applied, lossValue, gradNorm);
+                steps++;
+            }
+        }
+        m["critic/vf_loss"] = lossSum / steps;
+        using var noGrad = no_grad();
+        Tensor maskAll = x.Batch.Mask;                                                               // [N, A]
+        m["critic/vf_explained_var"] = ValueLoss.ExplainedVariance(x.Values!, x.Returns!, maskAll);
+        m["critic/values_mean"] = ((x.Values! * maskAll).sum() / maskAll.sum()).ToDouble();
+    }
+}
