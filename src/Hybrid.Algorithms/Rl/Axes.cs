@@ -31,6 +31,18 @@ public interface IPolicyLoss
     /// <summary>True for gvpo: the inputs must carry reference log-probs, scores and the group size.</summary>
     bool NeedsReference { get; }
 
+    /// <summary>Clips the importance ratio π_θ/π_old to [1 − ε_low, 1 + ε_high] (ppo_clip, raft_pp, gspo): ε_low must be &lt; 1.</summary>
+    bool ClipsRatio => false;
+
+    /// <summary>Accepts the dual clip c for negative advantages (ppo_clip).</summary>
+    bool SupportsDualClip => false;
+
+    /// <summary>Has no importance ratio (reinforce, raft): its samples are on-policy for one pass only, so μ must be 1.</summary>
+    bool OnPolicyOnly => false;
+
+    /// <summary>Reads a β of its own (gvpo): <c>GvpoBeta</c>, or else the KL controller's β.</summary>
+    bool TakesBeta => false;
+
     PolicyLossOutput Compute(PolicyLossInputs inputs);
 }
 

@@ -71,7 +71,7 @@ public sealed record RlAxes
             PolicyLoss = preset.CreatePolicyLoss(),
             Aggregation = preset.CreateAggregation(),
             Kl = kl ? preset.CreateKlEstimator() : null,
-            KlCoefficient = kl || preset.GvpoBeta is null && preset.PolicyLoss == "gvpo" ? preset.CreateKlController() : null,
+            KlCoefficient = kl || preset.GvpoBeta is null && PolicyLosses.Create(preset.PolicyLoss).TakesBeta ? preset.CreateKlController() : null,
             Filters = preset.CreateFilters(),
             Overlong = preset.CreateOverlongPunishment(),
             GrpoLambda = preset.GrpoLambdaFraction is double f ? new GrpoLambdaShaping(f) : null,

@@ -18,6 +18,8 @@ public sealed class GspoLoss : PolicyLoss
 {
     public override string Name => "gspo";
 
+    public override bool ClipsRatio => true;
+
     protected override Tensor TokenLoss(PolicyLossInputs inputs, Dictionary<string, double> metrics)
     {
         double low = CheckClip(inputs.ClipLow ?? 3e-4, nameof(inputs.ClipLow), lower: true);

@@ -22,6 +22,8 @@ public sealed class GvpoLoss : PolicyLoss
 
     public override bool NeedsReference => true;
 
+    public override bool TakesBeta => true;
+
     protected override Tensor TokenLoss(PolicyLossInputs inputs, Dictionary<string, double> metrics)
     {
         Tensor mask = inputs.Mask;                                                   // [N, A]

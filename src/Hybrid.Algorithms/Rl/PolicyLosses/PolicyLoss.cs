@@ -19,6 +19,14 @@ public abstract class PolicyLoss : IPolicyLoss
 
     public virtual bool NeedsReference => false;
 
+    public virtual bool ClipsRatio => false;
+
+    public virtual bool SupportsDualClip => false;
+
+    public virtual bool OnPolicyOnly => false;
+
+    public virtual bool TakesBeta => false;
+
     public PolicyLossOutput Compute(PolicyLossInputs inputs)
     {
         ArgumentNullException.ThrowIfNull(inputs);

@@ -18,6 +18,10 @@ public sealed class PpoClipLoss : PolicyLoss
 {
     public override string Name => "ppo_clip";
 
+    public override bool ClipsRatio => true;
+
+    public override bool SupportsDualClip => true;
+
     protected override Tensor TokenLoss(PolicyLossInputs inputs, Dictionary<string, double> metrics)
     {
         double low = CheckClip(inputs.ClipLow ?? 0.2, nameof(inputs.ClipLow), lower: true);

@@ -15,6 +15,8 @@ public sealed class RaftLoss : PolicyLoss
 {
     public override string Name => "raft";
 
+    public override bool OnPolicyOnly => true;
+
     protected override Tensor TokenLoss(PolicyLossInputs inputs, Dictionary<string, double> metrics)
     {
         metrics["actor/pg_clipfrac"] = 0;

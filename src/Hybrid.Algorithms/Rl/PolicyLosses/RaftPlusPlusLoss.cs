@@ -15,6 +15,8 @@ public sealed class RaftPlusPlusLoss : PolicyLoss
 {
     public override string Name => "raft_pp";
 
+    public override bool ClipsRatio => true;
+
     protected override Tensor TokenLoss(PolicyLossInputs inputs, Dictionary<string, double> metrics)
     {
         double low = CheckClip(inputs.ClipLow ?? 0.2, nameof(inputs.ClipLow), lower: true);

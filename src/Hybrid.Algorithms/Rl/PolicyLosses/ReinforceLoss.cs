@@ -14,6 +14,8 @@ public sealed class ReinforceLoss : PolicyLoss
 {
     public override string Name => "reinforce";
 
+    public override bool OnPolicyOnly => true;
+
     protected override Tensor TokenLoss(PolicyLossInputs inputs, Dictionary<string, double> metrics)
     {
         metrics["actor/pg_clipfrac"] = 0;

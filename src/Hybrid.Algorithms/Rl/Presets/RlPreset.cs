@@ -160,11 +160,13 @@ public sealed record RlPreset
         Require(KlTarget > 0, nameof(KlTarget), KlTarget, "the target KL must be > 0 (TRL: 6)");
         Require(KlHorizon > 0, nameof(KlHorizon), KlHorizon, "the horizon must be > 0 (TRL: 10000)");
 
-        bool ratioLoss = PolicyLoss is "ppo_clip" or "raft_pp" or "gspo";
-        Require(ClipLow is null || (ClipLow >= 0 && (!ratioLoss || ClipLow < 1)), nameof(ClipLow), ClipLow, "ε_low must be ≥ 0 (and < 1 for a ratio bound), e.g. 0.2");
+        IPolicyLoss loss = PolicyLosses.Create(PolicyLoss);   // what the loss can take is declared on the loss, not listed here
+        Require(ClipLow is null || (ClipLow >= 0 && (!loss.ClipsRatio || ClipLow < 1)), nameof(ClipLow), ClipLow, "ε_low must be ≥ 0 (and < 1 for a ratio bound), e.g. 0.2");
         Require(ClipHigh is null || ClipHigh >= 0, nameof(ClipHigh), ClipHigh, "ε_high must be ≥ 0, e.g. 0.2 or 0.28");
-        Require(DualClip is null || (DualClip > 1 && PolicyLoss == "ppo_clip"), nameof(DualClip), DualClip, "the dual clip needs c > 1 (verl 3.0) and PolicyLoss = ppo_clip");
-        Require(GvpoBeta is null || (GvpoBeta > 0 && PolicyLoss == "gvpo"), nameof(GvpoBeta), GvpoBeta, "GvpoBeta must be > 0 and only applies to PolicyLoss = gvpo");
+        Require(DualClip is null || (DualClip > 1 && loss.SupportsDualClip), nameof(DualClip), DualClip,
+            $"the dual clip needs c > 1 (verl 3.0) and a policy loss that takes it ({LossesThat(l => l.SupportsDualClip)})");
+        Require(GvpoBeta is null || (GvpoBeta > 0 && loss.TakesBeta), nameof(GvpoBeta), GvpoBeta,
+            $"GvpoBeta must be > 0 and only applies to a policy loss with its own β ({LossesThat(l => l.TakesBeta)})");
         Require(EntropyCoefficient >= 0, nameof(EntropyCoefficient), EntropyCoefficient, "the entropy bonus must be ≥ 0 (0–0.01)");
 
         Require(estimator.NeedsCritic == ValueCoefficient > 0, nameof(ValueCoefficient), ValueCoefficient, estimator.NeedsCritic
@@ -178,7 +180,7 @@ public sealed record RlPreset
         Require(Temperature > 0, nameof(Temperature), Temperature, "the sampling temperature must be > 0 (reasoning 0.8–1.0)");
         Require(UpdateEpochs >= 1, nameof(UpdateEpochs), UpdateEpochs, "μ must be ≥ 1 (GRPO 1, PPO 4)");
         Require(MiniBatches >= 1, nameof(MiniBatches), MiniBatches, "use at least 1 mini-batch");
-        Require(PolicyLoss is not ("reinforce" or "raft") || UpdateEpochs == 1, nameof(UpdateEpochs), UpdateEpochs,
+        Require(!loss.OnPolicyOnly || UpdateEpochs == 1, nameof(UpdateEpochs), UpdateEpochs,
             $"{PolicyLoss} has no importance ratio, so its samples are only on-policy for one pass; set UpdateEpochs = 1 or use ppo_clip");
 
         Require(OverlongMaxLength is null == OverlongCacheLength is null, nameof(OverlongCacheLength), OverlongCacheLength,
@@ -221,4 +223,8 @@ public sealed record RlPreset
     /// <summary>The loss's hyperparameters (clip ranges, dual clip, gvpo β) applied to <paramref name="inputs"/>.</summary>
     public PolicyLossInputs Configure(PolicyLossInputs inputs) =>
         inputs with { ClipLow = ClipLow, ClipHigh = ClipHigh, DualClip = DualClip, Beta = GvpoBeta };
+
+    /// <summary>The registered policy losses with a capability, for messages ("ppo_clip").</summary>
+    private static string LossesThat(Func<IPolicyLoss, bool> capability) =>
+        string.Join(", ", PolicyLosses.Registry.Names.Where(n => capability(PolicyLosses.Create(n))));
 }
