@@ -39,8 +39,8 @@ internal static class RlBench
                 double sampledBefore = trainer.Evaluate(train, 8);
                 RlResult r = trainer.Train(heldOut);
                 double sampledAfter = trainer.Evaluate(train, 8);
-                var totals = Phases.ToDictionary(p => p, p => r.Iterations.Sum(m => m.GetValueOrDefault("timing/" + p)));
-                double steps = r.Iterations.Sum(m => m.GetValueOrDefault("timing/step"));
+                var totals = Phases.ToDictionary(p => p, p => r.Iterations.Sum(m => m.GetValueOrDefault("timing_s/" + p)));
+                double steps = r.Iterations.Sum(m => m.GetValueOrDefault("timing_s/step"));
                 log.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{preset}: held-out greedy accuracy {r.EvalBefore:F3} → {r.EvalAfter:F3}; expected train reward {sampledBefore:F3} → {sampledAfter:F3}; " +
                     $"{iterations} iterations in {r.Seconds:F1} s"));

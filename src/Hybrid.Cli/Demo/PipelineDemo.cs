@@ -112,7 +112,7 @@ public static class PipelineDemo
         double before = trainer.Evaluate(train, 8);
         RlResult result = trainer.Train();
         double after = trainer.Evaluate(train, 8);
-        double Share(string phase) => result.Iterations.Sum(m => m.GetValueOrDefault("timing/" + phase)) / result.Iterations.Sum(m => m["timing/step"]);
+        double Share(string phase) => result.Iterations.Sum(m => m.GetValueOrDefault("timing_s/" + phase)) / result.Iterations.Sum(m => m["timing_s/step"]);
         log.WriteLine($"[5/5 grpo] from {Path.GetFileName(checkpointDir)}: {iterations} iterations × {config.PromptsPerIteration} prompts × G {axes.GroupSize} in {result.Seconds:F1} s, policy version {policy.Version}; " +
                       $"sampled accuracy on all 100 sums {before:P1} → {after:P1}; time: rollout {Share("gen"):P0}, update {Share("update_actor"):P0}, sync {Share("sync"):P0}");
 

@@ -229,10 +229,10 @@ public sealed partial class RlTrainer
         list.Add(value);
     }
 
-    /// <summary>Adds each phase's seconds to <c>timing/{phase}</c>.</summary>
+    /// <summary>Adds each phase's seconds to <c>timing_s/{phase}</c>.</summary>
     private sealed class PhaseTimer(Dictionary<string, double> metrics)
     {
-        public IDisposable Phase(string name) => new Running(metrics, "timing/" + name);
+        public IDisposable Phase(string name) => new Running(metrics, "timing_s/" + name);
 
         private sealed class Running(Dictionary<string, double> metrics, string key) : IDisposable
         {

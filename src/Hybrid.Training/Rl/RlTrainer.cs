@@ -28,8 +28,8 @@ public sealed record RlResult(IReadOnlyList<IReadOnlyDictionary<string, double>>
 /// <summary>
 /// The GRPO family and PPO over one <see cref="OnlinePolicy"/> (trainer model + rollout engine + weight sync). The
 /// algorithm is a set of axis choices (<see cref="RlAxes"/>); nothing in the loop compares names. Each phase's wall time
-/// is logged as <c>timing/{gen,reward,old_log_prob,ref,values,adv,update_actor,update_critic,sync,step}</c>, plus
-/// <c>timing/rollout_share</c> (gen ÷ step) and <c>timing/sync_share</c>.
+/// is logged as <c>timing_s/{gen,reward,old_log_prob,ref,values,adv,update_actor,update_critic,sync,step}</c>, plus
+/// <c>timing_share/rollout</c> (gen ÷ step) and <c>timing_share/sync</c>.
 /// </summary>
 public sealed partial class RlTrainer
 {
@@ -157,7 +157,7 @@ public sealed partial class RlTrainer
             if (kept.Count == 0)
             {
                 Log?.WriteLine($"[rl] iteration {iteration}: every group was filtered out; no update");
-                m["timing/step"] = step.Elapsed.TotalSeconds;
+                m["timing_s/step"] = step.Elapsed.TotalSeconds;
                 Emit(iteration, m, history);
                 continue;
             }
@@ -250,9 +250,9 @@ public sealed partial class RlTrainer
 
             // ---- log -----------------------------------------------------------------------------------------------------
             double seconds = step.Elapsed.TotalSeconds;
-            m["timing/step"] = seconds;
-            m["timing/rollout_share"] = m.GetValueOrDefault("timing/gen") / seconds;
-            m["timing/sync_share"] = m.GetValueOrDefault("timing/sync") / seconds;
+            m["timing_s/step"] = seconds;
+            m["timing_share/rollout"] = m.GetValueOrDefault("timing_s/gen") / seconds;
+            m["timing_share/sync"] = m.GetValueOrDefault("timing_s/sync") / seconds;
             m["perf/throughput"] = tokens.ToDouble() / seconds;
             if (eval is not null && c.EvalEvery > 0 && iteration % c.EvalEvery == 0 && iteration != c.Iterations) m["eval/reward"] = Evaluate(eval);
             Emit(iteration, m, history);

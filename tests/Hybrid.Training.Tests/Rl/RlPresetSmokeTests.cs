@@ -37,7 +37,7 @@ public sealed class RlPresetSmokeTests
         Assert.Equal(baseline, TensorUtil.LiveTensors);                 // every iteration's tensors were freed
         Assert.Equal(2, result.Iterations.Count);
         Assert.Equal(3, policy.Version);                               // warm-up push + one sync per iteration
-        Assert.All(result.Iterations, m => Assert.True(m.ContainsKey("timing/gen") && m.ContainsKey("frac_reward_zero_std")));
+        Assert.All(result.Iterations, m => Assert.True(m.ContainsKey("timing_s/gen") && m.ContainsKey("frac_reward_zero_std")));
         Assert.All(result.Iterations.Where(m => m.ContainsKey("actor/pg_loss")), m => Assert.True(double.IsFinite(m["actor/pg_loss"])));
     }
 

@@ -79,8 +79,8 @@ public sealed class RlTrainerTests(ITestOutputHelper output)
         Assert.True(heldOutAfter > heldOutBefore, $"{preset}: expected reward on the held-out prompts {heldOutBefore:F3} → {heldOutAfter:F3} (greedy accuracy {result.EvalBefore:F3} → {result.EvalAfter:F3})");
         foreach (string key in new[] { "reward", "reward_std", "frac_reward_zero_std", "completions/mean_length", "completions/clipped_ratio",
                                        "actor/pg_loss", "actor/pg_clipfrac", "actor/ppo_kl", "actor/entropy", "actor/grad_norm",
-                                       "rollout_corr/mean_abs_diff", "timing/gen", "timing/reward", "timing/old_log_prob", "timing/adv",
-                                       "timing/update_actor", "timing/sync", "timing/rollout_share", "perf/throughput" })
+                                       "rollout_corr/mean_abs_diff", "timing_s/gen", "timing_s/reward", "timing_s/old_log_prob", "timing_s/adv",
+                                       "timing_s/update_actor", "timing_s/sync", "timing_share/rollout", "perf/throughput" })
             Assert.True(result.Iterations[^1].ContainsKey(key), $"{preset}: metric {key} is missing");
     }
 

@@ -8,7 +8,12 @@ public static class LossAggregations
         .Add("token_mean", () => new TokenMean())
         .Add("seq_mean_token_mean", () => new SeqMeanTokenMean())
         .Add("seq_mean_token_sum", () => new SeqMeanTokenSum())
-        .Add("seq_mean_token_sum_norm", () => new SeqMeanTokenSumNorm());
+        .Add("seq_mean_token_sum_norm", () => new SeqMeanTokenSumNorm())
+        // verl's spellings (loss_agg_mode), so a setting pasted from a verl config works as is
+        .Alias("token-mean", "token_mean")
+        .Alias("seq-mean-token-mean", "seq_mean_token_mean")
+        .Alias("seq-mean-token-sum", "seq_mean_token_sum")
+        .Alias("seq-mean-token-sum-norm", "seq_mean_token_sum_norm");
 
     /// <summary>
     /// An aggregation by name; <paramref name="normLength"/> is Dr. GRPO's constant L and only applies to

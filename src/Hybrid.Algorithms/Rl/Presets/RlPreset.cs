@@ -146,7 +146,7 @@ public sealed record RlPreset
         bool groupMethod = estimator is Rl.AdvantageEstimator { NeedsGroups: true } || PolicyLosses.Create(PolicyLoss).NeedsReference
             || Filters.Count > 0 || GrpoLambdaFraction is not null || GhpoHints;
         Require(!groupMethod || GroupSize >= 2, nameof(GroupSize), GroupSize, "group baselines, group losses and group filters need at least 2 responses per prompt (e.g. 8)");
-        Require(AggregationLength is null || (AggregationLength > 0 && Aggregation == "seq_mean_token_sum_norm"), nameof(AggregationLength), AggregationLength,
+        Require(AggregationLength is null || (AggregationLength > 0 && LossAggregations.Create(Aggregation) is SeqMeanTokenSumNorm), nameof(AggregationLength), AggregationLength,
             "a constant L > 0 only applies to Aggregation = seq_mean_token_sum_norm; drop it otherwise");
 
         Require(KlCoefficient >= 0, nameof(KlCoefficient), KlCoefficient, "β must be ≥ 0");
