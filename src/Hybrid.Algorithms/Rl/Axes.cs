@@ -34,6 +34,9 @@ public interface IPolicyLoss
     /// <summary>Clips the importance ratio π_θ/π_old to [1 − ε_low, 1 + ε_high] (ppo_clip, raft_pp, gspo): ε_low must be &lt; 1.</summary>
     bool ClipsRatio => false;
 
+    /// <summary>Takes a clip range ε_low/ε_high (the ratio clippers, and gmpo in log space).</summary>
+    bool ReadsClipRange => ClipsRatio;
+
     /// <summary>Accepts the dual clip c for negative advantages (ppo_clip).</summary>
     bool SupportsDualClip => false;
 

@@ -72,17 +72,6 @@ public sealed record PolicyLossInputs
     /// <summary>[N, A] 1 on response tokens, 0 on padding (float32).</summary>
     public required Tensor Mask { get; init; }
 
-    /// <summary>ε_low: the ratio is clipped below at 1 − ε_low (gmpo: the log-ratio at −ε_low). null = the loss's default
-    /// (ppo_clip/raft_pp 0.2, gspo 3e-4, gmpo 0.4).</summary>
-    public double? ClipLow { get; init; }
-
-    /// <summary>ε_high: the ratio is clipped above at 1 + ε_high (gmpo: the log-ratio at +ε_high). null = the loss's default
-    /// (ppo_clip/raft_pp 0.2 — DAPO's clip-higher uses 0.28 —, gspo 4e-4, gmpo 0.4).</summary>
-    public double? ClipHigh { get; init; }
-
-    /// <summary>Dual-clip constant c &gt; 1 (Ye et al. 2020; verl 3.0): for Â &lt; 0 the loss is capped at −Â·c. null = off. ppo_clip only.</summary>
-    public double? DualClip { get; init; }
-
     /// <summary>[N, A] log π_ref(a_t|s_t) (no grad); gvpo only.</summary>
     public Tensor? RefLogProbs { get; init; }
 
@@ -91,9 +80,6 @@ public sealed record PolicyLossInputs
 
     /// <summary>G, responses per prompt; gvpo only.</summary>
     public int? GroupSize { get; init; }
-
-    /// <summary>β of gvpo's implicit reward R_θ = β·Σ_t(log π_θ − log π_ref). null = 0.1.</summary>
-    public double? Beta { get; init; }
 }
 
 /// <summary>Per-token loss [N, A] (0 on padding; the aggregation reduces it) and metrics (<c>actor/pg_clipfrac</c>, <c>actor/ppo_kl</c>, …).</summary>

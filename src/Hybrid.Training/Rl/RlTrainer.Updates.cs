@@ -44,12 +44,12 @@ public sealed partial class RlTrainer
                 (Tensor logProbs, Tensor entropy) = _axes.EntropyCoefficient > 0
                     ? LogProbsAndEntropy(model, mb, _temperature)
                     : (ResponseLogProbs.Compute(model, mb, _temperature), null!);                       // [n, A]
-                PolicyLossOutput pg = _axes.PolicyLoss.Compute(_axes.Preset.Configure(new PolicyLossInputs
+                PolicyLossOutput pg = _axes.PolicyLoss.Compute(new PolicyLossInputs
                 {
                     LogProbs = logProbs, OldLogProbs = x.OldLogProbs!.index_select(0, index), Advantages = x.Advantages!.index_select(0, index),
                     Mask = mask, RefLogProbs = x.RefLogProbs?.index_select(0, index), Scores = x.Scores.index_select(0, index),
                     GroupSize = x.GroupSize,
-                }));
+                });
                 Tensor tokenLoss = x.CorrectionWeights is null ? pg.TokenLoss : pg.TokenLoss * x.CorrectionWeights.index_select(0, index);  // [n, A]
                 Tensor loss = _axes.Aggregation.Aggregate(tokenLoss, mask);                             // []
                 Add(sums, "actor/pg_loss", loss.ToDouble());

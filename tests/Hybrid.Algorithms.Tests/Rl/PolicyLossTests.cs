@@ -13,13 +13,13 @@ public class PolicyLossTests
     private static (double Loss, double Gradient, IReadOnlyDictionary<string, double> Metrics) OneToken(
         IPolicyLoss loss, double ratio, double advantage, double? low = null, double? high = null, double? dual = null)
     {
+        loss = With(loss, low, high, dual);
         using var scope = NewDisposeScope();
         Tensor logp = Matrix(new double[,] { { Math.Log(ratio) } }, ScalarType.Float64).requires_grad_();
         PolicyLossOutput output = loss.Compute(new PolicyLossInputs
         {
             LogProbs = logp, OldLogProbs = Matrix(new double[,] { { 0 } }, ScalarType.Float64),
             Advantages = Matrix(new double[,] { { advantage } }, ScalarType.Float64), Mask = Matrix(new double[,] { { 1 } }, ScalarType.Float64),
-            ClipLow = low, ClipHigh = high, DualClip = dual,
         });
         Tensor total = output.TokenLoss.sum();
         total.backward();
@@ -145,11 +145,11 @@ public class PolicyLossTests
         using var scope = NewDisposeScope();
         Tensor logp = Matrix(new double[,] { { 0.5 }, { -0.5 } }, ScalarType.Float64).requires_grad_();
         Tensor mask = Matrix(new double[,] { { 1 }, { 1 } }, ScalarType.Float64);
-        PolicyLossOutput output = new GvpoLoss().Compute(new PolicyLossInputs
+        PolicyLossOutput output = new GvpoLoss(beta: 0.1).Compute(new PolicyLossInputs
         {
             LogProbs = logp, OldLogProbs = Matrix(new double[,] { { 0 }, { 0 } }, ScalarType.Float64),
             Advantages = Matrix(new double[,] { { 0 }, { 0 } }, ScalarType.Float64), Mask = mask,
-            RefLogProbs = Matrix(new double[,] { { 0 }, { 0 } }, ScalarType.Float64), Scores = Vector([1, 0], ScalarType.Float64), GroupSize = 2, Beta = 0.1,
+            RefLogProbs = Matrix(new double[,] { { 0 }, { 0 } }, ScalarType.Float64), Scores = Vector([1, 0], ScalarType.Float64), GroupSize = 2,
         });
         AssertClose(new double[,] { { 0.2025 }, { 0.2025 } }, Read2(output.TokenLoss), 1e-12);
         Tensor total = new SeqMeanTokenMean().Aggregate(output.TokenLoss, mask);
@@ -189,15 +189,26 @@ public class PolicyLossTests
         return m;
     }
 
+    /// <summary>
+    /// <paramref name="loss"/> rebuilt through the registry with the hyperparameters it takes (those it does not take are
+    /// dropped, as a preset would not give them): ε_low, ε_high, dual clip c, and β = 0.5 for a loss with its own β.
+    /// </summary>
+    private static IPolicyLoss With(IPolicyLoss loss, double? low, double? high, double? dual, double? beta = 0.5) =>
+        PolicyLosses.Create(loss.Name, new PolicyLossSettings
+        {
+            ClipLow = loss.ReadsClipRange ? low : null, ClipHigh = loss.ReadsClipRange ? high : null,
+            DualClip = loss.SupportsDualClip ? dual : null, Beta = loss.TakesBeta ? beta : null,
+        });
+
     private static Func<Tensor, Tensor> Objective(IPolicyLoss loss, ILossAggregation aggregation, Batch b, double? low = null, double? high = null, double? dual = null) =>
         logp =>
         {
+            loss = With(loss, low, high, dual);
             Tensor mask = Matrix(b.Mask, ScalarType.Float64);
             PolicyLossOutput output = loss.Compute(new PolicyLossInputs
             {
                 LogProbs = logp, OldLogProbs = Matrix(b.Old, ScalarType.Float64), Advantages = Matrix(b.Advantages, ScalarType.Float64), Mask = mask,
-                ClipLow = low, ClipHigh = high, DualClip = dual,
-                RefLogProbs = Matrix(b.Ref, ScalarType.Float64), Scores = Vector(b.Scores, ScalarType.Float64), GroupSize = b.GroupSize, Beta = 0.5,
+                RefLogProbs = Matrix(b.Ref, ScalarType.Float64), Scores = Vector(b.Scores, ScalarType.Float64), GroupSize = b.GroupSize,
             });
             return aggregation.Aggregate(output.TokenLoss, mask);
         };
@@ -225,10 +236,10 @@ public class PolicyLossTests
     {
         Batch b = RandomBatch(7, sequenceAdvantages: false);
         using var scope = NewDisposeScope();
-        PolicyLossOutput output = new PpoClipLoss().Compute(new PolicyLossInputs
+        PolicyLossOutput output = new PpoClipLoss(0.2, 0.28, 1.05).Compute(new PolicyLossInputs
         {
             LogProbs = Matrix(b.LogProbs, ScalarType.Float64), OldLogProbs = Matrix(b.Old, ScalarType.Float64),
-            Advantages = Matrix(b.Advantages, ScalarType.Float64), Mask = Matrix(b.Mask, ScalarType.Float64), ClipLow = 0.2, ClipHigh = 0.28, DualClip = 1.05,
+            Advantages = Matrix(b.Advantages, ScalarType.Float64), Mask = Matrix(b.Mask, ScalarType.Float64),
         });
         var reference = RlReference.PpoClip(b.LogProbs, b.Old, b.Advantages, b.Mask, 0.2, 0.28, 1.05);
         AssertClose(reference.Loss, Read2(output.TokenLoss), 1e-12);
@@ -252,10 +263,10 @@ public class PolicyLossTests
             ? RlReference.GspoSequenceLoss(b.LogProbs, b.Old, advantage, b.Mask, low, high)
             : RlReference.GmpoSequenceLoss(b.LogProbs, b.Old, advantage, b.Mask, low, high);
         using var scope = NewDisposeScope();
-        PolicyLossOutput output = PolicyLosses.Create(name).Compute(new PolicyLossInputs
+        PolicyLossOutput output = PolicyLosses.Create(name, new PolicyLossSettings { ClipLow = low, ClipHigh = high }).Compute(new PolicyLossInputs
         {
             LogProbs = Matrix(b.LogProbs, ScalarType.Float64), OldLogProbs = Matrix(b.Old, ScalarType.Float64),
-            Advantages = Matrix(b.Advantages, ScalarType.Float64), Mask = Matrix(b.Mask, ScalarType.Float64), ClipLow = low, ClipHigh = high,
+            Advantages = Matrix(b.Advantages, ScalarType.Float64), Mask = Matrix(b.Mask, ScalarType.Float64),
         });
         AssertClose(RlReference.Broadcast(expected, b.Mask), Read2(output.TokenLoss), 1e-12, name);
     }
@@ -304,10 +315,11 @@ public class PolicyLossTests
             {
                 Tensor logp = Matrix(b.LogProbs).requires_grad_();
                 Tensor mask = Matrix(b.Mask);
-                PolicyLossOutput output = PolicyLosses.Create(name).Compute(new PolicyLossInputs
+                IPolicyLoss loss = PolicyLosses.Create(name);
+                PolicyLossOutput output = With(loss, null, null, 3).Compute(new PolicyLossInputs
                 {
                     LogProbs = logp, OldLogProbs = Matrix(b.Old), Advantages = Matrix(b.Advantages), Mask = mask,
-                    RefLogProbs = Matrix(b.Ref), Scores = Vector(b.Scores), GroupSize = b.GroupSize, DualClip = 3,
+                    RefLogProbs = Matrix(b.Ref), Scores = Vector(b.Scores), GroupSize = b.GroupSize,
                 });
                 new TokenMean().Aggregate(output.TokenLoss, mask).backward();
                 Assert.NotNull(logp.grad);

@@ -66,11 +66,9 @@ public class PresetTests
         mine.Validate();
         Assert.Equal(0.02, mine.CreateKlController().Value);
         Assert.Equal(0.04, RlPresets.Create("grpo", 8).KlCoefficient); // the registry hands out fresh presets
-        var configured = mine.Configure(new PolicyLossInputs
-        {
-            LogProbs = null!, OldLogProbs = null!, Advantages = null!, Mask = null!,
-        });
-        Assert.Equal((0.15, 0.25, (double?)null), (configured.ClipLow!.Value, configured.ClipHigh!.Value, configured.DualClip));
+        var configured = Assert.IsType<PpoClipLoss>(mine.CreatePolicyLoss());   // the preset's hyperparameters are the loss's
+        Assert.Equal((0.15, 0.25, (double?)null), (configured.ClipLow, configured.ClipHigh, configured.DualClip));
+        Assert.Equal((PpoClipLoss.DefaultClip, PpoClipLoss.DefaultClip), (RlPresets.Create("grpo", 8).ClipLow!.Value, RlPresets.Create("grpo", 8).ClipHigh!.Value));
         RlPreset drLength = RlPresets.Create("dr_grpo", 8) with { AggregationLength = 1024 };
         Assert.Equal(1024, ((SeqMeanTokenSumNorm)drLength.CreateAggregation()).NormLength);
     }

@@ -26,7 +26,7 @@ public sealed class ToyPolicyLossTests
     static ToyPolicyLossTests()
     {
         if (!PolicyLosses.Registry.Contains("toy_unclipped_ratio"))
-            PolicyLosses.Registry.Add("toy_unclipped_ratio", () => new UnclippedRatioLoss());   // ← the one registry line
+            PolicyLosses.Register("toy_unclipped_ratio", _ => new UnclippedRatioLoss());   // ← the one registry line
     }
 
     [Fact]
@@ -37,7 +37,7 @@ public sealed class ToyPolicyLossTests
         // It declares no dual clip, so a preset asking for one is refused with the losses that take it.
         var refused = Assert.Throws<ArgumentException>(() => RlPresets.Create("grpo", groupSize: 2) with { PolicyLoss = "toy_unclipped_ratio", DualClip = 3.0 }
             is var p ? RlAxes.FromPreset(p) : null);
-        Assert.Contains("a policy loss that takes it (ppo_clip)", refused.Message);
+        Assert.Contains("policy loss 'toy_unclipped_ratio' does not take a dual clip; the losses that do: ppo_clip", refused.Message);
 
         // Two responses of two tokens (the second response's last token is padding): by hand, −Â·exp(log π − log π_old).
         using var scope = NewDisposeScope();

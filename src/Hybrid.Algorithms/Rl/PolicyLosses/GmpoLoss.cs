@@ -17,12 +17,25 @@ namespace Hybrid.Algorithms.Rl;
 /// </summary>
 public sealed class GmpoLoss : PolicyLoss
 {
+    /// <summary>The paper's log-space clip range, both sides: 0.4 (ratios within e^±0.4).</summary>
+    public const double DefaultClip = 0.4;
+
+    public GmpoLoss(double clipLow = DefaultClip, double clipHigh = DefaultClip)
+    {
+        ClipLow = CheckClip("gmpo", clipLow, "ClipLow", lower: false);
+        ClipHigh = CheckClip("gmpo", clipHigh, "ClipHigh", lower: false);
+    }
+
+    public double ClipLow { get; }
+    public double ClipHigh { get; }
+
     public override string Name => "gmpo";
+
+    public override bool ReadsClipRange => true;
 
     protected override Tensor TokenLoss(PolicyLossInputs inputs, Dictionary<string, double> metrics)
     {
-        double low = CheckClip(inputs.ClipLow ?? 0.4, nameof(inputs.ClipLow), lower: false);
-        double high = CheckClip(inputs.ClipHigh ?? 0.4, nameof(inputs.ClipHigh), lower: false);
+        double low = ClipLow, high = ClipHigh;
         Tensor mask = inputs.Mask;                                                   // [N, A]
         Tensor advantage = RlMath.RowMaskedMean(inputs.Advantages, mask);           // [N, 1] Â_i
         Tensor sign = advantage.sign();                                              // [N, 1]

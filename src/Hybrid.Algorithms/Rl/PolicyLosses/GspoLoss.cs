@@ -16,14 +16,25 @@ namespace Hybrid.Algorithms.Rl;
 /// </summary>
 public sealed class GspoLoss : PolicyLoss
 {
+    /// <summary>The paper's sequence-ratio clip range: ε_low = 3e-4, ε_high = 4e-4.</summary>
+    public const double DefaultClipLow = 3e-4, DefaultClipHigh = 4e-4;
+
+    public GspoLoss(double clipLow = DefaultClipLow, double clipHigh = DefaultClipHigh)
+    {
+        ClipLow = CheckClip("gspo", clipLow, "ClipLow", lower: true);
+        ClipHigh = CheckClip("gspo", clipHigh, "ClipHigh", lower: false);
+    }
+
+    public double ClipLow { get; }
+    public double ClipHigh { get; }
+
     public override string Name => "gspo";
 
     public override bool ClipsRatio => true;
 
     protected override Tensor TokenLoss(PolicyLossInputs inputs, Dictionary<string, double> metrics)
     {
-        double low = CheckClip(inputs.ClipLow ?? 3e-4, nameof(inputs.ClipLow), lower: true);
-        double high = CheckClip(inputs.ClipHigh ?? 4e-4, nameof(inputs.ClipHigh), lower: false);
+        double low = ClipLow, high = ClipHigh;
         Tensor logProbs = inputs.LogProbs, advantages = inputs.Advantages, mask = inputs.Mask; // [N, A] each
         Tensor sequenceLogRatio = RlMath.RowMaskedMean(logProbs - inputs.OldLogProbs, mask).detach(); // [N, 1] sg[log s_i]
         using var sc = new ScalarScope();

@@ -14,10 +14,21 @@ namespace Hybrid.Algorithms.Rl;
 /// Per-token spread: every unmasked token of response i carries (G/2)·e_i², e_i the bracket above. Aggregated with
 /// <c>seq_mean_token_mean</c> that is (1/N)·Σ_i (G/2)·e_i² = (1/P)·Σ_g L_g: the mean over the P prompts of the card's
 /// value (and its gradient). Other aggregations weight responses by length. Needs RefLogProbs, Scores, GroupSize ≥ 2
-/// (<see cref="NeedsReference"/>); β = <see cref="PolicyLossInputs.Beta"/>, default 0.1 (DPO-style; the card gives no value).
+/// (<see cref="NeedsReference"/>); β from the constructor, default <see cref="DefaultBeta"/> (DPO-style; the paper gives no value).
 /// </summary>
 public sealed class GvpoLoss : PolicyLoss
 {
+    /// <summary>β of the implicit reward β·log π_θ/π_ref: 0.1, as DPO (our default).</summary>
+    public const double DefaultBeta = 0.1;
+
+    public GvpoLoss(double beta = DefaultBeta)
+    {
+        if (!(beta > 0 && double.IsFinite(beta))) throw new ArgumentException($"gvpo: Beta = {beta}: it must be a finite number > 0 (e.g. 0.1)", "Beta");
+        Beta = beta;
+    }
+
+    public double Beta { get; }
+
     public override string Name => "gvpo";
 
     public override bool NeedsReference => true;
@@ -32,8 +43,7 @@ public sealed class GvpoLoss : PolicyLoss
         Tensor scores = inputs.Scores                                                // [N] R(x, y_i)
             ?? throw new ArgumentException("gvpo needs Scores [N] (the raw rewards)", nameof(inputs));
         int g = inputs.GroupSize ?? throw new ArgumentException("gvpo needs GroupSize (responses per prompt)", nameof(inputs));
-        double beta = inputs.Beta ?? 0.1;
-        if (!(beta > 0)) throw new ArgumentException($"gvpo: Beta is {beta}; it must be > 0 (e.g. 0.1)", nameof(inputs));
+        double beta = Beta;
         RlMath.CheckShape(reference, nameof(inputs.RefLogProbs), mask.shape);
         RlMath.CheckShape(scores, nameof(inputs.Scores), mask.size(0));
         long prompts = RlMath.Prompts(mask.size(0), g, Name);

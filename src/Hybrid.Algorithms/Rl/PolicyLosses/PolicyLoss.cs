@@ -21,6 +21,8 @@ public abstract class PolicyLoss : IPolicyLoss
 
     public virtual bool ClipsRatio => false;
 
+    public virtual bool ReadsClipRange => ClipsRatio;
+
     public virtual bool SupportsDualClip => false;
 
     public virtual bool OnPolicyOnly => false;
@@ -57,11 +59,11 @@ public abstract class PolicyLoss : IPolicyLoss
     /// <summary>The fraction of masked tokens where <paramref name="condition"/> (bool [N, A]) holds.</summary>
     protected static double Fraction(Tensor condition, Tensor mask) => RlMath.MaskedMeanValue(condition.to(mask.dtype), mask);
 
-    /// <summary>Throws unless 0 ≤ <paramref name="value"/> (and &lt; 1 for a lower ratio bound).</summary>
-    protected double CheckClip(double value, string field, bool lower)
+    /// <summary>Throws unless 0 ≤ <paramref name="value"/> &lt; ∞ (and &lt; 1 for a lower ratio bound); for constructors.</summary>
+    protected static double CheckClip(string loss, double value, string field, bool lower)
     {
-        if (!(value >= 0) || (lower && value >= 1))
-            throw new ArgumentException($"{Name}: {field} is {value}; it must be ≥ 0{(lower ? " and < 1" : "")} (e.g. 0.2)", field);
+        if (!(value >= 0 && double.IsFinite(value)) || (lower && value >= 1))
+            throw new ArgumentException($"{loss}: {field} = {value}: it must be ≥ 0{(lower ? " and < 1" : "")} (e.g. 0.2)", field);
         return value;
     }
 }

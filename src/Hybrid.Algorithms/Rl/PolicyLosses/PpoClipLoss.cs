@@ -16,6 +16,25 @@ namespace Hybrid.Algorithms.Rl;
 /// </summary>
 public sealed class PpoClipLoss : PolicyLoss
 {
+    /// <summary>ε of PPO (Schulman et al. 2017), both bounds: 0.2.</summary>
+    public const double DefaultClip = 0.2;
+
+    /// <param name="clipLow">ε_low in [0, 1).</param>
+    /// <param name="clipHigh">ε_high ≥ 0 (DAPO's clip-higher: 0.28).</param>
+    /// <param name="dualClip">c &gt; 1, or null for no dual clip.</param>
+    public PpoClipLoss(double clipLow = DefaultClip, double clipHigh = DefaultClip, double? dualClip = null)
+    {
+        ClipLow = CheckClip("ppo_clip", clipLow, "ClipLow", lower: true);
+        ClipHigh = CheckClip("ppo_clip", clipHigh, "ClipHigh", lower: false);
+        if (dualClip is double c && !(c > 1 && double.IsFinite(c)))
+            throw new ArgumentException($"ppo_clip: DualClip = {c}: it must be c > 1 (verl: 3.0) or null", "DualClip");
+        DualClip = dualClip;
+    }
+
+    public double ClipLow { get; }
+    public double ClipHigh { get; }
+    public double? DualClip { get; }
+
     public override string Name => "ppo_clip";
 
     public override bool ClipsRatio => true;
@@ -24,8 +43,7 @@ public sealed class PpoClipLoss : PolicyLoss
 
     protected override Tensor TokenLoss(PolicyLossInputs inputs, Dictionary<string, double> metrics)
     {
-        double low = CheckClip(inputs.ClipLow ?? 0.2, nameof(inputs.ClipLow), lower: true);
-        double high = CheckClip(inputs.ClipHigh ?? 0.2, nameof(inputs.ClipHigh), lower: false);
+        double low = ClipLow, high = ClipHigh;
         Tensor advantages = inputs.Advantages, mask = inputs.Mask;                   // [N, A] each
         using var sc = new ScalarScope();
         Tensor ratio = LogRatio(inputs).exp();                                       // [N, A] ρ_t
@@ -33,12 +51,11 @@ public sealed class PpoClipLoss : PolicyLoss
         Tensor clipped = -advantages * ratio.clamp(sc[1 - low], sc[1 + high]);      // [N, A]
         Tensor loss = unclipped.maximum(clipped);                                    // [N, A]
         metrics["actor/pg_clipfrac"] = Fraction(clipped.gt(unclipped), mask);
-        if (inputs.DualClip is not double c)
+        if (DualClip is not double c)
         {
             metrics["actor/pg_clipfrac_lower"] = 0;
             return loss;
         }
-        if (!(c > 1)) throw new ArgumentException($"ppo_clip: DualClip is {c}; it must be > 1 (verl: 3.0) or null", nameof(inputs));
         Tensor cap = -advantages * sc[c];                                            // [N, A] the dual-clip bound
         Tensor negative = advantages.lt(sc[0]);                                      // [N, A] bool
         metrics["actor/pg_clipfrac_lower"] = Fraction(loss.gt(cap).logical_and(negative), mask);

@@ -13,14 +13,23 @@ namespace Hybrid.Algorithms.Rl;
 /// </summary>
 public sealed class RaftPlusPlusLoss : PolicyLoss
 {
+    /// <param name="clipLow">ε_low in [0, 1); the paper uses PPO's <see cref="PpoClipLoss.DefaultClip"/>.</param>
+    public RaftPlusPlusLoss(double clipLow = PpoClipLoss.DefaultClip, double clipHigh = PpoClipLoss.DefaultClip)
+    {
+        ClipLow = CheckClip("raft_pp", clipLow, "ClipLow", lower: true);
+        ClipHigh = CheckClip("raft_pp", clipHigh, "ClipHigh", lower: false);
+    }
+
+    public double ClipLow { get; }
+    public double ClipHigh { get; }
+
     public override string Name => "raft_pp";
 
     public override bool ClipsRatio => true;
 
     protected override Tensor TokenLoss(PolicyLossInputs inputs, Dictionary<string, double> metrics)
     {
-        double low = CheckClip(inputs.ClipLow ?? 0.2, nameof(inputs.ClipLow), lower: true);
-        double high = CheckClip(inputs.ClipHigh ?? 0.2, nameof(inputs.ClipHigh), lower: false);
+        double low = ClipLow, high = ClipHigh;
         Tensor advantages = inputs.Advantages;                                       // [N, A] Â_t
         using var sc = new ScalarScope();
         Tensor positive = advantages.gt(sc[0]);                                      // [N, A] bool

@@ -160,13 +160,15 @@ public sealed record RlPreset
         Require(KlTarget > 0, nameof(KlTarget), KlTarget, "the target KL must be > 0 (TRL: 6)");
         Require(KlHorizon > 0, nameof(KlHorizon), KlHorizon, "the horizon must be > 0 (TRL: 10000)");
 
-        IPolicyLoss loss = PolicyLosses.Create(PolicyLoss);   // what the loss can take is declared on the loss, not listed here
-        Require(ClipLow is null || (ClipLow >= 0 && (!loss.ClipsRatio || ClipLow < 1)), nameof(ClipLow), ClipLow, "ε_low must be ≥ 0 (and < 1 for a ratio bound), e.g. 0.2");
-        Require(ClipHigh is null || ClipHigh >= 0, nameof(ClipHigh), ClipHigh, "ε_high must be ≥ 0, e.g. 0.2 or 0.28");
-        Require(DualClip is null || (DualClip > 1 && loss.SupportsDualClip), nameof(DualClip), DualClip,
-            $"the dual clip needs c > 1 (verl 3.0) and a policy loss that takes it ({LossesThat(l => l.SupportsDualClip)})");
-        Require(GvpoBeta is null || (GvpoBeta > 0 && loss.TakesBeta), nameof(GvpoBeta), GvpoBeta,
-            $"GvpoBeta must be > 0 and only applies to a policy loss with its own β ({LossesThat(l => l.TakesBeta)})");
+        IPolicyLoss loss;   // the loss checks its own hyperparameters and refuses ones it does not take
+        try { loss = PolicyLosses.Create(PolicyLoss, LossSettings); }
+        catch (ArgumentException ex)
+        {
+            string field = ex.ParamName switch { "Beta" => nameof(GvpoBeta), string f => f, null => nameof(PolicyLoss) };
+            object? value = field switch { nameof(ClipLow) => ClipLow, nameof(ClipHigh) => ClipHigh, nameof(DualClip) => DualClip, nameof(GvpoBeta) => GvpoBeta, _ => PolicyLoss };
+            Require(false, field, value, ex.Message.Split(" (Parameter '")[0]);
+            throw;
+        }
         Require(EntropyCoefficient >= 0, nameof(EntropyCoefficient), EntropyCoefficient, "the entropy bonus must be ≥ 0 (0–0.01)");
 
         Require(estimator.NeedsCritic == ValueCoefficient > 0, nameof(ValueCoefficient), ValueCoefficient, estimator.NeedsCritic
@@ -202,7 +204,10 @@ public sealed record RlPreset
 
     public IAdvantageEstimator CreateAdvantageEstimator() => AdvantageEstimators.Create(Validate().AdvantageEstimator);
 
-    public IPolicyLoss CreatePolicyLoss() => PolicyLosses.Create(Validate().PolicyLoss);
+    /// <summary>The policy loss with this preset's hyperparameters (clip ranges, dual clip, its own β), built and checked by the loss.</summary>
+    public IPolicyLoss CreatePolicyLoss() => PolicyLosses.Create(Validate().PolicyLoss, LossSettings);
+
+    private PolicyLossSettings LossSettings => new() { ClipLow = ClipLow, ClipHigh = ClipHigh, DualClip = DualClip, Beta = GvpoBeta };
 
     public ILossAggregation CreateAggregation() => LossAggregations.Create(Validate().Aggregation, AggregationLength);
 
@@ -219,12 +224,4 @@ public sealed record RlPreset
     /// <summary>The estimator's hyperparameters (γ, λ, ε, whitening) applied to <paramref name="inputs"/>.</summary>
     public AdvantageInputs Configure(AdvantageInputs inputs) =>
         inputs with { Gamma = Gamma, Lambda = Lambda, Epsilon = AdvantageEpsilon, Whiten = WhitenAdvantages };
-
-    /// <summary>The loss's hyperparameters (clip ranges, dual clip, gvpo β) applied to <paramref name="inputs"/>.</summary>
-    public PolicyLossInputs Configure(PolicyLossInputs inputs) =>
-        inputs with { ClipLow = ClipLow, ClipHigh = ClipHigh, DualClip = DualClip, Beta = GvpoBeta };
-
-    /// <summary>The registered policy losses with a capability, for messages ("ppo_clip").</summary>
-    private static string LossesThat(Func<IPolicyLoss, bool> capability) =>
-        string.Join(", ", PolicyLosses.Registry.Names.Where(n => capability(PolicyLosses.Create(n))));
 }

@@ -18,11 +18,11 @@ public static class RlPresets
         .Add("dapo", Dapo)
         .Add("gspo", () => Clipped("gspo", "Zheng et al. 2025, Group Sequence Policy Optimization (arXiv 2507.18071)") with
         {
-            PolicyLoss = "gspo", ClipLow = 3e-4, ClipHigh = 4e-4, Aggregation = "seq_mean_token_mean",
+            PolicyLoss = "gspo", ClipLow = GspoLoss.DefaultClipLow, ClipHigh = GspoLoss.DefaultClipHigh, Aggregation = "seq_mean_token_mean",
         })
         .Add("gmpo", () => Clipped("gmpo", "Zhao et al. 2025, Geometric-Mean Policy Optimization (arXiv 2507.20673)") with
         {
-            PolicyLoss = "gmpo", ClipLow = 0.4, ClipHigh = 0.4, Aggregation = "seq_mean_token_mean",
+            PolicyLoss = "gmpo", ClipLow = GmpoLoss.DefaultClip, ClipHigh = GmpoLoss.DefaultClip, Aggregation = "seq_mean_token_mean",
         })
         .Add("rloo", () => Clipped("rloo", "Ahmadian et al. 2024, Back to Basics (arXiv 2402.14740); TRL RLOO β = 0.05") with
         {
@@ -57,7 +57,7 @@ public static class RlPresets
         {
             Name = "ppo", Paper = "Schulman et al. 2017 (arXiv 1707.06347); Ziegler et al. 2019 (arXiv 1909.08593); TRL PPO defaults",
             AdvantageEstimator = "gae", Gamma = 1.0, Lambda = 0.95, WhitenAdvantages = true, GroupSize = 1,
-            PolicyLoss = "ppo_clip", ClipLow = 0.2, ClipHigh = 0.2, Aggregation = "token_mean",
+            PolicyLoss = "ppo_clip", ClipLow = PpoClipLoss.DefaultClip, ClipHigh = PpoClipLoss.DefaultClip, Aggregation = "token_mean",
             ValueCoefficient = 0.1, ValueClip = 0.2, UpdateEpochs = 4,
             KlEstimator = "k1", KlPlacement = KlPlacement.InReward, KlCoefficient = 0.2, KlController = "adaptive", KlTarget = 6, KlHorizon = 10_000,
         })
@@ -69,7 +69,7 @@ public static class RlPresets
         .Add("gvpo", () => new RlPreset
         {
             Name = "gvpo", Paper = "Zhang et al. 2025, GVPO (arXiv 2504.19599); β = 0.1 is our default",
-            AdvantageEstimator = "dr_grpo", PolicyLoss = "gvpo", GvpoBeta = 0.1, Aggregation = "seq_mean_token_mean",
+            AdvantageEstimator = "dr_grpo", PolicyLoss = "gvpo", GvpoBeta = GvpoLoss.DefaultBeta, Aggregation = "seq_mean_token_mean",
         })
         .Add("ghpo", () => Grpo() with
         {
@@ -87,7 +87,7 @@ public static class RlPresets
     private static RlPreset Grpo() => new()
     {
         Name = "grpo", Paper = "Shao et al. 2024, DeepSeekMath (arXiv 2402.03300)",
-        AdvantageEstimator = "grpo", PolicyLoss = "ppo_clip", ClipLow = 0.2, ClipHigh = 0.2, Aggregation = "seq_mean_token_mean",
+        AdvantageEstimator = "grpo", PolicyLoss = "ppo_clip", ClipLow = PpoClipLoss.DefaultClip, ClipHigh = PpoClipLoss.DefaultClip, Aggregation = "seq_mean_token_mean",
         KlEstimator = "k3", KlPlacement = KlPlacement.InLoss, KlCoefficient = 0.04, KlController = "fixed",
     };
 
@@ -95,13 +95,13 @@ public static class RlPresets
     private static RlPreset Dapo() => new()
     {
         Name = "dapo", Paper = "Yu et al. 2025, DAPO (arXiv 2503.14476)",
-        AdvantageEstimator = "grpo", PolicyLoss = "ppo_clip", ClipLow = 0.2, ClipHigh = 0.28, Aggregation = "token_mean",
+        AdvantageEstimator = "grpo", PolicyLoss = "ppo_clip", ClipLow = PpoClipLoss.DefaultClip, ClipHigh = 0.28, Aggregation = "token_mean",
         Filters = ["dynamic_sampling"], OverlongMaxLength = 20480, OverlongCacheLength = 4096, Temperature = 1.0,
     };
 
     /// <summary>A KL-free group recipe with the PPO clip at 0.2 that the others start from.</summary>
     private static RlPreset Clipped(string name, string paper) => new()
     {
-        Name = name, Paper = paper, AdvantageEstimator = "grpo", PolicyLoss = "ppo_clip", ClipLow = 0.2, ClipHigh = 0.2, Aggregation = "token_mean",
+        Name = name, Paper = paper, AdvantageEstimator = "grpo", PolicyLoss = "ppo_clip", ClipLow = PpoClipLoss.DefaultClip, ClipHigh = PpoClipLoss.DefaultClip, Aggregation = "token_mean",
     };
 }

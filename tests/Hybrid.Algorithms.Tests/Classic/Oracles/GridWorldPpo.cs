@@ -74,7 +74,7 @@ public sealed class GridWorldPpo : IDisposable
     private readonly Tensor _identity;                      // [S, S] one-hot rows
     private readonly Random _rng;
     private readonly IAdvantageEstimator _gae = AdvantageEstimators.Create("gae");
-    private readonly IPolicyLoss _ppoClip = PolicyLosses.Create("ppo_clip");
+    private IPolicyLoss PpoClip => new PpoClipLoss(Options.ClipRange, Options.ClipRange);
     private readonly ILossAggregation _tokenMean = LossAggregations.Create("token_mean");
 
     public GridWorldPpo(TabularMdp mdp, GridWorldPpoOptions? options = null)
@@ -164,10 +164,9 @@ public sealed class GridWorldPpo : IDisposable
             Tensor taken = logProbs.gather(1, actionIndex).reshape(n, width);       // [N, A] log π_θ(a_t|s_t)
             Tensor tokenEntropy = -(logProbs.exp() * logProbs).sum(1).reshape(n, width); // [N, A] H[π(·|s_t)]
             Tensor v = _value.Forward(oneHot).reshape(n, width);                    // [N, A] V_θ(s_t)
-            PolicyLossOutput pg = _ppoClip.Compute(new PolicyLossInputs
+            PolicyLossOutput pg = PpoClip.Compute(new PolicyLossInputs
             {
                 LogProbs = taken, OldLogProbs = oldLogProbsT, Advantages = gae.Advantages, Mask = maskT,
-                ClipLow = Options.ClipRange, ClipHigh = Options.ClipRange,
             });
             Tensor pgLoss = _tokenMean.Aggregate(pg.TokenLoss, maskT);              // []
             Tensor error = v - gae.Returns;                                         // [N, A]
