@@ -14,8 +14,8 @@ namespace Hybrid.Algorithms.Preference;
 /// ε = 0 is DPO (Rafailov, Sharma, Mitchell, Ermon, Manning, Finn 2023, "Direct Preference Optimization: Your Language
 /// Model is Secretly a Reward Model", arXiv:2305.18290). ε &gt; 0 is conservative DPO (cDPO; Mitchell 2023, "A note on DPO
 /// with noisy preferences"): the pair is assumed flipped with probability ε, so L = (1 − ε)·L(w, l) + ε·L(l, w); at ε = 0.5
-/// the loss is symmetric in h and carries no preference. Note the sign: the seed notes' DPO derivation inverts the ratio
-/// (errata 2); this is the correct form, which raises the chosen answer.
+/// the loss is symmetric in h and carries no preference. Note the sign: −log σ(β·h) with h = log-ratio(chosen) − log-ratio(rejected);
+/// a derivation that inverts the ratio lowers the chosen answer instead.
 /// <para>Implicit reward (metrics): r̂ = β·(log π_θ − log π_ref). Hyperparameters: β = 0.1 (TRL's default; the DPO paper
 /// used 0.1–0.5, Zephyr found 0.01 best), ε = 0 for "sigmoid", 0.1 for "cdpo" (ε ∈ [0, 0.5]).</para>
 /// </summary>

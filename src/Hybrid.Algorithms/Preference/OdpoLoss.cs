@@ -15,7 +15,7 @@ namespace Hybrid.Algorithms.Preference;
 /// Pairs whose answers differ more in score must be separated by a larger margin (a softmax-margin loss when Δ ≥ 0;
 /// a difference of Gumbel-noised rewards exceeds Δ with probability σ(Δr − Δ)). Δ is negative when the gap is below 1.
 /// Every row needs s(y_w) &gt; s(y_l): the log is undefined otherwise, and the loss throws naming the first bad row.
-/// <para>Hyperparameters: β = 0.1 (TRL's default), α = 1 with f = log (the paper's and the seed's choice).</para>
+/// <para>Hyperparameters: β = 0.1 (TRL's default), α = 1 with f = log (the paper's choice).</para>
 /// </summary>
 public sealed class OdpoLoss : IPreferenceLoss
 {

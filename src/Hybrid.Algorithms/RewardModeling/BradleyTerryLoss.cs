@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Hybrid.Algorithms.RewardModeling;
 
 /// <summary>
-/// The reward model's pairwise ranking loss (card C1): P(y_w ≻ y_l | x) = σ(r_w − r_l), trained by its negative log-likelihood
+/// The reward model's pairwise ranking loss (docs/algorithms.md): P(y_w ≻ y_l | x) = σ(r_w − r_l), trained by its negative log-likelihood
 /// <code>
 /// L = mean_b[ −log σ(r_w,b − r_l,b − m_b) ] + c · mean_b[ (r_w,b + r_l,b)² ]
 /// </code>

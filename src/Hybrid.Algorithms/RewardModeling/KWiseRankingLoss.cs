@@ -8,7 +8,7 @@ namespace Hybrid.Algorithms.RewardModeling;
 /// <summary>
 /// K responses to one prompt ranked by a labeller give C(K, 2) comparisons; InstructGPT (Ouyang et al. 2022, arXiv 2203.02155,
 /// K = 4…9) feeds all K together and averages every pair's Bradley–Terry loss, instead of treating the pairs as separate
-/// examples, which reuses each response K − 1 times per epoch and over-fits (card C2):
+/// examples, which reuses each response K − 1 times per epoch and over-fits (docs/algorithms.md):
 /// <code>
 /// L = (1 / |P|) Σ_{(b,i,j) ∈ P} −log σ(r_b,i − r_b,j)  +  c · (1 / |P|) Σ_{(b,i,j) ∈ P} (r_b,i + r_b,j)²
 /// P = {(b, i, j) : s_b,i &gt; s_b,j, both valid}

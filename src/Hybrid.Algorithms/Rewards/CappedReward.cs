@@ -3,7 +3,7 @@ namespace Hybrid.Algorithms.Rewards;
 
 /// <summary>
 /// r = clamp(f(x), Lo, Hi). Capping bounds what any single exploit can earn (Amodei et al. 2016, "Concrete Problems in AI
-/// Safety", arXiv 1606.06565, reward capping; card C25). Keeps the inner function's name and metrics and adds
+/// Safety", arXiv 1606.06565, reward capping; docs/algorithms.md). Keeps the inner function's name and metrics and adds
 /// <c>capped_frac</c> (rows that were clamped).
 /// </summary>
 public sealed class CappedReward : IRewardFunction

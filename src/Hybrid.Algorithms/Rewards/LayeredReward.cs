@@ -1,7 +1,7 @@
 // Layered rule reward: points for a correct answer, for step completeness and for format (GRPO practitioner recipe).
 namespace Hybrid.Algorithms.Rewards;
 
-/// <summary>Options of <see cref="LayeredReward"/> (card C24: 10 / 0–5 / 1).</summary>
+/// <summary>Options of <see cref="LayeredReward"/> (10 / 0–5 / 1).</summary>
 public sealed record LayeredRewardOptions
 {
     /// <summary>Points for a correct final answer. Default 10.</summary>
@@ -26,7 +26,7 @@ public sealed record LayeredRewardOptions
 
 /// <summary>
 /// R = CorrectPoints·𝟙[correct] + StepPoints·min(1, steps / ExpectedSteps) + FormatPoints·𝟙[format ok], defaults
-/// 10·𝟙[correct] + (0–5) + 1·𝟙[format] (card C24, a GRPO tuning heuristic: "make the reward signal dense enough").
+/// 10·𝟙[correct] + (0–5) + 1·𝟙[format] (a GRPO tuning heuristic: "make the reward signal dense enough").
 /// Correctness comes from an <see cref="AccuracyReward"/>, format from a <see cref="FormatReward"/>, the step count from a
 /// pluggable <see cref="IStepCounter"/> (default: non-blank lines of the think block). The recipe adds the length penalty
 /// on top: combine with <see cref="LengthPenalty"/> in a <see cref="RewardCombination"/>.

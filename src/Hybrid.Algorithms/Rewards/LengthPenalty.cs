@@ -2,7 +2,7 @@
 namespace Hybrid.Algorithms.Rewards;
 
 /// <summary>
-/// r = −Rate·max(0, L − Budget), L = <see cref="RewardSample.CompletionTokens"/>. The heuristic (card C23, from a GRPO
+/// r = −Rate·max(0, L − Budget), L = <see cref="RewardSample.CompletionTokens"/>. The heuristic (from a GRPO
 /// tuning note) is "−0.5 per extra 100 tokens beyond 512"; it does not say stepwise or linear, and we take the linear
 /// form so that every extra token costs the same and the signal has no plateaus: defaults Budget 512, Rate 0.005
 /// (= 0.5 / 100). Add it to an accuracy reward with weight 1. Caution (GRPO-λ): applied from the start it can make
@@ -12,8 +12,8 @@ public sealed class LengthPenalty : RuleReward
 {
     public LengthPenalty(int budget = 512, double rate = 0.005)
     {
-        if (budget < 0) throw new ArgumentException($"LengthPenalty.budget must be ≥ 0 (got {budget}); the seed uses 512", nameof(budget));
-        if (!(rate >= 0) || !double.IsFinite(rate)) throw new ArgumentException($"LengthPenalty.rate must be finite and ≥ 0 (got {rate}); the seed's is 0.005 per token", nameof(rate));
+        if (budget < 0) throw new ArgumentException($"LengthPenalty.budget must be ≥ 0 (got {budget}); e.g. 512", nameof(budget));
+        if (!(rate >= 0) || !double.IsFinite(rate)) throw new ArgumentException($"LengthPenalty.rate must be finite and ≥ 0 (got {rate}); e.g. 0.005 per token", nameof(rate));
         Budget = budget;
         Rate = rate;
     }

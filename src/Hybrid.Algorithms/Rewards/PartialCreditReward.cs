@@ -39,7 +39,7 @@ public sealed record PartialCreditOptions
 /// <item>x is not a number or y is not a number (and they differ): NonNumeric (0.1);</item>
 /// <item>no answer: Missing (0).</item>
 /// </list>
-/// The idea of graded credit comes from Unsloth's GRPO reward example (card C26) for "2+2=?": 4 is correct, 3 beats 8
+/// The idea of graded credit comes from Unsloth's GRPO reward example (docs/algorithms.md) for "2+2=?": 4 is correct, 3 beats 8
 /// (closer), and any digit beats letters. With the defaults: "4" → 1, "3" → 0.1 + 0.4/1.25 = 0.42, "8" → 0.1 + 0.4/2 = 0.3,
 /// "four" → 0.1. Metric: <c>exact_frac</c>.
 /// </summary>

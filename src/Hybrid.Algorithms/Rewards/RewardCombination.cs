@@ -10,7 +10,7 @@ public sealed record CombinedRewards(double[] Total, IReadOnlyDictionary<string,
 
 /// <summary>
 /// R(x) = Σ_k w_k f_k(x). Several rewards combined make any single one harder to exploit (Amodei et al. 2016,
-/// arXiv 1606.06565, "multiple rewards"; card C25), and are how fine-grained RLHF (Wu et al. 2023, arXiv 2306.01693) and
+/// arXiv 1606.06565, "multiple rewards"; docs/algorithms.md), and are how fine-grained RLHF (Wu et al. 2023, arXiv 2306.01693) and
 /// DeepSeek-R1 (accuracy + format) mix their signals. std is the sample (n−1) standard deviation, 0 for one row.
 /// Member names must be distinct (they key the metrics).
 /// </summary>

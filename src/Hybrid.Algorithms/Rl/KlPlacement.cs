@@ -1,4 +1,4 @@
-// Where the KL(π_θ‖π_ref) penalty enters the objective (card B13).
+// Where the KL(π_θ‖π_ref) penalty enters the objective (docs/algorithms.md).
 namespace Hybrid.Algorithms.Rl;
 
 /// <summary>

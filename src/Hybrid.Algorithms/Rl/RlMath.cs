@@ -59,7 +59,7 @@ internal static class RlMath
     }
 
     /// <summary>
-    /// The per-token reward r_t = TokenRewards_t·m_t + score·[t = last masked token] (card B9: TRL adds the score at the
+    /// The per-token reward r_t = TokenRewards_t·m_t + score·[t = last masked token] (TRL adds the score at the
     /// last non-padded token). [N], [N, A] → [N, A].
     /// </summary>
     public static Tensor TokenLevelRewards(Tensor scores, Tensor mask, Tensor? tokenRewards)

@@ -15,7 +15,7 @@ public enum ReferenceChoice
 }
 
 /// <summary>
-/// Online / iterative DPO (card D2): each iteration samples G ≥ 2 answers per prompt from the current policy, labels them
+/// Online / iterative DPO (docs/algorithms.md): each iteration samples G ≥ 2 answers per prompt from the current policy, labels them
 /// with a rule or reward model (best = chosen, worst = rejected; ties skipped), and takes DPO steps on the fresh pairs.
 /// With <see cref="PromptsPerIteration"/> = one batch and one epoch this is online DPO (Guo et al. 2024, "Direct Language
 /// Model Alignment from Online AI Feedback", arXiv 2402.04792); with large iterations and several epochs it is iterative

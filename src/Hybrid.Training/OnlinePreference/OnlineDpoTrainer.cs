@@ -16,7 +16,7 @@ using Hybrid.Training.Stability;
 namespace Hybrid.Training.OnlinePreference;
 
 /// <summary>
-/// The loop of card D2 (see <see cref="OnlineDpoConfig"/> for the papers and settings):
+/// The loop (docs/algorithms.md; see <see cref="OnlineDpoConfig"/> for the papers and settings):
 /// <code>
 /// for each iteration:
 ///   gen     prompts ─► rollout engine (policy version v) ─► G answers per prompt
@@ -27,7 +27,7 @@ namespace Hybrid.Training.OnlinePreference;
 ///   eval    (optional) answers to fixed prompts: eval/reward/mean, eval/win_rate vs the initial policy
 /// </code>
 /// The update minimises the configured paired loss, by default DPO's
-/// <c>−log σ(β log π_θ(y_w|x)/π_ref(y_w|x) − β log π_θ(y_l|x)/π_ref(y_l|x))</c> (card D1, with the sign errata 2 fixed) on
+/// <c>−log σ(β log π_θ(y_w|x)/π_ref(y_w|x) − β log π_θ(y_l|x)/π_ref(y_l|x))</c> (the sign that raises the chosen answer) on
 /// pairs the current policy sampled itself, so the data never drifts away from the policy as in offline DPO.
 /// Each phase is timed (<c>timing_s/gen</c>, <c>timing_s/reward</c>, <c>timing_s/ref</c>, <c>timing_s/update_actor</c>,
 /// <c>timing_s/update_weights</c>, <c>timing_s/eval</c>) and every iteration writes one metrics row. An iteration whose

@@ -12,7 +12,7 @@ using Hybrid.Training.Online;
 namespace Hybrid.Training.Rl;
 
 /// <summary>
-/// An independent critic (InstructGPT / OpenRLHF style; the seed's "independent" sharing mode): parameters
+/// An independent critic (InstructGPT / OpenRLHF style: no parameters shared with the actor): parameters
 /// <c>model.*</c> and <c>v_head.weight</c> [1, Dm] / <c>v_head.bias</c> [1]. <see cref="Values"/> reads V at the
 /// outputs that predict each response token, so V[:, j] is the value of the state before response token j.
 /// </summary>
@@ -37,7 +37,7 @@ public sealed class Critic : HybridModule
 
     /// <summary>
     /// From a checkpoint: a reward model (<c>*ForSequenceClassification</c>: body + <c>score.weight</c>, which becomes
-    /// the value head's weight with bias 0 — the seed's "critic initialised from the RM") or a causal LM (body only, a
+    /// the value head's weight with bias 0 — InstructGPT initialises the critic from the RM) or a causal LM (body only, a
     /// fresh value head N(0, 0.02²)).
     /// </summary>
     public static Critic FromCheckpoint(string dir, DecoderConfig policyConfig)

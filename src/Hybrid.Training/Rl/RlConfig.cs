@@ -25,7 +25,7 @@ public sealed record RlConfig
     /// <summary>Top-p for rollouts (1 = off). Default 1.</summary>
     public double TopP { get; init; } = 1.0;
 
-    /// <summary>Sampling temperature; null = the preset's (GRPO family 1.0; the seed suggests 0.8–1.0 for reasoning).</summary>
+    /// <summary>Sampling temperature; null = the preset's (GRPO family 1.0; 0.8–1.0 is usual for reasoning).</summary>
     public double? Temperature { get; init; }
 
     /// <summary>AdamW learning rate of the actor. Default 1e-3 for tiny models (DeepSeekMath GRPO used 1e-6 on 7B; TRL PPO 1.41e-5).</summary>

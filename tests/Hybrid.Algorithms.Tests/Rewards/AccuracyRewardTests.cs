@@ -1,4 +1,4 @@
-// Accuracy reward: the seed's worked scores, DAPO's ±1, numeric vs string comparison, missing answers and columns.
+// Accuracy reward: hand-worked scores, DAPO's ±1, numeric vs string comparison, missing answers and columns.
 using Hybrid.Algorithms.Rewards;
 using static Hybrid.Algorithms.Tests.Rewards.RewardTestData;
 

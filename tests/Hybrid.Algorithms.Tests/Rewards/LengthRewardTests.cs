@@ -12,7 +12,7 @@ public class LengthRewardTests
     [Fact]
     public void LengthPenaltyIsLinearBeyondTheBudget()
     {
-        // −0.005·max(0, L − 512): 0 → 0, 512 → 0, 513 → −0.005, 612 → −0.5 (the seed's "−0.5 per 100 extra"), 1012 → −2.5.
+        // −0.005·max(0, L − 512): 0 → 0, 512 → 0, 513 → −0.005, 612 → −0.5 ("−0.5 per 100 extra tokens"), 1012 → −2.5.
         double[] scores = Score(new LengthPenalty(), 0, 512, 513, 612, 1012);
         double[] expected = [0.0, 0.0, -0.005 * 1, -0.005 * 100, -0.005 * 500];
         for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], scores[i], 12);

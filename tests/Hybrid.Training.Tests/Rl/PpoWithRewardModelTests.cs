@@ -71,7 +71,7 @@ public sealed class PpoWithRewardModelTests(ITestOutputHelper output)
         var reward = new RewardModelReward(scorer);
         RlAxes axes = RlAxes.FromPreset(RlPresets.Create("ppo", groupSize: 1) with { MiniBatches = 4, UpdateEpochs = 2 });
         using DecoderModel reference = policy.FrozenCopy();
-        using Critic critic = Critic.FromCheckpoint(rmDir, policy.Config);   // the seed's "critic initialised from the RM"
+        using Critic critic = Critic.FromCheckpoint(rmDir, policy.Config);   // InstructGPT: the critic is initialised from the RM
         var config = new RlConfig { Iterations = 25, PromptsPerIteration = 64, MaxNewTokens = 4, LearningRate = 5e-4, CriticLearningRate = 1e-3, Seed = 3 };
         var trainer = new RlTrainer(policy, config, axes, train, reward, reference, critic, log: new TestLog(output));
         double before = trainer.Evaluate(train, 8);

@@ -32,10 +32,13 @@ public sealed class ToyPolicyLossTests
     [Fact]
     public void ARegisteredLossIsValidatedByItsCapabilitiesAndComputesItsFormula()
     {
-        RlAxes axes = RlAxes.FromPreset(RlPresets.Create("grpo", groupSize: 2) with { PolicyLoss = "toy_unclipped_ratio", UpdateEpochs = 2 });
+        RlAxes axes = RlAxes.FromPreset(RlPresets.Create("grpo", groupSize: 2) with { PolicyLoss = "toy_unclipped_ratio", ClipLow = null, ClipHigh = null, UpdateEpochs = 2 });
         Assert.Equal("toy_unclipped_ratio", axes.PolicyLoss.Name);
+        // grpo's clip range belongs to ppo_clip: kept while switching to a loss without one, it is refused, not ignored.
+        var misplaced = Assert.Throws<ArgumentException>(() => RlAxes.FromPreset(RlPresets.Create("grpo", groupSize: 2) with { PolicyLoss = "toy_unclipped_ratio" }));
+        Assert.Contains("ClipLow = 0.2 is invalid; policy loss 'toy_unclipped_ratio' does not take a clip range", misplaced.Message);
         // It declares no dual clip, so a preset asking for one is refused with the losses that take it.
-        var refused = Assert.Throws<ArgumentException>(() => RlPresets.Create("grpo", groupSize: 2) with { PolicyLoss = "toy_unclipped_ratio", DualClip = 3.0 }
+        var refused = Assert.Throws<ArgumentException>(() => RlPresets.Create("grpo", groupSize: 2) with { PolicyLoss = "toy_unclipped_ratio", ClipLow = null, ClipHigh = null, DualClip = 3.0 }
             is var p ? RlAxes.FromPreset(p) : null);
         Assert.Contains("policy loss 'toy_unclipped_ratio' does not take a dual clip; the losses that do: ppo_clip", refused.Message);
 
@@ -57,7 +60,7 @@ public sealed class ToyPolicyLossTests
         OnlinePolicy policy = fixture.Policy;
         var (train, _) = AdditionTask.Split();
         AdditionTask.WarmUp(policy, train, 30);
-        RlAxes axes = RlAxes.FromPreset(RlPresets.Create("grpo", groupSize: 4) with { PolicyLoss = "toy_unclipped_ratio" });
+        RlAxes axes = RlAxes.FromPreset(RlPresets.Create("grpo", groupSize: 4) with { PolicyLoss = "toy_unclipped_ratio", ClipLow = null, ClipHigh = null });
         var config = new RlConfig { Iterations = 2, PromptsPerIteration = 4, MaxNewTokens = 4, LearningRate = 5e-4, Seed = 3 };
         using var reference = policy.FrozenCopy();
         var trainer = new RlTrainer(policy, config, axes, train, new WeightedReward((new AccuracyReward(new LastNumberExtractor()), 1.0)), reference);

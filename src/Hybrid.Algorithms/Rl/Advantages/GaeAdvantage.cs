@@ -7,7 +7,7 @@ namespace Hybrid.Algorithms.Rl;
 
 /// <summary>
 /// <c>gae</c> — Schulman et al. 2016, "High-Dimensional Continuous Control Using Generalized Advantage Estimation"
-/// (arXiv 1506.02438), card B5: r_t = TokenRewards_t + score·[t last] (TRL: −β·kl_t at every token), V = Values·mask,
+/// (arXiv 1506.02438): r_t = TokenRewards_t + score·[t last] (TRL: −β·kl_t at every token), V = Values·mask,
 /// δ_t = r_t + γ·V_{t+1} − V_t with V_{t+1} = 0 after the last token, Â_t = δ_t + γλ·Â_{t+1}, returns R̂_t = Â_t + V_t
 /// (the value targets, before whitening). λ = 1 gives the discounted return − V (Monte Carlo), λ = 0 the one-step TD
 /// residual. Advantages are whitened over the masked tokens by default, as TRL/verl do. TRL defaults: γ = 1, λ = 0.95.

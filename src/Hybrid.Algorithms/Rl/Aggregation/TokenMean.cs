@@ -7,7 +7,7 @@ namespace Hybrid.Algorithms.Rl;
 
 /// <summary>
 /// <c>token_mean</c> — L = Σ_{i,t} ℓ_{i,t}·m_{i,t} / Σ_{i,t} m_{i,t}: every token weighs the same, so long responses are
-/// not down-weighted (DAPO's token-level policy-gradient loss, card E7c). Yu et al. 2025, "DAPO" (arXiv 2503.14476).
+/// not down-weighted (DAPO's token-level policy-gradient loss). Yu et al. 2025, "DAPO" (arXiv 2503.14476).
 /// An empty mask gives 0 (the denominator is clamped to ≥ 1).
 /// </summary>
 public sealed class TokenMean : ILossAggregation

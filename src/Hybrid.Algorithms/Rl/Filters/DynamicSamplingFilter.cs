@@ -3,7 +3,7 @@ namespace Hybrid.Algorithms.Rl;
 
 /// <summary>
 /// <c>dynamic_sampling</c> — keep a group only if its G scores are not all equal (DAPO, Yu et al. 2025, arXiv 2503.14476,
-/// card E7b: 0 &lt; |{correct}| &lt; G). An all-equal group has zero group-relative advantage and only wastes the batch;
+/// 0 &lt; |{correct}| &lt; G). An all-equal group has zero group-relative advantage and only wastes the batch;
 /// the trainer keeps sampling until the batch is full of kept groups. Pass the scores to judge by — DAPO filters on
 /// accuracy; verl lets you choose the accuracy or the final shaped reward.
 /// </summary>

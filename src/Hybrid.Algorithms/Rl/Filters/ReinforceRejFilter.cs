@@ -3,7 +3,7 @@ namespace Hybrid.Algorithms.Rl;
 
 /// <summary>
 /// <c>reinforce_rej</c> — Xiong et al. 2025, "A Minimalist Approach to LLM Reasoning: from Rejection Sampling to
-/// Reinforce" (arXiv 2504.11343), card E4: keep prompt x only if 0 &lt; #correct &lt; G, where a response is correct when
+/// Reinforce" (arXiv 2504.11343): keep prompt x only if 0 &lt; #correct &lt; G, where a response is correct when
 /// its score ≥ <see cref="CorrectThreshold"/>. The default 0.5 separates both usual verifier conventions (0/1 and ±1);
 /// set it to your reward's pass mark otherwise. Unlike dynamic sampling this judges correctness, not mere score equality
 /// (a group of scores 0.6 and 0.9 is all-correct and dropped).

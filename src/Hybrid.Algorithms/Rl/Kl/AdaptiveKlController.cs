@@ -3,7 +3,7 @@ namespace Hybrid.Algorithms.Rl;
 
 /// <summary>
 /// <c>adaptive</c> — Ziegler et al. 2019, "Fine-Tuning Language Models from Human Preferences" (arXiv 1909.08593), TRL's
-/// AdaptiveKLController, card B11: e = clip(KL/KL_target − 1, −0.2, 0.2), β ← β·(1 + e·n/horizon), where n is the number
+/// AdaptiveKLController: e = clip(KL/KL_target − 1, −0.2, 0.2), β ← β·(1 + e·n/horizon), where n is the number
 /// of samples of the iteration that measured KL. β grows while the KL is above target and shrinks below it, at most 20 %
 /// per horizon of samples. TRL defaults: β₀ = 0.2, target = 6 (nats per sequence), horizon = 10000.
 /// </summary>

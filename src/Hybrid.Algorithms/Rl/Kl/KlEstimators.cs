@@ -1,7 +1,7 @@
 // The registry of per-token KL estimators.
 namespace Hybrid.Algorithms.Rl;
 
-/// <summary>The KL-estimator axis: k1, abs, k2, k3 (card B10).</summary>
+/// <summary>The KL-estimator axis: k1, abs, k2, k3 (docs/algorithms.md).</summary>
 public static class KlEstimators
 {
     public static Registry<IKlEstimator> Registry { get; } = new Registry<IKlEstimator>("kl estimator")

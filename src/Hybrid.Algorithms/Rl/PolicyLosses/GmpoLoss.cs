@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Hybrid.Algorithms.Rl;
 
 /// <summary>
-/// <c>gmpo</c> — Zhao et al. 2025, "Geometric-Mean Policy Optimization" (arXiv 2507.20673), card E9:
+/// <c>gmpo</c> — Zhao et al. 2025, "Geometric-Mean Policy Optimization" (arXiv 2507.20673):
 /// J_i = sign(Â_i)·(Π_t |min(ρ_t·Â_i, clip(ρ_t, e^{−ε_low}, e^{ε_high})·Â_i)|)^{1/|o_i|} = Â_i·exp((1/|o_i|)·Σ_t ℓ_t),
 /// ℓ_t = sgn·min(sgn·log ρ_t, sgn·clip(log ρ_t, −ε_low, ε_high)) with sgn = sign(Â_i) (Â &gt; 0: the smaller log-ratio,
 /// Â &lt; 0: the larger). The geometric mean damps extreme token ratios, so the clip range can be wider: paper

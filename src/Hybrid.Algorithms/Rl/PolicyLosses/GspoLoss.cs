@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Hybrid.Algorithms.Rl;
 
 /// <summary>
-/// <c>gspo</c> — Zheng et al. 2025, "Group Sequence Policy Optimization" (arXiv 2507.18071), card E8:
+/// <c>gspo</c> — Zheng et al. 2025, "Group Sequence Policy Optimization" (arXiv 2507.18071):
 /// s_i = exp((1/|y_i|)·Σ_t (log π_θ − log π_old)); J = −min(s_i·Â_i, clip(s_i, 1 − ε_low, 1 + ε_high)·Â_i).
 /// GSPO-token form: s_{i,t} = sg[s_i]·π_θ(y_{i,t})/sg[π_θ(y_{i,t})], whose VALUE is s_i on every token, so each token's
 /// loss equals the sequence loss; its gradient on token t is s_i·∇log π_θ(y_{i,t}) times Â. With

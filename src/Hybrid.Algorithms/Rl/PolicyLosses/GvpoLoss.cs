@@ -7,12 +7,12 @@ namespace Hybrid.Algorithms.Rl;
 
 /// <summary>
 /// <c>gvpo</c> — Zhang et al. 2025, "GVPO: Group Variance Policy Optimization for Large Language Model Post-Training"
-/// (arXiv 2504.19599), card E12. Implicit reward R_θ,i = β·Σ_t m_t·(log π_θ − log π_ref); per prompt group
+/// (arXiv 2504.19599). Implicit reward R_θ,i = β·Σ_t m_t·(log π_θ − log π_ref); per prompt group
 /// L_g = ½·Σ_i [(R_θ,i − mean_g R_θ) − (R_i − mean_g R)]². The centring makes the weights sum to 0 so β·log Z(x) cancels;
 /// the unique minimiser is the KL-constrained optimum π* ∝ π_ref·exp(R/β), and no importance ratio is needed (the
 /// samples may come from any policy; OldLogProbs only feed <c>actor/ppo_kl</c>).
 /// Per-token spread: every unmasked token of response i carries (G/2)·e_i², e_i the bracket above. Aggregated with
-/// <c>seq_mean_token_mean</c> that is (1/N)·Σ_i (G/2)·e_i² = (1/P)·Σ_g L_g: the mean over the P prompts of the card's
+/// <c>seq_mean_token_mean</c> that is (1/N)·Σ_i (G/2)·e_i² = (1/P)·Σ_g L_g: the mean over the P prompts of the paper's
 /// value (and its gradient). Other aggregations weight responses by length. Needs RefLogProbs, Scores, GroupSize ≥ 2
 /// (<see cref="NeedsReference"/>); β from the constructor, default <see cref="DefaultBeta"/> (DPO-style; the paper gives no value).
 /// </summary>

@@ -8,7 +8,7 @@ namespace Hybrid.Algorithms.Rl;
 /// <summary>
 /// Base of the policy losses: checks that LogProbs, OldLogProbs, Advantages and Mask are all [N, A], runs
 /// <see cref="TokenLoss"/> in a private scope, zeroes padding, and adds <c>actor/ppo_kl</c> = mean over masked tokens of
-/// (log π_old − log π_θ) (the approximate KL(π_old‖π_θ) of the update, card B16) to the loss's own metrics.
+/// (log π_old − log π_θ) (the approximate KL(π_old‖π_θ) of the update) to the loss's own metrics.
 /// </summary>
 public abstract class PolicyLoss : IPolicyLoss
 {

@@ -7,7 +7,7 @@ namespace Hybrid.Algorithms.Rl;
 
 /// <summary>
 /// <c>ppo_clip</c> — ρ_t = exp(log π_θ − log π_old); ℓ_t = max(−Â_t·ρ_t, −Â_t·clip(ρ_t, 1 − ε_low, 1 + ε_high)), i.e.
-/// −min(ρÂ, clip(ρ)Â) (card B2: Â &gt; 0 → −min(ρ, 1+ε_high)·Â; Â &lt; 0 → −max(ρ, 1−ε_low)·Â). Dual clip (Ye et al. 2020,
+/// −min(ρÂ, clip(ρ)Â) (Â &gt; 0 → −min(ρ, 1+ε_high)·Â; Â &lt; 0 → −max(ρ, 1−ε_low)·Â). Dual clip (Ye et al. 2020,
 /// "Mastering Complex Control in MOBA Games with Deep RL", arXiv 1912.09729) caps the Â &lt; 0 loss at −Â·c so a huge
 /// ratio on a bad token cannot dominate (verl: c = 3). Schulman et al. 2017, "Proximal Policy Optimization"
 /// (arXiv 1707.06347): ε = 0.2. DAPO's clip-higher (Yu et al. 2025, arXiv 2503.14476): ε_low = 0.2, ε_high = 0.28.

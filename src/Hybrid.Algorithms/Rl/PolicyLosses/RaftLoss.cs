@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Hybrid.Algorithms.Rl;
 
 /// <summary>
-/// <c>raft</c> — Reward rAnked FineTuning (Dong et al. 2023, arXiv 2304.06767), card D19: ℓ_t = −log π_θ(a_t)·𝟙[Â_t &gt; 0]:
+/// <c>raft</c> — Reward rAnked FineTuning (Dong et al. 2023, arXiv 2304.06767): ℓ_t = −log π_θ(a_t)·𝟙[Â_t &gt; 0]:
 /// the NLL of the accepted samples, 0 for the others (rejection sampling + SFT). With <c>reinforce</c> advantages and
 /// 0/1 (or ±1) rewards, Â &gt; 0 means "correct". Xiong et al. 2025 (arXiv 2504.11343) use it as the RAFT baseline with
 /// token_mean aggregation.

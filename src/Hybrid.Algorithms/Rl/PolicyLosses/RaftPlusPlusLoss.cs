@@ -7,7 +7,7 @@ namespace Hybrid.Algorithms.Rl;
 
 /// <summary>
 /// <c>raft_pp</c> — Xiong et al. 2025, "A Minimalist Approach to LLM Reasoning: from Rejection Sampling to Reinforce"
-/// (arXiv 2504.11343), card D20: ℓ_t = −𝟙[Â_t &gt; 0]·min(ρ_t·Â_t, clip(ρ_t, 1 − ε, 1 + ε)·Â_t): RAFT plus importance
+/// (arXiv 2504.11343): ℓ_t = −𝟙[Â_t &gt; 0]·min(ρ_t·Â_t, clip(ρ_t, 1 − ε, 1 + ε)·Â_t): RAFT plus importance
 /// sampling and PPO clipping, trained on positive samples only (the paper: IS without clipping is worse than plain RAFT).
 /// ε = 0.2. Metric <c>actor/pg_clipfrac</c> counts positive tokens whose clipped branch is active.
 /// </summary>

@@ -3,7 +3,7 @@ namespace Hybrid.Algorithms.Rl;
 
 /// <summary>
 /// GHPO (Guided Hybrid Policy Optimization; Liu et al. 2025, "GHPO: Adaptive Guidance for Stable and Efficient LLM
-/// Reinforcement Learning", arXiv 2507.10628), card E14: a prompt whose G responses all
+/// Reinforcement Learning", arXiv 2507.10628): a prompt whose G responses all
 /// failed is "hard"; instead of dropping it (dynamic sampling) the next rollout shows the first part of the
 /// ground-truth solution. The hint ratio climbs 0.25 → 0.5 → 0.75 (<see cref="Fractions"/>) while the prompt keeps
 /// failing, stays at the last stage, and resets to no hint after a group with any success. The prefix is the first

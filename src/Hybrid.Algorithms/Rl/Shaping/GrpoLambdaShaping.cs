@@ -2,7 +2,7 @@
 namespace Hybrid.Algorithms.Rl;
 
 /// <summary>
-/// GRPO-λ (Dai, Liu &amp; Si 2025, "Stable Reinforcement Learning for Efficient Reasoning", arXiv 2505.18086), card E11.
+/// GRPO-λ (Dai, Liu &amp; Si 2025, "Stable Reinforcement Learning for Efficient Reasoning", arXiv 2505.18086).
 /// Each batch, the P groups are ranked by mean accuracy and the top k = ⌈λ·P⌉ (ties broken by the lower group index)
 /// get a length-penalised reward; the others keep plain 0/1 accuracy, so the model is only pushed to be concise where
 /// it already answers well (a uniform length penalty collapses accuracy early).

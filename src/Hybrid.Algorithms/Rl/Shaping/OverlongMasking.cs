@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Hybrid.Algorithms.Rl;
 
 /// <summary>
-/// DAPO's overlong filtering (card E7d, the alternative to <see cref="OverlongPunishment"/>): a response cut off by the
+/// DAPO's overlong filtering (the alternative to <see cref="OverlongPunishment"/>): a response cut off by the
 /// length limit has no trustworthy reward, so its whole loss mask is zeroed. With the seq_mean_* aggregations a fully
 /// masked response drops out of the mean; with token_mean its tokens simply do not count.
 /// </summary>

@@ -2,7 +2,7 @@
 namespace Hybrid.Algorithms.Rl;
 
 /// <summary>
-/// DAPO (Yu et al. 2025, arXiv 2503.14476), card E7d, added to the score:
+/// DAPO (Yu et al. 2025, arXiv 2503.14476), added to the score:
 /// R_len(y) = 0 if |y| ≤ L_max − L_cache; ((L_max − L_cache) − |y|)/L_cache if L_max − L_cache &lt; |y| ≤ L_max; −1 beyond.
 /// So the penalty is 0 at exactly L_max − L_cache, −½ halfway through the cache and −1 at L_max.
 /// Paper: L_max = 20480, L_cache = 4096 (expected length 16384). The alternative, overlong filtering, is

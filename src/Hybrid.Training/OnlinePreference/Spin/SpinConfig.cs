@@ -4,7 +4,7 @@ using Hybrid.Models.Generation;
 namespace Hybrid.Training.OnlinePreference.Spin;
 
 /// <summary>
-/// SPIN (card F1; Chen et al. 2024, arXiv 2401.01335): at iteration t the opponent p_θt (the policy at the start of the
+/// SPIN (Chen et al. 2024, arXiv 2401.01335): at iteration t the opponent p_θt (the policy at the start of the
 /// iteration) answers every SFT prompt; the new policy minimises
 /// <c>E[ℓ(λ log p_θ(y|x)/p_θt(y|x) − λ log p_θ(y′|x)/p_θt(y′|x))]</c> with y the SFT answer, y′ the opponent's and the
 /// logistic ℓ(z) = log(1 + e^−z): DPO's sigmoid loss with β = λ and π_ref = p_θt. Paper settings: λ = 0.1, 2 epochs per

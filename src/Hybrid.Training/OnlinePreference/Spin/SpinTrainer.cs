@@ -10,7 +10,7 @@ using Hybrid.Training.Stability;
 namespace Hybrid.Training.OnlinePreference.Spin;
 
 /// <summary>
-/// The loop of card F1 (see <see cref="SpinConfig"/>):
+/// The loop (docs/algorithms.md; see <see cref="SpinConfig"/>):
 /// <code>
 /// for t = 0 … T−1:
 ///   opponent  p_θt = the policy now (frozen copy = π_ref; the engine already serves it as version t)

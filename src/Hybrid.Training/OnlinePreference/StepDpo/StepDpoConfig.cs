@@ -2,7 +2,7 @@
 namespace Hybrid.Training.OnlinePreference.StepDpo;
 
 /// <summary>
-/// Step-DPO (card D12; Lai et al. 2024, arXiv 2406.18629): DPO on (x; s_&lt;k, s_win, s_lose) with π_ref the model before
+/// Step-DPO (Lai et al. 2024, arXiv 2406.18629): DPO on (x; s_&lt;k, s_win, s_lose) with π_ref the model before
 /// training. The paper reports ~10K pairs and fewer than 500 steps; β is tuned per model there (default here: TRL's 0.1).
 /// Immutable; <see cref="Validate"/> names the field.
 /// </summary>

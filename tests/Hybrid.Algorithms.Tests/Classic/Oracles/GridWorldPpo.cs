@@ -8,7 +8,7 @@ using Hybrid.Tensors.Optim;
 
 namespace Hybrid.Algorithms.Tests.Classic;
 
-/// <summary>Options of <see cref="GridWorldPpo"/> (defaults: the seed's toy PPO, card B4/§3.13, where it gives values).</summary>
+/// <summary>Options of <see cref="GridWorldPpo"/> (defaults of a small toy PPO).</summary>
 public sealed record GridWorldPpoOptions
 {
     /// <summary>Collect → update rounds. Default 60.</summary>
@@ -20,10 +20,10 @@ public sealed record GridWorldPpoOptions
     /// <summary>Full-batch gradient steps per iteration (PPO's K epochs). Default 4.</summary>
     public int Epochs { get; init; } = 4;
 
-    /// <summary>AdamW learning rate. Default 1e-2 (the seed's toy uses Adam 1e-3; the tiny nets tolerate more).</summary>
+    /// <summary>AdamW learning rate. Default 1e-2 (toy PPO examples use Adam 1e-3; the tiny nets tolerate more).</summary>
     public double LearningRate { get; init; } = 1e-2;
 
-    /// <summary>Hidden width of both MLPs. Default 32 (the seed's grid-world agent).</summary>
+    /// <summary>Hidden width of both MLPs. Default 32 (a small grid-world agent).</summary>
     public int Hidden { get; init; } = 32;
 
     /// <summary>GAE λ. Default 0.95 (TRL).</summary>
@@ -32,7 +32,7 @@ public sealed record GridWorldPpoOptions
     /// <summary>PPO clip ε. Default 0.2 (Schulman et al. 2017).</summary>
     public double ClipRange { get; init; } = 0.2;
 
-    /// <summary>Value-loss coefficient c1. Default 0.5 (the seed's toy code).</summary>
+    /// <summary>Value-loss coefficient c1. Default 0.5 (the usual toy value).</summary>
     public double ValueCoefficient { get; init; } = 0.5;
 
     /// <summary>Entropy-bonus coefficient c2. Default 0.01.</summary>
@@ -62,7 +62,7 @@ public sealed record PpoIterationLog(int Iteration, double MeanReturn, double Me
 /// current policy, treats an episode as a "response" whose tokens are its steps, and computes advantages with the
 /// <c>gae</c> estimator (per-step rewards as token rewards, the critic's V(s_t) as values, γ of the MDP; a cut episode
 /// adds γV(s_T) to its last reward), whitened. Then Epochs full-batch AdamW steps on
-/// L = token_mean(ppo_clip) + c1·token_mean((V − R̂)²) − c2·token_mean(H[π(·|s_t)]), card B4's loss form.
+/// L = token_mean(ppo_clip) + c1·token_mean((V − R̂)²) − c2·token_mean(H[π(·|s_t)]), the loss form of Schulman et al. 2017 (PPO, arXiv 1707.06347, eq. 9).
 /// Owns its modules and optimizer: dispose it.
 /// </summary>
 public sealed class GridWorldPpo : IDisposable

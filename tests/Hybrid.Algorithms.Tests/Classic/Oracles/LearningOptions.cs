@@ -36,7 +36,7 @@ public sealed record TabularLearningOptions
     /// <summary>Step size of TD(0), SARSA and Q-learning (Monte Carlo averages returns exactly). Default α = 0.1, constant.</summary>
     public LearningRate LearningRate { get; init; } = new();
 
-    /// <summary>ε of ε-greedy in the first episode (SARSA, Q-learning). Default 0.1 (card A10).</summary>
+    /// <summary>ε of ε-greedy in the first episode (SARSA, Q-learning). Default 0.1 (Sutton & Barto 2018, Reinforcement Learning: An Introduction).</summary>
     public double EpsilonStart { get; init; } = 0.1;
 
     /// <summary>ε in the last episode; ε decays linearly in between. Default 0.1 (constant).</summary>

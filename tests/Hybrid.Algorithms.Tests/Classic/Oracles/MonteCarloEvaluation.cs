@@ -2,7 +2,7 @@
 namespace Hybrid.Algorithms.Tests.Classic;
 
 /// <summary>
-/// V_π(s) ≈ mean of the returns G_t = Σ_k γ^k R_{t+k+1} observed after visits of s (card A6; Sutton &amp; Barto 2018 §5.1).
+/// V_π(s) ≈ mean of the returns G_t = Σ_k γ^k R_{t+k+1} observed after visits of s (Sutton &amp; Barto 2018 §5.1).
 /// First-visit uses only the first visit of s in each episode (unbiased); every-visit uses all of them (consistent).
 /// Model-free: it only calls <see cref="TabularMdp.Step"/>. Returns the estimate and the number of returns averaged per state.
 /// </summary>

@@ -52,7 +52,7 @@ public static class Policies
     }
 
     /// <summary>
-    /// ε-greedy (card A10): with probability ε a uniformly random action, else argmax_a Q(s,a) with ties broken uniformly at
+    /// ε-greedy (Sutton & Barto 2018, Reinforcement Learning: An Introduction): with probability ε a uniformly random action, else argmax_a Q(s,a) with ties broken uniformly at
     /// random. So P(best action) = 1 − ε + ε/A when the maximum is unique.
     /// </summary>
     public static int EpsilonGreedy(double[,] q, int s, double epsilon, Random rng)

@@ -2,7 +2,7 @@
 namespace Hybrid.Algorithms.Tests.Classic;
 
 /// <summary>
-/// V_π(s) = Σ_a π(a|s)[R(s,a) + γ Σ_s' P(s'|s,a) V_π(s')] (Bellman expectation, card A2). In matrix form
+/// V_π(s) = Σ_a π(a|s)[R(s,a) + γ Σ_s' P(s'|s,a) V_π(s')] (Bellman expectation). In matrix form
 /// V_π = R_π + γ P_π V_π with R_π(s) = Σ_a π(a|s) R(s,a) and P_π(s,s') = Σ_a π(a|s) P(s'|s,a), so
 /// V_π = (I − γP_π)⁻¹ R_π; terminal states get the row V(s) = 0. <see cref="Exact"/> solves that system (the
 /// independent reference the sampling methods are tested against); <see cref="Iterative"/> repeats the backup.

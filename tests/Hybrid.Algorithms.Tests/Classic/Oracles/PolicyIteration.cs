@@ -4,7 +4,7 @@ namespace Hybrid.Algorithms.Tests.Classic;
 /// <summary>
 /// π_0 = action 0 everywhere; repeat (1) V = V_{π_k} by iterative evaluation, (2) π_{k+1}(s) = argmax_a Q(s,a) with
 /// Q = R + γPV, keeping the current action unless another is better by more than 1e-12 (so ties cannot cycle), until
-/// π_{k+1} = π_k (card A5; Howard 1960, Sutton &amp; Barto 2018 §4.3). Evaluation is iterative, not the matrix form, so
+/// π_{k+1} = π_k (Howard 1960, Sutton &amp; Barto 2018 §4.3). Evaluation is iterative, not the matrix form, so
 /// that <see cref="PolicyEvaluation.Exact"/> stays an independent check. <see cref="OptimalSolution.Iterations"/> counts
 /// improvement steps. With γ = 1 the initial policy must reach a terminal state.
 /// </summary>

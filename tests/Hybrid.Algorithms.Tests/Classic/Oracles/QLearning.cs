@@ -2,7 +2,7 @@
 namespace Hybrid.Algorithms.Tests.Classic;
 
 /// <summary>
-/// Q(s,a) ← Q(s,a) + α[r + γ max_a' Q(s',a') − Q(s,a)], target r when s' is terminal, acting ε-greedily (card A9;
+/// Q(s,a) ← Q(s,a) + α[r + γ max_a' Q(s',a') − Q(s,a)], target r when s' is terminal, acting ε-greedily (Sutton & Barto 2018, Reinforcement Learning: An Introduction;
 /// Watkins 1989, Watkins &amp; Dayan 1992, Sutton &amp; Barto 2018 §6.5). Converges to Q* when every (s,a) keeps being
 /// tried and α decays; the greedy policy of Q* is optimal. Q starts at 0; α is indexed by the visit count of (s,a).
 /// </summary>

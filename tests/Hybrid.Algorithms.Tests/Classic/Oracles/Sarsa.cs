@@ -3,7 +3,7 @@ namespace Hybrid.Algorithms.Tests.Classic;
 
 /// <summary>
 /// Q(s,a) ← Q(s,a) + α[r + γQ(s',a') − Q(s,a)], a' the ε-greedy action taken in s' (the tuple s, a, r, s', a'), and target
-/// r when s' is terminal (card A8; Rummery &amp; Niranjan 1994, Sutton &amp; Barto 2018 §6.4). Learns the value of the
+/// r when s' is terminal (Rummery &amp; Niranjan 1994, Sutton &amp; Barto 2018 §6.4). Learns the value of the
 /// ε-greedy policy it follows, so ε should decay (<see cref="TabularLearningOptions.EpsilonEnd"/>) for the greedy policy
 /// to become optimal. Q starts at 0; α is indexed by the visit count of (s,a).
 /// </summary>

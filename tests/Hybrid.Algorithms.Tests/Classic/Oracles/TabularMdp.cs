@@ -4,8 +4,8 @@ namespace Hybrid.Algorithms.Tests.Classic;
 /// <summary>
 /// States 0..S−1, actions 0..A−1, transition probabilities P(s'|s,a), the reward of each transition r(s,a,s') and a
 /// discount γ ∈ [0, 1]. Terminal states are absorbing with value 0: the methods never act in them and an episode ends on
-/// entering one. The expected reward R(s,a) = Σ_s' P(s'|s,a)·r(s,a,s') is what the Bellman equations use (card A2);
-/// sampling draws s' from P and returns r(s,a,s'). The return is G_t = Σ_k γ^k R_{t+k+1} (card A1).
+/// entering one. The expected reward R(s,a) = Σ_s' P(s'|s,a)·r(s,a,s') is what the Bellman equations use (Sutton & Barto 2018, Reinforcement Learning: An Introduction);
+/// sampling draws s' from P and returns r(s,a,s'). The return is G_t = Σ_k γ^k R_{t+k+1} (Sutton & Barto 2018, Reinforcement Learning: An Introduction).
 /// </summary>
 public sealed class TabularMdp
 {
@@ -16,7 +16,7 @@ public sealed class TabularMdp
     /// <param name="transitions">[S, A, S] P(s'|s,a); rows of non-terminal states must sum to 1.</param>
     /// <param name="rewards">[S, A, S] reward of each transition.</param>
     /// <param name="terminal">[S] true for absorbing end states.</param>
-    /// <param name="gamma">Discount γ ∈ [0, 1] (card A1's example is 0.9).</param>
+    /// <param name="gamma">Discount γ ∈ [0, 1] (a common textbook value is 0.9).</param>
     /// <param name="start">The start state of an episode.</param>
     public TabularMdp(double[,,] transitions, double[,,] rewards, bool[] terminal, double gamma, int start)
     {

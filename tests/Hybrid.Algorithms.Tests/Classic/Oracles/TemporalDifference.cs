@@ -2,7 +2,7 @@
 namespace Hybrid.Algorithms.Tests.Classic;
 
 /// <summary>
-/// V(s_t) ← V(s_t) + α(R_{t+1} + γV(s_{t+1}) − V(s_t)) with V(terminal) = 0 (card A7; Sutton 1988, Sutton &amp; Barto
+/// V(s_t) ← V(s_t) + α(R_{t+1} + γV(s_{t+1}) − V(s_t)) with V(terminal) = 0 (Sutton 1988, Sutton &amp; Barto
 /// 2018 §6.1). α follows <see cref="TabularLearningOptions.LearningRate"/>, indexed by the visit count of s_t.
 /// </summary>
 public static class TemporalDifference

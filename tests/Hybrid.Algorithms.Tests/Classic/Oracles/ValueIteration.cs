@@ -5,7 +5,7 @@ namespace Hybrid.Algorithms.Tests.Classic;
 public sealed record OptimalSolution(double[] Values, int[] Policy, double[,] Q, int Iterations);
 
 /// <summary>
-/// V_{k+1}(s) = max_a Σ_s' P(s'|s,a)[r(s,a,s') + γ V_k(s')] (card A4; Bellman 1957, Sutton &amp; Barto 2018 §4.4), from
+/// V_{k+1}(s) = max_a Σ_s' P(s'|s,a)[r(s,a,s') + γ V_k(s')] (Bellman 1957, Sutton &amp; Barto 2018 §4.4), from
 /// V_0 = 0, until max_s |V_{k+1} − V_k| &lt; tolerance. For γ &lt; 1 the error to V* is then below tolerance·γ/(1 − γ).
 /// The policy is greedy in Q = R + γPV (lowest action index on ties).
 /// </summary>
