@@ -78,13 +78,23 @@ public sealed class DecoderModel : HybridModule
     /// prompt+response batch, scored as the sampler's temperature saw them). <paramref name="targets"/> is [B, T − first].
     /// The head has no bias, so dividing the hidden states by the temperature divides the logits by it.
     /// </summary>
-    public Tensor TokenLogProbs(Tensor inputIds, Tensor targets, Tensor? attentionMask, long firstPosition, double temperature)
+    public Tensor TokenLogProbs(Tensor inputIds, Tensor targets, Tensor? attentionMask, long firstPosition, double temperature) =>
+        Decoder.TokenLogProbs.FromHidden(ScaledHidden(inputIds, attentionMask, firstPosition, temperature), LmHeadWeight, targets);  // [B, T − first]
+
+    /// <summary>
+    /// <see cref="TokenLogProbs(Tensor, Tensor, Tensor?, long, double)"/> and the entropy of each of those positions'
+    /// temperature-scaled distributions, from the same logits: ([B, T − first], [B, T − first]).
+    /// </summary>
+    public (Tensor LogProbs, Tensor Entropy) TokenLogProbsAndEntropy(Tensor inputIds, Tensor targets, Tensor? attentionMask, long firstPosition, double temperature) =>
+        Decoder.TokenLogProbs.WithEntropy(ScaledHidden(inputIds, attentionMask, firstPosition, temperature), LmHeadWeight, targets);
+
+    /// <summary>Hidden states of positions ≥ <paramref name="firstPosition"/>, divided by the temperature (the head has no bias). [B, T − first, Dm]</summary>
+    private Tensor ScaledHidden(Tensor inputIds, Tensor? attentionMask, long firstPosition, double temperature)
     {
         if (!(temperature > 0)) throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "temperature must be > 0");
         Tensor hidden = Model.Forward(inputIds, attentionMask).slice(1, firstPosition, long.MaxValue, 1); // [B, T − first, Dm]
         using var sc = new ScalarScope();
-        if (temperature != 1) hidden = hidden / sc[temperature];                       // [B, T − first, Dm]
-        return Decoder.TokenLogProbs.FromHidden(hidden, LmHeadWeight, targets);        // [B, T − first]
+        return temperature != 1 ? hidden / sc[temperature] : hidden;                    // [B, T − first, Dm]
     }
 
     /// <summary>An empty key/value cache for incremental decoding with this model (dispose it when done).</summary>

@@ -19,7 +19,14 @@ public static class ResponseLogProbs
         return logProbs * batch.Mask;                                                                                                 // [N, A]
     }
 
-    /// <summary>[N] Σ_j log π(y_j | …) per response (the sequence log-likelihood DPO-style losses use).</summary>
-    public static Tensor SequenceSums(DecoderModel model, ResponseBatch batch, double temperature = 1.0) =>
-        Compute(model, batch, temperature).sum(1);
+    /// <summary>
+    /// <see cref="Compute"/> and the entropy H of each response position's temperature-scaled distribution (nats), both
+    /// from the same logits: ([N, A], [N, A]), 0 on padding. RL takes π_old (with the entropy it logs), π_ref and π_θ
+    /// (with the entropy bonus) all through this one kernel.
+    /// </summary>
+    public static (Tensor LogProbs, Tensor Entropy) WithEntropy(DecoderModel model, ResponseBatch batch, double temperature = 1.0)
+    {
+        var (logProbs, entropy) = model.TokenLogProbsAndEntropy(batch.InputIds, batch.Targets, batch.AttentionMask, batch.FirstPosition, temperature);  // [N, A] each
+        return (logProbs * batch.Mask, entropy * batch.Mask);                                                                                         // [N, A] each
+    }
 }

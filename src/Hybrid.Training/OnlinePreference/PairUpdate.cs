@@ -36,17 +36,6 @@ public static class PairUpdate
         RejectedScore = double.IsFinite(pair.RejectedScore) ? pair.RejectedScore : null,
     };
 
-    /// <summary>
-    /// Σ_j log π(y_j | x, y_&lt;j) of the chosen and rejected responses of <paramref name="pairs"/> under <paramref name="model"/>:
-    /// (chosen [B], rejected [B]), differentiable when gradients are on; owned by the current scope.
-    /// </summary>
-    public static (Tensor Chosen, Tensor Rejected) SequenceLogps(DecoderModel model, IReadOnlyList<TokenPair> pairs, int padTokenId)
-    {
-        SequenceBatch batch = SequenceBatch.Collate(pairs.Select(ToRow).ToList(), padTokenId);
-        Tensor logps = SequenceLogProbs.Compute(model, batch).reshape(pairs.Count, 2);   // [B, 2] (chosen, rejected)
-        return (logps.select(1, 0), logps.select(1, 1));                                 // [B], [B]
-    }
-
     /// <summary>Σ log π_ref of every pair under <paramref name="reference"/>, <paramref name="batchSize"/> pairs per forward, without gradients.</summary>
     public static ReferenceLogps Reference(DecoderModel reference, IReadOnlyList<TokenPair> pairs, int padTokenId, int batchSize)
     {

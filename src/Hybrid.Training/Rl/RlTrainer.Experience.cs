@@ -182,39 +182,6 @@ public sealed partial class RlTrainer
         Mask = b.Mask.index_select(0, index),
     };
 
-    /// <summary>
-    /// <see cref="LogProbsAndEntropy"/> without gradients, a few rows at a time so that one chunk's logits stay under
-    /// 2²⁴ floats (64 MiB) whatever the vocabulary: the full [N, A, V] logits of a large model would not fit.
-    /// </summary>
-    internal static (Tensor LogProbs, Tensor Entropy) LogProbsAndEntropyByRows(DecoderModel model, ResponseBatch b, double temperature, long maxElements = 1L << 24)
-    {
-        long n = b.Mask.size(0), rows = Math.Max(1, maxElements / Math.Max(1L, (long)b.ResponseWidth * model.Config.VocabSize));
-        if (rows >= n) return LogProbsAndEntropy(model, b, temperature);
-        var logProbs = new List<Tensor>();
-        var entropies = new List<Tensor>();
-        for (long start = 0; start < n; start += rows)
-        {
-            using var scope = NewDisposeScope();
-            using var sc = new ScalarScope();
-            Tensor index = torch.arange(sc[start], sc[Math.Min(n, start + rows)], sc[1L], dtype: ScalarType.Int64);  // [n]
-            var (logProb, entropy) = LogProbsAndEntropy(model, Rows(b, index), temperature);                       // [n, A], [n, A]
-            logProbs.Add(logProb.MoveToOuterDisposeScope());
-            entropies.Add(entropy.MoveToOuterDisposeScope());
-        }
-        return (torch.cat(logProbs.ToArray(), 0), torch.cat(entropies.ToArray(), 0));           // [N, A], [N, A]
-    }
-
-    /// <summary>log π(y_j) [N, A] and the entropy H of π(·|s_j) [N, A] from one forward with full logits (0 on padding).</summary>
-    private static (Tensor LogProbs, Tensor Entropy) LogProbsAndEntropy(DecoderModel model, ResponseBatch b, double temperature)
-    {
-        using var sc = new ScalarScope();
-        Tensor logits = model.Forward(b.InputIds, b.AttentionMask).slice(1, b.FirstPosition, long.MaxValue, 1) / sc[temperature];  // [N, A, V]
-        Tensor logQ = logits.log_softmax(-1);                                                                 // [N, A, V]
-        Tensor picked = logQ.gather(-1, b.Targets.unsqueeze(-1)).squeeze(-1);                               // [N, A]
-        Tensor entropy = TokenEntropy.FromLogits(logits);                                                    // [N, A]
-        return (picked * b.Mask, entropy * b.Mask);
-    }
-
     private void Emit(int iteration, Dictionary<string, double> m, List<IReadOnlyDictionary<string, double>> history)
     {
         history.Add(m);

@@ -41,8 +41,8 @@ public sealed partial class RlTrainer
                 Tensor index = torch.tensor(rows.Select(r => (long)r).ToArray(), [rows.Length]);   // [n]
                 ResponseBatch mb = Rows(x.Batch, index);
                 Tensor mask = mb.Mask;                                                                // [n, A]
-                (Tensor logProbs, Tensor entropy) = _axes.EntropyCoefficient > 0
-                    ? LogProbsAndEntropy(model, mb, _temperature)
+                (Tensor logProbs, Tensor entropy) = _axes.EntropyCoefficient > 0                       // one kernel for π_old, π_ref and π_θ
+                    ? ResponseLogProbs.WithEntropy(model, mb, _temperature)
                     : (ResponseLogProbs.Compute(model, mb, _temperature), null!);                       // [n, A]
                 PolicyLossOutput pg = _axes.PolicyLoss.Compute(new PolicyLossInputs
                 {

@@ -176,7 +176,7 @@ public sealed partial class RlTrainer
             using (timer.Phase("old_log_prob"))
             using (no_grad())
             {
-                (x.OldLogProbs, Tensor entropy) = LogProbsAndEntropyByRows(model, x.Batch, _temperature);  // [N, A], [N, A]
+                (x.OldLogProbs, Tensor entropy) = ResponseLogProbs.WithEntropy(model, x.Batch, _temperature);  // [N, A], [N, A]
                 m["actor/entropy"] = ((entropy * mask).sum() / tokens).ToDouble();
                 foreach (var (k, v) in RolloutMismatch.Measure(x.RolloutLogProbs, x.OldLogProbs, mask)) m[k] = v;
                 if (_axes.TruncatedIs is not null)

@@ -101,12 +101,16 @@ public sealed class OnlinePolicyTests
     }
 }
 
-public sealed class RowChunkedLogProbsTests
+public sealed class ResponseLogProbsWithEntropyTests
 {
+    /// <summary>
+    /// The one log-prob kernel RL uses (chunked logits from the hidden states) against the plain computation from the full
+    /// logits: log softmax(z/T)[target] and H = −Σ p·log p per response position, 0 on padding.
+    /// </summary>
     [Fact]
-    public void RowChunksGiveTheSameLogProbsAsOnePassAndEqualResponseLogProbs()
+    public void LogProbsAndEntropyEqualTheFullLogitsComputation()
     {
-        using var fixture = new BytePolicy("chunks", weightStd: 0.3);
+        using var fixture = new BytePolicy("entropy", weightStd: 0.3);
         var model = fixture.Policy.Model;
         int[][] prompts = [BytePolicy.Bytes("3+4="), BytePolicy.Bytes("12+30="), BytePolicy.Bytes("1="), BytePolicy.Bytes("ab")];
         int[][] responses = [BytePolicy.Bytes("7"), BytePolicy.Bytes("42;ok"), [], BytePolicy.Bytes("cd")];
@@ -115,18 +119,19 @@ public sealed class RowChunkedLogProbsTests
         using (no_grad())
         {
             var batch = ResponseBatch.Build(prompts, responses, BytePolicy.EndOfText);
-            long oneRow = (long)batch.ResponseWidth * model.Config.VocabSize;
-            var (whole, wholeH) = Hybrid.Training.Rl.RlTrainer.LogProbsAndEntropyByRows(model, batch, 0.7);
-            var (chunked, chunkedH) = Hybrid.Training.Rl.RlTrainer.LogProbsAndEntropyByRows(model, batch, 0.7, maxElements: oneRow);  // one row per chunk
-            float[] reference = ResponseLogProbs.Compute(model, batch, 0.7).data<float>().ToArray();
-            float[] a = whole.data<float>().ToArray(), b = chunked.data<float>().ToArray();
-            for (int i = 0; i < a.Length; i++)
+            var (logProbs, entropy) = ResponseLogProbs.WithEntropy(model, batch, 0.7);           // [N, A] each
+            Tensor logits = model.Forward(batch.InputIds, batch.AttentionMask).slice(1, batch.FirstPosition, long.MaxValue, 1).to(ScalarType.Float64) / 0.7;  // [N, A, V]
+            Tensor logQ = logits.log_softmax(-1);                                                // [N, A, V]
+            double[] expectedLogp = (logQ.gather(-1, batch.Targets.unsqueeze(-1)).squeeze(-1) * batch.Mask).data<double>().ToArray();
+            double[] expectedH = ((-(logQ.exp() * logQ).sum(-1)) * batch.Mask).data<double>().ToArray();
+            float[] logp = logProbs.data<float>().ToArray(), h = entropy.data<float>().ToArray();
+            float[] plain = ResponseLogProbs.Compute(model, batch, 0.7).data<float>().ToArray();
+            for (int i = 0; i < logp.Length; i++)
             {
-                Assert.True(Math.Abs(a[i] - b[i]) < 1e-5, $"element {i}: {a[i]} vs {b[i]}");
-                Assert.True(Math.Abs(a[i] - reference[i]) < 1e-5, $"element {i}: {a[i]} vs ResponseLogProbs {reference[i]}");
+                Assert.True(Math.Abs(logp[i] - expectedLogp[i]) < 2e-5, $"log-prob {i}: {logp[i]} vs {expectedLogp[i]}");
+                Assert.Equal(plain[i], logp[i]);                                                 // the same kernel with or without entropy
+                Assert.True(Math.Abs(h[i] - expectedH[i]) < 2e-5, $"entropy {i}: {h[i]} vs {expectedH[i]}");
             }
-            float[] h1 = wholeH.data<float>().ToArray(), h2 = chunkedH.data<float>().ToArray();
-            for (int i = 0; i < h1.Length; i++) Assert.True(Math.Abs(h1[i] - h2[i]) < 1e-5, $"entropy {i}: {h1[i]} vs {h2[i]}");
         }
         Assert.Equal(baseline, TensorUtil.LiveTensors);
     }

@@ -7,6 +7,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 using Hybrid.Tensors.Optim;
 using Hybrid.Training.OnlinePreference;
+using Hybrid.Training.Preference;
 using Hybrid.Training.OnlinePreference.StepDpo;
 using Hybrid.Training.Tests.Online;
 using Xunit.Abstractions;
@@ -50,7 +51,7 @@ public sealed class StepDpoTests(ITestOutputHelper output)
         using (var scope = NewDisposeScope())
         using (no_grad())
         {
-            var (c, r) = PairUpdate.SequenceLogps(model, pairs, BytePolicy.EndOfText);   // [B], [B]
+            var (c, r) = SequenceLogps(model, pairs);   // [B], [B]
             (chosen, rejected) = (c.data<float>().ToArray(), r.data<float>().ToArray());
         }
         Assert.Equal(baseline, TensorUtil.LiveTensors);
@@ -99,7 +100,7 @@ public sealed class StepDpoTests(ITestOutputHelper output)
         // DPO loss: value, gradient vs the masked reference, and (a property of the formula) vs the unmasked one.
         float[] fast = Gradient(model, () =>
         {
-            var (c, r) = PairUpdate.SequenceLogps(model, pairs, BytePolicy.EndOfText);   // [B], [B]
+            var (c, r) = SequenceLogps(model, pairs);   // [B], [B]
             return DpoLoss(c, r, refs, beta);
         }, out double fastLoss);
         float[] masked = Gradient(model, () => DpoLoss(SlowSums(model, pairs, p => p.Chosen, includePrefix: false),
@@ -117,7 +118,7 @@ public sealed class StepDpoTests(ITestOutputHelper output)
         static Tensor Objective(Tensor chosen, Tensor rejected) => chosen.sum() + rejected.sum() * 0.5;   // []
         float[] fastSeq = Gradient(model, () =>
         {
-            var (c, r) = PairUpdate.SequenceLogps(model, pairs, BytePolicy.EndOfText);
+            var (c, r) = SequenceLogps(model, pairs);
             return Objective(c, r);
         }, out _);
         float[] maskedSeq = Gradient(model, () => Objective(SlowSums(model, pairs, p => p.Chosen, false), SlowSums(model, pairs, p => p.Rejected, false)), out _);
@@ -190,4 +191,12 @@ public sealed class StepDpoTests(ITestOutputHelper output)
     }
 
     private static double MaxDiff(float[] a, float[] b) => a.Zip(b, (x, y) => Math.Abs((double)x - y)).Max();
+
+    /// <summary>Σ log π of the chosen and rejected responses of each pair, through the path the pair update trains on. ([B], [B])</summary>
+    private static (Tensor Chosen, Tensor Rejected) SequenceLogps(DecoderModel model, IReadOnlyList<TokenPair> pairs)
+    {
+        SequenceBatch batch = SequenceBatch.Collate(pairs.Select(PairUpdate.ToRow).ToList(), BytePolicy.EndOfText);
+        Tensor logps = SequenceLogProbs.Compute(model, batch).reshape(pairs.Count, 2);   // [B, 2] (chosen, rejected)
+        return (logps.select(1, 0), logps.select(1, 1));                                 // [B], [B]
+    }
 }
