@@ -138,8 +138,7 @@ public sealed partial class RlTrainer
         Tensor mask = batch.Mask;
         if (_axes.MaskTruncated)
         {
-            float[] keep = samples.Select(s => s.Finish == FinishReason.Length ? 0f : 1f).ToArray();
-            mask = mask * torch.tensor(keep, [samples.Count, 1]);                                  // [N, A] DAPO overlong filtering
+            mask = OverlongMasking.Apply(mask, samples.Select(s => s.Finish == FinishReason.Length).ToArray());  // [N, A] DAPO overlong filtering
             batch = batch with { Mask = mask };
         }
         return new Experience

@@ -126,6 +126,7 @@ public sealed partial class RlTrainer
                     scores = Score(inputs, rollouts.Samples, rewardMetrics);
                     if (_process is not null) steps = ScoreSteps(inputs, rollouts.Samples, rewardMetrics);
                 }
+                var keptGroups = GroupFilters.KeptGroups(_axes.Filters, scores, _axes.GroupSize).ToHashSet();
                 for (int p = 0; p < rows.Length; p++)
                 {
                     int first = p * _axes.GroupSize;
@@ -134,7 +135,7 @@ public sealed partial class RlTrainer
                     generated++;
                     _axes.Ghpo?.Report(group.Row.Source, GhpoHints.AllFailed(group.Scores));
                     if (group.Scores.Distinct().Count() == 1) zeroStd++;
-                    if (_axes.Filters.All(f => f.Keep(group.Scores))) kept.Add(group);
+                    if (keptGroups.Contains(p)) kept.Add(group);
                     else dropped++;
                 }
                 rounds++;

@@ -54,13 +54,13 @@ public class FilterTests
     }
 
     [Fact]
-    public void KeptGroupsAndRowsApplyEveryFilter()
+    public void KeptGroupsApplyEveryFilter()
     {
         // G = 2, four prompts: (1,1) equal, (0,1) mixed, (0.6,0.9) all correct, (0,0) equal.
         double[] scores = [1, 1, 0, 1, 0.6, 0.9, 0, 0];
         Assert.Equal([1, 2], GroupFilters.KeptGroups([GroupFilters.Create("dynamic_sampling")], scores, 2));
         Assert.Equal([1], GroupFilters.KeptGroups([GroupFilters.Create("dynamic_sampling"), GroupFilters.Create("reinforce_rej")], scores, 2));
-        Assert.Equal([2L, 3L], GroupFilters.KeptRows([GroupFilters.Create("reinforce_rej")], scores, 2));
+        Assert.Equal([1], GroupFilters.KeptGroups([GroupFilters.Create("reinforce_rej")], scores, 2));
         Assert.Equal([0, 1, 2, 3], GroupFilters.KeptGroups([], scores, 2));
         Assert.Throws<ArgumentException>(() => GroupFilters.KeptGroups([], scores, 3));
         Assert.Contains("known: dynamic_sampling, reinforce_rej, reward_variance", Assert.Throws<ArgumentException>(() => GroupFilters.Create("top_k")).Message);

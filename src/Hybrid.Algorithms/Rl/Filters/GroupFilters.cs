@@ -29,14 +29,4 @@ public static class GroupFilters
         }
         return kept.ToArray();
     }
-
-    /// <summary>The row indices (p·G + g) of the kept groups, for <c>IndexSelect(0, …)</c> on the [N, …] tensors.</summary>
-    public static long[] KeptRows(IReadOnlyList<IGroupFilter> filters, ReadOnlySpan<double> scores, int groupSize)
-    {
-        int[] groups = KeptGroups(filters, scores, groupSize);
-        var rows = new long[groups.Length * groupSize];
-        for (int k = 0; k < groups.Length; k++)
-            for (int g = 0; g < groupSize; g++) rows[k * groupSize + g] = (long)groups[k] * groupSize + g;
-        return rows;
-    }
 }
