@@ -56,10 +56,13 @@ internal static partial class CliErrors
         ["QuantizeLmHead"] = "--int4-lm-head",
         ["Symmetric"] = "--int4-symmetric",
         ["AccuracyLevel"] = "--int4-accuracy-level",
+        ["AdamBeta1"] = "--adam-beta1",
+        ["AdamBeta2"] = "--adam-beta2",
+        ["AdamEpsilon"] = "--adam-epsilon",
         ["Marker"] = "--step-marker",
     };
 
-    [GeneratedRegex(@"\b[A-Z]\w*(?:Config|Options)\.(?<field>[A-Z]\w*)(?<eq> = )?")]
+    [GeneratedRegex(@"\b[A-Z]\w*(?:Config|Options)(?:\.Optimizer|\.Update)?\.(?<field>[A-Z]\w*)(?<eq> = )?")]
     private static partial Regex ConfigField();
 
     [GeneratedRegex(@"(?<=[a-z0-9])(?=[A-Z])")]

@@ -52,15 +52,17 @@ internal static class RlCommand
         var bf16 = Bf16Option.Create();
         var overwrite = OverwriteOption.Create(canResume: false);
         var command = new Command("rl", "Online RL from ONNX Runtime rollouts: GRPO, Dr. GRPO, DAPO, GSPO, GMPO, RLOO, REINFORCE++, ReMax, RAFT(++), PPO");
+        var optimizer = new OptimizerFlags(new RlConfig().Optimizer);
         foreach (Option o in new Option[] { model, data, evalData, output, preset, reward, rewardModels, criticFrom, iterations, prompts, group, maxNew,
-                                            temperature, lr, miniBatches, epochs, sync, processReward, processUse, processWeight, stepMarker, seed, device, backend, bf16, overwrite })
+                                            temperature, lr, miniBatches, epochs, sync, processReward, processUse, processWeight, stepMarker, seed, device, backend, bf16, overwrite }
+                                 .Concat(optimizer.All))
             command.Options.Add(o);
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var config = new RlConfig
             {
                 Iterations = parse.GetValue(iterations), PromptsPerIteration = parse.GetValue(prompts), MaxNewTokens = parse.GetValue(maxNew),
-                Temperature = parse.GetValue(temperature), LearningRate = parse.GetValue(lr),
+                Temperature = parse.GetValue(temperature), LearningRate = parse.GetValue(lr), Optimizer = optimizer.Read(parse),
                 Seed = parse.GetValue(seed), Bf16 = parse.GetValue(bf16),
             }.Validate();
             if (parse.GetValue(group) is null && RlPresets.Registry.Contains(parse.GetValue(preset)!) && RlPresets.Registry.Create(parse.GetValue(preset)!).GroupSize < 1)

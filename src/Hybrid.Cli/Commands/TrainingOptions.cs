@@ -12,7 +12,8 @@ internal sealed class TrainingOptions
 {
     private readonly Option<string> _model, _data, _output;
     private readonly Option<string?> _evalData, _resume;
-    private readonly Option<double> _lr, _warmup, _weightDecay, _beta1, _beta2, _epsilon, _clip;
+    private readonly Option<double> _lr, _clip;
+    private readonly OptimizerFlags _optimizer;
     private readonly Option<int> _epochs, _maxSteps, _batch, _accumulation, _maxLength, _logging, _evalSteps, _saveSteps;
     private readonly Option<ulong> _seed;
     private readonly Option<bool> _bf16, _overwrite;
@@ -39,11 +40,7 @@ internal sealed class TrainingOptions
         _batch = new Option<int>("--batch-size") { Description = $"{rows} per micro-batch", DefaultValueFactory = _ => defaults.BatchSize };
         _accumulation = new Option<int>("--grad-accum") { Description = "Micro-batches per optimizer step", DefaultValueFactory = _ => defaults.GradientAccumulationSteps };
         _maxLength = new Option<int>("--max-length") { Description = maxLength, DefaultValueFactory = _ => defaults.MaxLength };
-        _warmup = new Option<double>("--warmup-ratio") { Description = "Fraction of steps of linear warm-up (then cosine decay)", DefaultValueFactory = _ => defaults.WarmupRatio };
-        _weightDecay = new Option<double>("--weight-decay") { Description = "AdamW decoupled weight decay", DefaultValueFactory = _ => defaults.WeightDecay };
-        _beta1 = new Option<double>("--adam-beta1") { Description = "AdamW β₁", DefaultValueFactory = _ => defaults.AdamBeta1 };
-        _beta2 = new Option<double>("--adam-beta2") { Description = "AdamW β₂", DefaultValueFactory = _ => defaults.AdamBeta2 };
-        _epsilon = new Option<double>("--adam-epsilon") { Description = "AdamW ε", DefaultValueFactory = _ => defaults.AdamEpsilon };
+        _optimizer = new OptimizerFlags(defaults.Optimizer);
         _clip = new Option<double>("--max-grad-norm") { Description = "Global gradient-norm clipping", DefaultValueFactory = _ => defaults.MaxGradNorm };
         _logging = new Option<int>("--logging-steps") { Description = "Log metrics every N steps", DefaultValueFactory = _ => defaults.LoggingSteps };
         _evalSteps = new Option<int>("--eval-steps") { Description = "Evaluate every N steps (0: at the end only)", DefaultValueFactory = _ => defaults.EvalSteps };
@@ -58,11 +55,9 @@ internal sealed class TrainingOptions
     /// <summary>Adds the shared options to <paramref name="command"/>: --model and --data first, the rest after <paramref name="own"/>.</summary>
     public void AddTo(Command command, params Option[] own)
     {
-        foreach (Option o in new Option[] { _model, _data, _evalData, _output }.Concat(own).Concat(new Option[]
-                 {
-                     _lr, _epochs, _maxSteps, _batch, _accumulation, _maxLength, _warmup, _weightDecay, _beta1, _beta2, _epsilon, _clip,
-                     _logging, _evalSteps, _saveSteps, _seed, _resume, _bf16, _device, _overwrite,
-                 }))
+        foreach (Option o in new Option[] { _model, _data, _evalData, _output }.Concat(own)
+                     .Concat([_lr, _epochs, _maxSteps, _batch, _accumulation, _maxLength]).Concat(_optimizer.All)
+                     .Concat([_clip, _logging, _evalSteps, _saveSteps, _seed, _resume, _bf16, _device, _overwrite]))
             command.Options.Add(o);
     }
 
@@ -70,13 +65,14 @@ internal sealed class TrainingOptions
     public T Apply<T>(ParseResult parse, T config) where T : TrainingArguments
     {
         TrainingArguments shared = config;
+        OptimizerSettings optimizer = _optimizer.Read(parse);
         return (T)(shared with
         {
             ModelPath = parse.GetValue(_model)!, TrainData = parse.GetValue(_data)!, EvalData = parse.GetValue(_evalData), OutputDir = parse.GetValue(_output)!,
             LearningRate = parse.GetValue(_lr), Epochs = parse.GetValue(_epochs), MaxSteps = parse.GetValue(_maxSteps),
             BatchSize = parse.GetValue(_batch), GradientAccumulationSteps = parse.GetValue(_accumulation), MaxLength = parse.GetValue(_maxLength),
-            WarmupRatio = parse.GetValue(_warmup), WeightDecay = parse.GetValue(_weightDecay),
-            AdamBeta1 = parse.GetValue(_beta1), AdamBeta2 = parse.GetValue(_beta2), AdamEpsilon = parse.GetValue(_epsilon), MaxGradNorm = parse.GetValue(_clip),
+            WarmupRatio = optimizer.WarmupRatio, WeightDecay = optimizer.WeightDecay,
+            AdamBeta1 = optimizer.AdamBeta1, AdamBeta2 = optimizer.AdamBeta2, AdamEpsilon = optimizer.AdamEpsilon, MaxGradNorm = parse.GetValue(_clip),
             LoggingSteps = parse.GetValue(_logging), EvalSteps = parse.GetValue(_evalSteps), SaveSteps = parse.GetValue(_saveSteps),
             Seed = parse.GetValue(_seed), ResumeFrom = parse.GetValue(_resume), Bf16 = parse.GetValue(_bf16), Device = parse.GetValue(_device)!,
             Overwrite = parse.GetValue(_overwrite),

@@ -85,6 +85,12 @@ public abstract record TrainingArguments
     /// <summary>A checkpoint-{step} folder to resume from: weights, optimizer, schedule, RNG and data position.</summary>
     public string? ResumeFrom { get; init; }
 
+    /// <summary>The AdamW settings and warm-up of these arguments, as one record (what builds the optimizer).</summary>
+    public OptimizerSettings Optimizer => new()
+    {
+        AdamBeta1 = AdamBeta1, AdamBeta2 = AdamBeta2, AdamEpsilon = AdamEpsilon, WeightDecay = WeightDecay, WarmupRatio = WarmupRatio,
+    };
+
     /// <summary>Throws an <see cref="ArgumentException"/> "<c>{Config}.{field} = {value}: {fix}</c>" for the first bad shared field.</summary>
     protected void ValidateArguments()
     {

@@ -65,7 +65,7 @@ public sealed class PreferenceTrainer(PreferenceConfig config, TextWriter? log =
             else if (lossFn.NeedsReference) liveReference = LoadReference();
 
             var names = policy.named_parameters().Select(p => p.name).ToList();
-            using var optimizer = new AdamW(policy.parameters(), c.LearningRate, c.AdamBeta1, c.AdamBeta2, c.AdamEpsilon, c.WeightDecay);
+            using var optimizer = c.Optimizer.Create(policy.parameters(), c.LearningRate);
             var loop = new TrainingLoop(train.Count, c.BatchSize, c.GradientAccumulationSteps, c.Epochs, c.MaxSteps, c.WarmupRatio, c.LearningRate, c.Seed, c.Shuffle)
                 { DataSha256 = DatasetFile.Sha256(c.TrainData) };
             TensorUtil.ManualSeed(c.Seed);

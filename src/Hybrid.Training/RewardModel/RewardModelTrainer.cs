@@ -52,7 +52,7 @@ public sealed class RewardModelTrainer(RewardModelConfig config, TextWriter? log
         TensorUtil.ManualSeed(c.Seed);   // the fresh score head's initialisation
         using SequenceScoreModel model = LoadModel(c.ResumeFrom ?? c.ModelPath);
         var names = model.named_parameters().Select(p => p.name).ToList();
-        using var optimizer = new AdamW(model.parameters(), c.LearningRate, c.AdamBeta1, c.AdamBeta2, c.AdamEpsilon, c.WeightDecay);
+        using var optimizer = c.Optimizer.Create(model.parameters(), c.LearningRate);
         var loop = new TrainingLoop(train.Count, c.BatchSize, c.GradientAccumulationSteps, c.Epochs, c.MaxSteps, c.WarmupRatio, c.LearningRate, c.Seed, c.Shuffle)
             { DataSha256 = DatasetFile.Sha256(c.TrainData) };
         TensorUtil.ManualSeed(c.Seed);

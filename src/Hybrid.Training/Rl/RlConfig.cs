@@ -1,4 +1,5 @@
 // Settings of an online RL run (GRPO family and PPO) that are not the algorithm itself: data, sampling, optimisation, logging.
+using Hybrid.Training.Loop;
 using Hybrid.Training.Stability;
 
 namespace Hybrid.Training.Rl;
@@ -33,6 +34,12 @@ public sealed record RlConfig
 
     /// <summary>AdamW learning rate of the critic (PPO). Default 1e-3.</summary>
     public double CriticLearningRate { get; init; } = 1e-3;
+
+    /// <summary>
+    /// AdamW β₁, β₂, ε, weight decay and the warm-up (a fraction of <see cref="Iterations"/>) of the actor and the critic.
+    /// Default: transformers' AdamW settings, no weight decay, no warm-up.
+    /// </summary>
+    public OptimizerSettings Optimizer { get; init; } = new();
 
     /// <summary>Global-norm gradient clipping. Default 1.0 (verl, TRL).</summary>
     public double MaxGradNorm { get; init; } = 1.0;
@@ -72,6 +79,7 @@ public sealed record RlConfig
         Require(Temperature is null or > 0, nameof(Temperature), Temperature!, "must be > 0 (RL needs sampling; use evaluation for greedy)");
         Require(TrainingLimits.IsValidLearningRate(LearningRate), nameof(LearningRate), LearningRate, "must be in (0, 1]");
         Require(TrainingLimits.IsValidLearningRate(CriticLearningRate), nameof(CriticLearningRate), CriticLearningRate, "must be in (0, 1]");
+        Optimizer.Validate($"{nameof(RlConfig)}.{nameof(Optimizer)}");
         Require(MaxGradNorm > 0 && double.IsFinite(MaxGradNorm), nameof(MaxGradNorm), MaxGradNorm, "must be finite and > 0");
         Require(MaxGenerationRounds >= 1, nameof(MaxGenerationRounds), MaxGenerationRounds, "must be >= 1");
         Require(PtxCoefficient >= 0, nameof(PtxCoefficient), PtxCoefficient, "must be >= 0");

@@ -86,8 +86,8 @@ public sealed partial class RlTrainer
         using var autocast = Autocast.Enable(c.Bf16 ? torch.ScalarType.BFloat16 : null);  // bf16 mixed precision, or nothing
         DecoderModel model = _policy.Model;
         TensorUtil.ManualSeed(c.Seed);
-        using var actorOptimizer = new AdamW(model.parameters(), c.LearningRate, weightDecay: 0);
-        using AdamW? criticOptimizer = Critic is null ? null : new AdamW(Critic.parameters(), c.CriticLearningRate, weightDecay: 0);
+        using AdamW actorOptimizer = c.Optimizer.Create(model.parameters(), c.LearningRate);
+        using AdamW? criticOptimizer = Critic is null ? null : c.Optimizer.Create(Critic.parameters(), c.CriticLearningRate);
         var order = new DataOrder(_prompts.Count, c.Seed, shuffle: true);
         var ptxOrder = Ptx is null ? null : new DataOrder(Ptx.Count, c.Seed + 1, shuffle: true);
         var history = new List<IReadOnlyDictionary<string, double>>();
@@ -231,6 +231,9 @@ public sealed partial class RlTrainer
             }
 
             // ---- update the actor: μ epochs over mini-batches of whole groups --------------------------------------------
+            double warmup = c.Optimizer.WarmupFactor(iteration - 1, c.Iterations);         // linear warm-up over the first iterations
+            actorOptimizer.LearningRate = c.LearningRate * warmup;
+            if (criticOptimizer is not null) criticOptimizer.LearningRate = c.CriticLearningRate * warmup;
             using (timer.Phase("update_actor"))
                 UpdateActor(model, actorOptimizer, x, ptxOrder, iteration, m);
 

@@ -46,7 +46,7 @@ public sealed class SftTrainer(SftConfig config, TextWriter? log = null)
         // ---- model, optimizer, schedule, position --------------------------------------------------------------------
         using DecoderModel model = LoadModel(c.ResumeFrom ?? c.ModelPath, out GenerationConfig? generation);
         var names = model.named_parameters().Select(p => p.name).ToList();
-        using var optimizer = new AdamW(model.parameters(), c.LearningRate, c.AdamBeta1, c.AdamBeta2, c.AdamEpsilon, c.WeightDecay);
+        using var optimizer = c.Optimizer.Create(model.parameters(), c.LearningRate);
         var loop = new TrainingLoop(train.Count, c.BatchSize, c.GradientAccumulationSteps, c.Epochs, c.MaxSteps, c.WarmupRatio, c.LearningRate, c.Seed, c.Shuffle)
         {
             DataSha256 = DatasetFile.Sha256(c.TrainData),
