@@ -33,20 +33,6 @@ public sealed record AdvantageInputs
 
     /// <summary>[N] the score of each prompt's greedy response, repeated over its group (remax only).</summary>
     public Tensor? BaselineScores { get; init; }
-
-    /// <summary>γ discount (gae, reinforce returns). Default 1 (TRL).</summary>
-    public double Gamma { get; init; } = 1.0;
-
-    /// <summary>λ of GAE. Default 0.95 (TRL).</summary>
-    public double Lambda { get; init; } = 0.95;
-
-    /// <summary>ε added to the std in group/batch normalisation (default 1e-6).</summary>
-    public double Epsilon { get; init; } = 1e-6;
-
-    /// <summary>Whiten the advantages over every masked token of the batch ((Â − mean)/(std + ε), unbiased std) after
-    /// the estimator runs. null = the estimator's own default: on for gae (TRL/verl) and reinforce_pp (part of its
-    /// definition), off for the others.</summary>
-    public bool? Whiten { get; init; }
 }
 
 /// <summary>[N, A] advantages Â (0 on padding) and [N, A] returns (the critic's value targets R̂ = Â + V for gae, before

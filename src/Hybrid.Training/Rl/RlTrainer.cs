@@ -221,11 +221,11 @@ public sealed partial class RlTrainer
                 if (_axes.Advantage.NeedsGreedyBaseline) x.BaselineScores = GreedyBaseline(kept);  // [N]
                 Tensor? process = _process is null ? null : ProcessTokens(kept, x.Batch.ResponseWidth) * mask;  // [N, A]
                 if (_process?.Use == ProcessRewardUse.TokenRewards) x.TokenRewards = x.TokenRewards is null ? process : x.TokenRewards.add(process!, sc[1]);
-                AdvantageOutput adv = _axes.Advantage.Compute(_axes.Preset.Configure(new AdvantageInputs
+                AdvantageOutput adv = _axes.Advantage.Compute(new AdvantageInputs
                 {
                     Scores = x.Scores, Mask = mask, GroupSize = x.GroupSize, TokenRewards = x.TokenRewards,
                     Values = x.Values, BaselineScores = x.BaselineScores,
-                }));
+                });
                 (x.Advantages, x.Returns) = (adv.Advantages, adv.Returns);                      // [N, A], [N, A]
                 if (_process?.Use == ProcessRewardUse.Advantages) x.Advantages = x.Advantages.add(process!, sc[1]);  // outcome + process advantages
             }

@@ -85,16 +85,13 @@ public class GridWorldPpoTests
         long baseline = TensorUtil.LiveTensors;
         using (var scope = NewDisposeScope())
         {
-            AdvantageOutput gae = AdvantageEstimators.Create("gae").Compute(new AdvantageInputs
+            AdvantageOutput gae = AdvantageEstimators.Create("gae", new AdvantageSettings { Gamma = gamma, Lambda = lambda, Whiten = false }).Compute(new AdvantageInputs
             {
                 Scores = torch.zeros([n], ScalarType.Float64),
                 Mask = torch.tensor(mask, [n, width]),
                 GroupSize = 1,
                 TokenRewards = torch.tensor(rewards, [n, width]),
                 Values = torch.tensor(values, [n, width]),
-                Gamma = gamma,
-                Lambda = lambda,
-                Whiten = false,
             });
             double[] advantages = gae.Advantages.data<double>().ToArray(), returns = gae.Returns.data<double>().ToArray();
             for (int k = 0; k < n * width; k++)

@@ -13,12 +13,11 @@ public class AdvantageEstimatorTests
         double[]? baseline = null, double gamma = 1, bool? whiten = null, double eps = 1e-6)
     {
         using var scope = NewDisposeScope();
-        AdvantageOutput output = AdvantageEstimators.Create(name).Compute(new AdvantageInputs
+        AdvantageOutput output = AdvantageEstimators.Create(name, new AdvantageSettings { Gamma = gamma, Whiten = whiten, Epsilon = eps }).Compute(new AdvantageInputs
         {
             Scores = Vector(scores, ScalarType.Float64), Mask = Matrix(mask, ScalarType.Float64), GroupSize = g,
             TokenRewards = tokenRewards is null ? null : Matrix(tokenRewards, ScalarType.Float64),
             BaselineScores = baseline is null ? null : Vector(baseline, ScalarType.Float64),
-            Gamma = gamma, Whiten = whiten, Epsilon = eps,
         });
         return Read2(output.Advantages);
     }
@@ -193,10 +192,10 @@ public class AdvantageEstimatorTests
         foreach (string name in AdvantageEstimators.Registry.Names)
             AssertNoLeak(() =>
             {
-                IAdvantageEstimator estimator = AdvantageEstimators.Create(name);
+                IAdvantageEstimator estimator = AdvantageEstimators.Create(name, new AdvantageSettings { Gamma = 0.9 });
                 var output = estimator.Compute(new AdvantageInputs
                 {
-                    Scores = Vector(Uniform(rng, 4, 0, 1)), Mask = Matrix(mask), GroupSize = 2, Gamma = 0.9,
+                    Scores = Vector(Uniform(rng, 4, 0, 1)), Mask = Matrix(mask), GroupSize = 2,
                     Values = Matrix(Uniform(rng, 4, 5, 0, 1)), BaselineScores = Vector(Uniform(rng, 4, 0, 1)),
                     TokenRewards = estimator.AcceptsTokenRewards ? Matrix(Uniform(rng, 4, 5, 0, 1)) : null,
                 });

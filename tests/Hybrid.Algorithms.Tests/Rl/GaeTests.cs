@@ -13,10 +13,10 @@ public class GaeTests
         double gamma, double lambda, bool whiten = false, double[,]? tokenRewards = null)
     {
         using var scope = NewDisposeScope();
-        AdvantageOutput output = new GaeAdvantage().Compute(new AdvantageInputs
+        AdvantageOutput output = new GaeAdvantage(new AdvantageSettings { Gamma = gamma, Lambda = lambda, Whiten = whiten }).Compute(new AdvantageInputs
         {
             Scores = Vector(scores, ScalarType.Float64), Mask = Matrix(mask, ScalarType.Float64), GroupSize = 1,
-            Values = Matrix(values, ScalarType.Float64), Gamma = gamma, Lambda = lambda, Whiten = whiten,
+            Values = Matrix(values, ScalarType.Float64),
             TokenRewards = tokenRewards is null ? null : Matrix(tokenRewards, ScalarType.Float64),
         });
         return (Read2(output.Advantages), Read2(output.Returns));

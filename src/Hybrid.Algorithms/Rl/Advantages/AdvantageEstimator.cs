@@ -7,11 +7,17 @@ namespace Hybrid.Algorithms.Rl;
 
 /// <summary>
 /// Base of the estimators: checks shapes (Scores [N], Mask [N, A], TokenRewards/Values [N, A]), runs
-/// <see cref="Estimate"/> without gradients in a private scope, whitens when asked (<see cref="AdvantageInputs.Whiten"/>,
-/// default <see cref="WhitenByDefault"/>), and hands the [N, A] results to the caller's scope.
+/// <see cref="Estimate"/> without gradients in a private scope, whitens when asked (<see cref="AdvantageSettings.Whiten"/>,
+/// default <see cref="WhitenByDefault"/>), and hands the [N, A] results to the caller's scope. The hyperparameters come
+/// from the constructor (<see cref="Settings"/>), validated there.
 /// </summary>
 public abstract class AdvantageEstimator : IAdvantageEstimator
 {
+    protected AdvantageEstimator(AdvantageSettings? settings) => Settings = (settings ?? new AdvantageSettings()).Validate(GetType().Name);
+
+    /// <summary>γ, λ, ε and whitening of this estimator.</summary>
+    public AdvantageSettings Settings { get; }
+
     public abstract string Name { get; }
 
     public virtual bool NeedsCritic => false;
@@ -20,7 +26,7 @@ public abstract class AdvantageEstimator : IAdvantageEstimator
 
     public virtual bool AcceptsTokenRewards => false;
 
-    /// <summary>Whether the advantages are whitened over the batch's masked tokens when <see cref="AdvantageInputs.Whiten"/> is null.</summary>
+    /// <summary>Whether the advantages are whitened over the batch's masked tokens when <see cref="AdvantageSettings.Whiten"/> is null.</summary>
     protected virtual bool WhitenByDefault => false;
 
     /// <summary>True for the estimators that compare the G responses of one prompt (grpo, dr_grpo, rloo: they need G ≥ 2).</summary>
@@ -42,14 +48,11 @@ public abstract class AdvantageEstimator : IAdvantageEstimator
         long prompts = RlMath.Prompts(rows, inputs.GroupSize, Name);
         if (NeedsGroups && inputs.GroupSize < 2)
             throw new ArgumentException($"{Name}: GroupSize is {inputs.GroupSize}; a group baseline needs at least 2 responses per prompt (e.g. 8)", nameof(inputs));
-        if (inputs.Epsilon <= 0) throw new ArgumentException($"{Name}: Epsilon is {inputs.Epsilon}; it must be > 0 (e.g. 1e-6)", nameof(inputs));
-        if (inputs.Gamma is < 0 or > 1) throw new ArgumentException($"{Name}: Gamma is {inputs.Gamma}; it must lie in [0, 1] (TRL: 1)", nameof(inputs));
-        if (inputs.Lambda is < 0 or > 1) throw new ArgumentException($"{Name}: Lambda is {inputs.Lambda}; it must lie in [0, 1] (TRL: 0.95)", nameof(inputs));
 
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         (Tensor advantages, Tensor? returns) = Estimate(inputs, prompts);           // [N, A], [N, A] or null
-        if (inputs.Whiten ?? WhitenByDefault) advantages = RlMath.MaskedWhiten(advantages, inputs.Mask, inputs.Epsilon);
+        if (Settings.Whiten ?? WhitenByDefault) advantages = RlMath.MaskedWhiten(advantages, inputs.Mask, Settings.Epsilon);
         advantages.MoveToOuterDisposeScope();
         if (returns is null) return new AdvantageOutput(advantages, advantages);
         return new AdvantageOutput(advantages, returns.MoveToOuterDisposeScope());

@@ -13,6 +13,8 @@ namespace Hybrid.Algorithms.Rl;
 /// </summary>
 public sealed class DrGrpoAdvantage : AdvantageEstimator
 {
+    public DrGrpoAdvantage(AdvantageSettings? settings = null) : base(settings) { }
+
     public override string Name => "dr_grpo";
 
     public override bool NeedsGroups => true;

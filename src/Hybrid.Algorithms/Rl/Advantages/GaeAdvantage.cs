@@ -14,6 +14,8 @@ namespace Hybrid.Algorithms.Rl;
 /// </summary>
 public sealed class GaeAdvantage : AdvantageEstimator
 {
+    public GaeAdvantage(AdvantageSettings? settings = null) : base(settings) { }
+
     public override string Name => "gae";
 
     public override bool NeedsCritic => true;
@@ -33,8 +35,8 @@ public sealed class GaeAdvantage : AdvantageEstimator
         Tensor nextValues = torch.cat(                                            // [N, A] V(s_{t+1}), 0 past the end
             [values.slice(1, 1, long.MaxValue, 1), torch.zeros([mask.size(0), 1], values.dtype)], 1);
         using var sc = new ScalarScope();
-        Tensor deltas = rewards.add(nextValues * sc[inputs.Gamma], sc[1]) - values;  // [N, A] δ_t
-        Tensor advantages = RlMath.DiscountedReverseCumSum(deltas, inputs.Gamma * inputs.Lambda) * mask; // [N, A]
+        Tensor deltas = rewards.add(nextValues * sc[Settings.Gamma], sc[1]) - values;  // [N, A] δ_t
+        Tensor advantages = RlMath.DiscountedReverseCumSum(deltas, Settings.Gamma * Settings.Lambda) * mask; // [N, A]
         return (advantages, advantages.add(values, sc[1]) * mask);
     }
 }

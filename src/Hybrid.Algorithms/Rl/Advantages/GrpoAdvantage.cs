@@ -14,6 +14,8 @@ namespace Hybrid.Algorithms.Rl;
 /// </summary>
 public sealed class GrpoAdvantage : AdvantageEstimator
 {
+    public GrpoAdvantage(AdvantageSettings? settings = null) : base(settings) { }
+
     public override string Name => "grpo";
 
     public override bool NeedsGroups => true;
@@ -24,7 +26,7 @@ public sealed class GrpoAdvantage : AdvantageEstimator
         Tensor mean = scores.mean([1], keepdim: true);                                // [P, 1]
         Tensor std = scores.std(1, unbiased: true, keepdim: true);                  // [P, 1] n − 1
         using var sc = new ScalarScope();
-        Tensor advantage = ((scores - mean) / std.add(sc[inputs.Epsilon], sc[1])).reshape(-1);  // [N]
+        Tensor advantage = ((scores - mean) / std.add(sc[Settings.Epsilon], sc[1])).reshape(-1);  // [N]
         return (Broadcast(advantage, inputs.Mask), null);
     }
 }

@@ -13,6 +13,8 @@ namespace Hybrid.Algorithms.Rl;
 /// </summary>
 public sealed class ReinforceAdvantage : AdvantageEstimator
 {
+    public ReinforceAdvantage(AdvantageSettings? settings = null) : base(settings) { }
+
     public override string Name => "reinforce";
 
     public override bool AcceptsTokenRewards => true;
@@ -20,6 +22,6 @@ public sealed class ReinforceAdvantage : AdvantageEstimator
     protected override (Tensor Advantages, Tensor? Returns) Estimate(AdvantageInputs inputs, long prompts)
     {
         Tensor rewards = RlMath.TokenLevelRewards(inputs.Scores, inputs.Mask, inputs.TokenRewards); // [N, A]
-        return (RlMath.DiscountedReverseCumSum(rewards, inputs.Gamma) * inputs.Mask, null);
+        return (RlMath.DiscountedReverseCumSum(rewards, Settings.Gamma) * inputs.Mask, null);
     }
 }

@@ -12,6 +12,8 @@ namespace Hybrid.Algorithms.Rl;
 /// </summary>
 public sealed class ReinforceBaselineAdvantage : AdvantageEstimator
 {
+    public ReinforceBaselineAdvantage(AdvantageSettings? settings = null) : base(settings) { }
+
     public override string Name => "reinforce_baseline";
 
     protected override (Tensor Advantages, Tensor? Returns) Estimate(AdvantageInputs inputs, long prompts) =>

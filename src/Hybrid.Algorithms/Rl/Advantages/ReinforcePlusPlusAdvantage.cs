@@ -14,6 +14,8 @@ namespace Hybrid.Algorithms.Rl;
 /// </summary>
 public sealed class ReinforcePlusPlusAdvantage : AdvantageEstimator
 {
+    public ReinforcePlusPlusAdvantage(AdvantageSettings? settings = null) : base(settings) { }
+
     public override string Name => "reinforce_pp";
 
     public override bool AcceptsTokenRewards => true;
@@ -23,6 +25,6 @@ public sealed class ReinforcePlusPlusAdvantage : AdvantageEstimator
     protected override (Tensor Advantages, Tensor? Returns) Estimate(AdvantageInputs inputs, long prompts)
     {
         Tensor rewards = RlMath.TokenLevelRewards(inputs.Scores, inputs.Mask, inputs.TokenRewards); // [N, A]
-        return (RlMath.DiscountedReverseCumSum(rewards, inputs.Gamma) * inputs.Mask, null);
+        return (RlMath.DiscountedReverseCumSum(rewards, Settings.Gamma) * inputs.Mask, null);
     }
 }

@@ -14,6 +14,8 @@ namespace Hybrid.Algorithms.Rl;
 /// </summary>
 public sealed class RemaxAdvantage : AdvantageEstimator
 {
+    public RemaxAdvantage(AdvantageSettings? settings = null) : base(settings) { }
+
     public override string Name => "remax";
 
     public override bool NeedsGreedyBaseline => true;
@@ -26,7 +28,7 @@ public sealed class RemaxAdvantage : AdvantageEstimator
             ?? throw new ArgumentException("remax needs BaselineScores [N]: the score of each prompt's greedy response, repeated over its group", nameof(inputs));
         RlMath.CheckShape(baseline, nameof(inputs.BaselineScores), inputs.Scores.size(0));
         Tensor rewards = RlMath.TokenLevelRewards(inputs.Scores, inputs.Mask, inputs.TokenRewards); // [N, A]
-        Tensor returns = RlMath.DiscountedReverseCumSum(rewards, inputs.Gamma);                   // [N, A]
+        Tensor returns = RlMath.DiscountedReverseCumSum(rewards, Settings.Gamma);                   // [N, A]
         return ((returns - baseline.unsqueeze(1)) * inputs.Mask, null);
     }
 }

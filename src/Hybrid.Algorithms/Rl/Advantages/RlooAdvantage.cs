@@ -14,6 +14,8 @@ namespace Hybrid.Algorithms.Rl;
 /// </summary>
 public sealed class RlooAdvantage : AdvantageEstimator
 {
+    public RlooAdvantage(AdvantageSettings? settings = null) : base(settings) { }
+
     public override string Name => "rloo";
 
     public override bool NeedsGroups => true;

@@ -77,13 +77,13 @@ public sealed record RlPreset
     // ---- advantages --------------------------------------------------------------------------------------------------
 
     /// <summary>γ (TRL 1).</summary>
-    public double Gamma { get; init; } = 1.0;
+    public double Gamma { get; init; } = AdvantageSettings.DefaultGamma;
 
     /// <summary>GAE λ (TRL 0.95).</summary>
-    public double Lambda { get; init; } = 0.95;
+    public double Lambda { get; init; } = AdvantageSettings.DefaultLambda;
 
     /// <summary>ε added to stds in normalisation (1e-6).</summary>
-    public double AdvantageEpsilon { get; init; } = 1e-6;
+    public double AdvantageEpsilon { get; init; } = AdvantageSettings.DefaultEpsilon;
 
     /// <summary>Whiten advantages over the batch's masked tokens; null = the estimator's default (gae, reinforce_pp on).</summary>
     public bool? WhitenAdvantages { get; init; }
@@ -175,9 +175,13 @@ public sealed record RlPreset
             ? $"{AdvantageEstimator} trains a critic: give a value-loss coefficient > 0 (TRL 0.1)"
             : $"{AdvantageEstimator} has no critic: set ValueCoefficient = 0 or use gae");
         Require(ValueClip is null || (ValueClip > 0 && estimator.NeedsCritic), nameof(ValueClip), ValueClip, "value clipping needs a critic (gae) and ε_v > 0 (TRL 0.2)");
-        Require(Gamma is >= 0 and <= 1, nameof(Gamma), Gamma, "γ must lie in [0, 1] (TRL 1)");
-        Require(Lambda is >= 0 and <= 1, nameof(Lambda), Lambda, "λ must lie in [0, 1] (TRL 0.95)");
-        Require(AdvantageEpsilon > 0, nameof(AdvantageEpsilon), AdvantageEpsilon, "ε must be > 0 (1e-6)");
+        try { AdvantageEstimators.Create(AdvantageEstimator, EstimatorSettings); }   // the estimator checks γ, λ and ε
+        catch (ArgumentException ex)
+        {
+            string field = ex.ParamName == "Epsilon" ? nameof(AdvantageEpsilon) : ex.ParamName ?? nameof(AdvantageEstimator);
+            object? value = field switch { nameof(Gamma) => Gamma, nameof(Lambda) => Lambda, nameof(AdvantageEpsilon) => AdvantageEpsilon, _ => AdvantageEstimator };
+            Require(false, field, value, ex.Message.Split(" (Parameter '")[0]);
+        }
 
         Require(Temperature > 0, nameof(Temperature), Temperature, "the sampling temperature must be > 0 (reasoning 0.8–1.0)");
         Require(UpdateEpochs >= 1, nameof(UpdateEpochs), UpdateEpochs, "μ must be ≥ 1 (GRPO 1, PPO 4)");
@@ -202,7 +206,10 @@ public sealed record RlPreset
 
     // ---- factories (validate first) --------------------------------------------------------------------------------------
 
-    public IAdvantageEstimator CreateAdvantageEstimator() => AdvantageEstimators.Create(Validate().AdvantageEstimator);
+    /// <summary>The advantage estimator with this preset's γ, λ, ε and whitening.</summary>
+    public IAdvantageEstimator CreateAdvantageEstimator() => AdvantageEstimators.Create(Validate().AdvantageEstimator, EstimatorSettings);
+
+    private AdvantageSettings EstimatorSettings => new() { Gamma = Gamma, Lambda = Lambda, Epsilon = AdvantageEpsilon, Whiten = WhitenAdvantages };
 
     /// <summary>The policy loss with this preset's hyperparameters (clip ranges, dual clip, its own β), built and checked by the loss.</summary>
     public IPolicyLoss CreatePolicyLoss() => PolicyLosses.Create(Validate().PolicyLoss, LossSettings);
@@ -220,8 +227,4 @@ public sealed record RlPreset
 
     public OverlongPunishment? CreateOverlongPunishment() =>
         Validate().OverlongMaxLength is int max ? new OverlongPunishment(max, OverlongCacheLength!.Value) : null;
-
-    /// <summary>The estimator's hyperparameters (γ, λ, ε, whitening) applied to <paramref name="inputs"/>.</summary>
-    public AdvantageInputs Configure(AdvantageInputs inputs) =>
-        inputs with { Gamma = Gamma, Lambda = Lambda, Epsilon = AdvantageEpsilon, Whiten = WhitenAdvantages };
 }

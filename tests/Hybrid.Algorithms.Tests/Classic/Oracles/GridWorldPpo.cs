@@ -73,7 +73,7 @@ public sealed class GridWorldPpo : IDisposable
     private readonly AdamW _optimizer;
     private readonly Tensor _identity;                      // [S, S] one-hot rows
     private readonly Random _rng;
-    private readonly IAdvantageEstimator _gae = AdvantageEstimators.Create("gae");
+    private IAdvantageEstimator Gae => AdvantageEstimators.Create("gae", new AdvantageSettings { Gamma = _mdp.Gamma, Lambda = Options.Lambda });
     private IPolicyLoss PpoClip => new PpoClipLoss(Options.ClipRange, Options.ClipRange);
     private readonly ILossAggregation _tokenMean = LossAggregations.Create("token_mean");
 
@@ -144,15 +144,13 @@ public sealed class GridWorldPpo : IDisposable
         Tensor stateIndex = torch.tensor(states, [n * width]);                     // [N·A]
         Tensor actionIndex = torch.tensor(actions, [n * width, 1]);                // [N·A, 1]
         Tensor oldLogProbsT = torch.tensor(behaviour, [n, width]);                 // [N, A]
-        AdvantageOutput gae = _gae.Compute(new AdvantageInputs
+        AdvantageOutput gae = Gae.Compute(new AdvantageInputs
         {
             Scores = torch.zeros(n),                                             // [N] all reward is per step
             Mask = maskT,
             GroupSize = 1,
             TokenRewards = torch.tensor(rewards, [n, width]),                     // [N, A]
             Values = torch.tensor(values, [n, width]),                            // [N, A]
-            Gamma = _mdp.Gamma,
-            Lambda = Options.Lambda,
         });
 
         double policyLoss = 0, valueLoss = 0, entropy = 0, clipFraction = 0;
