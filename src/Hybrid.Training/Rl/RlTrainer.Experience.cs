@@ -1,24 +1,15 @@
 // RlTrainer's helpers between rollouts and updates: sampling settings, prompt batches, rewards and step rewards, the experience, log-probs.
-using Hybrid.Training.Loop;
 using System.Diagnostics;
-using Hybrid.Algorithms;
 using Hybrid.Algorithms.Rewards;
 using Hybrid.Algorithms.Rewards.Process;
-using Hybrid.Algorithms.Critic;
 using Hybrid.Algorithms.Rl;
-using Hybrid.Models.Decoder;
 using Hybrid.Models.Generation;
 using Hybrid.Rollout;
-using Hybrid.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
-using Hybrid.Tensors.Optim;
 using Hybrid.Training.Data;
-using Hybrid.Training.Metrics;
 using Hybrid.Training.Online;
-using Hybrid.Training.Sft;
 using RolloutSample = Hybrid.Rollout.Rollout;
-using Hybrid.Training.Stability;
 
 namespace Hybrid.Training.Rl;
 

@@ -1,10 +1,6 @@
 // Online RL on libtorch from ONNX Runtime rollouts, one flat phase-timed loop: generate → reward → old/ref log-probs → values → advantages → update → sync → log.
-using Hybrid.Training.Loop;
 using System.Diagnostics;
-using Hybrid.Algorithms;
 using Hybrid.Algorithms.Rewards;
-using Hybrid.Algorithms.Rewards.Process;
-using Hybrid.Algorithms.Critic;
 using Hybrid.Algorithms.Rl;
 using Hybrid.Models.Decoder;
 using Hybrid.Models.Generation;
@@ -16,8 +12,6 @@ using Hybrid.Tensors.Optim;
 using Hybrid.Training.Data;
 using Hybrid.Training.Metrics;
 using Hybrid.Training.Online;
-using Hybrid.Training.Sft;
-using RolloutSample = Hybrid.Rollout.Rollout;
 using Hybrid.Training.Stability;
 
 namespace Hybrid.Training.Rl;
