@@ -77,6 +77,9 @@ public interface IKlController
 
     /// <summary>After an iteration that measured <paramref name="currentKl"/> over <paramref name="steps"/> samples.</summary>
     void Update(double currentKl, long steps);
+
+    /// <summary>True when β follows the measured KL (adaptive), so the KL must be placed somewhere to be measured.</summary>
+    bool NeedsMeasuredKl => false;
 }
 
 /// <summary>Decides whether a group of G responses to one prompt stays in the batch (dynamic sampling, Reinforce-Rej, variance threshold).</summary>

@@ -9,6 +9,8 @@ namespace Hybrid.Algorithms.Rl;
 /// </summary>
 public sealed class AdaptiveKlController : IKlController
 {
+    public bool NeedsMeasuredKl => true;
+
     public AdaptiveKlController(double initialCoefficient = 0.2, double target = 6.0, long horizon = 10_000)
     {
         if (!(initialCoefficient > 0)) throw new ArgumentOutOfRangeException(nameof(initialCoefficient), initialCoefficient, "adaptive KL: β₀ must be > 0 (TRL: 0.2)");

@@ -156,7 +156,10 @@ public sealed record RlPreset
             $"KlPlacement is {KlPlacement}, so give a β > 0 (GRPO 0.04, PPO 0.2) or set KlPlacement = None");
         Require(KlPlacement != KlPlacement.InReward || estimator.AcceptsTokenRewards, nameof(KlPlacement), KlPlacement,
             $"{AdvantageEstimator} ignores per-token rewards; use KlPlacement.InLoss or an estimator that reads them (reinforce, reinforce_pp, remax, rloo, gae)");
-        Require(KlController != "adaptive" || KlPlacement != KlPlacement.None, nameof(KlController), KlController, "an adaptive β needs a placed KL; set KlPlacement or use fixed");
+        bool measuresKl = KlTarget > 0 && KlHorizon > 0   // (both checked below; the controller's constructor checks them too)
+            && KlControllers.Create(KlController, new KlControllerSettings(Math.Max(KlCoefficient, 1e-12), KlTarget, KlHorizon)).NeedsMeasuredKl;
+        Require(!measuresKl || KlPlacement != KlPlacement.None,
+            nameof(KlController), KlController, "an adaptive β needs a placed KL; set KlPlacement or use fixed");
         Require(KlTarget > 0, nameof(KlTarget), KlTarget, "the target KL must be > 0 (TRL: 6)");
         Require(KlHorizon > 0, nameof(KlHorizon), KlHorizon, "the horizon must be > 0 (TRL: 10000)");
 
