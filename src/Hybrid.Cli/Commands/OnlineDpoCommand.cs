@@ -23,7 +23,7 @@ internal static class OnlineDpoCommand
         var defaults = new OnlineDpoConfig();
         var model = new Option<string>("--model") { Description = "Hugging Face causal-LM checkpoint folder (the initial policy and reference)", Required = true };
         var prompts = new Option<string>("--prompts") { Description = "Prompts: .jsonl with a \"prompt\" string per line; other fields are columns for rule rewards (e.g. \"answer\")", Required = true };
-        var evalPrompts = new Option<string?>("--eval-prompts") { Description = "Held-out prompts (same format) for eval/reward/mean and eval/win_rate vs the initial policy" };
+        var evalPrompts = new Option<string?>("--eval-prompts") { Description = "Held-out prompts (same format) for eval/reward and eval/win_rate vs the initial policy" };
         var output = new Option<string>("--out") { Description = "Output folder: final model, metrics.jsonl, work/ (rollout export)", Required = true };
         var reward = new Option<string>("--reward") { Description = $"Rule reward by name ({string.Join(", ", RuleRewards.Registry.Names)})", DefaultValueFactory = _ => "accuracy" };
         var rewardModel = new Option<string?>("--reward-model") { Description = "Exported reward-model folder (hybrid export --score); replaces --reward" };
@@ -101,8 +101,8 @@ internal static class OnlineDpoCommand
                 Console.Error.WriteLine($"warning: no preference pair formed in {result.Iterations.Count} iterations (every prompt's answers scored the same), " +
                                         "so the policy was not updated; check that --reward fits the prompts, or sample more (--samples-per-prompt, --temperature)");
             Console.WriteLine($"done: {result.Iterations.Count} iterations in {result.Seconds:F1} s, policy version {last.PolicyVersion}, " +
-                              $"last reward/mean {last.Metrics["reward/mean"]:F4}" +
-                              (last.Metrics.TryGetValue("eval/reward/mean", out double e) ? $", eval reward {result.InitialEvalReward:F4} → {e:F4}" : "") +
+                              $"last reward {last.Metrics["reward"]:F4}" +
+                              (last.Metrics.TryGetValue("eval/reward", out double e) ? $", eval reward {result.InitialEvalReward:F4} → {e:F4}" : "") +
                               $"; model saved to {outDir}");
             return 0;
         }));

@@ -12,7 +12,7 @@ public sealed record IterationLog(int Iteration, long RolloutVersion, long Polic
 
 /// <summary>
 /// Every iteration's row, the wall time of the whole run in seconds, and (online DPO with evaluation prompts) the initial
-/// policy's <c>eval/reward/mean</c>, also written as the step-0 row of metrics.jsonl.
+/// policy's <c>eval/reward</c>, also written as the step-0 row of metrics.jsonl.
 /// </summary>
 public sealed record OnlinePreferenceResult(IReadOnlyList<IterationLog> Iterations, double Seconds, double? InitialEvalReward = null);
 

@@ -51,7 +51,7 @@ public sealed record OnlineDpoConfig
     /// <summary>A prompt gives a pair only when best − worst &gt; this. Default 0: only exact ties are skipped.</summary>
     public double MinScoreGap { get; init; }
 
-    /// <summary>Answers per evaluation prompt when evaluation prompts are given (eval/reward/mean, eval/win_rate). Default 4.</summary>
+    /// <summary>Answers per evaluation prompt when evaluation prompts are given (eval/reward, eval/win_rate). Default 4.</summary>
     public int EvalSamplesPerPrompt { get; init; } = 4;
 
     /// <summary>Seed of prompt order, mini-batch shuffling, and sampling when <see cref="Sampling"/> has none. Default 42.</summary>

@@ -24,7 +24,7 @@ namespace Hybrid.Training.OnlinePreference;
 ///   ref     Σ log π_ref of every pair (the initial policy, or the previous iterate)
 ///   update  DPO steps on the pairs (PairUpdate)
 ///   sync    PushWeights ─► version v + 1
-///   eval    (optional) answers to fixed prompts: eval/reward/mean, eval/win_rate vs the initial policy
+///   eval    (optional) answers to fixed prompts: eval/reward, eval/win_rate vs the initial policy
 /// </code>
 /// The update minimises the configured paired loss, by default DPO's
 /// <c>−log σ(β log π_θ(y_w|x)/π_ref(y_w|x) − β log π_θ(y_l|x)/π_ref(y_l|x))</c> (the sign that raises the chosen answer) on
@@ -70,7 +70,7 @@ public sealed class OnlineDpoTrainer(OnlineDpoConfig config, TextWriter? log = n
         {
             (baseline, double mean) = Evaluate(policy, evalPrompts, reward);
             initialEval = mean;
-            metricsLog.Write(0, new Dictionary<string, double> { ["eval/reward/mean"] = mean, ["policy/version"] = policy.Version });
+            metricsLog.Write(0, new Dictionary<string, double> { ["eval/reward"] = mean, ["policy/version"] = policy.Version });
         }
         var iterations = new List<IterationLog>();
         var run = Stopwatch.StartNew();
@@ -117,7 +117,7 @@ public sealed class OnlineDpoTrainer(OnlineDpoConfig config, TextWriter? log = n
             if (baseline is not null)
             {
                 var (perPrompt, mean) = Evaluate(policy, evalPrompts!, reward);
-                m["eval/reward/mean"] = mean;
+                m["eval/reward"] = mean;
                 m["eval/win_rate"] = perPrompt.Select((r, i) => r > baseline[i] ? 1.0 : r == baseline[i] ? 0.5 : 0.0).Average();
                 m["timing_s/eval"] = PhaseClock.Lap(clock);
             }

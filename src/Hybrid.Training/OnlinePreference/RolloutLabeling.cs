@@ -8,7 +8,7 @@ namespace Hybrid.Training.OnlinePreference;
 /// <summary>
 /// What labelling a <see cref="RolloutBatch"/> produced: <see cref="Scores"/> [N] the rewards used for pairing (after the
 /// missing-EOS penalty), <see cref="RawScores"/> [N] the reward function's own scores, the <see cref="Pairs"/>, how many
-/// prompts were skipped for ties, and metrics (<c>reward/mean</c>, <c>reward/std</c>, <c>rewards/{name}/mean</c>,
+/// prompts were skipped for ties, and metrics (<c>reward</c>, <c>reward_std</c>, <c>rewards/{name}/mean</c>,
 /// <c>pairs/count</c>, <c>pairs/skipped_ties</c>, <c>pairs/score_gap</c>, <c>completions/mean_length</c>,
 /// <c>completions/clipped_ratio</c>).
 /// </summary>
@@ -64,11 +64,12 @@ public static class RolloutLabeling
             });
         }
 
-        double mean = raw.Average(), std = Math.Sqrt(raw.Sum(r => (r - mean) * (r - mean)) / n);
+        // The sample (n − 1) standard deviation, as RL's reward_std (and TRL) report it; 0 for one answer.
+        double mean = raw.Average(), std = n > 1 ? Math.Sqrt(raw.Sum(r => (r - mean) * (r - mean)) / (n - 1)) : 0;
         var metrics = new Dictionary<string, double>
         {
-            ["reward/mean"] = mean,
-            ["reward/std"] = std,
+            ["reward"] = mean,
+            ["reward_std"] = std,
             [$"rewards/{reward.Name}/mean"] = mean,
             ["pairs/count"] = pairs.Count,
             ["pairs/skipped_ties"] = prompts.Count - choices.Count,

@@ -49,8 +49,8 @@ public sealed class OnlineDpoTrainerTests(ITestOutputHelper output)
 
         Assert.Equal(baseline, TensorUtil.LiveTensors);
         foreach (IterationLog it in result.Iterations)
-            output.WriteLine($"iteration {it.Iteration}: rollouts v{it.RolloutVersion} → v{it.PolicyVersion}, reward/mean {it.Metrics["reward/mean"]:F3}, " +
-                             $"eval {it.Metrics["eval/reward/mean"]:F3}, win {it.Metrics["eval/win_rate"]:F3}, pairs {it.Metrics["pairs/count"]}, " +
+            output.WriteLine($"iteration {it.Iteration}: rollouts v{it.RolloutVersion} → v{it.PolicyVersion}, reward {it.Metrics["reward"]:F3}, " +
+                             $"eval {it.Metrics["eval/reward"]:F3}, win {it.Metrics["eval/win_rate"]:F3}, pairs {it.Metrics["pairs/count"]}, " +
                              $"margins {it.Metrics["rewards/margins"]:F3}");
         output.WriteLine($"initial eval reward {result.InitialEvalReward:F3}; {result.Iterations.Count} iterations in {result.Seconds:F1} s (test {clock.Elapsed.TotalSeconds:F1} s)");
 
@@ -65,11 +65,11 @@ public sealed class OnlineDpoTrainerTests(ITestOutputHelper output)
         Assert.Equal(7, fixture.Policy.Version);
 
         // The labelling reward of sampled answers rises: evaluation (same prompts, same sampler seed) and training samples.
-        double before = result.InitialEvalReward!.Value, after = result.Iterations[^1].Metrics["eval/reward/mean"];
+        double before = result.InitialEvalReward!.Value, after = result.Iterations[^1].Metrics["eval/reward"];
         Assert.InRange(before, 0.3, 0.7);                       // the warm-up left digits at about half
         Assert.True(after > before + 0.25, $"eval reward {before:F3} → {after:F3}");
         Assert.True(result.Iterations[^1].Metrics["eval/win_rate"] > 0.75);
-        Assert.True(result.Iterations[^1].Metrics["reward/mean"] > result.Iterations[0].Metrics["reward/mean"] + 0.2);
+        Assert.True(result.Iterations[^1].Metrics["reward"] > result.Iterations[0].Metrics["reward"] + 0.2);
 
         // metrics.jsonl: the step-0 evaluation row, then one row per iteration with every phase timed.
         string[] lines = File.ReadAllLines(Path.Combine(metricsDir, "metrics.jsonl"));
@@ -119,7 +119,7 @@ public sealed class OnlineDpoTrainerTests(ITestOutputHelper output)
         fixture.Policy.PushWeights();
         OnlineDpoConfig config = Config(4, null) with { Update = new PairUpdateConfig { Loss = "simpo", LossOptions = new() { Beta = 2.0 }, LearningRate = 3e-3, BatchSize = 16, Epochs = 2 } };
         OnlinePreferenceResult result = new OnlineDpoTrainer(config).Train(fixture.Policy, OnlineTask.AdditionPrompts(), Digit, evalPrompts: OnlineTask.AdditionPrompts());
-        output.WriteLine($"simpo: eval reward {result.InitialEvalReward:F3} → {result.Iterations[^1].Metrics["eval/reward/mean"]:F3}");
-        Assert.True(result.Iterations[^1].Metrics["eval/reward/mean"] > result.InitialEvalReward + 0.15);
+        output.WriteLine($"simpo: eval reward {result.InitialEvalReward:F3} → {result.Iterations[^1].Metrics["eval/reward"]:F3}");
+        Assert.True(result.Iterations[^1].Metrics["eval/reward"] > result.InitialEvalReward + 0.15);
     }
 }

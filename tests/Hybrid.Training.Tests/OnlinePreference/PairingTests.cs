@@ -73,9 +73,10 @@ public sealed class PairingTests
         Assert.Equal((1.0, 0.0), (l.Pairs[0].ChosenScore, l.Pairs[0].RejectedScore));
         Assert.Equal(batch.Samples[3].ResponseIds, l.Pairs[1].Chosen);
         Assert.Equal(batch.Samples[5].ResponseIds, l.Pairs[1].Rejected);
-        // reward/mean is of the raw scores: 2/6; std = sqrt(mean of squared deviations) = sqrt(2/6 − (2/6)²).
-        Assert.Equal(2.0 / 6, l.Metrics["reward/mean"], 12);
-        Assert.Equal(Math.Sqrt(2.0 / 6 - 4.0 / 36), l.Metrics["reward/std"], 12);
+        // reward is the mean of the raw scores: 2/6; reward_std the sample std: two 1s and four 0s around 1/3 give
+        // Σ(r − r̄)² = 2·(2/3)² + 4·(1/3)² = 4/3, so std = sqrt((4/3)/5) = sqrt(4/15) — the same estimator as RL's reward_std.
+        Assert.Equal(2.0 / 6, l.Metrics["reward"], 12);
+        Assert.Equal(Math.Sqrt(4.0 / 15), l.Metrics["reward_std"], 12);
         Assert.Equal(2.0 / 6, l.Metrics["completions/clipped_ratio"], 12);
         Assert.Equal(0, l.Metrics["pairs/skipped_ties"]);
         Assert.Equal((1.0 + 0.5) / 2, l.Metrics["pairs/score_gap"], 12);
