@@ -150,6 +150,14 @@ public sealed class HostileInputCliTests(CliFixture f) : IClassFixture<CliFixtur
                 $"--resume-from {checkpoint}: the checkpoint was trained on other data (24 rows", "than --data (6 rows");
         Assert.Equal(metrics, File.ReadAllBytes(Path.Combine(output, "metrics.jsonl")));
     }
+
+    [Fact]
+    public void OnlineDpoTakesRlsNamesForItsPromptFiles()
+    {
+        string missing = Fresh("missing") + ".jsonl";
+        Refused(["online-dpo", "--model", f.Model, "--data", missing, "--out", Fresh("od"), "--iterations", "1"], $"{missing}: file not found");
+        Refused(["online-dpo", "--model", f.Model, "--data", f.Prompts, "--eval-data", missing, "--out", Fresh("od"), "--iterations", "1"], $"{missing}: file not found");
+    }
 }
 
 public sealed class ScoreModelFilesCliTests : IDisposable

@@ -23,8 +23,10 @@ internal static class OnlineDpoCommand
         var defaults = new OnlineDpoConfig();
         var model = new Option<string>("--model") { Description = "Hugging Face causal-LM checkpoint folder (the initial policy and reference)", Required = true };
         var prompts = new Option<string>("--prompts") { Description = "Prompts: .jsonl with a \"prompt\" string per line; other fields are columns for rule rewards (e.g. \"answer\")", Required = true };
+        prompts.Aliases.Add("--data");           // rl's names, so a command line carries over
         var evalPrompts = new Option<string?>("--eval-prompts") { Description = "Held-out prompts (same format) for eval/reward and eval/win_rate vs the initial policy" };
         var output = new Option<string>("--out") { Description = "Output folder: final model, metrics.jsonl, work/ (rollout export)", Required = true };
+        evalPrompts.Aliases.Add("--eval-data");
         var reward = new Option<string>("--reward") { Description = $"Rule reward by name ({string.Join(", ", RuleRewards.Registry.Names)})", DefaultValueFactory = _ => "accuracy" };
         var rewardModel = new Option<string?>("--reward-model") { Description = "Exported reward-model folder (hybrid export --score); replaces --reward" };
         var chat = new Option<bool>("--chat") { Description = "Wrap each prompt as a user turn with the tokenizer's chat template" };
