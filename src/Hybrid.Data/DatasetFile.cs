@@ -35,9 +35,6 @@ public static class DatasetFile
         return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
     }
 
-    /// <summary>True when <paramref name="path"/> names a CSV file (by extension).</summary>
-    public static bool IsCsv(string path) => Path.GetExtension(path).Equals(".csv", StringComparison.OrdinalIgnoreCase);
-
     private static List<T> ReadJsonl<T>(string path, Func<DatasetRow, T> parse)
     {
         var rows = new List<T>();

@@ -110,7 +110,7 @@ public static class DecoderExporter
     /// Loads a Hugging Face checkpoint folder (<see cref="HfCheckpoint.Load"/>) and exports it: a causal LM as a GenAI folder
     /// (<see cref="ExportGenAIFolder"/>), a <c>*ForSequenceClassification</c> reward model as a scoring folder
     /// (<see cref="ExportScoreModel"/>). Everything is checked (config, weights, tokenizer, options) before anything is
-    /// written, and the folder is replaced whole (<see cref="AtomicDirectory.Replace"/>): after an error or a kill,
+    /// written (the tokenizer by the folder writers, first), and the folder is replaced whole (<see cref="AtomicDirectory.Replace"/>): after an error or a kill,
     /// <paramref name="outputDir"/> is the complete previous export (or absent), never a mix.
     /// </summary>
     public static void ExportCheckpoint(string checkpointDir, string outputDir, DecoderExportOptions options)
@@ -120,7 +120,6 @@ public static class DecoderExporter
             throw new ArgumentException($"'{checkpointDir}' is a reward model (*ForSequenceClassification): int4 export applies to causal LMs only; export it without --int4");
         ValidateInt4(options);
         if (!checkpoint.Config.IsSequenceClassifier) ContextLength(checkpoint.Config, options);
-        TokenizerFiles.Validate(checkpoint.Directory);
         AtomicDirectory.Replace(outputDir, staging =>
         {
             if (checkpoint.Config.IsSequenceClassifier)  // a reward model: the ORT scoring folder `hybrid score` reads

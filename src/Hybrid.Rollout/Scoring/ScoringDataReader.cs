@@ -16,9 +16,6 @@ namespace Hybrid.Rollout.Scoring;
 /// </summary>
 public static class ScoringDataReader
 {
-    /// <summary>Roles a message may have.</summary>
-    public static readonly IReadOnlyList<string> Roles = [ChatMessage.SystemRole, ChatMessage.UserRole, ChatMessage.AssistantRole];
-
     public static ScoringDataset Read(string path)
     {
         ScoringFormat format = ScoringFormats.FromPath(path);
@@ -64,22 +61,7 @@ public static class ScoringDataReader
     private static List<ChatMessage> ParseMessages(DatasetRow row, JsonElement messages)
     {
         string where = row.Where;
-        if (messages.ValueKind != JsonValueKind.Array) throw row.Error("messages", $"is not a list (it is {DatasetRow.Describe(messages)})");
-        var list = new List<ChatMessage>();
-        int i = 0;
-        foreach (JsonElement m in messages.EnumerateArray())
-        {
-            string at = $"{where}: field 'messages[{i++}]";
-            if (m.ValueKind != JsonValueKind.Object) throw new DatasetException($"{at}' is not an object");
-            if (!m.TryGetProperty("role", out JsonElement rv) || rv.ValueKind != JsonValueKind.String)
-                throw new DatasetException($"{at}.role' is missing or not a string");
-            string role = rv.GetString()!;
-            if (!Roles.Contains(role))
-                throw new DatasetException($"{at}.role' = \"{role}\" is not one of {string.Join(", ", Roles)}");
-            if (!m.TryGetProperty("content", out JsonElement cv) || cv.ValueKind != JsonValueKind.String)
-                throw new DatasetException($"{at}.content' is missing or not a string");
-            list.Add(new ChatMessage(role, cv.GetString()!));
-        }
+        var list = DatasetMessages.Parse(where, "messages", messages).Select(m => new ChatMessage(m.Role, m.Content)).ToList();
         if (list.Count == 0) throw new DatasetException($"{where}: field 'messages' is empty");
         if (list[^1].Role != ChatMessage.AssistantRole)
             throw new DatasetException($"{where}: field 'messages[{list.Count - 1}].role' = \"{list[^1].Role}\": the last turn must be the assistant's response to score");

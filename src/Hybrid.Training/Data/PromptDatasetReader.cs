@@ -58,19 +58,7 @@ public static class PromptDatasetReader
             return text.Length > 0 ? text : throw MissingPrompt(where);
         }
         if (prompt.ValueKind != JsonValueKind.Array) throw MissingPrompt(where);
-        var messages = new List<ChatMessage>();
-        int i = 0;
-        foreach (JsonElement m in prompt.EnumerateArray())
-        {
-            string at = $"{where}: field 'prompt[{i}]";
-            if (m.ValueKind != JsonValueKind.Object) throw new DatasetException($"{at}' is not an object");
-            if (!m.TryGetProperty("role", out JsonElement role) || role.ValueKind != JsonValueKind.String || !SftDatasetReader.Roles.Contains(role.GetString()))
-                throw new DatasetException($"{at}.role' is missing or not one of {string.Join(", ", SftDatasetReader.Roles)}");
-            if (!m.TryGetProperty("content", out JsonElement content) || content.ValueKind != JsonValueKind.String)
-                throw new DatasetException($"{at}.content' is missing or not a string");
-            messages.Add(new ChatMessage(role.GetString()!, content.GetString()!));
-            i++;
-        }
+        var messages = DatasetMessages.Parse(where, "prompt", prompt).Select(m => new ChatMessage(m.Role, m.Content)).ToList();
         if (messages.Count == 0) throw MissingPrompt(where);
         return ChatTemplate.Render(messages, addGenerationPrompt: true).Text;
     }

@@ -13,9 +13,6 @@ namespace Hybrid.Training.Data;
 /// </summary>
 public static class SftDatasetReader
 {
-    /// <summary>The roles a message may have.</summary>
-    public static readonly IReadOnlyList<string> Roles = [ChatMessage.SystemRole, ChatMessage.UserRole, ChatMessage.AssistantRole];
-
     public static IReadOnlyList<SftExample> Read(string path)
     {
         List<SftExample> rows = DatasetFile.Read(path, FromRow, jsonCell: (name, _) => name == "messages");
@@ -45,22 +42,7 @@ public static class SftDatasetReader
 
     private static List<ChatMessage> ParseMessages(string where, JsonElement messages)
     {
-        if (messages.ValueKind != JsonValueKind.Array) throw new DatasetException($"{where}: field 'messages' is not a list");
-        var list = new List<ChatMessage>();
-        int i = 0;
-        foreach (JsonElement m in messages.EnumerateArray())
-        {
-            string at = $"{where}: field 'messages[{i}]";
-            if (m.ValueKind != JsonValueKind.Object) throw new DatasetException($"{at}' is not an object");
-            if (!m.TryGetProperty("role", out JsonElement role) || role.ValueKind != JsonValueKind.String)
-                throw new DatasetException($"{at}.role' is missing or not a string");
-            if (!Roles.Contains(role.GetString()))
-                throw new DatasetException($"{at}.role' = \"{role.GetString()}\" is not one of {string.Join(", ", Roles)}");
-            if (!m.TryGetProperty("content", out JsonElement content) || content.ValueKind != JsonValueKind.String)
-                throw new DatasetException($"{at}.content' is missing or not a string");
-            list.Add(new ChatMessage(role.GetString()!, content.GetString()!));
-            i++;
-        }
+        var list = DatasetMessages.Parse(where, "messages", messages).Select(m => new ChatMessage(m.Role, m.Content)).ToList();
         if (list.Count == 0) throw new DatasetException($"{where}: field 'messages' is empty");
         if (!list.Any(m => m.Role == ChatMessage.AssistantRole)) throw new DatasetException($"{where}: field 'messages' has no assistant turn to train on");
         return list;

@@ -154,17 +154,7 @@ internal static class PreferenceRowParser
                 return new Text(s, null);
             }
             if (v.ValueKind != JsonValueKind.Array) throw Error(name, "is neither text nor a list of messages");
-            var list = new List<ChatMessage>();
-            int i = 0;
-            foreach (JsonElement m in v.EnumerateArray())
-            {
-                string at = $"{name}[{i++}]";
-                if (m.ValueKind != JsonValueKind.Object) throw Error(at, "is not an object {\"role\", \"content\"}");
-                if (!m.TryGetProperty("role", out JsonElement role) || role.ValueKind != JsonValueKind.String) throw Error(at + ".role", "is missing or not a string");
-                if (!SftDatasetReader.Roles.Contains(role.GetString())) throw Error(at + ".role", $"= \"{role.GetString()}\" is not one of {string.Join(", ", SftDatasetReader.Roles)}");
-                if (!m.TryGetProperty("content", out JsonElement content) || content.ValueKind != JsonValueKind.String) throw Error(at + ".content", "is missing or not a string");
-                list.Add(new ChatMessage(role.GetString()!, content.GetString()!));
-            }
+            var list = DatasetMessages.Parse(where, name, v).Select(m => new ChatMessage(m.Role, m.Content)).ToList();
             if (list.Count == 0 && !allowEmpty) throw Error(name, "is an empty message list");
             return new Text(null, list);
         }

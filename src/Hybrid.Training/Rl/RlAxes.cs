@@ -61,17 +61,16 @@ public sealed record RlAxes
     public static RlAxes FromPreset(RlPreset preset)
     {
         preset = preset.Validate();
-        if (preset.GroupSize < 1)
-            throw new ArgumentException($"RL preset '{preset.Name}': GroupSize = {preset.GroupSize}; give the number of samples per prompt (e.g. --group-size 8)");
         bool kl = preset.KlPlacement != KlPlacement.None;
+        IPolicyLoss policyLoss = preset.CreatePolicyLoss();
         return new RlAxes
         {
             Preset = preset,
             Advantage = preset.CreateAdvantageEstimator(),
-            PolicyLoss = preset.CreatePolicyLoss(),
+            PolicyLoss = policyLoss,
             Aggregation = preset.CreateAggregation(),
             Kl = kl ? preset.CreateKlEstimator() : null,
-            KlCoefficient = kl || preset.GvpoBeta is null && PolicyLosses.Create(preset.PolicyLoss).TakesBeta ? preset.CreateKlController() : null,
+            KlCoefficient = kl || preset.GvpoBeta is null && policyLoss.TakesBeta ? preset.CreateKlController() : null,
             Filters = preset.CreateFilters(),
             Overlong = preset.CreateOverlongPunishment(),
             GrpoLambda = preset.GrpoLambdaFraction is double f ? new GrpoLambdaShaping(f) : null,

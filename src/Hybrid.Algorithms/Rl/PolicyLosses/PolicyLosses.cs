@@ -36,7 +36,7 @@ public static class PolicyLosses
     }
 
     /// <summary>The registered losses with a capability, for messages ("ppo_clip").</summary>
-    public static string With(Func<IPolicyLoss, bool> capability) =>
+    private static string With(Func<IPolicyLoss, bool> capability) =>
         string.Join(", ", Registry.Names.Where(n => capability(Registry.Create(n)(new PolicyLossSettings()))));
 
     private static void Refuse(bool given, bool takes, string name, string what, string field, Func<IPolicyLoss, bool> capability)

@@ -141,9 +141,12 @@ public sealed record RlPreset
         foreach (string filter in Filters)
             Require(GroupFilters.Registry.Contains(filter), nameof(Filters), filter, $"choose from {string.Join(", ", GroupFilters.Registry.Names)}");
 
-        IAdvantageEstimator estimator = AdvantageEstimators.Create(AdvantageEstimator);
+        // Each axis is built with this preset's hyperparameters and checks them itself; its complaint names the preset field.
+        IAdvantageEstimator estimator = Build(() => AdvantageEstimators.Create(AdvantageEstimator, EstimatorSettings),
+            p => p == "Epsilon" ? nameof(AdvantageEpsilon) : p ?? nameof(AdvantageEstimator));
+        IPolicyLoss loss = Build(() => PolicyLosses.Create(PolicyLoss, LossSettings), p => p == "Beta" ? nameof(GvpoBeta) : p ?? nameof(PolicyLoss));
         Require(GroupSize >= 1, nameof(GroupSize), GroupSize, "set the responses per prompt, e.g. RlPresets.Create(name, groupSize: 8) or preset with { GroupSize = 8 }");
-        bool groupMethod = estimator is Rl.AdvantageEstimator { NeedsGroups: true } || PolicyLosses.Create(PolicyLoss).NeedsReference
+        bool groupMethod = estimator is Rl.AdvantageEstimator { NeedsGroups: true } || loss.NeedsReference
             || Filters.Count > 0 || GrpoLambdaFraction is not null || GhpoHints;
         Require(!groupMethod || GroupSize >= 2, nameof(GroupSize), GroupSize, "group baselines, group losses and group filters need at least 2 responses per prompt (e.g. 8)");
         Require(AggregationLength is null || (AggregationLength > 0 && LossAggregations.Create(Aggregation) is SeqMeanTokenSumNorm), nameof(AggregationLength), AggregationLength,
@@ -163,28 +166,12 @@ public sealed record RlPreset
         Require(KlTarget > 0, nameof(KlTarget), KlTarget, "the target KL must be > 0 (TRL: 6)");
         Require(KlHorizon > 0, nameof(KlHorizon), KlHorizon, "the horizon must be > 0 (TRL: 10000)");
 
-        IPolicyLoss loss;   // the loss checks its own hyperparameters and refuses ones it does not take
-        try { loss = PolicyLosses.Create(PolicyLoss, LossSettings); }
-        catch (ArgumentException ex)
-        {
-            string field = ex.ParamName switch { "Beta" => nameof(GvpoBeta), string f => f, null => nameof(PolicyLoss) };
-            object? value = field switch { nameof(ClipLow) => ClipLow, nameof(ClipHigh) => ClipHigh, nameof(DualClip) => DualClip, nameof(GvpoBeta) => GvpoBeta, _ => PolicyLoss };
-            Require(false, field, value, ex.Message.Split(" (Parameter '")[0]);
-            throw;
-        }
         Require(EntropyCoefficient >= 0, nameof(EntropyCoefficient), EntropyCoefficient, "the entropy bonus must be ≥ 0 (0–0.01)");
 
         Require(estimator.NeedsCritic == ValueCoefficient > 0, nameof(ValueCoefficient), ValueCoefficient, estimator.NeedsCritic
             ? $"{AdvantageEstimator} trains a critic: give a value-loss coefficient > 0 (TRL 0.1)"
             : $"{AdvantageEstimator} has no critic: set ValueCoefficient = 0 or use gae");
         Require(ValueClip is null || (ValueClip > 0 && estimator.NeedsCritic), nameof(ValueClip), ValueClip, "value clipping needs a critic (gae) and ε_v > 0 (TRL 0.2)");
-        try { AdvantageEstimators.Create(AdvantageEstimator, EstimatorSettings); }   // the estimator checks γ, λ and ε
-        catch (ArgumentException ex)
-        {
-            string field = ex.ParamName == "Epsilon" ? nameof(AdvantageEpsilon) : ex.ParamName ?? nameof(AdvantageEstimator);
-            object? value = field switch { nameof(Gamma) => Gamma, nameof(Lambda) => Lambda, nameof(AdvantageEpsilon) => AdvantageEpsilon, _ => AdvantageEstimator };
-            Require(false, field, value, ex.Message.Split(" (Parameter '")[0]);
-        }
 
         Require(Temperature > 0, nameof(Temperature), Temperature, "the sampling temperature must be > 0 (reasoning 0.8–1.0)");
         Require(UpdateEpochs >= 1, nameof(UpdateEpochs), UpdateEpochs, "μ must be ≥ 1 (GRPO 1, PPO 4)");
@@ -200,6 +187,21 @@ public sealed record RlPreset
         Require(TisCap is null || TisCap >= 1, nameof(TisCap), TisCap, "the truncated-IS cap C must be ≥ 1 (default 2)");
         Require(SequenceMismatchThreshold is null || SequenceMismatchThreshold > 0, nameof(SequenceMismatchThreshold), SequenceMismatchThreshold, "the threshold must be > 0, e.g. ln 2 ≈ 0.69");
         return this;
+    }
+
+    /// <summary>
+    /// <paramref name="build"/>() — an axis made from this preset's fields — with its constructor's ArgumentException
+    /// re-raised as "RL preset '…': Field = value is invalid; …", the field being <paramref name="field"/>(parameter name).
+    /// </summary>
+    private T Build<T>(Func<T> build, Func<string?, string> field)
+    {
+        try { return build(); }
+        catch (ArgumentException ex)
+        {
+            string name = field(ex.ParamName);
+            Require(false, name, GetType().GetProperty(name)?.GetValue(this), ex.Message.Split(" (Parameter '")[0]);
+            throw;
+        }
     }
 
     private void Require(bool ok, string field, object? value, string fix)
