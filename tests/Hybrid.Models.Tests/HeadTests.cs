@@ -57,39 +57,6 @@ public sealed class HeadTests
         }
     }
 
-    [Theory]
-    [InlineData("qwen2-mha-untied")]
-    [InlineData("llama-mqa-tied")]
-    public void ValueHeadModelKeepsCausalLmNamesAddsVHeadAndComputesHW(string name)
-    {
-        var config = TinyDecoders.Configs[name];
-        using var model = new CausalLMWithValueHead(config);
-        using var plain = new DecoderModel(config);
-        TinyDecoders.Randomize(model, seed: 52);
-
-        var want = config.ParameterShapes()
-            .Append(("v_head.weight", new long[] { 1, config.HiddenSize })).Append(("v_head.bias", new long[] { 1 }))
-            .Select(p => (p.Item1, string.Join(",", p.Item2)));
-        Assert.Equal(want, model.named_parameters().Select(p => (p.name, string.Join(",", p.parameter.shape))));
-
-        using var scope = NewDisposeScope();
-        plain.LoadStateDict(model.StateDict().Where(p => !p.Key.StartsWith("v_head.")).ToDictionary());
-        long[] row = TinyDecoders.Tokens(new Random(9), 5, config.VocabSize);
-        Tensor ids = torch.tensor(row, [1, 5]);
-        var (logits, values) = model.Forward(ids);
-        Assert.Equal([1L, 5], values.shape);
-        Close.Assert(plain.Forward(ids), logits, 1e-6, "logits of the value-head model vs the plain causal LM");
-
-        double[][] hidden = new ReferenceDecoder(config, model).Hidden(row);
-        double[] w = Close.Doubles(model.VHead.Weight);
-        double bias = model.VHead.Bias.ToDouble();
-        Close.Assert(hidden.Select(h => Dot(w, h) + bias).ToArray(), Close.Doubles(values), 1e-4, "values vs h·w + b");
-
-        var (logProbs, values2) = model.TokenLogProbsAndValues(ids, ids);
-        Close.Assert(plain.TokenLogProbs(ids, ids), logProbs, 1e-6, "log-probs of the value-head model");
-        Close.Assert(values, values2, 0, "values from TokenLogProbsAndValues");
-    }
-
     [Fact]
     public void ValueHeadStartsNearZero()
     {

@@ -24,20 +24,19 @@ internal static class RlCommand
     public static Command Create()
     {
         var defaults = new RlConfig();
-        var model = new Option<string>("--model") { Description = "Hugging Face causal-LM checkpoint folder (the policy and the reference)", Required = true };
-        var data = new Option<string>("--data") { Description = "Prompts: .jsonl or .csv with a 'prompt' column (+ columns such as 'answer' for rule rewards)", Required = true };
-        var evalData = new Option<string?>("--eval-data") { Description = "Held-out prompts, answered greedily before and after training" };
-        var output = new Option<string>("--out") { Description = "Output folder: the trained model, metrics.jsonl, the rollout export", Required = true };
+        var shared = new OnlineOptions((defaults.Iterations, defaults.PromptsPerIteration, defaults.MaxNewTokens, defaults.LearningRate, defaults.Seed),
+            model: "Hugging Face causal-LM checkpoint folder (the policy and the reference)",
+            data: "Prompts: .jsonl or .csv with a 'prompt' column (+ columns such as 'answer' for rule rewards)",
+            evalData: "Held-out prompts, answered greedily before and after training",
+            output: "Output folder: the trained model, metrics.jsonl, the rollout export",
+            iterations: "Iterations (generate → score → update → sync)",
+            seed: "Seed of data order, rollouts and libtorch");
         var preset = new Option<string>("--preset") { Description = "Algorithm preset: " + string.Join(", ", RlAxes.PresetNames), DefaultValueFactory = _ => "grpo" };
         var reward = new Option<string>("--reward") { Description = "Rule rewards with weights, e.g. accuracy:1,format:0.5 (" + string.Join(", ", RuleRewards.Registry.Names) + ")", DefaultValueFactory = _ => "accuracy" };
         var rewardModels = new Option<string[]>("--reward-model") { Description = "Exported reward-model folder(s) scored on ONNX Runtime (several = an averaged ensemble), added with weight 1", AllowMultipleArgumentsPerToken = true };
         var criticFrom = new Option<string?>("--critic-from") { Description = "PPO: initialise the critic from this checkpoint (a reward model, or a causal LM); default: the policy checkpoint" };
-        var iterations = new Option<int>("--iterations") { Description = "Iterations (generate → score → update → sync)", DefaultValueFactory = _ => defaults.Iterations };
-        var prompts = new Option<int>("--prompts-per-iteration") { Description = "Prompts per iteration", DefaultValueFactory = _ => defaults.PromptsPerIteration };
         var group = new Option<int?>("--group-size") { Description = "G: samples per prompt (default: the preset's)" };
-        var maxNew = new Option<int>("--max-new-tokens") { Description = "Response token budget", DefaultValueFactory = _ => defaults.MaxNewTokens };
         var temperature = new Option<double?>("--temperature") { Description = "Sampling temperature (default: the preset's)" };
-        var lr = new Option<double>("--lr") { Description = "Actor learning rate", DefaultValueFactory = _ => defaults.LearningRate };
         var miniBatches = new Option<int?>("--mini-batches") { Description = "Optimizer steps per epoch over an iteration's samples (default: the preset's)" };
         var epochs = new Option<int?>("--epochs") { Description = "μ: passes over each iteration's samples (default: the preset's)" };
         var sync = new Option<SyncMechanism>("--sync") { Description = "Weight sync: Adapter (no reload) or ReExport", DefaultValueFactory = _ => SyncMechanism.Adapter };
@@ -45,25 +44,17 @@ internal static class RlCommand
         var processUse = new Option<ProcessRewardUse>("--process-use") { Description = "Where step rewards enter: Advantages (DeepSeekMath process advantages, any preset) or TokenRewards (at step ends; reinforce_pp, rloo, remax, gae)", DefaultValueFactory = _ => ProcessRewardUse.Advantages };
         var processWeight = new Option<double>("--process-weight") { Description = "Weight of the process reward", DefaultValueFactory = _ => 1.0 };
         var stepMarker = new Option<string>("--step-marker") { Description = "Step separator of the outputs (default: a newline)", DefaultValueFactory = _ => "\n" };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of data order, rollouts and libtorch", DefaultValueFactory = _ => defaults.Seed };
-
-        var backend = RolloutBackendOption.Create();
-        var device = DeviceOption.Create("Where the trainer (libtorch), rollouts and reward models (ONNX Runtime / GenAI) run");
-        var bf16 = Bf16Option.Create();
-        var overwrite = OverwriteOption.Create(canResume: false);
         var command = new Command("rl", "Online RL from ONNX Runtime rollouts: GRPO, Dr. GRPO, DAPO, GSPO, GMPO, RLOO, REINFORCE++, ReMax, RAFT(++), PPO");
         var optimizer = new OptimizerFlags(new RlConfig().Optimizer);
-        foreach (Option o in new Option[] { model, data, evalData, output, preset, reward, rewardModels, criticFrom, iterations, prompts, group, maxNew,
-                                            temperature, lr, miniBatches, epochs, sync, processReward, processUse, processWeight, stepMarker, seed, device, backend, bf16, overwrite }
-                                 .Concat(optimizer.All))
-            command.Options.Add(o);
+        shared.AddTo(command, new Option[] { preset, reward, rewardModels, criticFrom, group, temperature, miniBatches, epochs, sync,
+                                             processReward, processUse, processWeight, stepMarker }.Concat(optimizer.All));
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var config = new RlConfig
             {
-                Iterations = parse.GetValue(iterations), PromptsPerIteration = parse.GetValue(prompts), MaxNewTokens = parse.GetValue(maxNew),
-                Temperature = parse.GetValue(temperature), LearningRate = parse.GetValue(lr), Optimizer = optimizer.Read(parse),
-                Seed = parse.GetValue(seed), Bf16 = parse.GetValue(bf16),
+                Iterations = parse.GetValue(shared.Iterations), PromptsPerIteration = parse.GetValue(shared.PromptsPerIteration),
+                MaxNewTokens = parse.GetValue(shared.MaxNewTokens), Temperature = parse.GetValue(temperature), LearningRate = parse.GetValue(shared.LearningRate),
+                Optimizer = optimizer.Read(parse), Seed = parse.GetValue(shared.Seed), Bf16 = parse.GetValue(shared.Bf16),
             }.Validate();
             if (parse.GetValue(group) is null && RlPresets.Registry.Contains(parse.GetValue(preset)!) && RlPresets.Registry.Create(parse.GetValue(preset)!).GroupSize < 1)
                 throw new ArgumentException($"--group-size: preset '{parse.GetValue(preset)}' has no default number of samples per prompt; give --group-size (e.g. 8)");
@@ -80,27 +71,19 @@ internal static class RlCommand
             };
             process?.CheckFits(axes);
             // Everything the user gave is checked before the output folder is claimed and the rollout model exported.
-            var train = PromptDatasetReader.Read(parse.GetValue(data)!);
-            var eval = parse.GetValue(evalData) is string e ? PromptDatasetReader.Read(e) : null;
-            DecoderConfig modelConfig = DecoderConfig.Load(Path.Combine(parse.GetValue(model)!, HfCheckpoint.ConfigFile));
+            var (train, eval) = shared.ReadPrompts(parse);
+            DecoderConfig modelConfig = DecoderConfig.Load(Path.Combine(parse.GetValue(shared.Model)!, HfCheckpoint.ConfigFile));
             RolloutBudget.Check(modelConfig, config.PromptsPerIteration, recipe.GroupSize, config.MaxNewTokens, train.Concat(eval ?? []));
-            OnnxDevice onnxDevice = DeviceOption.Parse(parse.GetValue(device)!);
             string[] rmDirs = parse.GetValue(rewardModels) ?? [];
-            using IRewardScorer? scorer = rmDirs.Length == 0 ? null : RewardEnsemble.Open(rmDirs, new RewardScorerOptions { Device = onnxDevice });
+            using IRewardScorer? scorer = rmDirs.Length == 0 ? null : RewardEnsemble.Open(rmDirs, new RewardScorerOptions { Device = shared.OnnxDevice(parse) });
             IRewardFunction rewardFunction = WeightedReward.Parse(parse.GetValue(reward)!, scorer is null ? null : [new RewardModelReward(scorer)]);
             RewardColumns.Check(rewardFunction, train.Concat(eval ?? []));
 
-            string outDir = parse.GetValue(output)!;
-            using var folder = RunFolder.Claim(outDir, "rl", parse.GetValue(overwrite), resumeStep: null, canResume: false);
-            // The trainer's model (created by OnlinePolicy.Open below) and its batches go to the same device.
-            using var onDevice = TorchDevice.Use(TorchDevice.Parse(parse.GetValue(device)!));
-
-            using var policy = OnlinePolicy.Open(parse.GetValue(model)!, outDir, new OnlinePolicyOptions
-            {
-                Sync = parse.GetValue(sync), Engine = new RolloutEngineOptions { Device = onnxDevice, Backend = parse.GetValue(backend) },
-            });
+            using OnlineRun run = shared.Start(parse, "rl", workDir: "", parse.GetValue(sync));
+            OnlinePolicy policy = run.Policy;
+            string outDir = run.OutDir;
             using DecoderModel? reference = axes.NeedsReference ? policy.FrozenCopy() : null;
-            using Critic? critic = axes.NeedsCritic ? Critic.FromCheckpoint(parse.GetValue(criticFrom) ?? parse.GetValue(model)!, policy.Config) : null;
+            using Critic? critic = axes.NeedsCritic ? Critic.FromCheckpoint(parse.GetValue(criticFrom) ?? parse.GetValue(shared.Model)!, policy.Config) : null;
             using var metrics = new MetricsLog(Path.Combine(outDir, "metrics.jsonl"), Console.Out);
             RlResult result = new RlTrainer(policy, config, axes, train, rewardFunction, reference, critic, process: process, metrics: metrics, log: Console.Out).Train(eval);
             policy.Save(Path.Combine(outDir, "model"));

@@ -56,33 +56,24 @@ public sealed class DecoderModel : HybridModule
         Model.Forward(inputIds, attentionMask, positionIds, cache);
 
     /// <summary>
-    /// Per-token log-probabilities <c>log softmax(logits[b, t])[targets[b, t]]</c> → [B, T] float32 (or the model dtype if wider), differentiable.
-    /// <paramref name="targets"/> [B, T] int64 in [0, V) — usually the input ids shifted left by one; positions that
-    /// should not count (pads, prompt) are dropped by the caller's loss mask, so give them any valid id (e.g. the pad id).
-    /// Other arguments as <see cref="Forward"/> (no cache).
+    /// The one per-token log-probability of the trainer: <c>log softmax(logits[b, t] / temperature)[targets[b, t − first]]</c>
+    /// for output positions t ≥ <paramref name="firstPosition"/> → [B, T − first] float32 (or the model dtype if wider),
+    /// differentiable. <paramref name="targets"/> [B, T − first] int64 in [0, V) — usually the input ids shifted left by
+    /// one; positions that should not count (pads, prompt) are dropped by the caller's mask, so give them any valid id
+    /// (e.g. the pad id). Preference and SFT batches score from column 0 at temperature 1 (the defaults); RL scores the
+    /// response window of a prompt + response batch at the sampler's temperature. The head has no bias, so dividing the
+    /// hidden states by the temperature divides the logits by it.
     /// <para>
     /// Never materialised: the [B, T, V] log-softmax and softmax tensors. Materialised: the float32 logits one sequence
     /// chunk at a time (≤ 2²⁴ elements per chunk), freed chunk by chunk under no-grad; with gradients on, autograd keeps
     /// each chunk's logits for the backward, i.e. one [B, T, V] float32 logits tensor in total. See <see cref="TokenLogProbs"/>.
     /// </para>
     /// </summary>
-    public Tensor TokenLogProbs(Tensor inputIds, Tensor targets, Tensor? attentionMask = null, Tensor? positionIds = null)
-    {
-        Tensor hidden = Model.Forward(inputIds, attentionMask, positionIds);         // [B, T, Dm]
-        return Decoder.TokenLogProbs.FromHidden(hidden, LmHeadWeight, targets);      // [B, T]
-    }
-
-    /// <summary>
-    /// Log-probabilities under the temperature-scaled distribution, <c>log softmax(logits[b, t] / temperature)[targets[b, t − first]]</c>,
-    /// for positions t ≥ <paramref name="firstPosition"/> only → [B, T − first] (RL: the response positions of a
-    /// prompt+response batch, scored as the sampler's temperature saw them). <paramref name="targets"/> is [B, T − first].
-    /// The head has no bias, so dividing the hidden states by the temperature divides the logits by it.
-    /// </summary>
-    public Tensor TokenLogProbs(Tensor inputIds, Tensor targets, Tensor? attentionMask, long firstPosition, double temperature) =>
+    public Tensor TokenLogProbs(Tensor inputIds, Tensor targets, Tensor? attentionMask = null, long firstPosition = 0, double temperature = 1.0) =>
         Decoder.TokenLogProbs.FromHidden(ScaledHidden(inputIds, attentionMask, firstPosition, temperature), LmHeadWeight, targets);  // [B, T − first]
 
     /// <summary>
-    /// <see cref="TokenLogProbs(Tensor, Tensor, Tensor?, long, double)"/> and the entropy of each of those positions'
+    /// <see cref="TokenLogProbs"/> and the entropy of each of those positions'
     /// temperature-scaled distributions, from the same logits: ([B, T − first], [B, T − first]).
     /// </summary>
     public (Tensor LogProbs, Tensor Entropy) TokenLogProbsAndEntropy(Tensor inputIds, Tensor targets, Tensor? attentionMask, long firstPosition, double temperature) =>

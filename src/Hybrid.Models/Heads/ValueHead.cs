@@ -9,7 +9,7 @@ namespace Hybrid.Models.Heads;
 /// <summary>
 /// V(s_t) = h_t · w + b: a Linear(Dm, 1) over hidden states [B, T, Dm] → values [B, T] float32. Parameters
 /// <c>weight</c> [1, Dm] and <c>bias</c> [1] (<c>v_head.weight</c> / <c>v_head.bias</c> inside
-/// <see cref="CausalLMWithValueHead"/>). Initialised w ~ N(0, 0.02²), b = 0, so starting values are near 0.
+/// the PPO critic, <c>Hybrid.Training.Rl.Critic</c>). Initialised w ~ N(0, 0.02²), b = 0, so starting values are near 0.
 /// </summary>
 public sealed class ValueHead : HybridModule
 {

@@ -9,7 +9,7 @@ namespace Hybrid.Training.Loop;
 /// own learning rate and epoch defaults in its config's constructor (SFT 2e-5 × 3 epochs, DPO 1e-6 × 3, RM 1e-5 × 1).
 /// Validation errors name the concrete config and field (<c>SftConfig.LearningRate = 5: …</c>); the CLI shows them as flags.
 /// </summary>
-public abstract record TrainingArguments
+public abstract record TrainingArguments : RunSettings
 {
     /// <summary>Folder of the Hugging Face checkpoint to start from (config.json, *.safetensors, tokenizer files).</summary>
     public required string ModelPath { get; init; }
@@ -104,11 +104,5 @@ public abstract record TrainingArguments
         Require(LoggingSteps > 0, nameof(LoggingSteps), LoggingSteps, "must be > 0");
         Require(EvalSteps >= 0, nameof(EvalSteps), EvalSteps, "must be >= 0");
         Require(SaveSteps >= 0, nameof(SaveSteps), SaveSteps, "must be >= 0");
-    }
-
-    /// <summary>Throws "<c>{Config}.{field} = {value}: {fix}</c>" unless <paramref name="ok"/>; for the fields of derived configs too.</summary>
-    protected void Require(bool ok, string field, object? value, string fix)
-    {
-        if (!ok) throw new ArgumentException($"{GetType().Name}.{field} = {value}: {fix}");
     }
 }

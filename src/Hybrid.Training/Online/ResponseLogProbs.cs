@@ -1,4 +1,4 @@
-// Per-token log-probabilities of sampled responses under a trainer model: the old, reference and current log-probs of RL.
+// Per-token log-probabilities of scored responses under a trainer model: RL's old, reference and current log-probs, and (summed) preference training's.
 using Hybrid.Models.Decoder;
 using Hybrid.Tensors;
 using TorchSharp;

@@ -1,6 +1,4 @@
 // Settings of online / iterative DPO: iterations, prompts and samples per iteration, labelling, reference, update.
-using Hybrid.Models.Generation;
-
 namespace Hybrid.Training.OnlinePreference;
 
 /// <summary>Which model supplies π_ref in each iteration's DPO loss.</summary>
@@ -22,25 +20,21 @@ public enum ReferenceChoice
 /// DPO (Xiong et al. 2024, arXiv 2312.11456; Dong et al. 2024, "RLHF Workflow", arXiv 2405.07863). Immutable;
 /// <see cref="Validate"/> names the field, the value and the fix.
 /// </summary>
-public sealed record OnlineDpoConfig
+public sealed record OnlineDpoConfig : OnlinePreferenceArguments
 {
-    /// <summary>Sample → label → update → sync rounds. Default 10.</summary>
-    public int Iterations { get; init; } = 10;
+    /// <summary>
+    /// TRL OnlineDPOConfig's defaults: 10 iterations, G = 2 answers per prompt (best and worst become the pair),
+    /// temperature 0.9 and 64 new tokens; the update's β = 0.1, "sigmoid".
+    /// </summary>
+    public OnlineDpoConfig()
+    {
+        Iterations = 10;
+        SamplesPerPrompt = 2;
+        Sampling = new() { Temperature = 0.9, MaxNewTokens = 64 };
+    }
 
     /// <summary>Prompts sampled per iteration, drawn in a seeded shuffled order that cycles through the prompt set. Default 16.</summary>
     public int PromptsPerIteration { get; init; } = 16;
-
-    /// <summary>G, answers per prompt; best and worst become the pair. Default 2 (TRL OnlineDPO: two completions per prompt).</summary>
-    public int SamplesPerPrompt { get; init; } = 2;
-
-    /// <summary>
-    /// Decoding of the rollouts. Default temperature 0.9 and 64 new tokens (TRL OnlineDPOConfig). Its Seed, when set, is
-    /// offset by the iteration number so each iteration draws fresh samples reproducibly; when null, <see cref="Seed"/> is used.
-    /// </summary>
-    public SamplingParams Sampling { get; init; } = new() { Temperature = 0.9, MaxNewTokens = 64 };
-
-    /// <summary>Loss, β, optimizer and passes of each iteration's update (β = 0.1, "sigmoid").</summary>
-    public PairUpdateConfig Update { get; init; } = new();
 
     /// <summary>π_ref: the initial policy (default) or the previous iterate.</summary>
     public ReferenceChoice Reference { get; init; } = ReferenceChoice.Initial;
@@ -54,25 +48,11 @@ public sealed record OnlineDpoConfig
     /// <summary>Answers per evaluation prompt when evaluation prompts are given (eval/reward, eval/win_rate). Default 4.</summary>
     public int EvalSamplesPerPrompt { get; init; } = 4;
 
-    /// <summary>Seed of prompt order, mini-batch shuffling, and sampling when <see cref="Sampling"/> has none. Default 42.</summary>
-    public ulong Seed { get; init; } = 42;
-
-    /// <summary>Folder for metrics.jsonl (one line per iteration); null = no file.</summary>
-    public string? OutputDir { get; init; }
-
     public OnlineDpoConfig Validate()
     {
-        static void Require(bool ok, string field, object value, string fix)
-        {
-            if (!ok) throw new ArgumentException($"OnlineDpoConfig.{field} = {value}: {fix}");
-        }
-        Require(Iterations > 0, nameof(Iterations), Iterations, "must be > 0");
+        ValidateShared(2, "must be >= 2: a pair needs a best and a worst answer to the same prompt");
         Require(PromptsPerIteration > 0, nameof(PromptsPerIteration), PromptsPerIteration, "must be > 0");
-        Require(SamplesPerPrompt >= 2, nameof(SamplesPerPrompt), SamplesPerPrompt, "must be >= 2: a pair needs a best and a worst answer to the same prompt");
-        Require(Sampling is not null, nameof(Sampling), "null", "give decoding settings (e.g. temperature 0.9, 64 new tokens)");
-        Require(!Sampling!.IsGreedy, nameof(Sampling), "greedy", "must sample (DoSample, temperature > 0, top-k != 1): greedy answers to one prompt are all equal, so every prompt would tie");
-        Require(Update is not null, nameof(Update), "null", "give the update settings");
-        Update!.Validate($"{nameof(OnlineDpoConfig)}.{nameof(Update)}");
+        Require(!Sampling.IsGreedy, nameof(Sampling), "greedy", "must sample (DoSample, temperature > 0, top-k != 1): greedy answers to one prompt are all equal, so every prompt would tie");
         Require(double.IsFinite(MissingEosPenalty) && MissingEosPenalty >= 0, nameof(MissingEosPenalty), MissingEosPenalty, "must be a finite number >= 0 (0 = off)");
         Require(double.IsFinite(MinScoreGap) && MinScoreGap >= 0, nameof(MinScoreGap), MinScoreGap, "must be a finite number >= 0");
         Require(EvalSamplesPerPrompt > 0, nameof(EvalSamplesPerPrompt), EvalSamplesPerPrompt, "must be > 0");

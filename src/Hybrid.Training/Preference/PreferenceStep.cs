@@ -1,4 +1,5 @@
 // One optimizer step of preference optimisation over micro-batches of tokenized rows, and held-out evaluation.
+using Hybrid.Training.Loop;
 using Hybrid.Algorithms;
 using Hybrid.Algorithms.Preference;
 using Hybrid.Models.Decoder;
@@ -14,7 +15,7 @@ namespace Hybrid.Training.Preference;
 public sealed record PreferenceMicroBatch(IReadOnlyList<TokenizedPreference> Rows, float[][]? ReferenceLogps);
 
 /// <summary>Metrics of one optimizer step: the loss's own metrics (row-weighted over micro-batches) plus the step's.</summary>
-public sealed record PreferenceStepMetrics(double Loss, IReadOnlyDictionary<string, double> Metrics, double GradNorm, double LearningRate, int Rows, long NumTokens, bool Applied = true);
+public sealed record PreferenceStepMetrics(double Loss, IReadOnlyDictionary<string, double> Metrics, double GradNorm, double LearningRate, int Rows, long NumTokens, bool Applied = true) : ITrainingStepResult;
 
 /// <summary>Held-out results: preference accuracy (implicit reward of the preferred response &gt; the other's) and, when the rows have the loss's shape, its mean loss and metrics.</summary>
 public sealed record PreferenceEvaluation(double Accuracy, double Margin, long Comparisons, double? Loss, IReadOnlyDictionary<string, double> LossMetrics);

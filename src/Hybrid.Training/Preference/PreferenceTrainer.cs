@@ -56,7 +56,7 @@ public sealed class PreferenceTrainer(PreferenceConfig config, TextWriter? log =
         List<TokenizedPreference>? eval = c.EvalData is null ? null : PreferenceRows.ForEvaluation(c.EvalData, lossFn, tokenize);
 
         // ---- policy, reference log-probs, optimizer, position ----------------------------------------------------------
-        using DecoderModel policy = LoadModel(c.ResumeFrom ?? c.ModelPath, out GenerationConfig? generation);
+        using DecoderModel policy = CausalLmCheckpoint.Load(c.ResumeFrom ?? c.ModelPath, "preference training", out GenerationConfig? generation);
         float[][]? trainRef = null, evalRef = null;
         DecoderModel? liveReference = null;
         try
@@ -66,28 +66,18 @@ public sealed class PreferenceTrainer(PreferenceConfig config, TextWriter? log =
 
             var names = policy.named_parameters().Select(p => p.name).ToList();
             using var optimizer = c.Optimizer.Create(policy.parameters(), c.LearningRate);
-            var loop = new TrainingLoop(train.Count, c.BatchSize, c.GradientAccumulationSteps, c.Epochs, c.MaxSteps, c.WarmupRatio, c.LearningRate, c.Seed, c.Shuffle)
-                { DataSha256 = DatasetFile.Sha256(c.TrainData) };
-            TensorUtil.ManualSeed(c.Seed);
-            if (c.ResumeFrom is not null)
-            {
-                loop.Resume(c.ResumeFrom, optimizer, names);
-                log?.WriteLine($"[dpo] resumed from {c.ResumeFrom} at step {loop.Step}");
-            }
-
-            using var folder = RunFolder.Claim(c.OutputDir, "dpo", c.Overwrite, c.ResumeFrom is null ? null : loop.Step);
-            using var metrics = new MetricsLog(Path.Combine(c.OutputDir, "metrics.jsonl"), log);
+            using var run = TrainingRun.Start(c, "dpo", train.Count, optimizer, names, log);
+            TrainingLoop loop = run.Loop;
             log?.WriteLine($"[dpo] loss {lossFn.Name}, {train.Count} {train[0].Kind.ToString().ToLowerInvariant()} rows, {loop.TotalSteps} steps of " +
                            $"{c.BatchSize}×{c.GradientAccumulationSteps} rows, {policy.ParameterCount():N0} parameters, reference: " +
                            (!lossFn.NeedsReference ? "none" : liveReference is null ? "precomputed" : "live"));
 
             PreferenceEvaluation? initial = null;
-            if (eval is not null && c.EvalOnStart && loop.Step == 0) initial = Evaluate(policy, liveReference, lossFn, eval, evalRef, pad, 0, metrics);
+            if (eval is not null && c.EvalOnStart && loop.Step == 0) initial = Evaluate(policy, liveReference, lossFn, eval, evalRef, pad, 0, run.Metrics);
 
             // ---- the loop -------------------------------------------------------------------------------------------------
             var clock = Stopwatch.StartNew();
             double lastLoss = double.NaN;
-            var guard = new DivergenceGuard("dpo");
             while (!loop.Done)
             {
                 var microBatches = loop.NextStep().Select(indices =>
@@ -99,27 +89,15 @@ public sealed class PreferenceTrainer(PreferenceConfig config, TextWriter? log =
                 }).ToList();
                 double learningRate = loop.LearningRate;
                 PreferenceStepMetrics s = PreferenceStep.Run(policy, optimizer, lossFn, microBatches, pad, learningRate, c.MaxGradNorm);
-                loop.Completed(s.NumTokens);
-                guard.Record(s.Applied, loop.Step, s.Loss, s.GradNorm);
+                run.Completed(s, s.Metrics);
                 lastLoss = s.Loss;
-                if (loop.Step % c.LoggingSteps == 0 || loop.Done)
-                {
-                    var row = new Dictionary<string, double>(s.Metrics, StringComparer.Ordinal)
-                    {
-                        ["loss"] = s.Loss, ["grad_norm"] = s.GradNorm, ["learning_rate"] = s.LearningRate,
-                        ["num_tokens"] = loop.NumTokens, ["epoch"] = loop.Epoch, ["skipped_steps"] = guard.SkippedSteps,
-                    };
-                    metrics.Write(loop.Step, row);
-                }
-                if (eval is not null && c.EvalSteps > 0 && loop.Step % c.EvalSteps == 0 && !loop.Done)
-                    Evaluate(policy, liveReference, lossFn, eval, evalRef, pad, loop.Step, metrics);
-                if (c.SaveSteps > 0 && loop.Step % c.SaveSteps == 0 && !loop.Done)
-                    loop.SaveCheckpoint(c.OutputDir, dir => SaveModel(dir, policy, generation), optimizer, names, log, "dpo");
+                if (eval is not null && run.EvaluateNow) Evaluate(policy, liveReference, lossFn, eval, evalRef, pad, loop.Step, run.Metrics);
+                if (run.SaveNow) run.SaveCheckpoint(dir => CausalLmCheckpoint.Save(dir, policy, c.ModelPath, generation));
             }
             double seconds = clock.Elapsed.TotalSeconds;
 
-            PreferenceEvaluation? final = eval is null ? null : Evaluate(policy, liveReference, lossFn, eval, evalRef, pad, loop.Step, metrics);
-            SaveModel(c.OutputDir, policy, generation);
+            PreferenceEvaluation? final = eval is null ? null : Evaluate(policy, liveReference, lossFn, eval, evalRef, pad, loop.Step, run.Metrics);
+            CausalLmCheckpoint.Save(c.OutputDir, policy, c.ModelPath, generation);
             log?.WriteLine($"[dpo] {loop.Step} steps in {seconds:F1} s; model saved to {c.OutputDir}");
             return new PreferenceResult(loop.Step, lastLoss, initial, final, _referenceRows, _referenceModels, loop.NumTokens, seconds, c.OutputDir);
         }
@@ -155,7 +133,7 @@ public sealed class PreferenceTrainer(PreferenceConfig config, TextWriter? log =
     private DecoderModel LoadReference()
     {
         _referenceModels++;
-        return LoadModel(_config.RefModelPath ?? _config.ModelPath, out _);
+        return CausalLmCheckpoint.Load(_config.RefModelPath ?? _config.ModelPath, "preference training", out _);
     }
 
     private float[][] LiveReference(DecoderModel reference, IReadOnlyList<TokenizedPreference> rows, int pad)
@@ -187,17 +165,4 @@ public sealed class PreferenceTrainer(PreferenceConfig config, TextWriter? log =
         return result;
     }
 
-    private static DecoderModel LoadModel(string dir, out GenerationConfig? generation)
-    {
-        using LoadedCheckpoint checkpoint = HfCheckpoint.Load(dir);
-        if (checkpoint.Config.IsSequenceClassifier)
-            throw new CheckpointException($"{checkpoint.Directory}: is a *ForSequenceClassification (reward) checkpoint; preference training needs a causal LM");
-        generation = checkpoint.Generation;
-        var model = new DecoderModel(checkpoint.Config);
-        model.LoadStateDict(checkpoint.Tensors);
-        return model;
-    }
-
-    private void SaveModel(string dir, DecoderModel model, GenerationConfig? generation) =>
-        HfCheckpoint.Save(dir, model.Config, model.StateDict(), new SaveOptions { TokenizerSourceDir = _config.ModelPath, Generation = generation });
 }

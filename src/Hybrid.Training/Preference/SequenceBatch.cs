@@ -1,6 +1,7 @@
 // All sequences of a micro-batch of preference rows, concatenated into one right-padded tensor batch with response masks.
 using Hybrid.Data;
 using Hybrid.Tensors;
+using Hybrid.Training.Online;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -16,6 +17,14 @@ namespace Hybrid.Training.Preference;
 /// </summary>
 public sealed record SequenceBatch(Tensor InputIds, Tensor AttentionMask, Tensor Targets, Tensor ResponseMask, Tensor ResponseTokens, int Rows, int ResponsesPerRow, long RealTokens)
 {
+    /// <summary>
+    /// The same tensors in RL's <see cref="ResponseBatch"/> layout, so preference and RL log-probs come from one function
+    /// (<see cref="ResponseLogProbs.Compute"/>): the scored window starts at output column 0 (prompt width 1, so
+    /// <see cref="ResponseBatch.FirstPosition"/> = 0) and spans all T columns, and <see cref="ResponseMask"/> is the mask —
+    /// it already zeroes the prompt and padding positions that RL's layout would have left out of the window.
+    /// </summary>
+    public ResponseBatch AsScoredWindow() => new(InputIds, AttentionMask, Targets, ResponseMask, PromptWidth: 1, ResponseWidth: (int)Targets.size(1));
+
     /// <summary>Collates <paramref name="rows"/>, which must all have the same number of responses.</summary>
     public static SequenceBatch Collate(IReadOnlyList<TokenizedPreference> rows, int padTokenId)
     {

@@ -1,5 +1,6 @@
-// Per-sequence summed log-probabilities of the response tokens, from one forward of the whole concatenated batch.
+// Per-sequence summed log-probabilities of the response tokens (RL's per-token kernel, summed), from one forward of the whole batch.
 using Hybrid.Models.Decoder;
+using Hybrid.Training.Online;
 using Hybrid.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -12,12 +13,8 @@ public static class SequenceLogProbs
     /// logp_s = Σ_t ResponseMask[s, t] · log π(Targets[s, t] | InputIds[s, ≤ t]) → [N] (float32, or the model dtype if wider),
     /// differentiable unless called under <c>torch.no_grad()</c>. Prompt tokens and pads contribute exactly 0.
     /// </summary>
-    public static Tensor Compute(DecoderModel model, SequenceBatch batch)
-    {
-        Tensor tokenLogps = model.TokenLogProbs(batch.InputIds, batch.Targets, batch.AttentionMask);   // [N, T]
-        Tensor mask = batch.ResponseMask.to(tokenLogps.dtype);                                        // [N, T]
-        return (tokenLogps * mask).sum(1);                                                            // [N]
-    }
+    public static Tensor Compute(DecoderModel model, SequenceBatch batch) =>
+        ResponseLogProbs.Compute(model, batch.AsScoredWindow()).sum(1);                              // [N, T] → [N]
 
     /// <summary>
     /// Reference log-probabilities of every response of every row, without gradients: rows in their given order, in

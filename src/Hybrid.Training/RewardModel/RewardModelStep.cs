@@ -1,4 +1,5 @@
 // One optimizer step of reward-model training (Bradley–Terry pairs or K-wise rankings) and held-out evaluation.
+using Hybrid.Training.Loop;
 using Hybrid.Algorithms;
 using Hybrid.Algorithms.RewardModeling;
 using Hybrid.Models.Heads;
@@ -13,7 +14,7 @@ namespace Hybrid.Training.RewardModel;
 
 /// <summary>Metrics of one step or one evaluation, named as TRL's RewardTrainer logs them (<c>loss</c>, <c>accuracy</c>,
 /// <c>margin</c>, <c>min_reward</c>, <c>mean_reward</c>, <c>max_reward</c>).</summary>
-public sealed record RewardStepMetrics(IReadOnlyDictionary<string, double> Metrics, double GradNorm, double LearningRate, long Pairs, long NumTokens, bool Applied = true)
+public sealed record RewardStepMetrics(IReadOnlyDictionary<string, double> Metrics, double GradNorm, double LearningRate, long Pairs, long NumTokens, bool Applied = true) : ITrainingStepResult
 {
     public double Loss => Metrics["loss"];
     public double Accuracy => Metrics["accuracy"];

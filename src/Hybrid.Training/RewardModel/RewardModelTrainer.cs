@@ -53,43 +53,25 @@ public sealed class RewardModelTrainer(RewardModelConfig config, TextWriter? log
         using SequenceScoreModel model = LoadModel(c.ResumeFrom ?? c.ModelPath);
         var names = model.named_parameters().Select(p => p.name).ToList();
         using var optimizer = c.Optimizer.Create(model.parameters(), c.LearningRate);
-        var loop = new TrainingLoop(train.Count, c.BatchSize, c.GradientAccumulationSteps, c.Epochs, c.MaxSteps, c.WarmupRatio, c.LearningRate, c.Seed, c.Shuffle)
-            { DataSha256 = DatasetFile.Sha256(c.TrainData) };
-        TensorUtil.ManualSeed(c.Seed);
-        if (c.ResumeFrom is not null)
-        {
-            loop.Resume(c.ResumeFrom, optimizer, names);
-            log?.WriteLine($"[reward] resumed from {c.ResumeFrom} at step {loop.Step}");
-        }
-
-        using var folder = RunFolder.Claim(c.OutputDir, "reward", c.Overwrite, c.ResumeFrom is null ? null : loop.Step);
-        using var metrics = new MetricsLog(Path.Combine(c.OutputDir, "metrics.jsonl"), log);
+        using var run = TrainingRun.Start(c, "reward", train.Count, optimizer, names, log);
+        TrainingLoop loop = run.Loop;
         log?.WriteLine($"[reward] {train.Count} {(train[0].Kind == PreferenceExampleKind.Paired ? "pairs" : "rankings")}, {loop.TotalSteps} steps of " +
                        $"{c.BatchSize}×{c.GradientAccumulationSteps} rows, {model.ParameterCount():N0} parameters");
-        IReadOnlyDictionary<string, double>? initial = eval is not null && c.EvalOnStart && loop.Step == 0 ? Evaluate(model, eval, pad, 0, metrics) : null;
+        IReadOnlyDictionary<string, double>? initial = eval is not null && c.EvalOnStart && loop.Step == 0 ? Evaluate(model, eval, pad, 0, run.Metrics) : null;
 
         var clock = Stopwatch.StartNew();
         IReadOnlyDictionary<string, double> last = new Dictionary<string, double>();
-        var guard = new DivergenceGuard("reward");
         while (!loop.Done)
         {
             var microBatches = loop.NextStep().Select(indices => (IReadOnlyList<TokenizedPreference>)indices.Select(i => train[i]).ToList()).ToList();
             RewardStepMetrics s = RewardModelStep.Run(model, optimizer, microBatches, pad, loop.LearningRate, c.MaxGradNorm, c.CenterRewardsCoefficient);
-            loop.Completed(s.NumTokens);
-            guard.Record(s.Applied, loop.Step, s.Loss, s.GradNorm);
+            run.Completed(s, s.Metrics);
             last = s.Metrics;
-            if (loop.Step % c.LoggingSteps == 0 || loop.Done)
-                metrics.Write(loop.Step, new Dictionary<string, double>(s.Metrics, StringComparer.Ordinal)
-                {
-                    ["grad_norm"] = s.GradNorm, ["learning_rate"] = s.LearningRate, ["num_tokens"] = loop.NumTokens, ["epoch"] = loop.Epoch,
-                    ["skipped_steps"] = guard.SkippedSteps,
-                });
-            if (eval is not null && c.EvalSteps > 0 && loop.Step % c.EvalSteps == 0 && !loop.Done) Evaluate(model, eval, pad, loop.Step, metrics);
-            if (c.SaveSteps > 0 && loop.Step % c.SaveSteps == 0 && !loop.Done)
-                loop.SaveCheckpoint(c.OutputDir, dir => SaveModel(dir, model), optimizer, names, log, "reward");
+            if (eval is not null && run.EvaluateNow) Evaluate(model, eval, pad, loop.Step, run.Metrics);
+            if (run.SaveNow) run.SaveCheckpoint(dir => SaveModel(dir, model));
         }
         double seconds = clock.Elapsed.TotalSeconds;
-        IReadOnlyDictionary<string, double>? final = eval is null ? null : Evaluate(model, eval, pad, loop.Step, metrics);
+        IReadOnlyDictionary<string, double>? final = eval is null ? null : Evaluate(model, eval, pad, loop.Step, run.Metrics);
         SaveModel(c.OutputDir, model);
         log?.WriteLine($"[reward] {loop.Step} steps in {seconds:F1} s; reward model saved to {c.OutputDir}");
         return new RewardModelResult(loop.Step, last, initial, final, loop.NumTokens, seconds, c.OutputDir);

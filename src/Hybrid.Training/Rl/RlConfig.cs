@@ -9,7 +9,7 @@ namespace Hybrid.Training.Rl;
 /// from a named preset (<see cref="RlAxes"/>). Defaults suit the tiny models of this repo's tests and demo; the papers'
 /// values are named per field. <see cref="Validate"/> names the field, the value and the fix.
 /// </summary>
-public sealed record RlConfig
+public sealed record RlConfig : RunSettings
 {
     /// <summary>Iterations of generate → score → … → update → sync. Default 20.</summary>
     public int Iterations { get; init; } = 20;
@@ -67,10 +67,6 @@ public sealed record RlConfig
 
     public RlConfig Validate()
     {
-        static void Require(bool ok, string field, object value, string fix)
-        {
-            if (!ok) throw new ArgumentException($"RlConfig.{field} = {value}: {fix}");
-        }
         Require(Iterations >= 1, nameof(Iterations), Iterations, "must be >= 1");
         Require(PromptsPerIteration >= 1, nameof(PromptsPerIteration), PromptsPerIteration, "must be >= 1");
         Require(MaxNewTokens >= 1, nameof(MaxNewTokens), MaxNewTokens, "must be >= 1");

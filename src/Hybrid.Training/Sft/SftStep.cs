@@ -1,4 +1,5 @@
 // One optimizer step of SFT over several micro-batches: forward, summed loss, backward, clip, AdamW — with its metrics.
+using Hybrid.Training.Loop;
 using Hybrid.Models.Decoder;
 using Hybrid.Tensors;
 using TorchSharp;
@@ -11,7 +12,7 @@ namespace Hybrid.Training.Sft;
 
 /// <summary>Metrics of one optimizer step, named as TRL logs them.</summary>
 /// <summary><see cref="Applied"/> is false when the step was refused (non-finite loss or gradients, see <see cref="GuardedOptimizerStep"/>).</summary>
-public sealed record SftStepMetrics(double Loss, double MeanTokenAccuracy, double GradNorm, double LearningRate, long NumTokens, long TargetTokens, bool Applied = true);
+public sealed record SftStepMetrics(double Loss, double MeanTokenAccuracy, double GradNorm, double LearningRate, long NumTokens, long TargetTokens, bool Applied = true) : ITrainingStepResult;
 
 public static class SftStep
 {

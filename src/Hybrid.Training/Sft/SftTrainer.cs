@@ -44,22 +44,11 @@ public sealed class SftTrainer(SftConfig config, TextWriter? log = null)
         List<TokenizedExample>? eval = c.EvalData is null ? null : SftDatasetReader.Read(c.EvalData).Select(sft.Tokenize).ToList();
 
         // ---- model, optimizer, schedule, position --------------------------------------------------------------------
-        using DecoderModel model = LoadModel(c.ResumeFrom ?? c.ModelPath, out GenerationConfig? generation);
+        using DecoderModel model = CausalLmCheckpoint.Load(c.ResumeFrom ?? c.ModelPath, "SFT", out GenerationConfig? generation);
         var names = model.named_parameters().Select(p => p.name).ToList();
         using var optimizer = c.Optimizer.Create(model.parameters(), c.LearningRate);
-        var loop = new TrainingLoop(train.Count, c.BatchSize, c.GradientAccumulationSteps, c.Epochs, c.MaxSteps, c.WarmupRatio, c.LearningRate, c.Seed, c.Shuffle)
-        {
-            DataSha256 = DatasetFile.Sha256(c.TrainData),
-        };
-        TensorUtil.ManualSeed(c.Seed);
-        if (c.ResumeFrom is not null)
-        {
-            loop.Resume(c.ResumeFrom, optimizer, names);
-            log?.WriteLine($"[sft] resumed from {c.ResumeFrom} at step {loop.Step} (epoch {loop.Order.Epoch}, row {loop.Order.Index})");
-        }
-
-        using var folder = RunFolder.Claim(c.OutputDir, "sft", c.Overwrite, c.ResumeFrom is null ? null : loop.Step);
-        using var metrics = new MetricsLog(Path.Combine(c.OutputDir, "metrics.jsonl"), log);
+        using var run = TrainingRun.Start(c, "sft", train.Count, optimizer, names, log);
+        TrainingLoop loop = run.Loop;
         log?.WriteLine($"[sft] {train.Count} rows, {loop.TotalSteps} steps of {c.BatchSize}×{c.GradientAccumulationSteps} rows, " +
                        $"{model.ParameterCount():N0} parameters");
 
@@ -67,30 +56,19 @@ public sealed class SftTrainer(SftConfig config, TextWriter? log = null)
         var clock = Stopwatch.StartNew();
         long tokensThisRun = 0;
         double lastLoss = double.NaN;
-        var guard = new DivergenceGuard("sft");
         while (!loop.Done)
         {
             var microBatches = loop.NextStep().Select(rows => (IReadOnlyList<TokenizedExample>)rows.Select(i => train[i]).ToList()).ToList();
             SftStepMetrics s = SftStep.Run(model, optimizer, microBatches, pad, loop.LearningRate, c.MaxGradNorm);
-            loop.Completed(s.NumTokens);
-            guard.Record(s.Applied, loop.Step, s.Loss, s.GradNorm);
+            run.Completed(s, new Dictionary<string, double> { ["mean_token_accuracy"] = s.MeanTokenAccuracy });
             tokensThisRun += s.NumTokens;
             lastLoss = s.Loss;
-            long step = loop.Step;
-            if (step % c.LoggingSteps == 0 || loop.Done)
-                metrics.Write(step, new Dictionary<string, double>
-                {
-                    ["loss"] = s.Loss, ["mean_token_accuracy"] = s.MeanTokenAccuracy, ["num_tokens"] = loop.NumTokens,
-                    ["grad_norm"] = s.GradNorm, ["learning_rate"] = s.LearningRate, ["skipped_steps"] = guard.SkippedSteps,
-                    ["epoch"] = loop.Epoch,
-                });
-            if (eval is not null && c.EvalSteps > 0 && step % c.EvalSteps == 0 && !loop.Done) Evaluate(model, eval, pad, step, metrics);
-            if (c.SaveSteps > 0 && step % c.SaveSteps == 0 && !loop.Done)
-                loop.SaveCheckpoint(c.OutputDir, dir => SaveModel(dir, model, generation), optimizer, names, log, "sft");
+            if (eval is not null && run.EvaluateNow) Evaluate(model, eval, pad, loop.Step, run.Metrics);
+            if (run.SaveNow) run.SaveCheckpoint(dir => SaveModel(dir, model, generation));
         }
         double seconds = clock.Elapsed.TotalSeconds;
 
-        (double Loss, double Accuracy)? final = eval is null ? null : Evaluate(model, eval, pad, loop.Step, metrics);
+        (double Loss, double Accuracy)? final = eval is null ? null : Evaluate(model, eval, pad, loop.Step, run.Metrics);
         SaveModel(c.OutputDir, model, generation);
         log?.WriteLine($"[sft] {loop.Step} steps, {tokensThisRun / Math.Max(seconds, 1e-9):F0} tokens/s; model saved to {c.OutputDir}");
         return new SftResult(loop.Step, lastLoss, final?.Loss, final?.Accuracy, loop.NumTokens, tokensThisRun / Math.Max(seconds, 1e-9), c.OutputDir);
@@ -112,15 +90,6 @@ public sealed class SftTrainer(SftConfig config, TextWriter? log = null)
         return segments;
     }
 
-    private static DecoderModel LoadModel(string dir, out GenerationConfig? generation)
-    {
-        using LoadedCheckpoint checkpoint = HfCheckpoint.Load(dir);
-        generation = checkpoint.Generation;
-        var model = new DecoderModel(checkpoint.Config);
-        model.LoadStateDict(checkpoint.Tensors);
-        return model;
-    }
-
     private (double, double) Evaluate(DecoderModel model, List<TokenizedExample> eval, int pad, long step, MetricsLog metrics)
     {
         var (loss, accuracy) = SftStep.Evaluate(model, eval, pad, _config.BatchSize);
@@ -128,6 +97,5 @@ public sealed class SftTrainer(SftConfig config, TextWriter? log = null)
         return (loss, accuracy);
     }
 
-    private void SaveModel(string dir, DecoderModel model, GenerationConfig? generation) =>
-        HfCheckpoint.Save(dir, model.Config, model.StateDict(), new SaveOptions { TokenizerSourceDir = _config.ModelPath, Generation = generation });
+    private void SaveModel(string dir, DecoderModel model, GenerationConfig? generation) => CausalLmCheckpoint.Save(dir, model, _config.ModelPath, generation);
 }

@@ -1,4 +1,6 @@
 // Settings of Step-DPO training on step pairs: the update settings and the seed.
+using Hybrid.Training.Loop;
+
 namespace Hybrid.Training.OnlinePreference.StepDpo;
 
 /// <summary>
@@ -6,7 +8,7 @@ namespace Hybrid.Training.OnlinePreference.StepDpo;
 /// training. The paper reports ~10K pairs and fewer than 500 steps; β is tuned per model there (default here: TRL's 0.1).
 /// Immutable; <see cref="Validate"/> names the field.
 /// </summary>
-public sealed record StepDpoConfig
+public sealed record StepDpoConfig : RunSettings
 {
     /// <summary>Loss ("sigmoid"), β, optimizer, batch size and epochs over the pairs.</summary>
     public PairUpdateConfig Update { get; init; } = new();
@@ -19,8 +21,8 @@ public sealed record StepDpoConfig
 
     public StepDpoConfig Validate()
     {
-        if (Update is null) throw new ArgumentException("StepDpoConfig.Update = null: give the update settings");
-        Update.Validate($"{nameof(StepDpoConfig)}.{nameof(Update)}");
+        Require(Update is not null, nameof(Update), "null", "give the update settings");
+        Update!.Validate($"{nameof(StepDpoConfig)}.{nameof(Update)}");
         return this;
     }
 }
