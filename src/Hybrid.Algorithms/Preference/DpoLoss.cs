@@ -19,7 +19,7 @@ namespace Hybrid.Algorithms.Preference;
 /// <para>Implicit reward (metrics): r̂ = β·(log π_θ − log π_ref). Hyperparameters: β = 0.1 (TRL's default; the DPO paper
 /// used 0.1–0.5, Zephyr found 0.01 best), ε = 0 for "sigmoid", 0.1 for "cdpo" (ε ∈ [0, 0.5]).</para>
 /// </summary>
-public sealed class DpoLoss : IPreferenceLoss
+public sealed class DpoLoss : ImplicitRewardLoss
 {
     /// <summary>TRL's default β.</summary>
     public const double DefaultBeta = 0.1;
@@ -30,42 +30,23 @@ public sealed class DpoLoss : IPreferenceLoss
     /// <summary>DPO's sigmoid loss, registered as "sigmoid".</summary>
     public DpoLoss(double beta = DefaultBeta, double labelSmoothing = 0) : this("sigmoid", beta, labelSmoothing) { }
 
-    private DpoLoss(string name, double beta, double labelSmoothing)
-    {
-        Name = name;
-        Beta = PreferenceChecks.Beta(beta, name, "0.1");
+    private DpoLoss(string name, double beta, double labelSmoothing) : base(name, beta) =>
         LabelSmoothing = PreferenceChecks.Require(labelSmoothing is >= 0 and <= 0.5, labelSmoothing, name, "LabelSmoothing",
             "ε is the assumed probability that a pair is flipped and must be in [0, 0.5] (0 = plain DPO, 0.1 = cDPO's usual)");
-    }
 
     /// <summary>Conservative DPO, registered as "cdpo": the same loss with ε = 0.1 unless given.</summary>
     public static DpoLoss Conservative(double beta = DefaultBeta, double labelSmoothing = DefaultConservativeSmoothing) =>
         new("cdpo", beta, labelSmoothing);
 
-    public string Name { get; }
-
-    /// <summary>β, the inverse temperature of the implicit reward (the strength of the KL constraint).</summary>
-    public double Beta { get; }
-
     /// <summary>ε, the assumed label-flip probability.</summary>
     public double LabelSmoothing { get; }
 
-    public PreferenceDataKind DataKind => PreferenceDataKind.Paired;
-
-    public bool NeedsReference => true;
-
-    public LossOutput Compute(PreferenceInputs inputs)
+    protected override Tensor Losses(PreferenceInputs inputs, ImplicitRewards rewards, IDictionary<string, double> metrics)
     {
-        using var scope = NewDisposeScope();
-        (Tensor chosen, Tensor rejected, Tensor refChosen, Tensor refRejected) = PreferenceChecks.WithReference(inputs, Name);
+        Tensor logits = rewards.Logits;                                  // [B] β·h
         using var sc = new ScalarScope();
-        Tensor chosenRewards = (chosen - refChosen) * sc[Beta];          // [B] β·log π_θ(y_w)/π_ref(y_w)
-        Tensor rejectedRewards = (rejected - refRejected) * sc[Beta];    // [B] β·log π_θ(y_l)/π_ref(y_l)
-        Tensor logits = chosenRewards - rejectedRewards;                 // [B] β·h
         Tensor losses = logits.log_sigmoid() * sc[-(1 - LabelSmoothing)]; // [B] (1 − ε)·−log σ(βh)
         if (LabelSmoothing > 0) losses = losses - (-logits).log_sigmoid() * sc[LabelSmoothing];  // [B] + ε·−log σ(−βh)
-        Tensor loss = losses.mean();                                     // []
-        var metrics = PreferenceChecks.PairedMetrics(loss, chosenRewards, rejectedRewards, chosen, rejected);
-        return new LossOutput(loss.MoveToOuterDisposeScope(), metrics);
+        return losses;
     }
 }

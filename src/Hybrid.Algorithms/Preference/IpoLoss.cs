@@ -17,35 +17,18 @@ namespace Hybrid.Algorithms.Preference;
 /// per token as TRL does for IPO; the logged rewards stay β·(summed log-ratio), as for every reference-based loss here.
 /// <para>Hyperparameters: τ = β = 0.1 (TRL's default, target margin 5); Zephyr's sweep found β = 0.01 best.</para>
 /// </summary>
-public sealed class IpoLoss : IPreferenceLoss
+public sealed class IpoLoss(double beta = IpoLoss.DefaultBeta) : ImplicitRewardLoss("ipo", beta)
 {
+    /// <summary>TRL's default τ (its β): the target margin 1/(2τ) is 5.</summary>
     public const double DefaultBeta = 0.1;
 
-    public IpoLoss(double beta = DefaultBeta) => Beta = PreferenceChecks.Beta(beta, Name, "0.1");
-
-    public string Name => "ipo";
-
-    /// <summary>τ (TRL's β): the target margin is 1/(2τ).</summary>
-    public double Beta { get; }
-
-    public PreferenceDataKind DataKind => PreferenceDataKind.Paired;
-
-    public bool NeedsReference => true;
-
-    public LossOutput Compute(PreferenceInputs inputs)
+    protected override Tensor Losses(PreferenceInputs inputs, ImplicitRewards rewards, IDictionary<string, double> metrics)
     {
-        using var scope = NewDisposeScope();
-        (Tensor chosen, Tensor rejected, Tensor refChosen, Tensor refRejected) = PreferenceChecks.WithReference(inputs, Name);
-        long b = chosen.size(0);
+        long b = rewards.ChosenRatio.size(0);
         Tensor chosenTokens = PreferenceChecks.Batch(inputs.ChosenTokens, nameof(PreferenceInputs.ChosenTokens), Name, b);      // [B]
         Tensor rejectedTokens = PreferenceChecks.Batch(inputs.RejectedTokens, nameof(PreferenceInputs.RejectedTokens), Name, b); // [B]
-        Tensor chosenRatio = chosen - refChosen;                         // [B] summed log π_θ/π_ref of y_w
-        Tensor rejectedRatio = rejected - refRejected;                   // [B] summed log π_θ/π_ref of y_l
         using var sc = new ScalarScope();
-        Tensor h = chosenRatio / chosenTokens - rejectedRatio / rejectedTokens;  // [B] per-token margin
-        Tensor losses = (h - sc[1 / (2 * Beta)]).pow(sc[2]);             // [B]
-        Tensor loss = losses.mean();                                     // []
-        var metrics = PreferenceChecks.PairedMetrics(loss, chosenRatio * sc[Beta], rejectedRatio * sc[Beta], chosen, rejected);
-        return new LossOutput(loss.MoveToOuterDisposeScope(), metrics);
+        Tensor h = rewards.ChosenRatio / chosenTokens - rewards.RejectedRatio / rejectedTokens;  // [B] per-token margin
+        return (h - sc[1 / (2 * Beta)]).pow(sc[2]);                      // [B]
     }
 }

@@ -17,38 +17,31 @@ namespace Hybrid.Algorithms.Preference;
 /// Every row needs s(y_w) &gt; s(y_l): the log is undefined otherwise, and the loss throws naming the first bad row.
 /// <para>Hyperparameters: β = 0.1 (TRL's default), α = 1 with f = log (the paper's choice).</para>
 /// </summary>
-public sealed class OdpoLoss : IPreferenceLoss
+public sealed class OdpoLoss : ShiftedDpoLoss
 {
     public const double DefaultBeta = 0.1;
     public const double DefaultAlpha = 1.0;
 
-    public OdpoLoss(double beta = DefaultBeta, double alpha = DefaultAlpha)
-    {
-        Beta = PreferenceChecks.Beta(beta, Name, "0.1");
+    public OdpoLoss(double beta = DefaultBeta, double alpha = DefaultAlpha) : base("odpo", beta) =>
         Alpha = PreferenceChecks.Require(double.IsFinite(alpha) && alpha >= 0, alpha, Name, "Alpha",
             "α scales the offset α·log(s_w − s_l) and must be a finite number >= 0 (the paper: 1; 0 = plain DPO)");
-    }
-
-    public string Name => "odpo";
-
-    public double Beta { get; }
 
     /// <summary>α, the scale of the offset.</summary>
     public double Alpha { get; }
 
-    public PreferenceDataKind DataKind => PreferenceDataKind.Paired;
+    protected override double Sign => -1;
 
-    public bool NeedsReference => true;
+    protected override string TermMetric => "offset";
 
-    public LossOutput Compute(PreferenceInputs inputs) => ShiftedDpo.Compute(inputs, Name, Beta, b =>
+    protected override Tensor Term(PreferenceInputs inputs, long pairs)
     {
-        Tensor chosenScores = PreferenceChecks.Batch(inputs.ChosenScores, nameof(PreferenceInputs.ChosenScores), Name, b);      // [B]
-        Tensor rejectedScores = PreferenceChecks.Batch(inputs.RejectedScores, nameof(PreferenceInputs.RejectedScores), Name, b); // [B]
+        Tensor chosenScores = PreferenceChecks.Batch(inputs.ChosenScores, nameof(PreferenceInputs.ChosenScores), Name, pairs);      // [B]
+        Tensor rejectedScores = PreferenceChecks.Batch(inputs.RejectedScores, nameof(PreferenceInputs.RejectedScores), Name, pairs); // [B]
         Tensor gap = (chosenScores - rejectedScores).detach();          // [B] s(y_w) − s(y_l), no gradient
         ThrowUnlessPositive(gap);
         using var sc = new ScalarScope();
         return gap.log() * sc[Alpha];                                    // [B] Δ = α·log(s_w − s_l)
-    }, sign: -1, "offset");
+    }
 
     private void ThrowUnlessPositive(Tensor gap)
     {

@@ -15,39 +15,32 @@ namespace Hybrid.Algorithms.Preference;
 /// r = β·log π/π_ref + α|y| + β·log Z, so the Bradley–Terry logit gains <b>+</b>α(|y_w| − |y_l|). A pair whose chosen
 /// answer is longer then already scores a margin from length alone and pushes the policy less, which is what removes the
 /// incentive to grow answers (a minus sign would reward length instead). This is also the sign of the SimPO paper's
-/// summary table. The task brief wrote −α(|y_w| − |y_l|); this file deliberately uses +.
+/// summary table. Some summaries write −α(|y_w| − |y_l|); this class deliberately uses +.
 /// <para>Hyperparameters: β = 0.1 (TRL's default), α = 0.2 (project default; the paper tunes α per dataset). Lengths are
 /// raw token counts, so α·(|y_w| − |y_l|) grows with the length gap: with gaps of hundreds of tokens, lower α until the
 /// length term is comparable to β·h.</para>
 /// </summary>
-public sealed class RDpoLoss : IPreferenceLoss
+public sealed class RDpoLoss : ShiftedDpoLoss
 {
     public const double DefaultBeta = 0.1;
     public const double DefaultAlpha = 0.2;
 
-    public RDpoLoss(double beta = DefaultBeta, double alpha = DefaultAlpha)
-    {
-        Beta = PreferenceChecks.Beta(beta, Name, "0.1");
+    public RDpoLoss(double beta = DefaultBeta, double alpha = DefaultAlpha) : base("rdpo", beta) =>
         Alpha = PreferenceChecks.Require(double.IsFinite(alpha) && alpha >= 0, alpha, Name, "Alpha",
             "α weighs the length gap and must be a finite number >= 0 (0 = plain DPO)");
-    }
-
-    public string Name => "rdpo";
-
-    public double Beta { get; }
 
     /// <summary>α, the weight of the length gap |y_w| − |y_l| (in tokens).</summary>
     public double Alpha { get; }
 
-    public PreferenceDataKind DataKind => PreferenceDataKind.Paired;
+    protected override double Sign => +1;
 
-    public bool NeedsReference => true;
+    protected override string TermMetric => "length_term";
 
-    public LossOutput Compute(PreferenceInputs inputs) => ShiftedDpo.Compute(inputs, Name, Beta, b =>
+    protected override Tensor Term(PreferenceInputs inputs, long pairs)
     {
-        Tensor chosenTokens = PreferenceChecks.Batch(inputs.ChosenTokens, nameof(PreferenceInputs.ChosenTokens), Name, b);      // [B]
-        Tensor rejectedTokens = PreferenceChecks.Batch(inputs.RejectedTokens, nameof(PreferenceInputs.RejectedTokens), Name, b); // [B]
+        Tensor chosenTokens = PreferenceChecks.Batch(inputs.ChosenTokens, nameof(PreferenceInputs.ChosenTokens), Name, pairs);      // [B]
+        Tensor rejectedTokens = PreferenceChecks.Batch(inputs.RejectedTokens, nameof(PreferenceInputs.RejectedTokens), Name, pairs); // [B]
         using var sc = new ScalarScope();
         return (chosenTokens - rejectedTokens) * sc[Alpha];              // [B] α(|y_w| − |y_l|)
-    }, sign: +1, "length_term");
+    }
 }

@@ -15,41 +15,23 @@ namespace Hybrid.Algorithms.Preference;
 /// ε-noisy labels equals the clean DPO loss. ε = 0 is plain DPO; ε must stay below 0.5.
 /// <para>Hyperparameters: β = 0.1 (TRL's default); ε = your estimate of the data's flip rate, 0.1 by default here.</para>
 /// </summary>
-public sealed class RobustDpoLoss : IPreferenceLoss
+public sealed class RobustDpoLoss : ImplicitRewardLoss
 {
     public const double DefaultBeta = 0.1;
     public const double DefaultLabelSmoothing = 0.1;
 
-    public RobustDpoLoss(double beta = DefaultBeta, double labelSmoothing = DefaultLabelSmoothing)
-    {
-        Beta = PreferenceChecks.Beta(beta, Name, "0.1");
+    public RobustDpoLoss(double beta = DefaultBeta, double labelSmoothing = DefaultLabelSmoothing) : base("robust", beta) =>
         LabelSmoothing = PreferenceChecks.Require(labelSmoothing is >= 0 and < 0.5, labelSmoothing, Name, "LabelSmoothing",
             "ε is the label-flip rate and must be in [0, 0.5): the loss divides by 1 − 2ε");
-    }
-
-    public string Name => "robust";
-
-    public double Beta { get; }
 
     /// <summary>ε, the assumed label-flip rate.</summary>
     public double LabelSmoothing { get; }
 
-    public PreferenceDataKind DataKind => PreferenceDataKind.Paired;
-
-    public bool NeedsReference => true;
-
-    public LossOutput Compute(PreferenceInputs inputs)
+    protected override Tensor Losses(PreferenceInputs inputs, ImplicitRewards rewards, IDictionary<string, double> metrics)
     {
-        using var scope = NewDisposeScope();
-        (Tensor chosen, Tensor rejected, Tensor refChosen, Tensor refRejected) = PreferenceChecks.WithReference(inputs, Name);
-        using var sc = new ScalarScope();
-        Tensor chosenRewards = (chosen - refChosen) * sc[Beta];          // [B]
-        Tensor rejectedRewards = (rejected - refRejected) * sc[Beta];    // [B]
-        Tensor logits = chosenRewards - rejectedRewards;                 // [B] β·h
+        Tensor logits = rewards.Logits;                                  // [B] β·h
         double eps = LabelSmoothing;
-        Tensor losses = (logits.log_sigmoid() * sc[-(1 - eps)]).add((-logits).log_sigmoid() * sc[eps], sc[1]) / sc[1 - 2 * eps];  // [B]
-        Tensor loss = losses.mean();                                     // []
-        var metrics = PreferenceChecks.PairedMetrics(loss, chosenRewards, rejectedRewards, chosen, rejected);
-        return new LossOutput(loss.MoveToOuterDisposeScope(), metrics);
+        using var sc = new ScalarScope();
+        return (logits.log_sigmoid() * sc[-(1 - eps)]).add((-logits).log_sigmoid() * sc[eps], sc[1]) / sc[1 - 2 * eps];  // [B]
     }
 }

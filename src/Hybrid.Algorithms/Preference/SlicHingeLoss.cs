@@ -16,31 +16,14 @@ namespace Hybrid.Algorithms.Preference;
 /// here β = 1/δ scales it.
 /// <para>Hyperparameters: β = 0.1 (TRL's default, i.e. δ = 10 nats of margin).</para>
 /// </summary>
-public sealed class SlicHingeLoss : IPreferenceLoss
+public sealed class SlicHingeLoss(double beta = SlicHingeLoss.DefaultBeta) : ImplicitRewardLoss("hinge", beta)
 {
+    /// <summary>TRL's default β (δ = 1/β = 10 nats of margin); the hinge is flat once h ≥ 1/β.</summary>
     public const double DefaultBeta = 0.1;
 
-    public SlicHingeLoss(double beta = DefaultBeta) => Beta = PreferenceChecks.Beta(beta, Name, "0.1");
-
-    public string Name => "hinge";
-
-    /// <summary>β = 1/δ: the hinge is flat once h ≥ 1/β.</summary>
-    public double Beta { get; }
-
-    public PreferenceDataKind DataKind => PreferenceDataKind.Paired;
-
-    public bool NeedsReference => true;
-
-    public LossOutput Compute(PreferenceInputs inputs)
+    protected override Tensor Losses(PreferenceInputs inputs, ImplicitRewards rewards, IDictionary<string, double> metrics)
     {
-        using var scope = NewDisposeScope();
-        (Tensor chosen, Tensor rejected, Tensor refChosen, Tensor refRejected) = PreferenceChecks.WithReference(inputs, Name);
         using var sc = new ScalarScope();
-        Tensor chosenRewards = (chosen - refChosen) * sc[Beta];          // [B]
-        Tensor rejectedRewards = (rejected - refRejected) * sc[Beta];    // [B]
-        Tensor losses = sc.RSub(1, chosenRewards - rejectedRewards).relu();  // [B] max(0, 1 − βh)
-        Tensor loss = losses.mean();                                     // []
-        var metrics = PreferenceChecks.PairedMetrics(loss, chosenRewards, rejectedRewards, chosen, rejected);
-        return new LossOutput(loss.MoveToOuterDisposeScope(), metrics);
+        return sc.RSub(1, rewards.Logits).relu();                        // [B] max(0, 1 − βh)
     }
 }

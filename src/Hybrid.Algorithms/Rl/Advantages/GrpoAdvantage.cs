@@ -7,7 +7,7 @@ namespace Hybrid.Algorithms.Rl;
 
 /// <summary>
 /// <c>grpo</c> — Â_{i,t} = (r_i − mean(r_1..r_G)) / (std(r_1..r_G) + ε) for every token t of response i (outcome
-/// supervision). std is the UNBIASED (n − 1) standard deviation, as torch.std and TRL/verl compute it: the seed example
+/// supervision). std is the UNBIASED (n − 1) standard deviation, as torch.std and TRL/verl compute it: the worked example
 /// r = (1, 0, 2) has mean 1 and std 1, so Â = (0, −1, +1). A zero-variance group gets Â = 0 (0/ε).
 /// Shao et al. 2024, "DeepSeekMath" (arXiv 2402.03300): G = 64, β = 0.04 (k3 KL in the loss), ε = 0.2, lr 1e-6,
 /// seq_mean_token_mean aggregation. ε here defaults to 1e-6 (<see cref="AdvantageInputs.Epsilon"/>). Needs G ≥ 2.
