@@ -20,11 +20,14 @@ namespace Hybrid.Rollout;
 /// the middle never mixes versions; the old snapshot is freed when its last request ends. Stop ids are the request's
 /// plus the model's EOS ids (GenAI ends rows at its EOS whatever we ask; the Ort backend follows the same rule). Seeded
 /// requests seed chunk c with seed + c. Thread-safe: requests may run concurrently with each other and with syncs.
+/// New versions arrive as files (<see cref="InstallReloadedModel"/>, <see cref="InstallAdapter"/>), which the trainer's
+/// weight syncs write from its tensors: the engine itself never sees a tensor library.
 /// </summary>
 public sealed class RolloutEngine : IDisposable
 {
     private readonly Lock _lock = new();
     private PolicySnapshot _current;
+    private int _modelLoads = 1;
     private bool _disposed;
 
     /// <summary>Loads the folder's model as policy version <paramref name="initialVersion"/> (0 = the exported weights).</summary>
@@ -189,12 +192,79 @@ public sealed class RolloutEngine : IDisposable
     /// <summary>Called with the chunk index before each chunk of a request decodes (tests sync weights mid-request here).</summary>
     internal Action<int>? ChunkStarting { get; set; }
 
-    // ---- policy versions (used by the weight syncs) -------------------------------------------------------------------
+    // ---- policy versions (the trainer's weight syncs write new weight files and install them here) -------------------
 
-    /// <summary>Loads the folder's current model.onnx on this engine's backend (the initial load and each re-export sync).</summary>
-    internal LoadedModel LoadModel(string? dataFileToDelete) => LoadedModel.Load(ModelDirectory, Info, Options, dataFileToDelete);
+    /// <summary>
+    /// Models the engine has served: 1 at start, +1 each time <see cref="InstallReloadedModel"/> puts a newly loaded model
+    /// in place. An adapter lives in one loaded model, so an adapter sync checks that this has not moved since it bound.
+    /// </summary>
+    public int ModelLoads
+    {
+        get { lock (_lock) return _modelLoads; }
+    }
 
-    /// <summary>The model the current version runs on (weight syncs load adapters into it or replace it).</summary>
+    /// <summary>
+    /// Hands <paramref name="file"/>, a file the current model maps (the export's external data file), to the engine: it
+    /// is deleted with that model, i.e. once a reload has replaced it and its last request has ended.
+    /// </summary>
+    public void DeleteWithCurrentModel(string? file)
+    {
+        lock (_lock) _current.Model.DataFileToDelete = file;
+    }
+
+    /// <summary>
+    /// Re-export sync: loads the folder's model file again — rewritten by the caller to map the new external data file
+    /// <paramref name="dataFile"/> — and makes it policy version <paramref name="version"/> (newer than the current one).
+    /// From this call on the engine owns <paramref name="dataFile"/>: it is deleted if the load fails, else once no
+    /// request uses that version. A data file a loaded model maps must never be overwritten (ORT memory-maps it).
+    /// </summary>
+    public void InstallReloadedModel(long version, string dataFile)
+    {
+        ArgumentNullException.ThrowIfNull(dataFile);
+        LoadedModel loaded;
+        try
+        {
+            loaded = LoadModel(dataFile);
+        }
+        catch
+        {
+            File.Delete(dataFile);
+            throw;
+        }
+        Install(new PolicySnapshot(loaded, version));
+    }
+
+    /// <summary>
+    /// Adapter sync: loads the .onnx_adapter <paramref name="adapterFile"/> (parameters named as the graph's overridable
+    /// initializers) into the current model as <c>policy.v{version}</c> and makes it policy version
+    /// <paramref name="version"/> (newer than the current one). From this call on the engine owns the file: it is deleted
+    /// if the load fails, else unloaded and deleted once no request uses that version.
+    /// </summary>
+    public void InstallAdapter(long version, string adapterFile)
+    {
+        ArgumentNullException.ThrowIfNull(adapterFile);
+        string name = $"policy.v{version}";
+        LoadedModel model = CurrentModel;
+        try
+        {
+            model.LoadAdapter(adapterFile, name);
+        }
+        catch
+        {
+            File.Delete(adapterFile);
+            throw;
+        }
+        Install(new PolicySnapshot(model, version, name, onFree: () =>
+        {
+            model.UnloadAdapter(name);
+            File.Delete(adapterFile);
+        }));
+    }
+
+    /// <summary>Loads the folder's current model.onnx on this engine's backend (the initial load and each reload).</summary>
+    private LoadedModel LoadModel(string? dataFileToDelete) => LoadedModel.Load(ModelDirectory, Info, Options, dataFileToDelete);
+
+    /// <summary>The model the current version runs on (the profile and tests start batches on it directly).</summary>
     internal LoadedModel CurrentModel
     {
         get { lock (_lock) return _current.Model; }
@@ -204,7 +274,7 @@ public sealed class RolloutEngine : IDisposable
     /// Makes <paramref name="next"/> the version new requests use. The previous version is freed now if no request holds
     /// it, else when the last one ends. <paramref name="next"/>.Version must be above the current one.
     /// </summary>
-    internal void Install(PolicySnapshot next)
+    private void Install(PolicySnapshot next)
     {
         PolicySnapshot old;
         lock (_lock)
@@ -215,6 +285,7 @@ public sealed class RolloutEngine : IDisposable
             old = _current;
             _current = next;
             next.Model.Users++;
+            if (!ReferenceEquals(next.Model, old.Model)) _modelLoads++;
             old.Retired = true;
             if (old.Leases > 0) return;
         }

@@ -1,25 +1,21 @@
-// Where one rollout request's time goes: prefill, model run per step, sampling, bookkeeping — engine backends and the trainer.
+// Where one rollout request's time goes on the engine: prefill, model run per step, sampling, bookkeeping.
 using System.Diagnostics;
 using System.Globalization;
-using Hybrid.Models.Decoder;
 using Hybrid.Models.Generation;
 using Hybrid.Rollout.Decoding;
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Rollout;
 
 /// <summary>
-/// Splits a request's wall time into phases by re-running the engine's decode loop (and the trainer sampler's) on one
-/// batch with timestamps around each phase. Engine, per step:
+/// Splits a request's wall time into phases by re-running the engine's decode loop on one batch with timestamps around
+/// each phase. Per step:
 /// <code>
 /// backend = NextLogits + Append   (GenAI: model run + logits copied out/in; Ort: the ORT run, logits written in place)
 /// sampler = RowSampler over the n rows
 /// engine  = the rest of the loop (response lists, stop checks)
 /// </code>
-/// Trainer, per step: forward (KV-cache Forward + last-position slice) and choose (SamplingDistribution.Choose + copy out).
-/// Prefill = the prompt pass. Figures are medians over runs, after one warm-up run.
+/// Prefill = the prompt pass. Figures are medians over runs, after one warm-up run. The trainer's sampler has the same
+/// split on the trainer side (<c>Hybrid.Training.Online.TrainerSamplerProfile</c>), so the bench prints both alike.
 /// </summary>
 public static class RolloutProfile
 {
@@ -48,13 +44,6 @@ public static class RolloutProfile
         if (longest + sampling.MaxNewTokens > engine.Info.ContextLength)
             throw new ArgumentException($"the longest prompt ({longest} tokens) + MaxNewTokens ({sampling.MaxNewTokens}) exceeds the model's context_length ({engine.Info.ContextLength})", nameof(sampling));
         return Median(runs, () => EngineOnce(engine, prompts, sampling));
-    }
-
-    /// <summary>The trainer sampler's loop (<see cref="KvCacheSampler"/>'s steps) on <paramref name="prompts"/> (equal lengths).</summary>
-    public static Split Trainer(DecoderModel model, IReadOnlyList<int[]> prompts, SamplingParams sampling, int runs = 3)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        return Median(runs, () => TrainerOnce(model, prompts, sampling));
     }
 
     private static Split EngineOnce(RolloutEngine engine, IReadOnlyList<int[]> prompts, SamplingParams sampling)
@@ -102,41 +91,10 @@ public static class RolloutProfile
         return new Split(n, prefill, backend / steps, sample / (steps + 1), other / (steps + 1), steps);
     }
 
-    private static Split TrainerOnce(DecoderModel model, IReadOnlyList<int[]> prompts, SamplingParams sampling)
+    /// <summary>Runs <paramref name="once"/> once to warm up (JIT, allocator, thread pools), then <paramref name="runs"/> times; each phase's median.</summary>
+    public static Split Median(int runs, Func<Split> once)
     {
-        int b = prompts.Count, s = prompts[0].Length, steps = sampling.MaxNewTokens - 1;
-        if (prompts.Any(p => p.Length != s)) throw new ArgumentException("the trainer profile takes prompts of one length", nameof(prompts));
-        var ids = new long[b * s];  // [B, S]
-        for (int r = 0; r < b; r++)
-            for (int j = 0; j < s; j++) ids[r * s + j] = prompts[r][j];
-        var ones = new long[b * s];
-        Array.Fill(ones, 1L);
-        var chosen = new long[b];
-        using var noGrad = no_grad();
-        using KvCache cache = model.NewCache();
-        double prefill = 0, forward = 0, choose = 0;
-        for (int step = 0; step <= steps; step++)
-        {
-            using var scope = NewDisposeScope();
-            long width = step == 0 ? s : 1;
-            long t0 = Stopwatch.GetTimestamp();
-            Tensor input = step == 0 ? torch.tensor(ids, [b, s]) : torch.tensor(chosen, [b, 1]);            // [B, S] then [B, 1]
-            Tensor logits = model.Forward(input, torch.tensor(ones.AsSpan(0, (int)(b * width)).ToArray(), [b, width]), cache: cache);  // [B, S|1, V]
-            Tensor last = logits.select(1, width - 1);                                                           // [B, V]
-            long t1 = Stopwatch.GetTimestamp();
-            var (tokens, _) = SamplingDistribution.Choose(last, sampling);                                      // [B]
-            tokens.data<long>().CopyTo(chosen);
-            long t2 = Stopwatch.GetTimestamp();
-            if (step == 0) prefill = Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds;
-            else forward += Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds;
-            choose += Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds;
-        }
-        return new Split(b, prefill, forward / steps, choose / (steps + 1), 0, steps);
-    }
-
-    private static Split Median(int runs, Func<Split> once)
-    {
-        once();  // warm-up: JIT, allocator, thread pools
+        once();
         var splits = Enumerable.Range(0, Math.Max(1, runs)).Select(_ => once()).ToList();
         static double Mid(IEnumerable<double> xs) { var s = xs.Order().ToList(); return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2; }
         return new Split(splits[0].Rows, Mid(splits.Select(x => x.Prefill)), Mid(splits.Select(x => x.Backend)), Mid(splits.Select(x => x.Sampler)),

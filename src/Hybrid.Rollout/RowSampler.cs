@@ -6,7 +6,7 @@ namespace Hybrid.Rollout;
 
 /// <summary>
 /// The rollout engine's sampler: <see cref="SamplingReference"/>'s distribution (top-k → ÷T → softmax → top-p →
-/// renormalise, the order <see cref="SamplingDistribution"/> uses) on one row of logits, and an exact draw from it by
+/// renormalise, the order the trainer's <c>SamplingDistribution</c> uses) on one row of logits, and an exact draw from it by
 /// inverse CDF. Returns the token and log q(token), so the recorded log-prob is that of the distribution the token was
 /// drawn from. Without top-k/top-p (the RL default) one vectorised pass in float32 — z/T, max, exp, sum — as the
 /// trainer's log-softmax computes it; with them, the ids are sorted by logit (in double). Not thread-safe: one instance

@@ -1,8 +1,8 @@
 // The adapter encoder, decoded by hand per ORT's adapter_schema.fbs (no flatbuffers library on either side).
 using System.Buffers.Binary;
 using System.Text;
-using Hybrid.Rollout.WeightSync;
 using Hybrid.Tensors;
+using Hybrid.Training.WeightSync;
 using TorchSharp;
 using static TorchSharp.torch;
 

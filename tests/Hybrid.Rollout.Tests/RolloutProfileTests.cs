@@ -2,6 +2,7 @@
 using Hybrid.Models.Decoder;
 using Hybrid.Models.Generation;
 using Hybrid.Tensors;
+using Hybrid.Training.Online;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -33,7 +34,7 @@ public sealed class RolloutProfileTests
     {
         using DecoderModel model = TinyPolicy.NewModel();
         long tensors = TensorUtil.LiveTensors;
-        RolloutProfile.Split split = RolloutProfile.Trainer(model, Prompts, new SamplingParams { Seed = 1, MaxNewTokens = 6 }, runs: 1);
+        RolloutProfile.Split split = TrainerSamplerProfile.Measure(model, Prompts, new SamplingParams { Seed = 1, MaxNewTokens = 6 }, runs: 1);
         Assert.Equal((3, 5), (split.Rows, split.Steps));
         Assert.True(split.Prefill > 0 && split.Backend > 0 && split.Sampler > 0, split.ToString());
         Assert.Equal(tensors, TensorUtil.LiveTensors);

@@ -5,6 +5,7 @@ using Hybrid.Models.Creation;
 using Hybrid.Models.Heads;
 using Hybrid.Rollout.Scoring;
 using Hybrid.Tensors;
+using Hybrid.Training.Scoring;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -3,7 +3,7 @@
 using Hybrid.Export.Decoder;
 using Hybrid.Models.Decoder;
 using Hybrid.Models.Generation;
-using Hybrid.Rollout.WeightSync;
+using Hybrid.Training.WeightSync;
 
 namespace Hybrid.Rollout.Tests;
 

@@ -1,5 +1,5 @@
 // Writes through AtomicFile either replace the file whole or leave the old one untouched, with no temporary file behind.
-using Hybrid.Tensors.Serialization;
+using Hybrid.Data;
 
 namespace Hybrid.Tensors.Tests;
 

@@ -17,7 +17,7 @@ public sealed class ScalarOwnershipTests
     private static readonly Assembly[] Hybrid =
     [
         typeof(ScalarScope).Assembly, typeof(Models.Decoder.DecoderModel).Assembly, typeof(Algorithms.LossOutput).Assembly,
-        typeof(Sft.SftTrainer).Assembly, typeof(Export.Decoder.DecoderExporter).Assembly, typeof(Rollout.RolloutEngine).Assembly,
+        typeof(Sft.SftTrainer).Assembly, typeof(Export.Decoder.DecoderExporter).Assembly,
     ];
 
     [Fact]

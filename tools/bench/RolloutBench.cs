@@ -9,8 +9,9 @@ using Hybrid.Models.Creation;
 using Hybrid.Models.Decoder;
 using Hybrid.Models.Generation;
 using Hybrid.Models.Tokenizers;
-using Hybrid.Rollout.WeightSync;
 using Hybrid.Tensors;
+using Hybrid.Training.Online;
+using Hybrid.Training.WeightSync;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -117,7 +118,7 @@ public static class RolloutBench
 
             if (!profile) return (Median(Ratio(1)), Median(Ratio(2)));
             output.WriteLine(Invariant($"  profile (median of 3 after a warm-up; model = ORT/GenAI run + logits hand-over, per decode step):"));
-            output.WriteLine($"    {"trainer",-10} {RolloutProfile.Trainer(model, prompts, sampling)}   [model = forward, sample = SamplingDistribution.Choose]");
+            output.WriteLine($"    {"trainer",-10} {TrainerSamplerProfile.Measure(model, prompts, sampling)}   [model = forward, sample = SamplingDistribution.Choose]");
             foreach (Contender c in contenders)
             {
                 int rows = Math.Min(batch, c.Engine.Options.MaxBatchSize);

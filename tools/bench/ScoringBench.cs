@@ -7,6 +7,7 @@ using Hybrid.Models.Config;
 using Hybrid.Models.Creation;
 using Hybrid.Models.Heads;
 using Hybrid.Tensors;
+using Hybrid.Training.Scoring;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,9 +1,9 @@
 // The public entry points that export a Qwen2/Llama decoder (or its reward model) as ONNX and as a GenAI folder.
+using Hybrid.Data;
 using Hybrid.Export.Onnx;
 using Hybrid.Models.Checkpoints;
 using Hybrid.Models.Config;
 using Hybrid.Tensors;
-using Hybrid.Tensors.Serialization;
 using TorchSharp;
 using static TorchSharp.torch;
 using DataType = Hybrid.Export.Onnx.TensorProto.Types.DataType;

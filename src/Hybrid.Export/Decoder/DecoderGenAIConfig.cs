@@ -1,10 +1,10 @@
 // Writes the genai_config.json of an exported Qwen2/Llama decoder (token ids, KV names, search defaults, buffer sharing).
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Hybrid.Data;
 using Hybrid.Models.Checkpoints;
 using Hybrid.Models.Config;
 using Hybrid.Onnx;
-using Hybrid.Tensors.Serialization;
 
 namespace Hybrid.Export.Decoder;
 

@@ -1,9 +1,9 @@
 // Copies a checkpoint's tokenizer files into an export folder and makes sure tokenizer_config.json carries a chat template.
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Hybrid.Data;
 using Hybrid.Models.Checkpoints;
 using Hybrid.Models.Tokenizers;
-using Hybrid.Tensors.Serialization;
 
 namespace Hybrid.Export.Decoder;
 

@@ -1,6 +1,6 @@
 // The genai_config.json of a decoder-only model with a Concat-style KV cache, as ONNX Runtime GenAI (0.15–0.18) reads it.
 using System.Text.Json;
-using Hybrid.Tensors.Serialization;
+using Hybrid.Data;
 
 namespace Hybrid.Export.GenAI;
 

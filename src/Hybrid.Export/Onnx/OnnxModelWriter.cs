@@ -1,7 +1,7 @@
 // Saves a ModelProto as model.onnx plus an external data file holding the large float and uint8 (packed int4) initializers.
 using System.Globalization;
 using Google.Protobuf;
-using Hybrid.Tensors.Serialization;
+using Hybrid.Data;
 
 namespace Hybrid.Export.Onnx;
 

@@ -1,8 +1,8 @@
 // The Hugging Face generation_config.json: special-token ids and the default sampling settings of a checkpoint.
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Hybrid.Data;
 using Hybrid.Models.Config;
-using Hybrid.Tensors.Serialization;
 
 namespace Hybrid.Models.Checkpoints;
 

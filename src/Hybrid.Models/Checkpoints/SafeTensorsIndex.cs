@@ -1,7 +1,7 @@
 // model.safetensors.index.json: which shard file of a sharded checkpoint holds each tensor; read from untrusted files.
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Hybrid.Tensors.Serialization;
+using Hybrid.Data;
 
 namespace Hybrid.Models.Checkpoints;
 

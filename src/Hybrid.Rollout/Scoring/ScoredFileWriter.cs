@@ -5,7 +5,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CsvHelper;
-using Hybrid.Tensors.Serialization;
+using Hybrid.Data;
 
 namespace Hybrid.Rollout.Scoring;
 

@@ -2,7 +2,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
-
+using Hybrid.Data;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,7 +1,7 @@
 // What a checkpoint needs besides the weights to resume a run exactly: step, data position, token count, RNG.
 using System.Text.Json;
+using Hybrid.Data;
 using Hybrid.Models.Checkpoints;
-using Hybrid.Tensors.Serialization;
 
 namespace Hybrid.Training.Loop;
 

@@ -5,8 +5,8 @@ using Hybrid.Models.Config;
 using Hybrid.Models.Decoder;
 using Hybrid.Models.Tokenizers;
 using Hybrid.Rollout;
-using Hybrid.Rollout.WeightSync;
 using Hybrid.Tensors;
+using Hybrid.Training.WeightSync;
 using TorchSharp;
 using static TorchSharp.torch;
 

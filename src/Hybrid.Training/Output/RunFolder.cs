@@ -122,7 +122,7 @@ public sealed class RunFolder : IDisposable
             }
             catch (JsonException) { }  // a line cut by a kill: dropped
         }
-        Hybrid.Tensors.Serialization.AtomicFile.WriteText(metricsPath, kept.Count == 0 ? "" : string.Join('\n', kept) + "\n");
+        Hybrid.Data.AtomicFile.WriteText(metricsPath, kept.Count == 0 ? "" : string.Join('\n', kept) + "\n");
     }
 
     /// <summary>Releases the lock; a folder this claim created and nothing was written into (a run that failed at once) is removed.</summary>

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using Hybrid.Tensors.Serialization;
+using Hybrid.Data;
 
 namespace Hybrid.Training.Preference;
 

@@ -1,7 +1,7 @@
 // A byte-level BPE tokenizer description (merges + special tokens) and its writer to tokenizer.json / tokenizer_config.json.
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using Hybrid.Tensors.Serialization;
+using Hybrid.Data;
 
 namespace Hybrid.Models.Tokenizers;
 

@@ -1,13 +1,15 @@
 // Hands the trainer's new weights to a rollout engine: one interface, two mechanisms (re-export, adapter).
+using Hybrid.Rollout;
 using Hybrid.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Hybrid.Rollout.WeightSync;
+namespace Hybrid.Training.WeightSync;
 
 /// <summary>
-/// Bound to one <see cref="RolloutEngine"/>: <see cref="Push"/> makes the engine sample with new weights, as policy
-/// version <see cref="Version"/> + 1. Requests already running finish on the version they started with.
+/// Bound to one <see cref="RolloutEngine"/>: <see cref="Push"/> turns the trainer's tensors into ONNX weight files and
+/// has the engine install them as policy version <see cref="Version"/> + 1. Requests already running finish on the
+/// version they started with.
 /// Implementations: <see cref="ReExportWeightSync"/> (new data file + model reload) and <see cref="AdapterWeightSync"/>
 /// (an .onnx_adapter over overridable initializers, no reload).
 /// </summary>

@@ -2,7 +2,7 @@
 namespace Hybrid.Models.Generation;
 
 /// <summary>
-/// Decoding settings shared by the trainer's <see cref="KvCacheSampler"/> and the rollout engine, with ONNX Runtime
+/// Decoding settings shared by the trainer's sampler (<c>KvCacheSampler</c>) and the rollout engine, with ONNX Runtime
 /// GenAI's semantics so that both draw from the same distribution (<see cref="SamplingReference"/> spells it out):
 /// greedy when <see cref="DoSample"/> is false, <see cref="Temperature"/> is 0 or <see cref="TopK"/> is 1; otherwise the
 /// <see cref="TopK"/> largest logits, divided by <see cref="Temperature"/>, softmaxed, cut to the nucleus of mass

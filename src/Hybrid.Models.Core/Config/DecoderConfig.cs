@@ -1,7 +1,7 @@
 // The Hugging Face config.json of a Qwen2/Llama-family decoder: fields, defaults, validation, and the tensor names it implies.
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Hybrid.Tensors.Serialization;
+using Hybrid.Data;
 
 namespace Hybrid.Models.Config;
 

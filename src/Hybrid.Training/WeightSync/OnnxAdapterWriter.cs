@@ -2,12 +2,12 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
+using Hybrid.Data;
 using Hybrid.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
-using Hybrid.Tensors.Serialization;
 
-namespace Hybrid.Rollout.WeightSync;
+namespace Hybrid.Training.WeightSync;
 
 /// <summary>
 /// Our own encoder of ORT's <c>onnxruntime/lora/adapter_format/adapter_schema.fbs</c> (no flatbuffers package needed):

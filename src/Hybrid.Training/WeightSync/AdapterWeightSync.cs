@@ -2,18 +2,20 @@
 using Hybrid.Export.Decoder;
 using Hybrid.Export.Onnx;
 using Hybrid.Models.Config;
+using Hybrid.Rollout;
 using Hybrid.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Hybrid.Rollout.WeightSync;
+namespace Hybrid.Training.WeightSync;
 
 /// <summary>
 /// Version n:
 /// <code>
 /// GraphWeights(new weights), learned ones only ─► policy.v{n}.onnx_adapter (OnnxAdapterWriter, renamed into place)
-///   ─► load it as "policy.v{n}" (GenAI Adapters / ORT LoRA adapter) ─► engine.Install(version n: batches activate it)
-/// old version's last request ends ─► UnloadAdapter("policy.v{n−1}") ─► its file deleted
+///   ─► engine.InstallAdapter(n, file): loaded as "policy.v{n}" (GenAI Adapters / ORT LoRA adapter), installed as
+///      version n (batches activate it)
+/// old version's last request ends ─► the engine unloads "policy.v{n−1}" ─► its file deleted
 /// </code>
 /// Needs a folder exported with <see cref="DecoderExportOptions.OverridableWeights"/> = true: an adapter parameter
 /// replaces an initializer only where the graph also declares it as an input. The model is never reloaded, but
@@ -25,7 +27,7 @@ public sealed class AdapterWeightSync : IWeightSync
     private readonly DecoderConfig _config;
     private readonly DecoderExportOptions _options;
     private readonly HashSet<string> _overridable;
-    private readonly LoadedModel _model;
+    private readonly int _modelLoad;
     private readonly Lock _pushLock = new();
 
     /// <summary>
@@ -37,7 +39,7 @@ public sealed class AdapterWeightSync : IWeightSync
         _engine = engine ?? throw new ArgumentNullException(nameof(engine));
         _config = config ?? throw new ArgumentNullException(nameof(config));
         _options = options ?? throw new ArgumentNullException(nameof(options));
-        _model = engine.CurrentModel;
+        _modelLoad = engine.ModelLoads;
         ModelProto graph;
         using (FileStream stream = File.OpenRead(Path.Combine(engine.ModelDirectory, engine.Info.ModelFileName)))
             graph = ModelProto.Parser.ParseFrom(stream);
@@ -59,26 +61,13 @@ public sealed class AdapterWeightSync : IWeightSync
         ArgumentNullException.ThrowIfNull(hfWeights);
         lock (_pushLock)
         {
-            if (!ReferenceEquals(_engine.CurrentModel, _model))
+            if (_engine.ModelLoads != _modelLoad)
                 throw new InvalidOperationException("the engine's model was replaced (by a re-export sync?) since this adapter sync was bound; bind a new AdapterWeightSync");
             long version = _engine.PolicyVersion + 1;
             string name = $"policy.v{version}";
             string path = Path.Combine(_engine.ModelDirectory, name + ".onnx_adapter");
             WriteAdapter(path, hfWeights, version);
-            try
-            {
-                _model.LoadAdapter(path, name);
-            }
-            catch
-            {
-                File.Delete(path);
-                throw;
-            }
-            _engine.Install(new PolicySnapshot(_model, version, name, onFree: () =>
-            {
-                _model.UnloadAdapter(name);
-                File.Delete(path);
-            }));
+            _engine.InstallAdapter(version, path);
         }
     }
 

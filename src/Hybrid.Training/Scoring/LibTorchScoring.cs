@@ -1,9 +1,10 @@
 // Scores token rows with the trainer's reward model on libtorch, batched exactly as the ONNX Runtime scorer batches them.
 using Hybrid.Models.Heads;
+using Hybrid.Rollout.Scoring;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Hybrid.Rollout.Scoring;
+namespace Hybrid.Training.Scoring;
 
 /// <summary>The libtorch counterpart of <see cref="OnnxRewardScorer"/>: the reference its parity tests and the scoring bench compare with.</summary>
 public static class LibTorchScoring

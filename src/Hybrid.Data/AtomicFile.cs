@@ -1,7 +1,7 @@
 // Writes a file through a temporary sibling that is renamed into place, so a failure never leaves a half-written file.
 using System.Text;
 
-namespace Hybrid.Tensors.Serialization;
+namespace Hybrid.Data;
 
 /// <summary>
 /// The one way Hybrid writes output files (checkpoints, configs, exports, metrics snapshots). A rename replaces the

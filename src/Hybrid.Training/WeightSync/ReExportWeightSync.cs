@@ -2,19 +2,21 @@
 using Hybrid.Export.Decoder;
 using Hybrid.Export.Onnx;
 using Hybrid.Models.Config;
+using Hybrid.Rollout;
 using Hybrid.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Hybrid.Rollout.WeightSync;
+namespace Hybrid.Training.WeightSync;
 
 /// <summary>
 /// Version n:
 /// <code>
 /// BuildCausalLM(new weights) ─► model.v{n}.onnx.data (new file, renamed into place)
 ///                            ─► model.onnx referencing it (written beside, renamed over the old one)
-///                            ─► load on the engine's backend (GenAI Model / ORT session) ─► engine.Install(version n)
-/// old version's last request ends ─► its Model disposed ─► its data file deleted
+///                            ─► engine.InstallReloadedModel(n, data file): loaded on the engine's backend (GenAI Model /
+///                               ORT session), installed as version n
+/// old version's last request ends ─► its Model disposed ─► its data file deleted (by the engine)
 /// </code>
 /// A data file is never overwritten: ORT memory-maps external weights, and overwriting a file a live model maps mixes
 /// old and new weights inside that model. Costs a model load (~1 ms per MB + 4 ms measured) plus the graph build and
@@ -38,7 +40,7 @@ public sealed class ReExportWeightSync : IWeightSync
         _config = config ?? throw new ArgumentNullException(nameof(config));
         _options = options ?? throw new ArgumentNullException(nameof(options));
         string modelPath = Path.Combine(engine.ModelDirectory, engine.Info.ModelFileName);
-        _engine.CurrentModel.DataFileToDelete = ExternalDataFiles(modelPath).Select(f => Path.Combine(engine.ModelDirectory, f)).FirstOrDefault();
+        _engine.DeleteWithCurrentModel(ExternalDataFiles(modelPath).Select(f => Path.Combine(engine.ModelDirectory, f)).FirstOrDefault());
     }
 
     public string Mechanism => "reexport";
@@ -57,18 +59,7 @@ public sealed class ReExportWeightSync : IWeightSync
             ModelProto graph;
             using (no_grad()) graph = DecoderExporter.BuildCausalLM(_config, hfWeights, _options);
             OnnxModelWriter.Save(graph, _engine.ModelDirectory, modelFile, dataFileName: dataFile);
-
-            LoadedModel loaded;
-            try
-            {
-                loaded = _engine.LoadModel(dataPath);
-            }
-            catch
-            {
-                File.Delete(dataPath);
-                throw;
-            }
-            _engine.Install(new PolicySnapshot(loaded, version));
+            _engine.InstallReloadedModel(version, dataPath);
         }
     }
 

@@ -1,7 +1,7 @@
 // Replaces a whole folder at once: it is written complete beside the target, then swapped in with one rename.
 using System.Runtime.InteropServices;
 
-namespace Hybrid.Tensors.Serialization;
+namespace Hybrid.Data;
 
 /// <summary>
 /// The folder counterpart of <see cref="AtomicFile"/>, for outputs that are only valid as a whole (an ONNX export: a graph
