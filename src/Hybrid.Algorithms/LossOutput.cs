@@ -1,7 +1,4 @@
 // What every loss in Hybrid.Algorithms returns: the differentiable value and its metrics, together.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms;
 

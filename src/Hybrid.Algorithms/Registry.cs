@@ -1,4 +1,5 @@
 // A name → factory table for one algorithm axis; unknown names fail listing the valid ones.
+
 namespace Hybrid.Algorithms;
 
 /// <summary>

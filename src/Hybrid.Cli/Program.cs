@@ -1,5 +1,4 @@
 // The `hybrid` command line: one sub-command per job.
-using System.CommandLine;
 using Hybrid.Cli.Commands;
 
 var root = new RootCommand("Hybrid: LLM post-training in .NET (libtorch for updates, ONNX Runtime GenAI for rollouts)");

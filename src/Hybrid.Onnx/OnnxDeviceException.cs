@@ -1,4 +1,5 @@
 // The error of a device the runtime cannot use: a GPU provider missing from this build or unable to start.
+
 namespace Hybrid.Onnx;
 
 /// <summary>

@@ -1,4 +1,5 @@
 // The exception thrown when an ONNX Runtime / GenAI native library is missing, instead of a crash inside native code.
+
 namespace Hybrid.Onnx;
 
 /// <summary>

@@ -1,4 +1,5 @@
 // Which runtime decodes the rollouts: ONNX Runtime GenAI generators, or the exported decoder driven directly on ONNX Runtime.
+
 namespace Hybrid.Rollout;
 
 /// <summary>

@@ -1,4 +1,5 @@
 // The rollouts of one request, in prompt-major order, with a right-padded [N, A] view for losses.
+
 namespace Hybrid.Rollout;
 
 /// <summary>

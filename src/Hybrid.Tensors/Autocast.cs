@@ -1,6 +1,4 @@
 // Mixed precision by scope: inside `using (Autocast.Enable(bf16))`, matmul layers compute in bf16 on fp32 master weights.
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Tensors;
 

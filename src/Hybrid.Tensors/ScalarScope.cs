@@ -1,5 +1,4 @@
 // Owns the TorchSharp Scalars a computation passes to libtorch, so none can be finalized while an op still reads it.
-using TorchSharp;
 
 namespace Hybrid.Tensors;
 

@@ -1,5 +1,4 @@
 // Facts about TorchSharp element types that the serializers and the trainer need (byte size, float-ness, widening).
-using TorchSharp;
 
 namespace Hybrid.Tensors;
 

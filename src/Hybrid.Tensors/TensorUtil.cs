@@ -1,7 +1,5 @@
 // Small tensor helpers TorchSharp does not have in this form: widening, raw-byte construction, RNG state as bytes, live counts.
-using TorchSharp;
 using TorchSharp.Modules;
-using static TorchSharp.torch;
 
 namespace Hybrid.Tensors;
 

@@ -1,6 +1,4 @@
 // The trainer's device: parsing `cpu | cuda | cuda:N`, refusing one this build cannot use, and making it the default.
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Tensors;
 

@@ -1,7 +1,4 @@
 // The PPO critic's loss (B6): squared error to the returns, optionally clipped around the old values, and its explained variance.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Critic;
 

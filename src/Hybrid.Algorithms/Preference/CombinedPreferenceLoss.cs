@@ -1,8 +1,5 @@
 // A weighted sum of preference losses (TRL's loss_type list with loss_weights), e.g. DPO + NLL = "sigmoid:1,nll:0.2".
 using System.Globalization;
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Preference;
 

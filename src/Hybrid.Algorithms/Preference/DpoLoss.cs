@@ -1,7 +1,4 @@
 // DPO's sigmoid loss ("sigmoid"), with label smoothing: conservative DPO ("cdpo") is the same loss with ε > 0.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Preference;
 

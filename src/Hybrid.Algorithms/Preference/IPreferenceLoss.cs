@@ -1,4 +1,5 @@
 // The preference-loss axis: one implementation per literature name (sigmoid, ipo, kto, orpo, simpo, …; see PreferenceLosses).
+
 namespace Hybrid.Algorithms.Preference;
 
 /// <summary>Which shape of <see cref="PreferenceInputs"/> a loss reads.</summary>

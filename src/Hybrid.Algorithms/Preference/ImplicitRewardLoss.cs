@@ -1,7 +1,4 @@
 // The base of the paired losses on DPO's implicit rewards r̂ = β·log π_θ/π_ref: sigmoid/cdpo, robust, hinge, ipo, rdpo, odpo.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Preference;
 

@@ -1,7 +1,4 @@
 // Identity preference optimisation ("ipo"): a squared loss that pulls the log-ratio margin to 1/(2τ) instead of to ∞.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Preference;
 

@@ -1,7 +1,4 @@
 // KTO ("kto"): a prospect-theory loss on unpaired good/bad completions, relative to a batch estimate of the KL.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Preference;
 

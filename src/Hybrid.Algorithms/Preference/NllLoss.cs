@@ -1,7 +1,4 @@
 // The length-averaged negative log-likelihood of the chosen answer ("nll"): DPO+NLL / TRL's rpo_alpha when combined.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Preference;
 

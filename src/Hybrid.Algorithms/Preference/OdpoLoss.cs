@@ -1,7 +1,4 @@
 // DPO with an offset ("odpo"): the log-ratio margin must exceed an offset that grows with the score gap of the pair.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Preference;
 

@@ -1,7 +1,4 @@
 // ORPO ("orpo"): reference-free, one stage: NLL on the chosen answer plus a log-odds-ratio preference term.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Preference;
 

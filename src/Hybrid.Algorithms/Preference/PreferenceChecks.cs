@@ -1,7 +1,4 @@
 // Shared plumbing of the preference losses: required-input checks, hyperparameter checks and the TRL metric set.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Preference;
 

@@ -1,7 +1,4 @@
 // What a preference loss reads: per-sequence log-probabilities of the policy (and reference), lengths and labels.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Preference;
 

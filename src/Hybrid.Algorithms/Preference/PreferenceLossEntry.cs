@@ -1,4 +1,5 @@
 // One entry of the preference-loss registry: the literature name, the options it reads, and how to build it.
+
 namespace Hybrid.Algorithms.Preference;
 
 /// <summary>

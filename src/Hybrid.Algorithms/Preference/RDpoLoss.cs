@@ -1,7 +1,4 @@
 // Length-regularised DPO ("rdpo"): DPO whose Bradley–Terry logit accounts for the length gap of the pair.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Preference;
 

@@ -1,7 +1,4 @@
 // Provably robust DPO ("robust"): an unbiased loss under a known rate ε of flipped preference labels.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Preference;
 

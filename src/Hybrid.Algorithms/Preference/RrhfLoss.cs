@@ -1,7 +1,4 @@
 // RRHF ("rrhf"): K responses per prompt must be ranked by their average log-likelihood as their rewards rank them.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Preference;
 

@@ -1,7 +1,4 @@
 // The DPO loss with a per-pair term added to its Bradley–Terry logit: the shared core of ODPO (an offset) and R-DPO (a length term).
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Preference;
 

@@ -1,7 +1,4 @@
 // SimPO ("simpo"): a reference-free Bradley–Terry loss on length-averaged log-probs with a target reward margin γ.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Preference;
 

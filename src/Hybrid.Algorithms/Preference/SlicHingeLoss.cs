@@ -1,7 +1,4 @@
 // SLiC's hinge loss on the DPO log-ratio margin ("hinge").
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Preference;
 

@@ -1,7 +1,4 @@
 // The Bradley–Terry pairwise reward-model loss, with Llama 2's margin and the reward-centering regulariser.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.RewardModeling;
 

@@ -1,7 +1,4 @@
 // InstructGPT's K-wise reward-model loss: every ranked pair among K responses to one prompt, in one batch.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.RewardModeling;
 

@@ -1,4 +1,5 @@
 // Accuracy reward: extract the final answer and compare it to the dataset's ground truth (RLVR, DeepSeek-R1, DAPO).
+
 namespace Hybrid.Algorithms.Rewards;
 
 /// <summary>Options of <see cref="AccuracyReward"/>.</summary>

@@ -1,4 +1,5 @@
 // Reward capping: clamp another reward function's scores to [lo, hi] (a reward-hacking countermeasure).
+
 namespace Hybrid.Algorithms.Rewards;
 
 /// <summary>

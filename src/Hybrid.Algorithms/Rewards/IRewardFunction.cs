@@ -1,4 +1,5 @@
 // The reward-function interface of online RL: (prompt, completion, dataset columns) → score, plus extra metrics.
+
 namespace Hybrid.Algorithms.Rewards;
 
 /// <summary>

@@ -1,4 +1,5 @@
 // Layered rule reward: points for a correct answer, for step completeness and for format (GRPO practitioner recipe).
+
 namespace Hybrid.Algorithms.Rewards;
 
 /// <summary>Options of <see cref="LayeredReward"/> (10 / 0–5 / 1).</summary>

@@ -1,4 +1,5 @@
 // Length penalty with a token budget: a linear cost for every token beyond the budget (GRPO practitioner heuristic).
+
 namespace Hybrid.Algorithms.Rewards;
 
 /// <summary>

@@ -1,4 +1,5 @@
 // DAPO's soft overlong punishment: zero up to L_max − L_cache, a linear ramp to −1 at L_max, −1 beyond.
+
 namespace Hybrid.Algorithms.Rewards;
 
 /// <summary>

@@ -1,4 +1,5 @@
 // Graded partial credit for numeric answers: full for the right number, less for a near number, little for a non-number.
+
 namespace Hybrid.Algorithms.Rewards;
 
 /// <summary>Options of <see cref="PartialCreditReward"/>.</summary>

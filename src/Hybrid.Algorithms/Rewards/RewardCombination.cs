@@ -1,4 +1,5 @@
 // The weighted sum of several reward functions, with each member's mean/std and the total logged.
+
 namespace Hybrid.Algorithms.Rewards;
 
 /// <summary>

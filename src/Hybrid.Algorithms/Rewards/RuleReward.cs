@@ -1,4 +1,5 @@
 // The base of rule rewards: score one row at a time and report the batch mean/std the trainer logs.
+
 namespace Hybrid.Algorithms.Rewards;
 
 /// <summary>

@@ -1,7 +1,4 @@
 // The independent axes of the critic-free/PPO family (verl's core_algos split): estimator × policy loss × aggregation × KL.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 

@@ -1,4 +1,5 @@
 // Where the KL(π_θ‖π_ref) penalty enters the objective (docs/algorithms.md).
+
 namespace Hybrid.Algorithms.Rl;
 
 /// <summary>

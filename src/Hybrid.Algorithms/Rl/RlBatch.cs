@@ -1,7 +1,4 @@
 // The per-token tensors every RL axis reads: N responses (prompt-major groups of G) × A response positions.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 

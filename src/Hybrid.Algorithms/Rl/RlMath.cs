@@ -1,7 +1,4 @@
 // The masked reductions, discounted reverse sums and shape checks that several RL axes share.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 

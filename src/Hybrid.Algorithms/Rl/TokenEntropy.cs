@@ -1,7 +1,4 @@
 // The entropy of the policy's next-token distribution at every response position, for the entropy bonus and monitoring.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 

@@ -1,5 +1,4 @@
 // The --bf16 option of every training command (sft, dpo, reward, rl, online-dpo).
-using System.CommandLine;
 
 namespace Hybrid.Cli.Commands;
 

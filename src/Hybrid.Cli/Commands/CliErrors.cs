@@ -1,6 +1,5 @@
 // Runs a command body and turns the errors users cause (bad data, config, checkpoint, arguments, files) into one line and
 // exit 2, and a diverged run into one line and exit 3.
-using System.CommandLine;
 using System.Text.RegularExpressions;
 using Hybrid.Data;
 using Hybrid.Models.Checkpoints;

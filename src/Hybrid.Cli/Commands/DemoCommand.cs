@@ -1,5 +1,4 @@
 // `hybrid demo`: the whole loop in miniature — init a model, SFT on libtorch, export, generate with ONNX Runtime GenAI, GRPO.
-using System.CommandLine;
 using Hybrid.Cli.Demo;
 
 namespace Hybrid.Cli.Commands;

@@ -1,5 +1,4 @@
 // The --device option: where ONNX Runtime / GenAI run (export, score, rl, online-dpo) and where libtorch trains (sft, dpo, reward, rl, online-dpo).
-using System.CommandLine;
 using Hybrid.Onnx;
 
 namespace Hybrid.Cli.Commands;

@@ -1,5 +1,4 @@
 // `hybrid dpo`: offline preference optimisation (DPO and its family: cdpo, robust, ipo, hinge, kto, orpo, simpo, rdpo, odpo, rrhf, +nll).
-using System.CommandLine;
 using Hybrid.Algorithms.Preference;
 using Hybrid.Training.Preference;
 

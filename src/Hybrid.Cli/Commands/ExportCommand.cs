@@ -1,5 +1,4 @@
 // `hybrid export`: writes a Hugging Face checkpoint as an ONNX folder that stock ONNX Runtime GenAI loads and chats with.
-using System.CommandLine;
 using Hybrid.Export.Decoder;
 
 namespace Hybrid.Cli.Commands;

@@ -1,5 +1,4 @@
 // `hybrid init-model`: creates a random-initialised Hugging Face checkpoint (with a trained tokenizer) from a preset.
-using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Hybrid.Models.Config;

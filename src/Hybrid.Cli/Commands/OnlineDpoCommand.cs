@@ -5,7 +5,6 @@ using Hybrid.Training.Output;
 using Hybrid.Tensors;
 using Hybrid.Rollout;
 using Hybrid.Onnx;
-using System.CommandLine;
 using Hybrid.Algorithms.Rewards;
 using Hybrid.Models.Generation;
 using Hybrid.Models.Tokenizers;

@@ -1,5 +1,4 @@
 // The options rl and online-dpo share (model, prompts, output, iteration sizes, device, rollout backend), declared and read in one place.
-using System.CommandLine;
 using Hybrid.Onnx;
 using Hybrid.Rollout;
 using Hybrid.Tensors;

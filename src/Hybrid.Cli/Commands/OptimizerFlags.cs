@@ -1,5 +1,4 @@
 // The AdamW and warm-up options every training command shares (sft, dpo, reward, rl), read into OptimizerSettings.
-using System.CommandLine;
 using Hybrid.Training.Loop;
 
 namespace Hybrid.Cli.Commands;

@@ -1,5 +1,4 @@
 // The --overwrite option of every training command (sft, dpo, reward, rl, online-dpo): see Hybrid.Training.Output.RunFolder.
-using System.CommandLine;
 
 namespace Hybrid.Cli.Commands;
 

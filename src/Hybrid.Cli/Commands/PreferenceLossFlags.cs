@@ -1,5 +1,4 @@
 // The preference-loss hyperparameter options dpo and online-dpo share (β, ε, γ, α, λ_D, λ_U), read into PreferenceLossOptions.
-using System.CommandLine;
 using Hybrid.Algorithms.Preference;
 
 namespace Hybrid.Cli.Commands;

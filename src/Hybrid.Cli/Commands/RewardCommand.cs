@@ -1,5 +1,4 @@
 // `hybrid reward`: trains a reward model (Bradley–Terry pairs or K-wise rankings) from a Hugging Face checkpoint.
-using System.CommandLine;
 using Hybrid.Training.RewardModel;
 
 namespace Hybrid.Cli.Commands;

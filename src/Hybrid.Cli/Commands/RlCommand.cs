@@ -7,7 +7,6 @@ using Hybrid.Training.Output;
 using Hybrid.Tensors;
 using Hybrid.Rollout;
 using Hybrid.Onnx;
-using System.CommandLine;
 using Hybrid.Algorithms.Rewards;
 using Hybrid.Algorithms.Rewards.Process;
 using Hybrid.Algorithms.Rl;

@@ -1,5 +1,4 @@
 // The --rollout-backend option of the commands that generate rollouts (rl, online-dpo).
-using System.CommandLine;
 using Hybrid.Rollout;
 
 namespace Hybrid.Cli.Commands;

@@ -1,6 +1,5 @@
 // `hybrid score`: scores a JSONL/CSV file of rows with an exported reward model (or an ensemble) on ONNX Runtime.
 using Hybrid.Data;
-using System.CommandLine;
 using Hybrid.Rollout.Scoring;
 using Spectre.Console;
 

@@ -1,5 +1,4 @@
 // `hybrid sft`: supervised fine-tuning of a Hugging Face checkpoint on a JSONL/CSV dataset.
-using System.CommandLine;
 using Hybrid.Training.Sft;
 
 namespace Hybrid.Cli.Commands;

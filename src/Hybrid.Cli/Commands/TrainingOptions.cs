@@ -1,5 +1,4 @@
 // The options sft, dpo and reward share (one per TrainingArguments field), declared and read in one place.
-using System.CommandLine;
 using Hybrid.Training.Loop;
 
 namespace Hybrid.Cli.Commands;

@@ -1,4 +1,5 @@
 // Blockwise 4-bit weight quantization in the exact layout of ONNX Runtime's com.microsoft.MatMulNBits, and its slow inverse.
+
 namespace Hybrid.Export.Decoder;
 
 /// <summary>

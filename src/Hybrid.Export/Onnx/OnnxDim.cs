@@ -1,4 +1,5 @@
 // One dimension of a graph input/output shape: a fixed size or a named symbolic size.
+
 namespace Hybrid.Export.Onnx;
 
 /// <summary>

@@ -1,4 +1,5 @@
 // Why a generated sequence ended.
+
 namespace Hybrid.Models.Generation;
 
 /// <summary>How a sampled sequence ended (the names of OpenAI's and vLLM's <c>finish_reason</c>).</summary>

@@ -1,4 +1,5 @@
 // One sequence the trainer's sampler produced: prompt, response tokens, their sampling log-probs, and why it ended.
+
 namespace Hybrid.Models.Generation;
 
 /// <summary>

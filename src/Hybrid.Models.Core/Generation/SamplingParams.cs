@@ -1,4 +1,5 @@
 // How the next token is chosen: greedy, or sampled after temperature → top-k → top-p, with a seed, a length cap and stop ids.
+
 namespace Hybrid.Models.Generation;
 
 /// <summary>

@@ -1,4 +1,5 @@
 // The slow, obvious sampling distribution (temperature → top-k → top-p → renormalise) that the fast tensor path is tested against.
+
 namespace Hybrid.Models.Generation;
 
 /// <summary>

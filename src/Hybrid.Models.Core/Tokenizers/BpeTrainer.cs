@@ -1,4 +1,5 @@
 // Learns byte-level BPE merges from a corpus: count GPT-2 pre-tokenized words, then merge the most frequent pair until done.
+
 namespace Hybrid.Models.Tokenizers;
 
 /// <summary>Settings of <see cref="BpeTrainer"/>.</summary>

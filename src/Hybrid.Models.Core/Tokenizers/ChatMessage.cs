@@ -1,4 +1,5 @@
 // One turn of a conversation: a role (system, user, assistant) and its text.
+
 namespace Hybrid.Models.Tokenizers;
 
 /// <summary>A chat turn, as in the Hugging Face <c>messages</c> list: <c>{"role": "user", "content": "hi"}</c>.</summary>

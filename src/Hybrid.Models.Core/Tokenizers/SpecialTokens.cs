@@ -1,4 +1,5 @@
 // The special tokens of Hybrid's tokenizers: ChatML turn markers and the end-of-text token (Qwen2's spellings).
+
 namespace Hybrid.Models.Tokenizers;
 
 /// <summary>Spellings shared by the BPE trainer, the chat format and model creation (the same as Qwen2's).</summary>

@@ -1,4 +1,5 @@
 // A checkpoint folder is malformed or does not match its config.json; the message names the file and the tensor or field.
+
 namespace Hybrid.Models.Checkpoints;
 
 /// <summary>

@@ -1,8 +1,5 @@
 // Saving a decoder checkpoint as a Hugging Face folder: staged beside the target, published with config.json last.
 using Hybrid.Models.Config;
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 using Hybrid.Tensors.Serialization;
 
 namespace Hybrid.Models.Checkpoints;

@@ -1,7 +1,5 @@
 // Loads and saves a decoder checkpoint as a Hugging Face model folder (config.json, safetensors shards, tokenizer files).
 using Hybrid.Models.Config;
-using Hybrid.Tensors;
-using static TorchSharp.torch;
 using Hybrid.Tensors.Serialization;
 
 namespace Hybrid.Models.Checkpoints;

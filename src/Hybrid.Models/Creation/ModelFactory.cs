@@ -2,9 +2,6 @@
 using Hybrid.Models.Checkpoints;
 using Hybrid.Models.Config;
 using Hybrid.Models.Tokenizers;
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Models.Creation;
 

@@ -2,9 +2,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Hybrid.Models.Config;
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Models.Creation;
 

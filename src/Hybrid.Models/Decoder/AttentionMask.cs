@@ -1,7 +1,4 @@
 // Which keys each query may attend to (causal + key padding), and the position ids a padding mask implies.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Models.Decoder;
 

@@ -1,8 +1,5 @@
 // The transformer body of a Llama/Qwen2 decoder: token embedding, the layer stack, final norm (HF `Qwen2Model`, `model.*`).
 using Hybrid.Models.Config;
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 using Hybrid.Tensors.Layers;
 
 namespace Hybrid.Models.Decoder;

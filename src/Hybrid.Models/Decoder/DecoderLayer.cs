@@ -1,8 +1,5 @@
 // One pre-norm transformer block of Llama/Qwen2: x + Attn(RMSNorm(x)), then x + MLP(RMSNorm(x)) (HF `model.layers.i`).
 using Hybrid.Models.Config;
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 using Hybrid.Tensors.Layers;
 
 namespace Hybrid.Models.Decoder;

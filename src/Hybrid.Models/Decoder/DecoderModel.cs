@@ -1,8 +1,5 @@
 // A Llama/Qwen2 causal language model: the decoder backbone plus the LM head (HF `Qwen2ForCausalLM` / `LlamaForCausalLM`).
 using Hybrid.Models.Config;
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 using Hybrid.Tensors.Layers;
 
 namespace Hybrid.Models.Decoder;

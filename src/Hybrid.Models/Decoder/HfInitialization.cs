@@ -1,7 +1,4 @@
 // Hugging Face's `_init_weights` for Llama/Qwen2: matrices ~ N(0, initializer_range), biases 0, norm weights 1.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 using Hybrid.Tensors.Layers;
 
 namespace Hybrid.Models.Decoder;

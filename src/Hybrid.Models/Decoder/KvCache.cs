@@ -1,7 +1,4 @@
 // The key/value cache of incremental decoding: per layer the rotated keys and the values of every token seen so far.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Models.Decoder;
 

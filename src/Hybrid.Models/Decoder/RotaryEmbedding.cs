@@ -1,7 +1,4 @@
 // Rotary position embedding (Su et al. 2021, RoFormer) in Hugging Face's "rotate_half" layout, as Llama and Qwen2 use it.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Models.Decoder;
 

@@ -1,8 +1,5 @@
 // Causal self-attention with grouped-query heads and rotary positions, as in Llama and Qwen2 (HF `self_attn`).
 using Hybrid.Models.Config;
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 using Hybrid.Tensors.Layers;
 
 namespace Hybrid.Models.Decoder;

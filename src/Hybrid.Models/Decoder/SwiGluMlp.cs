@@ -1,8 +1,5 @@
 // The feed-forward block of Llama and Qwen2: SwiGLU (Shazeer 2020), down(silu(gate(x)) · up(x)) (HF `mlp`).
 using Hybrid.Models.Config;
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 using Hybrid.Tensors.Layers;
 
 namespace Hybrid.Models.Decoder;

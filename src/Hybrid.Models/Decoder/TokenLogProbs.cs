@@ -1,7 +1,4 @@
 // Per-token log-probabilities log softmax(h·Wᵀ)[target] from hidden states, one sequence chunk at a time.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 using Hybrid.Tensors.Layers;
 
 namespace Hybrid.Models.Decoder;

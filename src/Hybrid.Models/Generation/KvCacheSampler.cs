@@ -1,8 +1,5 @@
 // The trainer-side sampler: batched generation with DecoderModel's key/value cache over left-padded ragged prompts.
 using Hybrid.Models.Decoder;
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Models.Generation;
 

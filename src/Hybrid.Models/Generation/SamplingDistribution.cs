@@ -1,7 +1,4 @@
 // The sampling distribution on tensors: a batch of logits → log q over the vocabulary, a draw from it, its log-probs.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Models.Generation;
 

@@ -1,7 +1,4 @@
 // The reward model's head: one scalar score per sequence, read at the last real token (HF sequence classification).
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 using Hybrid.Tensors.Layers;
 
 namespace Hybrid.Models.Heads;

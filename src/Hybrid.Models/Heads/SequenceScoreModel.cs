@@ -1,9 +1,6 @@
 // A reward model: the decoder body plus a score head (HF `Qwen2ForSequenceClassification` with num_labels = 1).
 using Hybrid.Models.Config;
 using Hybrid.Models.Decoder;
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 using Hybrid.Tensors.Layers;
 
 namespace Hybrid.Models.Heads;

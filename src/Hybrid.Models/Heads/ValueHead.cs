@@ -1,7 +1,4 @@
 // The PPO critic's head: one scalar value per token from the decoder's hidden states.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 using Hybrid.Tensors.Layers;
 
 namespace Hybrid.Models.Heads;

@@ -1,4 +1,5 @@
 // The error a GenAI C call reported, with the call's name.
+
 namespace Hybrid.Onnx.GenAI;
 
 /// <summary>A GenAI C function returned an error; the message names the function and carries GenAI's own text.</summary>

@@ -1,4 +1,5 @@
 // A GenAI generator whose next-token logits can be read and replaced: the rollout engine samples, GenAI keeps the KV cache.
+
 namespace Hybrid.Onnx.GenAI;
 
 /// <summary>

@@ -1,4 +1,5 @@
 // One batch of rows decoding together on a rollout backend: next-token logits out, one chosen token per row in.
+
 namespace Hybrid.Rollout.Decoding;
 
 /// <summary>

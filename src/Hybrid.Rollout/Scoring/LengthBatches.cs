@@ -1,4 +1,5 @@
 // Groups rows into batches of similar length so right-padding wastes little compute; results go back by row index.
+
 namespace Hybrid.Rollout.Scoring;
 
 /// <summary>

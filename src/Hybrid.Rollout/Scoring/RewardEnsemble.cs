@@ -1,4 +1,5 @@
 // Several reward models scored one after another and averaged: a cheap guard against one model's blind spots.
+
 namespace Hybrid.Rollout.Scoring;
 
 /// <summary>

@@ -1,6 +1,5 @@
 // Token embedding table: int64 ids → rows of a learned [V, D] matrix.
 using TorchSharp.Modules;
-using static TorchSharp.torch;
 
 namespace Hybrid.Tensors.Layers;
 

@@ -1,7 +1,5 @@
 // The base of Hybrid's layers and models: a TorchSharp module whose parameters and sub-modules are registered explicitly.
-using TorchSharp;
 using TorchSharp.Modules;
-using static TorchSharp.torch;
 
 namespace Hybrid.Tensors.Layers;
 

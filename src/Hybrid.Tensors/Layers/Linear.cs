@@ -1,6 +1,5 @@
 // Fully connected layer y = x Wᵀ + b, initialised as PyTorch's nn.Linear.
 using TorchSharp.Modules;
-using static TorchSharp.torch;
 
 namespace Hybrid.Tensors.Layers;
 

@@ -1,6 +1,5 @@
 // Root-mean-square layer normalisation (Zhang & Sennrich 2019), as used by Llama and Qwen2.
 using TorchSharp.Modules;
-using static TorchSharp.torch;
 
 namespace Hybrid.Tensors.Layers;
 

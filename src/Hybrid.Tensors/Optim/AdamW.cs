@@ -1,8 +1,6 @@
 // AdamW: Adam with decoupled weight decay (Loshchilov & Hutter, ICLR 2019), fused into one pass over each parameter.
 using System.Numerics;
 using System.Runtime.InteropServices;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Tensors.Optim;
 

@@ -1,7 +1,5 @@
 // Global-norm gradient clipping (Pascanu et al. 2013), as torch.nn.utils.clip_grad_norm_, in one read and one scale pass.
 using System.Numerics;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Tensors.Optim;
 

@@ -1,4 +1,5 @@
 // Linear warm-up then cosine decay of the learning rate, as Hugging Face's get_cosine_schedule_with_warmup.
+
 namespace Hybrid.Tensors.Optim;
 
 /// <summary>

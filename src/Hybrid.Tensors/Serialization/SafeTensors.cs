@@ -3,8 +3,6 @@ using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
 using Hybrid.Data;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Tensors.Serialization;
 

@@ -1,7 +1,4 @@
 // A padded micro-batch ready for the model: input ids, attention mask and shifted-target labels.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Training.Data;
 

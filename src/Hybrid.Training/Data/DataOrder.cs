@@ -1,4 +1,5 @@
 // The order in which training rows are visited: a seeded permutation per epoch and a cursor, so a run can resume exactly.
+
 namespace Hybrid.Training.Data;
 
 /// <summary>

@@ -1,4 +1,5 @@
 // One example as token ids with a per-token flag saying whether the loss trains on predicting that token.
+
 namespace Hybrid.Training.Data;
 
 /// <summary>

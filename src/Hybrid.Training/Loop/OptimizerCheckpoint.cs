@@ -1,9 +1,6 @@
 // Saves and restores AdamW's moments and step count as optimizer.safetensors, keyed by parameter name.
 using System.Globalization;
 using Hybrid.Models.Checkpoints;
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 using Hybrid.Tensors.Optim;
 using Hybrid.Tensors.Serialization;
 

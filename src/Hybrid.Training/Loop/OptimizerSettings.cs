@@ -1,6 +1,5 @@
 // AdamW's settings and the warm-up, as every trainer (offline and RL) takes them.
 using Hybrid.Tensors.Optim;
-using TorchSharp;
 
 namespace Hybrid.Training.Loop;
 

@@ -1,4 +1,5 @@
 // The base of every run-settings record: one way to refuse a bad field, naming the record, the field, the value and the fix.
+
 namespace Hybrid.Training.Loop;
 
 /// <summary>

@@ -6,11 +6,14 @@ namespace Hybrid.Training.Loop;
 /// <summary>
 /// The part of <c>SftConfig</c>, <c>PreferenceConfig</c> and <c>RewardModelConfig</c> that is the same for all three —
 /// declared and validated once here. Defaults follow transformers' TrainingArguments unless noted; a trainer sets its
-/// own learning rate and epoch defaults in its config's constructor (SFT 2e-5 × 3 epochs, DPO 1e-6 × 3, RM 1e-5 × 1).
+/// own learning rate and epoch defaults through the base constructor (SFT 2e-5 × 3 epochs, DPO 1e-6 × 3, RM 1e-5 × 1).
 /// Validation errors name the concrete config and field (<c>SftConfig.LearningRate = 5: …</c>); the CLI shows them as flags.
 /// </summary>
 public abstract record TrainingArguments : RunSettings
 {
+    /// <summary>The trainer's own defaults for the two fields whose usual values differ by method.</summary>
+    protected TrainingArguments(double defaultLearningRate, int defaultEpochs) => (LearningRate, Epochs) = (defaultLearningRate, defaultEpochs);
+
     /// <summary>Folder of the Hugging Face checkpoint to start from (config.json, *.safetensors, tokenizer files).</summary>
     public required string ModelPath { get; init; }
 
@@ -90,6 +93,21 @@ public abstract record TrainingArguments : RunSettings
     {
         AdamBeta1 = AdamBeta1, AdamBeta2 = AdamBeta2, AdamEpsilon = AdamEpsilon, WeightDecay = WeightDecay, WarmupRatio = WarmupRatio,
     };
+
+    /// <summary>
+    /// Makes <see cref="Device"/> libtorch's default device (models and batches are created there) and turns on bf16
+    /// autocast when <see cref="Bf16"/>, both until the result is disposed: a trainer's first line.
+    /// </summary>
+    public IDisposable UseDeviceAndPrecision() => new DeviceAndPrecision(Autocast.Enable(Bf16 ? ScalarType.BFloat16 : null), TorchDevice.Use(TorchDevice.Parse(Device)));
+
+    private sealed class DeviceAndPrecision(Autocast.Region autocast, TorchDevice.Scope device) : IDisposable
+    {
+        public void Dispose()
+        {
+            device.Dispose();
+            autocast.Dispose();
+        }
+    }
 
     /// <summary>Throws an <see cref="ArgumentException"/> "<c>{Config}.{field} = {value}: {fix}</c>" for the first bad shared field.</summary>
     protected void ValidateArguments()

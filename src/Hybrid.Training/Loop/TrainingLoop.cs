@@ -1,7 +1,4 @@
 // The optimizer-step bookkeeping of the SFT, preference and reward-model trainers: steps, schedule, data order, resume, checkpoints.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 using Hybrid.Tensors.Optim;
 using Hybrid.Training.Data;
 

@@ -1,6 +1,5 @@
 // One offline training run around its loop: start (seed, resume, claim --out, open metrics), per-step bookkeeping, checkpoints.
 using Hybrid.Data;
-using Hybrid.Tensors;
 using Hybrid.Tensors.Optim;
 using Hybrid.Training.Metrics;
 using Hybrid.Training.Output;

@@ -5,10 +5,7 @@ using Hybrid.Models.Config;
 using Hybrid.Models.Decoder;
 using Hybrid.Models.Tokenizers;
 using Hybrid.Rollout;
-using Hybrid.Tensors;
 using Hybrid.Training.WeightSync;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Training.Online;
 

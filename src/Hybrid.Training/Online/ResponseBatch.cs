@@ -1,7 +1,4 @@
 // Prompt + response rows laid out for scoring response tokens: prompts left-padded, responses right-padded.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Training.Online;
 

@@ -1,8 +1,5 @@
 // Per-token log-probabilities of scored responses under a trainer model: RL's old, reference and current log-probs, and (summed) preference training's.
 using Hybrid.Models.Decoder;
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Training.Online;
 

@@ -3,8 +3,6 @@ using System.Diagnostics;
 using Hybrid.Models.Decoder;
 using Hybrid.Models.Generation;
 using Hybrid.Rollout;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Training.Online;
 

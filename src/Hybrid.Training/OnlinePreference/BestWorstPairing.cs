@@ -1,4 +1,5 @@
 // Picks each prompt's preference pair from its scored samples: chosen = the best, rejected = the worst; ties are skipped.
+
 namespace Hybrid.Training.OnlinePreference;
 
 /// <summary>Group <see cref="Group"/>'s chosen sample <see cref="Best"/> and rejected sample <see cref="Worst"/> (indices into the flat batch).</summary>

@@ -1,8 +1,5 @@
 // A frozen copy of a decoder's current weights: the reference model of an offline preference run.
 using Hybrid.Models.Decoder;
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Training.OnlinePreference;
 

@@ -21,6 +21,19 @@ internal sealed class IterationMetrics(string? outputDir, TextWriter? console) :
 {
     private readonly MetricsLog? _file = outputDir is null ? null : Open(outputDir, console);
 
+    /// <summary>
+    /// Closes iteration <paramref name="iteration"/>'s row: adds <c>policy/rollout_version</c>, <c>policy/version</c> and
+    /// <c>timing_s/step</c> (the sum of its <c>timing_s/*</c> phases), writes it and returns it as the iteration's log entry.
+    /// </summary>
+    public IterationLog Complete(int iteration, long rolloutVersion, long policyVersion, Dictionary<string, double> m)
+    {
+        m["policy/rollout_version"] = rolloutVersion;
+        m["policy/version"] = policyVersion;
+        m["timing_s/step"] = m.Where(kv => kv.Key.StartsWith("timing_s/", StringComparison.Ordinal)).Sum(kv => kv.Value);
+        Write(iteration, m);
+        return new IterationLog(iteration, rolloutVersion, policyVersion, m);
+    }
+
     public void Write(long step, IReadOnlyDictionary<string, double> values)
     {
         if (_file is not null) _file.Write(step, values);

@@ -1,4 +1,5 @@
 // Settings of online / iterative DPO: iterations, prompts and samples per iteration, labelling, reference, update.
+
 namespace Hybrid.Training.OnlinePreference;
 
 /// <summary>Which model supplies π_ref in each iteration's DPO loss.</summary>

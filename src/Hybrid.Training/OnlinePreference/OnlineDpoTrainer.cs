@@ -5,9 +5,6 @@ using Hybrid.Algorithms.Rewards;
 using Hybrid.Models.Decoder;
 using Hybrid.Models.Generation;
 using Hybrid.Rollout;
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 using Hybrid.Tensors.Optim;
 using Hybrid.Training.Data;
 using Hybrid.Training.Online;
@@ -121,11 +118,7 @@ public sealed class OnlineDpoTrainer(OnlineDpoConfig config, TextWriter? log = n
                 m["eval/win_rate"] = perPrompt.Select((r, i) => r > baseline[i] ? 1.0 : r == baseline[i] ? 0.5 : 0.0).Average();
                 m["timing_s/eval"] = PhaseClock.Lap(clock);
             }
-            m["policy/rollout_version"] = rollouts.PolicyVersion;
-            m["policy/version"] = policy.Version;
-            m["timing_s/step"] = m.Where(kv => kv.Key.StartsWith("timing_s/", StringComparison.Ordinal)).Sum(kv => kv.Value);
-            metricsLog.Write(iteration, m);
-            iterations.Add(new IterationLog(iteration, rollouts.PolicyVersion, policy.Version, m));
+            iterations.Add(metricsLog.Complete(iteration, rollouts.PolicyVersion, policy.Version, m));
         }
         return new OnlinePreferenceResult(iterations, run.Elapsed.TotalSeconds, initialEval);
     }

@@ -1,4 +1,5 @@
 // A prompt of an online preference run: its text (what reward functions read), its token ids, and its dataset columns.
+
 namespace Hybrid.Training.OnlinePreference;
 
 /// <summary>

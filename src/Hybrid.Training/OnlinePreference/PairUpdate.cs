@@ -1,9 +1,6 @@
 // Preference updates over the pairs of one iteration: reference log-probs once, then shuffled mini-batch steps of PreferenceStep.
 using Hybrid.Algorithms.Preference;
 using Hybrid.Models.Decoder;
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 using Hybrid.Tensors.Optim;
 using Hybrid.Training.Preference;
 using Hybrid.Training.Stability;

@@ -1,6 +1,5 @@
 // The preference-update settings shared by online DPO, SPIN and Step-DPO: loss, β, optimizer, batch and passes.
 using Hybrid.Algorithms.Preference;
-
 using Hybrid.Training.Stability;
 
 namespace Hybrid.Training.OnlinePreference;

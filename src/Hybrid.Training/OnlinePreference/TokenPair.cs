@@ -1,4 +1,5 @@
 // A tokenized preference pair: prompt ids, chosen and rejected response ids, with the scores that decided it.
+
 namespace Hybrid.Training.OnlinePreference;
 
 /// <summary>

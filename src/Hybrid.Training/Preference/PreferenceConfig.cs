@@ -1,23 +1,16 @@
 // Settings of an offline preference-optimisation run (DPO and its family): each with its meaning, default and source.
 using Hybrid.Algorithms.Preference;
-
-
 using Hybrid.Training.Loop;
+
 namespace Hybrid.Training.Preference;
 
 /// <summary>
 /// A preference run's configuration, immutable, validated in <see cref="Validate"/> (which names the field, the value and
 /// the fix). Defaults follow TRL's DPOConfig / transformers' TrainingArguments unless noted.
 /// </summary>
-public sealed record PreferenceConfig : TrainingArguments
+/// <remarks>TRL's DPO defaults: learning rate 1e-6 (pretrained models), 3 epochs.</remarks>
+public sealed record PreferenceConfig() : TrainingArguments(defaultLearningRate: 1e-6, defaultEpochs: 3)
 {
-    /// <summary>TRL's DPO defaults: learning rate 1e-6 (pretrained models), 3 epochs.</summary>
-    public PreferenceConfig()
-    {
-        LearningRate = 1e-6;
-        Epochs = 3;
-    }
-
     /// <summary>
     /// The loss: a registered name (<c>sigmoid</c>, <c>cdpo</c>, <c>robust</c>, <c>ipo</c>, <c>hinge</c>, <c>kto</c>, <c>orpo</c>,
     /// <c>simpo</c>, <c>rdpo</c>, <c>odpo</c>, <c>rrhf</c>, <c>nll</c>) or a weighted list such as <c>sigmoid,nll:0.2</c>

@@ -1,4 +1,5 @@
 // One row of preference data in one of TRL's shapes (pairs, unpaired labelled completions) or as a K-wise ranking.
+
 namespace Hybrid.Training.Preference;
 
 /// <summary>The shapes a preference row may take; one file holds one shape.</summary>

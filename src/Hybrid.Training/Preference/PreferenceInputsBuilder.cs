@@ -1,8 +1,5 @@
 // Cuts the concatenated batch's per-sequence log-probs into the PreferenceInputs a loss reads, for each data shape.
 using Hybrid.Algorithms.Preference;
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Training.Preference;
 

@@ -3,9 +3,6 @@ using Hybrid.Training.Loop;
 using Hybrid.Algorithms;
 using Hybrid.Algorithms.Preference;
 using Hybrid.Models.Decoder;
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 using Hybrid.Tensors.Optim;
 using Hybrid.Training.Stability;
 

@@ -7,9 +7,6 @@ using Hybrid.Algorithms.Preference;
 using Hybrid.Models.Checkpoints;
 using Hybrid.Models.Decoder;
 using Hybrid.Models.Tokenizers;
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 using Hybrid.Tensors.Optim;
 using Hybrid.Training.Metrics;
 using Hybrid.Training.Stability;
@@ -42,8 +39,7 @@ public sealed class PreferenceTrainer(PreferenceConfig config, TextWriter? log =
     public PreferenceResult Train()
     {
         PreferenceConfig c = _config;
-        using var autocast = Autocast.Enable(c.Bf16 ? torch.ScalarType.BFloat16 : null);  // bf16 mixed precision, or nothing
-        using var onDevice = TorchDevice.Use(TorchDevice.Parse(c.Device));  // models and batches are created there
+        using var onDevice = c.UseDeviceAndPrecision();   // models and batches are created on --device; bf16 autocast with --bf16
         (_referenceRows, _referenceModels) = (0, 0);
         IPreferenceLoss lossFn = loss ?? c.CreateLoss();
 

@@ -1,9 +1,6 @@
 // All sequences of a micro-batch of preference rows, concatenated into one right-padded tensor batch with response masks.
 using Hybrid.Data;
-using Hybrid.Tensors;
 using Hybrid.Training.Online;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Training.Preference;
 

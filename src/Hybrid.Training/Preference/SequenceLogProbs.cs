@@ -1,9 +1,6 @@
 // Per-sequence summed log-probabilities of the response tokens (RL's per-token kernel, summed), from one forward of the whole batch.
 using Hybrid.Models.Decoder;
 using Hybrid.Training.Online;
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Training.Preference;
 

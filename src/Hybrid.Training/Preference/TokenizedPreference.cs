@@ -1,4 +1,5 @@
 // One preference row as token ids: the prompt once, and every response the trainer scores against it.
+
 namespace Hybrid.Training.Preference;
 
 /// <summary>

@@ -1,7 +1,4 @@
 // The sequences of a micro-batch of reward-model rows (pairs or rankings with any K) as one right-padded tensor batch.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 using Hybrid.Training.Preference;
 
 namespace Hybrid.Training.RewardModel;

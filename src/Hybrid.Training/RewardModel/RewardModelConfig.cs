@@ -7,15 +7,9 @@ namespace Hybrid.Training.RewardModel;
 /// A reward-model run's configuration, immutable, validated in <see cref="Validate"/> (which names the field, the value and
 /// the fix). Defaults follow TRL's RewardConfig / transformers' TrainingArguments unless noted.
 /// </summary>
-public sealed record RewardModelConfig : TrainingArguments
+/// <remarks>TRL's reward-model defaults: learning rate 1e-5, 1 epoch.</remarks>
+public sealed record RewardModelConfig() : TrainingArguments(defaultLearningRate: 1e-5, defaultEpochs: 1)
 {
-    /// <summary>TRL's reward-model defaults: learning rate 1e-5, 1 epoch.</summary>
-    public RewardModelConfig()
-    {
-        LearningRate = 1e-5;
-        Epochs = 1;
-    }
-
     /// <summary>
     /// Reward centering c of + c·mean((r_w + r_l)²) (Eisenstein et al. 2023; TRL's center_rewards_coefficient; 0.01
     /// recommended; default 0 = off).

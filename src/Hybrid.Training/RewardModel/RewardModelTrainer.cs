@@ -6,9 +6,6 @@ using Hybrid.Models.Checkpoints;
 using Hybrid.Models.Config;
 using Hybrid.Models.Heads;
 using Hybrid.Models.Tokenizers;
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 using Hybrid.Tensors.Optim;
 using Hybrid.Training.Data;
 using Hybrid.Training.Metrics;
@@ -41,8 +38,7 @@ public sealed class RewardModelTrainer(RewardModelConfig config, TextWriter? log
     public RewardModelResult Train()
     {
         RewardModelConfig c = _config;
-        using var autocast = Autocast.Enable(c.Bf16 ? torch.ScalarType.BFloat16 : null);  // bf16 mixed precision, or nothing
-        using var onDevice = TorchDevice.Use(TorchDevice.Parse(c.Device));  // models and batches are created there
+        using var onDevice = c.UseDeviceAndPrecision();   // models and batches are created on --device; bf16 autocast with --bf16
         using Tokenizer tokenizer = Tokenizer.Open(c.ModelPath);
         int pad = tokenizer.PadTokenId ?? tokenizer.EosTokenId ?? 0;   // pads are masked out; any id will do
         var tokenize = new RewardTokenizer(tokenizer.Encode, c.MaxLength);

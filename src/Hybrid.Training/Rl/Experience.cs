@@ -2,9 +2,6 @@
 using Hybrid.Training.Data;
 using Hybrid.Training.Loop;
 using RolloutSample = Hybrid.Rollout.Rollout;
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 using Hybrid.Training.Online;
 
 namespace Hybrid.Training.Rl;

@@ -1,8 +1,5 @@
 // A process (step-level) reward in the RL loop: step rewards of step-marked completions become token-level advantages or token rewards.
 using Hybrid.Algorithms.Rewards.Process;
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Training.Rl;
 

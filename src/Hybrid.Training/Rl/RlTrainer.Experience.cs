@@ -5,8 +5,6 @@ using Hybrid.Algorithms.Rewards.Process;
 using Hybrid.Algorithms.Rl;
 using Hybrid.Models.Generation;
 using Hybrid.Rollout;
-using TorchSharp;
-using static TorchSharp.torch;
 using Hybrid.Training.Data;
 using Hybrid.Training.Online;
 using RolloutSample = Hybrid.Rollout.Rollout;

@@ -2,9 +2,6 @@
 using Hybrid.Algorithms.Critic;
 using Hybrid.Algorithms.Rl;
 using Hybrid.Models.Decoder;
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 using Hybrid.Tensors.Optim;
 using Hybrid.Training.Data;
 using Hybrid.Training.Online;

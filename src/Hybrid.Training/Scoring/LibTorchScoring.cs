@@ -1,8 +1,6 @@
 // Scores token rows with the trainer's reward model on libtorch, batched exactly as the ONNX Runtime scorer batches them.
 using Hybrid.Models.Heads;
 using Hybrid.Rollout.Scoring;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Training.Scoring;
 

@@ -1,10 +1,6 @@
 // Next-token cross-entropy summed over trainable targets, with the token-accuracy count, for SFT and evaluation.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 using Hybrid.Training.Data;
 using Hybrid.Tensors.Layers;
-
 
 namespace Hybrid.Training.Sft;
 

@@ -7,15 +7,9 @@ namespace Hybrid.Training.Sft;
 /// An SFT run's configuration, immutable, validated in <see cref="Validate"/> (which names the field, the value and the fix).
 /// Defaults follow TRL's SFTConfig / transformers' TrainingArguments unless noted.
 /// </summary>
-public sealed record SftConfig : TrainingArguments
+/// <remarks>TRL's SFT defaults: learning rate 2e-5 (pretrained models), 3 epochs.</remarks>
+public sealed record SftConfig() : TrainingArguments(defaultLearningRate: 2e-5, defaultEpochs: 3)
 {
-    /// <summary>TRL's SFT defaults: learning rate 2e-5 (pretrained models), 3 epochs.</summary>
-    public SftConfig()
-    {
-        LearningRate = 2e-5;
-        Epochs = 3;
-    }
-
     /// <summary>
     /// Train only on completion tokens of prompt/completion data (TRL completion_only_loss; default true). Prompt tokens
     /// then contribute exactly zero loss and gradient.

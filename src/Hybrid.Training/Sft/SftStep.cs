@@ -1,9 +1,6 @@
 // One optimizer step of SFT over several micro-batches: forward, summed loss, backward, clip, AdamW — with its metrics.
 using Hybrid.Training.Loop;
 using Hybrid.Models.Decoder;
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 using Hybrid.Tensors.Optim;
 using Hybrid.Training.Data;
 using Hybrid.Training.Stability;

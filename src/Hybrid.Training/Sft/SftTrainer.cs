@@ -5,9 +5,6 @@ using System.Diagnostics;
 using Hybrid.Models.Checkpoints;
 using Hybrid.Models.Decoder;
 using Hybrid.Models.Tokenizers;
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 using Hybrid.Tensors.Optim;
 using Hybrid.Training.Data;
 using Hybrid.Training.Metrics;
@@ -33,8 +30,7 @@ public sealed class SftTrainer(SftConfig config, TextWriter? log = null)
     public SftResult Train()
     {
         SftConfig c = _config;
-        using var autocast = Autocast.Enable(c.Bf16 ? torch.ScalarType.BFloat16 : null);  // bf16 mixed precision, or nothing
-        using var onDevice = TorchDevice.Use(TorchDevice.Parse(c.Device));  // models and batches are created there
+        using var onDevice = c.UseDeviceAndPrecision();   // models and batches are created on --device; bf16 autocast with --bf16
         // ---- data: read and tokenize everything first ------------------------------------------------------------------
         using Tokenizer tokenizer = Tokenizer.Open(c.ModelPath);
         int eos = tokenizer.EosTokenId ?? throw new InvalidOperationException($"{c.ModelPath}: the tokenizer names no eos_token");

@@ -1,4 +1,5 @@
 // Counts refused optimizer steps and stops a run whose steps keep failing, before it can save a broken model.
+
 namespace Hybrid.Training.Stability;
 
 /// <summary>A run stopped because its optimizer steps kept failing; the message says when, why and what to change.</summary>

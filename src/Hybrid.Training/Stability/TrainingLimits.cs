@@ -1,4 +1,5 @@
 // Bounds on training options beyond which a run cannot be meaningful, checked when a config is validated.
+
 namespace Hybrid.Training.Stability;
 
 public static class TrainingLimits

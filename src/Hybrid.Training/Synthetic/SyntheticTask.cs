@@ -1,4 +1,5 @@
 // The synthetic preference tasks and the ranked item each one produces for a prompt.
+
 namespace Hybrid.Training.Synthetic;
 
 /// <summary>Toy preference oracles with a known right answer, cheap enough for a tiny model to learn in seconds.</summary>

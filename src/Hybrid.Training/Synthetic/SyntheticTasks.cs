@@ -1,4 +1,5 @@
 // The three toy preference oracles: arithmetic correctness, concision and format following, each as a ranked item per prompt.
+
 namespace Hybrid.Training.Synthetic;
 
 /// <summary>

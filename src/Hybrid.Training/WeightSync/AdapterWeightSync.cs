@@ -3,9 +3,6 @@ using Hybrid.Export.Decoder;
 using Hybrid.Export.Onnx;
 using Hybrid.Models.Config;
 using Hybrid.Rollout;
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Training.WeightSync;
 
@@ -21,60 +18,43 @@ namespace Hybrid.Training.WeightSync;
 /// replaces an initializer only where the graph also declares it as an input. The model is never reloaded, but
 /// overridable weights cannot be pre-packed by ORT, so decoding is slower than with a plain export (the bench measures it).
 /// </summary>
-public sealed class AdapterWeightSync : IWeightSync
+public sealed class AdapterWeightSync : EngineWeightSync
 {
-    private readonly RolloutEngine _engine;
-    private readonly DecoderConfig _config;
-    private readonly DecoderExportOptions _options;
     private readonly HashSet<string> _overridable;
     private readonly int _modelLoad;
-    private readonly Lock _pushLock = new();
 
     /// <summary>
     /// Binds to <paramref name="engine"/>, whose folder was exported from a model of <paramref name="config"/> with
     /// <paramref name="options"/> (OverridableWeights = true). Throws if the graph declares no overridable weight.
     /// </summary>
-    public AdapterWeightSync(RolloutEngine engine, DecoderConfig config, DecoderExportOptions options)
+    public AdapterWeightSync(RolloutEngine engine, DecoderConfig config, DecoderExportOptions options) : base(engine, config, options)
     {
-        _engine = engine ?? throw new ArgumentNullException(nameof(engine));
-        _config = config ?? throw new ArgumentNullException(nameof(config));
-        _options = options ?? throw new ArgumentNullException(nameof(options));
         _modelLoad = engine.ModelLoads;
-        ModelProto graph;
-        using (FileStream stream = File.OpenRead(Path.Combine(engine.ModelDirectory, engine.Info.ModelFileName)))
-            graph = ModelProto.Parser.ParseFrom(stream);
+        ModelProto graph = ReadGraph();
         var initializers = graph.Graph.Initializer.Select(t => t.Name).ToHashSet();
         _overridable = graph.Graph.Input.Select(i => i.Name).Where(initializers.Contains).ToHashSet();
         if (_overridable.Count == 0)
             throw new ArgumentException($"{engine.ModelDirectory} declares no overridable initializer: export it with DecoderExportOptions.OverridableWeights = true to sync by adapter, or use ReExportWeightSync", nameof(engine));
     }
 
-    public string Mechanism => "adapter";
-
-    public long Version => _engine.PolicyVersion;
+    public override string Mechanism => "adapter";
 
     /// <summary>Initializer names the adapter replaces (graph inputs that are also initializers).</summary>
     public IReadOnlyCollection<string> OverridableNames => _overridable;
 
-    public void Push(IReadOnlyDictionary<string, Tensor> hfWeights)
+    protected override void Install(long version, IReadOnlyDictionary<string, Tensor> hfWeights)
     {
-        ArgumentNullException.ThrowIfNull(hfWeights);
-        lock (_pushLock)
-        {
-            if (_engine.ModelLoads != _modelLoad)
-                throw new InvalidOperationException("the engine's model was replaced (by a re-export sync?) since this adapter sync was bound; bind a new AdapterWeightSync");
-            long version = _engine.PolicyVersion + 1;
-            string name = $"policy.v{version}";
-            string path = Path.Combine(_engine.ModelDirectory, name + ".onnx_adapter");
-            WriteAdapter(path, hfWeights, version);
-            _engine.InstallAdapter(version, path);
-        }
+        if (Engine.ModelLoads != _modelLoad)
+            throw new InvalidOperationException("the engine's model was replaced (by a re-export sync?) since this adapter sync was bound; bind a new AdapterWeightSync");
+        string path = Path.Combine(Engine.ModelDirectory, $"policy.v{version}.onnx_adapter");
+        WriteAdapter(path, hfWeights, version);
+        Engine.InstallAdapter(version, path);
     }
 
     private void WriteAdapter(string path, IReadOnlyDictionary<string, Tensor> hfWeights, long version)
     {
         using var noGrad = no_grad();
-        List<(string Name, Tensor Value)> weights = DecoderExporter.GraphWeights(_config, hfWeights, _options);
+        List<(string Name, Tensor Value)> weights = DecoderExporter.GraphWeights(Config, hfWeights, Options);
         try
         {
             using var scope = NewDisposeScope();

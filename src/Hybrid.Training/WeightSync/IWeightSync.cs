@@ -1,8 +1,5 @@
 // Hands the trainer's new weights to a rollout engine: one interface, two mechanisms (re-export, adapter).
 using Hybrid.Rollout;
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Training.WeightSync;
 

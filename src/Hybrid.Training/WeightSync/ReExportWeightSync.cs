@@ -3,9 +3,6 @@ using Hybrid.Export.Decoder;
 using Hybrid.Export.Onnx;
 using Hybrid.Models.Config;
 using Hybrid.Rollout;
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Training.WeightSync;
 
@@ -22,55 +19,30 @@ namespace Hybrid.Training.WeightSync;
 /// old and new weights inside that model. Costs a model load (~1 ms per MB + 4 ms measured) plus the graph build and
 /// the file write; works with any export (prepacking stays on).
 /// </summary>
-public sealed class ReExportWeightSync : IWeightSync
+public sealed class ReExportWeightSync : EngineWeightSync
 {
-    private readonly RolloutEngine _engine;
-    private readonly DecoderConfig _config;
-    private readonly DecoderExportOptions _options;
-    private readonly Lock _pushLock = new();
-
     /// <summary>
     /// Binds to <paramref name="engine"/>, whose folder was exported from a model of <paramref name="config"/> with
     /// <paramref name="options"/> (the same kernel and context length are used for every re-export). The folder's current
     /// data file is deleted once the first push has replaced it and no request uses it.
     /// </summary>
-    public ReExportWeightSync(RolloutEngine engine, DecoderConfig config, DecoderExportOptions options)
+    public ReExportWeightSync(RolloutEngine engine, DecoderConfig config, DecoderExportOptions options) : base(engine, config, options)
     {
-        _engine = engine ?? throw new ArgumentNullException(nameof(engine));
-        _config = config ?? throw new ArgumentNullException(nameof(config));
-        _options = options ?? throw new ArgumentNullException(nameof(options));
-        string modelPath = Path.Combine(engine.ModelDirectory, engine.Info.ModelFileName);
-        _engine.DeleteWithCurrentModel(ExternalDataFiles(modelPath).Select(f => Path.Combine(engine.ModelDirectory, f)).FirstOrDefault());
-    }
-
-    public string Mechanism => "reexport";
-
-    public long Version => _engine.PolicyVersion;
-
-    public void Push(IReadOnlyDictionary<string, Tensor> hfWeights)
-    {
-        ArgumentNullException.ThrowIfNull(hfWeights);
-        lock (_pushLock)
-        {
-            long version = _engine.PolicyVersion + 1;
-            string modelFile = _engine.Info.ModelFileName;
-            string dataFile = $"{Path.GetFileNameWithoutExtension(modelFile)}.v{version}.onnx.data";
-            string dataPath = Path.Combine(_engine.ModelDirectory, dataFile);
-            ModelProto graph;
-            using (no_grad()) graph = DecoderExporter.BuildCausalLM(_config, hfWeights, _options);
-            OnnxModelWriter.Save(graph, _engine.ModelDirectory, modelFile, dataFileName: dataFile);
-            _engine.InstallReloadedModel(version, dataPath);
-        }
-    }
-
-    /// <summary>The external data file names a saved model.onnx refers to (its graph only is read; weights stay on disk).</summary>
-    private static IEnumerable<string> ExternalDataFiles(string modelPath)
-    {
-        ModelProto model;
-        using (FileStream stream = File.OpenRead(modelPath)) model = ModelProto.Parser.ParseFrom(stream);
-        return model.Graph.Initializer
+        string? dataFile = ReadGraph().Graph.Initializer
             .SelectMany(t => t.ExternalData.Where(e => e.Key == "location").Select(e => e.Value))
-            .Distinct()
-            .ToArray();
+            .FirstOrDefault();
+        Engine.DeleteWithCurrentModel(dataFile is null ? null : Path.Combine(engine.ModelDirectory, dataFile));
+    }
+
+    public override string Mechanism => "reexport";
+
+    protected override void Install(long version, IReadOnlyDictionary<string, Tensor> hfWeights)
+    {
+        string modelFile = Engine.Info.ModelFileName;
+        string dataFile = $"{Path.GetFileNameWithoutExtension(modelFile)}.v{version}.onnx.data";
+        ModelProto graph;
+        using (no_grad()) graph = DecoderExporter.BuildCausalLM(Config, hfWeights, Options);
+        OnnxModelWriter.Save(graph, Engine.ModelDirectory, modelFile, dataFileName: dataFile);
+        Engine.InstallReloadedModel(version, Path.Combine(Engine.ModelDirectory, dataFile));
     }
 }

@@ -1,4 +1,5 @@
 // The process-reward interface: one reward per reasoning step of a step-marked completion (process supervision).
+
 namespace Hybrid.Algorithms.Rewards.Process;
 
 /// <summary>The steps of one completion and their rewards (Rewards[j] belongs to Steps[j]).</summary>

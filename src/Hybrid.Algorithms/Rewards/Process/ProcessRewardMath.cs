@@ -1,4 +1,5 @@
 // Step rewards → token-level quantities: token rewards at step ends, and DeepSeekMath's process-supervision advantages.
+
 namespace Hybrid.Algorithms.Rewards.Process;
 
 /// <summary>

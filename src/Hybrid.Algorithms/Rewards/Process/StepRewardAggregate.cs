@@ -1,4 +1,5 @@
 // Turns step rewards into one outcome score per completion (min, product, mean or sum over the steps).
+
 namespace Hybrid.Algorithms.Rewards.Process;
 
 /// <summary>How step rewards combine into one score.</summary>

@@ -1,4 +1,5 @@
 // Splits a step-marked completion into its reasoning steps, keeping each step's character span.
+
 namespace Hybrid.Algorithms.Rewards.Process;
 
 /// <summary>One reasoning step: its position in the list, its span [Start, End) in the completion's characters, and its text.</summary>

@@ -1,7 +1,4 @@
 // The plumbing every advantage estimator shares: input checks, a scope for intermediates, optional whitening, handing out.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 

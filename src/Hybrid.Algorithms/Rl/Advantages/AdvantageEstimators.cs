@@ -1,4 +1,5 @@
 // The registry of advantage estimators under their literature names.
+
 namespace Hybrid.Algorithms.Rl;
 
 /// <summary>The advantage-estimator axis: grpo, dr_grpo, rloo, reinforce, reinforce_baseline, reinforce_pp, remax, gae.</summary>

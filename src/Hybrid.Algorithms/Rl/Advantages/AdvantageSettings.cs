@@ -1,4 +1,5 @@
 // The hyperparameters an advantage estimator is built with: discount, GAE's λ, the normalisation ε, whitening.
+
 namespace Hybrid.Algorithms.Rl;
 
 /// <summary>

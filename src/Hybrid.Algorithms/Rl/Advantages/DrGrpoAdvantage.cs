@@ -1,7 +1,4 @@
 // Dr. GRPO's advantage: the score minus its group mean, without GRPO's division by the group std.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 

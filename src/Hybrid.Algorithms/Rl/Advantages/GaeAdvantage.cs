@@ -1,7 +1,4 @@
 // Generalized Advantage Estimation: exponentially weighted TD residuals of a critic, computed backwards per token.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 

@@ -1,7 +1,4 @@
 // GRPO's group-relative advantage: each response's score standardised within the G responses to its prompt.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 

@@ -1,7 +1,4 @@
 // Plain REINFORCE: the discounted return-to-go of the per-token reward, with no baseline.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 

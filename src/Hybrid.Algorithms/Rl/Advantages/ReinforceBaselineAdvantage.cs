@@ -1,7 +1,4 @@
 // REINFORCE with a constant baseline: the score minus the mean score of the whole batch.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 

@@ -1,7 +1,4 @@
 // REINFORCE++: the return-to-go of per-token rewards (k1 KL penalty + score at the end), whitened over the batch.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 

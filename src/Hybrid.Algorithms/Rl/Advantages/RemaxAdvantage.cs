@@ -1,7 +1,4 @@
 // ReMax: the return minus the score of the prompt's greedy response (a baseline from one extra greedy decode).
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 

@@ -1,7 +1,4 @@
 // RLOO's advantage: each score minus the mean score of the other G − 1 responses to the same prompt.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 

@@ -1,4 +1,5 @@
 // The registry of loss aggregations under their literature (verl) names.
+
 namespace Hybrid.Algorithms.Rl;
 
 /// <summary>The aggregation axis: token_mean, seq_mean_token_mean, seq_mean_token_sum, seq_mean_token_sum_norm.</summary>

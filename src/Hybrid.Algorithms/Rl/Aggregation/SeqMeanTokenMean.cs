@@ -1,7 +1,4 @@
 // The original GRPO aggregation: the mean over tokens within each response, then the mean over responses.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 

@@ -1,7 +1,4 @@
 // Sum over the tokens of each response, then the mean over responses.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 

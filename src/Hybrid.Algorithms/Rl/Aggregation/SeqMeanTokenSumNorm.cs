@@ -1,7 +1,4 @@
 // Dr. GRPO's aggregation: each response's token sum divided by one constant length, then the mean over responses.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 

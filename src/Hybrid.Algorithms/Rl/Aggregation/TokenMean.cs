@@ -1,7 +1,4 @@
 // DAPO's token-level aggregation: the mean over every response token of the batch.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 

@@ -1,4 +1,5 @@
 // DAPO's dynamic sampling: drop prompt groups whose responses all scored the same.
+
 namespace Hybrid.Algorithms.Rl;
 
 /// <summary>

@@ -1,4 +1,5 @@
 // The registry of batch filters and the helper that applies them to a prompt-major batch.
+
 namespace Hybrid.Algorithms.Rl;
 
 /// <summary>The batch-filter axis: dynamic_sampling, reinforce_rej, reward_variance (default thresholds).</summary>

@@ -1,4 +1,5 @@
 // Reinforce-Rej's filter: drop prompts whose responses were all wrong or all right.
+
 namespace Hybrid.Algorithms.Rl;
 
 /// <summary>

@@ -1,4 +1,5 @@
 // The practitioners' reward-variance filter: drop groups whose rewards barely differ.
+
 namespace Hybrid.Algorithms.Rl;
 
 /// <summary>

@@ -1,7 +1,4 @@
 // The absolute log-ratio KL penalty.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 

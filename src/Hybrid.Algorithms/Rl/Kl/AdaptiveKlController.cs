@@ -1,4 +1,5 @@
 // The adaptive KL coefficient of Ziegler et al.: β moves proportionally towards a target KL.
+
 namespace Hybrid.Algorithms.Rl;
 
 /// <summary>

@@ -1,7 +1,4 @@
 // The exponential-moving-average update of a reference model towards the policy.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 

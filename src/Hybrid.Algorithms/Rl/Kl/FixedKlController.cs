@@ -1,4 +1,5 @@
 // A KL coefficient that never changes.
+
 namespace Hybrid.Algorithms.Rl;
 
 /// <summary><c>fixed</c> — β stays at its initial value (GRPO: 0.04; REINFORCE++: 0.01). TRL's FixedKLController.</summary>

@@ -1,7 +1,4 @@
 // The k1 KL estimator: the plain log-ratio of the sampled token.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 

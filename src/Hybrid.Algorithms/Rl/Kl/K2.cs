@@ -1,7 +1,4 @@
 // The k2 KL estimator: half the squared log-ratio.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 

@@ -1,7 +1,4 @@
 // The k3 KL estimator GRPO uses: ρ⁻¹ − 1 + log ρ, non-negative and unbiased.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 

@@ -1,4 +1,5 @@
 // The registry of KL-coefficient controllers.
+
 namespace Hybrid.Algorithms.Rl;
 
 /// <summary>The settings a controller is built from: β₀, and for <c>adaptive</c> the target KL and horizon (TRL: 6, 10000).</summary>

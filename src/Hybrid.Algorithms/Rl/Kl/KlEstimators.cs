@@ -1,4 +1,5 @@
 // The registry of per-token KL estimators.
+
 namespace Hybrid.Algorithms.Rl;
 
 /// <summary>The KL-estimator axis: k1, abs, k2, k3 (docs/algorithms.md).</summary>

@@ -1,7 +1,4 @@
 // How far the rollout engine's log-probs drift from the trainer's for the same tokens (issue item 5 diagnostics).
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 

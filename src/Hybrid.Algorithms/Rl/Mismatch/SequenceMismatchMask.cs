@@ -1,7 +1,4 @@
 // Sequence-level rejection of responses whose rollout and trainer log-probs disagree too much.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 

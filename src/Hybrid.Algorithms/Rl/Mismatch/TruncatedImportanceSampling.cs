@@ -1,7 +1,4 @@
 // Token-level truncated importance sampling: reweights each token's loss by the capped trainer/rollout probability ratio.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 

@@ -1,7 +1,4 @@
 // GMPO: the geometric mean of the clipped token ratios of a response, clipped in log space.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 

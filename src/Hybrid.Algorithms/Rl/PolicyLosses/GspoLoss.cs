@@ -1,7 +1,4 @@
 // GSPO: the clipped surrogate on a length-normalised sequence ratio, written token-wise so each token carries the sequence loss.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 

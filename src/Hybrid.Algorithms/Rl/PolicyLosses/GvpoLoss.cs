@@ -1,7 +1,4 @@
 // GVPO: a per-group squared error between the centred implicit rewards of the policy and the centred actual rewards.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 

@@ -1,7 +1,4 @@
 // The plumbing every policy loss shares: shape checks, a scope for intermediates, the common metrics, handing out.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 

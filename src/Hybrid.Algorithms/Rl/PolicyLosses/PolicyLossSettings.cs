@@ -1,4 +1,5 @@
 // The hyperparameters a policy loss can be built with; each null keeps that loss's own default.
+
 namespace Hybrid.Algorithms.Rl;
 
 /// <summary>

@@ -1,4 +1,5 @@
 // The registry of policy losses under their literature names, each built with its hyperparameters.
+
 namespace Hybrid.Algorithms.Rl;
 
 /// <summary>

@@ -1,7 +1,4 @@
 // The PPO clipped surrogate with decoupled lower/upper clip ranges and an optional dual clip for negative advantages.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 

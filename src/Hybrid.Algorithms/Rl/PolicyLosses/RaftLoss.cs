@@ -1,7 +1,4 @@
 // RAFT: supervised fine-tuning (negative log-likelihood) on the positively rewarded samples only.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 

@@ -1,7 +1,4 @@
 // RAFT++: the PPO clipped surrogate restricted to positively rewarded samples.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 

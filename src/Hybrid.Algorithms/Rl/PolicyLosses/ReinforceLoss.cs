@@ -1,7 +1,4 @@
 // The vanilla policy-gradient loss: minus the advantage times the log-probability, no ratio.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 

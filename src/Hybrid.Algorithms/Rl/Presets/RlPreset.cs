@@ -1,4 +1,5 @@
 // One RL recipe as data: the choice on every axis plus the hyperparameters, validated, and the factories that build it.
+
 namespace Hybrid.Algorithms.Rl;
 
 /// <summary>

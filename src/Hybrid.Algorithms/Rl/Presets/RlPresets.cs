@@ -1,4 +1,5 @@
 // The named recipes of the GRPO/PPO family with their papers' hyperparameters.
+
 namespace Hybrid.Algorithms.Rl;
 
 /// <summary>

@@ -1,4 +1,5 @@
 // GHPO's adaptive hints: a prompt whose whole group failed gets a growing prefix of the reference solution.
+
 namespace Hybrid.Algorithms.Rl;
 
 /// <summary>

@@ -1,4 +1,5 @@
 // GRPO-λ: a length-penalised reward only for the top-λ fraction of prompt groups by accuracy, plain accuracy for the rest.
+
 namespace Hybrid.Algorithms.Rl;
 
 /// <summary>

@@ -1,7 +1,4 @@
 // Overlong filtering: truncated responses contribute no loss at all.
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Hybrid.Algorithms.Rl;
 

@@ -1,4 +1,5 @@
 // DAPO's soft overlong punishment: a length penalty that ramps linearly to −1 over the last L_cache tokens of the budget.
+
 namespace Hybrid.Algorithms.Rl;
 
 /// <summary>

@@ -1,4 +1,5 @@
 // Settings of SPIN: self-play iterations over SFT data with the previous iterate as opponent and reference.
+
 namespace Hybrid.Training.OnlinePreference.Spin;
 
 /// <summary>

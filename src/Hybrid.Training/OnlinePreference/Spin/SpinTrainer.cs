@@ -89,11 +89,7 @@ public sealed class SpinTrainer(SpinConfig config, TextWriter? log = null)
                 policy.PushWeights();
                 m["timing_s/update_weights"] = PhaseClock.Lap(clock);
             }
-            m["policy/rollout_version"] = own.PolicyVersion;
-            m["policy/version"] = policy.Version;
-            m["timing_s/step"] = m.Where(kv => kv.Key.StartsWith("timing_s/", StringComparison.Ordinal)).Sum(kv => kv.Value);
-            metricsLog.Write(iteration, m);
-            iterations.Add(new IterationLog(iteration, own.PolicyVersion, policy.Version, m));
+            iterations.Add(metricsLog.Complete(iteration, own.PolicyVersion, policy.Version, m));
         }
         return new OnlinePreferenceResult(iterations, run.Elapsed.TotalSeconds);
     }

@@ -1,4 +1,5 @@
 // One Step-DPO preference: question + the shared first k−1 steps as the prompt, a correct vs a wrong k-th step as the pair.
+
 namespace Hybrid.Training.OnlinePreference.StepDpo;
 
 /// <summary>

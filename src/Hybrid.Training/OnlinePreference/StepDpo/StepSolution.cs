@@ -1,4 +1,5 @@
 // A step-segmented solution: a question and its reasoning steps, each step a string ending where the next begins.
+
 namespace Hybrid.Training.OnlinePreference.StepDpo;
 
 /// <summary>

@@ -2,9 +2,6 @@
 using Hybrid.Training.Loop;
 using Hybrid.Models.Config;
 using Hybrid.Models.Tokenizers;
-using Hybrid.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 using Hybrid.Tensors.Optim;
 using Hybrid.Training.Data;
 using Hybrid.Training.Online;
