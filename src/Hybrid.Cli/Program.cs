@@ -11,4 +11,5 @@ root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(ScoreCommand.Create());
 root.Subcommands.Add(RlCommand.Create());
 root.Subcommands.Add(OnlineDpoCommand.Create());
+root.Subcommands.Add(WorkerCommand.Create());
 return root.Parse(args).Invoke();

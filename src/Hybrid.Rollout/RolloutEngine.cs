@@ -23,7 +23,7 @@ namespace Hybrid.Rollout;
 /// New versions arrive as files (<see cref="InstallReloadedModel"/>, <see cref="InstallAdapter"/>), which the trainer's
 /// weight syncs write from its tensors: the engine itself never sees a tensor library.
 /// </summary>
-public sealed class RolloutEngine : IDisposable
+public sealed class RolloutEngine : IRolloutGenerator, IDisposable
 {
     private readonly Lock _lock = new();
     private PolicySnapshot _current;

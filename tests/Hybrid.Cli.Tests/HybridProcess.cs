@@ -20,7 +20,8 @@ internal static class HybridProcess
         }
     }
 
-    private static Process Start(string[] args)
+    /// <summary>Starts <c>hybrid args</c> with its output redirected; the caller reads, waits for and disposes it.</summary>
+    public static Process Start(params string[] args)
     {
         string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
         var start = new ProcessStartInfo(dotnet) { RedirectStandardOutput = true, RedirectStandardError = true };

@@ -1,4 +1,5 @@
 // The options rl and online-dpo share (model, prompts, output, iteration sizes, device, rollout backend), declared and read in one place.
+using Hybrid.Cluster;
 using Hybrid.Onnx;
 using Hybrid.Rollout;
 using Hybrid.Tensors;
@@ -29,6 +30,8 @@ internal sealed class OnlineOptions
     public Option<RolloutBackend> Backend { get; }
     public Option<bool> Bf16 { get; }
     public Option<bool> Overwrite { get; }
+    public Option<string?> Cluster { get; }
+    public Option<int> ClusterWorkers { get; }
 
     /// <param name="defaults">The command's defaults: iterations, prompts per iteration, new tokens, learning rate, seed.</param>
     public OnlineOptions((int Iterations, int Prompts, int MaxNewTokens, double LearningRate, ulong Seed) defaults,
@@ -47,13 +50,15 @@ internal sealed class OnlineOptions
         Backend = RolloutBackendOption.Create();
         Bf16 = Bf16Option.Create();
         Overwrite = OverwriteOption.Create(canResume: false);
+        Cluster = new Option<string?>("--cluster") { Description = "Sample on rollout workers (`hybrid worker --cluster …`) instead of in process: localhost, localhost:PORT or redis://HOST:PORT" };
+        ClusterWorkers = new Option<int>("--cluster-workers") { Description = "With --cluster: workers to wait for before the first iteration (more may join later)", DefaultValueFactory = _ => 1 };
     }
 
     /// <summary>Adds the shared options around the command's own: inputs first, then <paramref name="own"/>, then sizes and machine.</summary>
     public void AddTo(Command command, IEnumerable<Option> own)
     {
         foreach (Option o in new Option[] { Model, Data, EvalData, Output }.Concat(own)
-                     .Concat([Iterations, PromptsPerIteration, MaxNewTokens, LearningRate, Seed, Device, Backend, Bf16, Overwrite]))
+                     .Concat([Iterations, PromptsPerIteration, MaxNewTokens, LearningRate, Seed, Device, Backend, Bf16, Overwrite, Cluster, ClusterWorkers]))
             command.Options.Add(o);
     }
 
@@ -73,6 +78,8 @@ internal sealed class OnlineOptions
     {
         string outDir = parse.GetValue(Output)!;
         OnnxDevice onnxDevice = OnnxDevice(parse);
+        ClusterMembership? membership = parse.GetValue(Cluster) is string c ? ClusterMembership.Parse(c) : null;
+        if (parse.GetValue(ClusterWorkers) < 1) throw new ArgumentException($"--cluster-workers {parse.GetValue(ClusterWorkers)}: must be >= 1");
         var folder = RunFolder.Claim(outDir, command, parse.GetValue(Overwrite), resumeStep: null, canResume: false);
         TorchDevice.Scope onDevice = TorchDevice.Use(TorchDevice.Parse(parse.GetValue(Device)!));
         try
@@ -81,7 +88,26 @@ internal sealed class OnlineOptions
             {
                 Sync = sync, Engine = new RolloutEngineOptions { Device = onnxDevice, Backend = parse.GetValue(Backend) },
             });
-            return new OnlineRun(outDir, folder, onDevice, policy);
+            ClusterDriver? driver = null;
+            try
+            {
+                if (membership is not null)
+                {
+                    driver = ClusterDriver.StartAsync(membership, Console.Out).GetAwaiter().GetResult();
+                    string[] workers;
+                    try { workers = driver.WaitForWorkersAsync(parse.GetValue(ClusterWorkers), TimeSpan.FromSeconds(120)).GetAwaiter().GetResult(); }
+                    catch (TimeoutException e) { throw new IOException($"--cluster {membership.Text}: {e.Message} (start them with `hybrid worker --cluster {membership.Text}`)"); }
+                    Console.WriteLine($"[cluster] {workers.Length} rollout workers: {string.Join(", ", workers)}");
+                    policy.Rollouts = new ClusterRollouts(driver, policy.Engine);
+                }
+            }
+            catch
+            {
+                driver?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                policy.Dispose();
+                throw;
+            }
+            return new OnlineRun(outDir, folder, onDevice, policy, driver);
         }
         catch
         {
@@ -93,13 +119,17 @@ internal sealed class OnlineOptions
 }
 
 /// <summary>An online run's claimed output folder, device scope and policy; disposed in reverse order.</summary>
-internal sealed class OnlineRun(string outDir, RunFolder folder, TorchDevice.Scope onDevice, OnlinePolicy policy) : IDisposable
+internal sealed class OnlineRun(string outDir, RunFolder folder, TorchDevice.Scope onDevice, OnlinePolicy policy, ClusterDriver? driver) : IDisposable
 {
     public string OutDir { get; } = outDir;
     public OnlinePolicy Policy { get; } = policy;
 
+    /// <summary>With --cluster, the driver (its publish times are in <see cref="ClusterRollouts.PublishSeconds"/>).</summary>
+    public ClusterDriver? Driver { get; } = driver;
+
     public void Dispose()
     {
+        Driver?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         Policy.Dispose();
         onDevice.Dispose();
         folder.Dispose();

@@ -21,6 +21,7 @@ public sealed class OnlinePolicy : IDisposable
         IWeightSync sync, GenerationConfig? generation)
     {
         (Model, Tokenizer, TokenizerDir, RolloutDir, Engine, Sync, Generation) = (model, tokenizer, tokenizerDir, rolloutDir, engine, sync, generation);
+        Rollouts = engine;
         EosTokenId = tokenizer.EosTokenId ?? model.Config.EosTokenIds.FirstOrDefault();
         PadTokenId = tokenizer.PadTokenId ?? model.Config.PadTokenId ?? EosTokenId;
     }
@@ -38,6 +39,12 @@ public sealed class OnlinePolicy : IDisposable
     public string RolloutDir { get; }
 
     public RolloutEngine Engine { get; }
+
+    /// <summary>
+    /// What the trainers sample from: <see cref="Engine"/> unless a run sets a cluster (<c>--cluster</c>), which publishes
+    /// the engine's version to its workers and samples there.
+    /// </summary>
+    public IRolloutGenerator Rollouts { get; set; }
 
     public IWeightSync Sync { get; }
 

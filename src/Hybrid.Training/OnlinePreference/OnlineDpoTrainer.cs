@@ -79,7 +79,7 @@ public sealed class OnlineDpoTrainer(OnlineDpoConfig config, TextWriter? log = n
 
             // ---- gen: G answers per prompt from the current policy version ------------------------------------------------
             List<OnlinePrompt> batch = NextPrompts(order, prompts, c.PromptsPerIteration);
-            RolloutBatch rollouts = policy.Engine.Generate(new RolloutRequest
+            RolloutBatch rollouts = policy.Rollouts.Generate(new RolloutRequest
             {
                 Prompts = batch.Select(p => p.Ids).ToList(),
                 SamplesPerPrompt = c.SamplesPerPrompt,
@@ -127,7 +127,7 @@ public sealed class OnlineDpoTrainer(OnlineDpoConfig config, TextWriter? log = n
     private (double[] PerPrompt, double Mean) Evaluate(OnlinePolicy policy, IReadOnlyList<OnlinePrompt> evalPrompts, IRewardFunction reward)
     {
         int g = _config.EvalSamplesPerPrompt;
-        RolloutBatch rollouts = policy.Engine.Generate(new RolloutRequest
+        RolloutBatch rollouts = policy.Rollouts.Generate(new RolloutRequest
         {
             Prompts = evalPrompts.Select(p => p.Ids).ToList(),
             SamplesPerPrompt = g,

@@ -142,7 +142,7 @@ public sealed partial class RlTrainer
     private Tensor GreedyBaseline(List<Group> groups)
     {
         PromptRow[] rows = groups.Select(g => g.Row).ToArray();
-        RolloutBatch greedy = _policy.Engine.Generate(new RolloutRequest
+        RolloutBatch greedy = _policy.Rollouts.Generate(new RolloutRequest
         {
             Prompts = groups.Select(g => g.Samples[0].PromptIds).ToList(),
             Sampling = SamplingParams.Greedy(_config.MaxNewTokens, _policy.EosTokenId),

@@ -103,7 +103,7 @@ public sealed partial class RlTrainer
                 PromptRow[] rows = NextRows(order, c.PromptsPerIteration).Select(WithHint).ToArray();
                 RolloutBatch rollouts;
                 using (timer.Phase("gen"))
-                    rollouts = _policy.Engine.Generate(new RolloutRequest
+                    rollouts = _policy.Rollouts.Generate(new RolloutRequest
                     {
                         Prompts = rows.Select(r => _policy.Tokenizer.Encode(r.Prompt)).ToList(),
                         SamplesPerPrompt = _axes.GroupSize,
@@ -266,7 +266,7 @@ public sealed partial class RlTrainer
     /// </summary>
     public double Evaluate(IReadOnlyList<PromptRow> rows, int samplesPerPrompt = 0)
     {
-        RolloutBatch batch = _policy.Engine.Generate(new RolloutRequest
+        RolloutBatch batch = _policy.Rollouts.Generate(new RolloutRequest
         {
             Prompts = rows.Select(r => _policy.Tokenizer.Encode(r.Prompt)).ToList(),
             SamplesPerPrompt = Math.Max(1, samplesPerPrompt),

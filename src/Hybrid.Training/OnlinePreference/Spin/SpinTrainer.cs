@@ -58,7 +58,7 @@ public sealed class SpinTrainer(SpinConfig config, TextWriter? log = null)
             policy.CopyWeightsTo(opponent);
 
             // ---- gen: the opponent's answers to the SFT prompts ---------------------------------------------------------------
-            RolloutBatch own = policy.Engine.Generate(new RolloutRequest
+            RolloutBatch own = policy.Rollouts.Generate(new RolloutRequest
             {
                 Prompts = examples.Select(e => e.Prompt).ToList(),
                 SamplesPerPrompt = c.SamplesPerPrompt,

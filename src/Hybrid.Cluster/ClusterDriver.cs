@@ -1,0 +1,222 @@
+// The trainer's side of the cluster: a silo that knows the live workers, publishes policy versions and splits rollouts.
+using System.Diagnostics;
+using System.Text.Json;
+using Hybrid.Models.Generation;
+using Hybrid.Rollout;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
+using RolloutSample = Hybrid.Rollout.Rollout;
+
+namespace Hybrid.Cluster;
+
+/// <summary>
+/// Runs the driver's silo (the primary of localhost clustering), finds workers through Orleans' membership, and turns a
+/// <see cref="RolloutRequest"/> into shards of whole prompts (a group never splits) pulled by the live workers from one
+/// queue. A worker that fails a shard (killed, left, stale) is dropped for the rest of the request and its shard goes
+/// back to the queue, so every prompt is generated exactly once, by a worker holding the requested version.
+/// </summary>
+public sealed class ClusterDriver : IAsyncDisposable
+{
+    /// <summary>Bytes per <see cref="IRolloutWorker.Receive"/> call: bounded messages, whatever the model size.</summary>
+    public const int ChunkBytes = 1 << 20;
+
+    private readonly IHost _host;
+    private readonly IGrainFactory _grains;
+    private readonly TextWriter? _log;
+
+    private ClusterDriver(IHost host, TextWriter? log)
+    {
+        (_host, _log) = (host, log);
+        _grains = host.Services.GetRequiredService<IGrainFactory>();
+    }
+
+    /// <summary>Raised (on a pool thread) each time a worker's shard has been checked and kept; the argument is the worker.</summary>
+    public event Action<string>? ShardCompleted;
+
+    /// <summary>The folder and version workers are brought to before they sample (set by <see cref="Publish"/>).</summary>
+    public (string Folder, long Version, VersionKind Kind, string[] Files)? Current { get; private set; }
+
+    /// <summary>Starts the driver's silo; a bad or unreachable membership is one clear error.</summary>
+    public static async Task<ClusterDriver> StartAsync(ClusterMembership membership, TextWriter? log = null, CancellationToken cancel = default)
+    {
+        IHost host = Host.CreateDefaultBuilder()
+            .ConfigureLogging(l => l.ClearProviders().AddSimpleConsole().SetMinimumLevel(LogLevel.Error))
+            .UseOrleans(silo => membership.Configure(silo, "driver", membership.PrimaryPort ?? FreePorts.Next(), FreePorts.Next()))
+            .Build();
+        try
+        {
+            await host.StartAsync(cancel);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            host.Dispose();
+            throw new IOException($"--cluster {membership.Text}: the driver could not start its silo ({e.GetBaseException().Message})", e);
+        }
+        return new ClusterDriver(host, log);
+    }
+
+    /// <summary>Names of the workers the membership table lists as active now.</summary>
+    public async Task<string[]> LiveWorkersAsync()
+    {
+        var management = _grains.GetGrain<IManagementGrain>(0);
+        var hosts = await management.GetDetailedHosts(onlyActive: true);
+        return hosts.Select(h => h.SiloName).Where(n => n != "driver").Order(StringComparer.Ordinal).ToArray();
+    }
+
+    /// <summary>Waits until at least <paramref name="count"/> workers are active (for start-up and tests).</summary>
+    public async Task<string[]> WaitForWorkersAsync(int count, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            string[] live = await LiveWorkersAsync();
+            if (live.Length >= count) return live;
+            if (clock.Elapsed > timeout) throw new TimeoutException($"{live.Length} of {count} workers joined within {timeout.TotalSeconds:F0} s");
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>
+    /// Makes policy <paramref name="version"/> current: <paramref name="folder"/> is the driver's rollout folder at that
+    /// version; <paramref name="incrementFiles"/> the files that changed from the version before (an adapter, or a data
+    /// file and model.onnx), sent to workers at version − 1; a worker anywhere else gets the whole folder. Returns the
+    /// seconds the publish took (all live workers in parallel).
+    /// </summary>
+    public async Task<double> PublishAsync(string folder, long version, VersionKind kind, IReadOnlyList<string> incrementFiles)
+    {
+        Current = (folder, version, kind, incrementFiles.ToArray());
+        var clock = Stopwatch.StartNew();
+        string[] workers = await LiveWorkersAsync();
+        await Task.WhenAll(workers.Select(w => BringUpToDateAsync(w)));
+        return clock.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>
+    /// Samples <paramref name="request"/> over the live workers with the current version and returns the rollouts in the
+    /// order the in-process engine gives them (prompt-major, samples in order). Seeds depend on prompt indices only
+    /// (<see cref="PromptSeeds"/>), so the result does not depend on how many workers there are or which ran what.
+    /// </summary>
+    public async Task<RolloutBatch> GenerateAsync(RolloutRequest request, int promptsPerShard = 0)
+    {
+        if (Current is not { } current) throw new InvalidOperationException("publish a policy version before generating");
+        int prompts = request.Prompts.Count, g = request.SamplesPerPrompt;
+        string[] workers = await LiveWorkersAsync();
+        if (workers.Length == 0) throw new InvalidOperationException("no rollout worker is live in the cluster (start one with `hybrid worker --cluster …`)");
+        int size = promptsPerShard > 0 ? promptsPerShard : Math.Max(1, (prompts + 2 * workers.Length - 1) / (2 * workers.Length));
+        var queue = new Queue<int[]>(Enumerable.Range(0, (prompts + size - 1) / size)
+            .Select(s => Enumerable.Range(s * size, Math.Min(size, prompts - s * size)).ToArray()));
+        string samplingJson = JsonSerializer.Serialize(request.Sampling);
+        var results = new WorkerRollout[prompts][];
+        var gate = new Lock();
+        var dropped = new List<string>();
+
+        async Task Serve(string worker)
+        {
+            while (true)
+            {
+                int[] shard;
+                lock (gate)
+                {
+                    if (queue.Count == 0) return;
+                    shard = queue.Dequeue();
+                }
+                try
+                {
+                    await BringUpToDateAsync(worker);
+                    WorkerRollout[] rollouts = await _grains.GetGrain<IRolloutWorker>(worker).Generate(
+                        new ShardRequest(current.Version, shard, shard.Select(i => request.Prompts[i]).ToArray(), g, samplingJson));
+                    Check(rollouts, shard, g, current.Version, worker);
+                    foreach (var group in rollouts.GroupBy(r => r.PromptIndex))
+                        results[group.Key] = group.OrderBy(r => r.SampleIndex).ToArray();
+                    ShardCompleted?.Invoke(worker);
+                }
+                catch (Exception e)
+                {
+                    lock (gate)
+                    {
+                        queue.Enqueue(shard);   // someone else generates it; this worker is done for this request
+                        dropped.Add(worker);
+                    }
+                    _log?.WriteLine($"[cluster] worker {worker} failed a shard of {shard.Length} prompts and is left out of this request: {e.GetBaseException().Message}");
+                    return;
+                }
+            }
+        }
+
+        var remaining = new List<string>(workers);
+        while (true)
+        {
+            await Task.WhenAll(remaining.Select(Serve));
+            lock (gate) if (queue.Count == 0) break;
+            // Workers dropped out with shards left: use whoever is live and has not failed this request (a restarted worker joins here).
+            remaining = (await LiveWorkersAsync()).Except(dropped).ToList();
+            if (remaining.Count == 0) throw new InvalidOperationException($"every rollout worker failed ({string.Join(", ", dropped.Distinct())}); {queue.Count} shards were not generated");
+        }
+
+        var samples = new List<RolloutSample>(prompts * g);
+        for (int p = 0; p < prompts; p++)
+            foreach (WorkerRollout r in results[p])
+                samples.Add(new RolloutSample
+                {
+                    PromptIndex = p, SampleIndex = r.SampleIndex, PromptIds = request.Prompts[p], ResponseIds = r.ResponseIds,
+                    LogProbs = r.LogProbs, Finish = (FinishReason)r.Finish, PolicyVersion = r.PolicyVersion,
+                });
+        return new RolloutBatch { Samples = samples, SamplesPerPrompt = g, PolicyVersion = current.Version };
+    }
+
+    /// <summary>Asks <paramref name="worker"/> alone for all of <paramref name="request"/> as version <paramref name="version"/> (no retry, no publish).</summary>
+    internal async Task<WorkerRollout[]> GenerateOnAsync(string worker, RolloutRequest request, long version) =>
+        await _grains.GetGrain<IRolloutWorker>(worker).Generate(new ShardRequest(version, Enumerable.Range(0, request.Prompts.Count).ToArray(),
+            request.Prompts.ToArray(), request.SamplesPerPrompt, JsonSerializer.Serialize(request.Sampling)));
+
+    /// <summary>A shard's rollouts must be exactly its prompts × G, each once, all from the requested version.</summary>
+    private static void Check(WorkerRollout[] rollouts, int[] shard, int g, long version, string worker)
+    {
+        var expected = shard.SelectMany(p => Enumerable.Range(0, g).Select(s => (p, s))).ToHashSet();
+        var got = rollouts.Select(r => (r.PromptIndex, r.SampleIndex)).ToList();
+        if (got.Count != expected.Count || !got.ToHashSet().SetEquals(expected))
+            throw new InvalidDataException($"worker {worker} returned {got.Count} rollouts for {expected.Count} (prompt, sample) pairs, or other pairs");
+        if (rollouts.Any(r => r.PolicyVersion != version))
+            throw new StaleVersionException($"worker {worker} returned rollouts of another version than {version}");
+    }
+
+    /// <summary>Brings <paramref name="worker"/> to the current version: the changed files from the version before, else the whole folder.</summary>
+    private async Task BringUpToDateAsync(string worker)
+    {
+        var (folder, version, kind, increment) = Current!.Value;
+        IRolloutWorker grain = _grains.GetGrain<IRolloutWorker>(worker);
+        long held = await grain.Version();
+        if (held == version) return;
+        bool incremental = held == version - 1 && kind != VersionKind.Folder && increment.Length > 0;
+        string[] files = incremental ? increment : VersionFiles.Folder(folder, version);
+        var manifest = new VersionManifest(version, incremental ? kind : VersionKind.Folder, files.Select(f => Describe(folder, f)).ToArray());
+        foreach (VersionFile f in manifest.Files)
+        {
+            await using FileStream stream = File.OpenRead(Path.Combine(folder, f.Name));
+            var buffer = new byte[ChunkBytes];
+            long offset = 0;
+            do
+            {
+                int read = await stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false);
+                await grain.Receive(version, f.Name, offset, buffer[..read]);
+                offset += read;
+            } while (offset < f.Length);
+        }
+        await grain.Install(manifest);
+        _log?.WriteLine($"[cluster] worker {worker}: version {held} → {version} ({manifest.Kind}, {manifest.Files.Sum(f => f.Length):N0} bytes)");
+    }
+
+    private static VersionFile Describe(string folder, string name)
+    {
+        string path = Path.Combine(folder, name);
+        return new VersionFile(name, new FileInfo(path).Length, WorkerEngine.Sha256(path));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try { await _host.StopAsync(TimeSpan.FromSeconds(5)); }
+        finally { _host.Dispose(); }
+    }
+}
