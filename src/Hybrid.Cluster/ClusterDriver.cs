@@ -82,14 +82,19 @@ public sealed class ClusterDriver : IAsyncDisposable
     /// Makes policy <paramref name="version"/> current: <paramref name="folder"/> is the driver's rollout folder at that
     /// version; <paramref name="incrementFiles"/> the files that changed from the version before (an adapter, or a data
     /// file and model.onnx), sent to workers at version − 1; a worker anywhere else gets the whole folder. Returns the
-    /// seconds the publish took (all live workers in parallel).
+    /// seconds the publish took (all live workers in parallel); a worker that fails it is logged, not waited for.
     /// </summary>
     public async Task<double> PublishAsync(string folder, long version, VersionKind kind, IReadOnlyList<string> incrementFiles)
     {
         Current = (folder, version, kind, incrementFiles.ToArray());
         var clock = Stopwatch.StartNew();
         string[] workers = await LiveWorkersAsync();
-        await Task.WhenAll(workers.Select(w => BringUpToDateAsync(w)));
+        await Task.WhenAll(workers.Select(async w =>
+        {
+            // A worker that cannot take the version (killed, not yet declared dead) is caught up or left out when it is next asked to sample.
+            try { await BringUpToDateAsync(w); }
+            catch (Exception e) { _log?.WriteLine($"[cluster] worker {w} did not take version {version}: {e.GetBaseException().Message}"); }
+        }));
         return clock.Elapsed.TotalSeconds;
     }
 
@@ -155,6 +160,8 @@ public sealed class ClusterDriver : IAsyncDisposable
             if (remaining.Count == 0) throw new InvalidOperationException($"every rollout worker failed ({string.Join(", ", dropped.Distinct())}); {queue.Count} shards were not generated");
         }
 
+        int missing = Array.FindIndex(results, r => r is null);
+        if (missing >= 0) throw new InvalidOperationException($"prompt {missing} has no rollouts after every shard was served");
         var samples = new List<RolloutSample>(prompts * g);
         for (int p = 0; p < prompts; p++)
             foreach (WorkerRollout r in results[p])

@@ -1,7 +1,5 @@
 // Rollouts over worker processes: every prompt exactly once, from the requested version, identical whoever ran it, after a SIGKILL too.
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Hybrid.Cli.Tests;
 using Hybrid.Models.Generation;
 using Hybrid.Rollout;
@@ -17,29 +15,21 @@ namespace Hybrid.Cluster.Tests;
 public sealed class ClusterRolloutTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("hybrid-cluster-").FullName;
-    private readonly List<Process> _workers = [];
 
     private static readonly SamplingParams Sampling = new() { Temperature = 1.0, MaxNewTokens = 24, Seed = 1234 };
 
-    public void Dispose()
-    {
-        foreach (Process p in _workers)
-        {
-            try { if (!p.HasExited) p.Kill(entireProcessTree: true); p.WaitForExit(); } catch (InvalidOperationException) { }
-            p.Dispose();
-        }
-        Directory.Delete(_root, recursive: true);
-    }
+    public void Dispose() => Directory.Delete(_root, recursive: true);
 
     [Fact]
     public async Task WorkersSampleEveryPromptOnceAsTheLocalEngineWouldAndSurviveAKilledWorker()
     {
         string export = Export();
-        int port = FreePort();
+        string membership = $"localhost:{RedisServer.FreePort()}";
         var log = new StringWriter();
-        await using ClusterDriver driver = await ClusterDriver.StartAsync(ClusterMembership.Parse($"localhost:{port}"), TextWriter.Synchronized(log));
-        StartWorker(port, "w1");
-        StartWorker(port, "w2");
+        await using ClusterDriver driver = await ClusterDriver.StartAsync(ClusterMembership.Parse(membership), TextWriter.Synchronized(log));
+        using var workers = new WorkerProcesses(membership, _root);
+        workers.Start("w1");
+        workers.Start("w2");
         Assert.Equal(["w1", "w2"], await driver.WaitForWorkersAsync(2, TimeSpan.FromSeconds(90)));
 
         // Version 0 travels as the whole folder, in chunks checked by SHA-256.
@@ -61,7 +51,7 @@ public sealed class ClusterRolloutTests : IDisposable
         var killed = new TaskCompletionSource();
         driver.ShardCompleted += worker =>
         {
-            if (worker == "w1" && killed.TrySetResult()) _workers[0].Kill(entireProcessTree: true);
+            if (worker == "w1" && killed.TrySetResult()) workers.Kill("w1");
         };
         RolloutBatch afterKill = await driver.GenerateAsync(request, promptsPerShard: 1);
         Assert.True(killed.Task.IsCompleted, "w1 completed no shard before the batch ended");
@@ -69,7 +59,7 @@ public sealed class ClusterRolloutTests : IDisposable
         Assert.Contains("worker w1 failed a shard", log.ToString());
 
         // A restarted worker joins late: it receives the current version (1, the whole folder) before its first shard.
-        StartWorker(port, "w3");
+        workers.Start("w3");
         await WaitUntil(async () => (await driver.LiveWorkersAsync()).SequenceEqual(["w2", "w3"]), TimeSpan.FromSeconds(90));
         await driver.PublishAsync(export, 1, VersionKind.Folder, []);
         RolloutBatch restarted = await driver.GenerateAsync(request, promptsPerShard: 2);
@@ -122,16 +112,6 @@ public sealed class ClusterRolloutTests : IDisposable
         if (code != 0) throw new InvalidOperationException($"hybrid {string.Join(' ', args)} failed ({code}): {stderr}");
     }
 
-    private void StartWorker(int port, string name)
-    {
-        Process p = HybridProcess.Start("worker", "--cluster", $"localhost:{port}", "--name", name, "--work-dir", Path.Combine(_root, name));
-        p.OutputDataReceived += (_, _) => { };
-        p.ErrorDataReceived += (_, _) => { };
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        _workers.Add(p);
-    }
-
     private static async Task WaitUntil(Func<Task<bool>> condition, TimeSpan timeout)
     {
         var clock = Stopwatch.StartNew();
@@ -140,12 +120,5 @@ public sealed class ClusterRolloutTests : IDisposable
             if (clock.Elapsed > timeout) throw new TimeoutException($"condition not met within {timeout.TotalSeconds:F0} s");
             await Task.Delay(200);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
