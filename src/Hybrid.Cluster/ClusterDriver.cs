@@ -1,6 +1,7 @@
 // The trainer's side of the cluster: a silo that knows the live workers, publishes policy versions and splits rollouts.
 using System.Diagnostics;
 using System.Text.Json;
+using Hybrid.Data;
 using Hybrid.Models.Generation;
 using Hybrid.Rollout;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,7 +18,7 @@ namespace Hybrid.Cluster;
 /// queue. A worker that fails a shard (killed, left, stale) is dropped for the rest of the request and its shard goes
 /// back to the queue, so every prompt is generated exactly once, by a worker holding the requested version.
 /// </summary>
-public sealed class ClusterDriver : IAsyncDisposable
+public sealed class ClusterDriver : IAsyncDisposable, IDisposable
 {
     /// <summary>Bytes per <see cref="IRolloutWorker.Receive"/> call: bounded messages, whatever the model size.</summary>
     public const int ChunkBytes = 1 << 20;
@@ -42,7 +43,7 @@ public sealed class ClusterDriver : IAsyncDisposable
     public static async Task<ClusterDriver> StartAsync(ClusterMembership membership, TextWriter? log = null, CancellationToken cancel = default)
     {
         IHost host = Host.CreateDefaultBuilder()
-            .ConfigureLogging(l => l.ClearProviders().AddSimpleConsole().SetMinimumLevel(LogLevel.Error))
+            .ConfigureLogging(l => l.ClearProviders().AddSimpleConsole().SetMinimumLevel(LogLevel.Critical))
             .UseOrleans(silo => membership.Configure(silo, "driver", membership.PrimaryPort ?? FreePorts.Next(), FreePorts.Next()))
             .Build();
         try
@@ -52,7 +53,7 @@ public sealed class ClusterDriver : IAsyncDisposable
         catch (Exception e) when (e is not OperationCanceledException)
         {
             host.Dispose();
-            throw new IOException($"--cluster {membership.Text}: the driver could not start its silo ({e.GetBaseException().Message})", e);
+            throw new ArgumentException($"--cluster {membership.Text}: the driver could not start its silo ({ClusterMembership.Reason(e)})", e);
         }
         return new ClusterDriver(host, log);
     }
@@ -107,15 +108,44 @@ public sealed class ClusterDriver : IAsyncDisposable
     {
         if (Current is not { } current) throw new InvalidOperationException("publish a policy version before generating");
         int prompts = request.Prompts.Count, g = request.SamplesPerPrompt;
-        string[] workers = await LiveWorkersAsync();
-        if (workers.Length == 0) throw new InvalidOperationException("no rollout worker is live in the cluster (start one with `hybrid worker --cluster …`)");
-        int size = promptsPerShard > 0 ? promptsPerShard : Math.Max(1, (prompts + 2 * workers.Length - 1) / (2 * workers.Length));
-        var queue = new Queue<int[]>(Enumerable.Range(0, (prompts + size - 1) / size)
-            .Select(s => Enumerable.Range(s * size, Math.Min(size, prompts - s * size)).ToArray()));
         string samplingJson = JsonSerializer.Serialize(request.Sampling);
         var results = new WorkerRollout[prompts][];
+        await ServeShardsAsync(prompts, promptsPerShard, async (worker, shard) =>
+        {
+            await BringUpToDateAsync(worker);
+            WorkerRollout[] rollouts = await _grains.GetGrain<IRolloutWorker>(worker).Generate(
+                new ShardRequest(current.Version, shard, shard.Select(i => request.Prompts[i]).ToArray(), g, samplingJson));
+            Check(rollouts, shard, g, current.Version, worker);
+            foreach (var group in rollouts.GroupBy(r => r.PromptIndex))
+                results[group.Key] = group.OrderBy(r => r.SampleIndex).ToArray();
+        });
+        var samples = new List<RolloutSample>(prompts * g);
+        for (int p = 0; p < prompts; p++)
+            foreach (WorkerRollout r in results[p])
+                samples.Add(new RolloutSample
+                {
+                    PromptIndex = p, SampleIndex = r.SampleIndex, PromptIds = request.Prompts[p], ResponseIds = r.ResponseIds,
+                    LogProbs = r.LogProbs, Finish = (FinishReason)r.Finish, PolicyVersion = r.PolicyVersion,
+                });
+        return new RolloutBatch { Samples = samples, SamplesPerPrompt = g, PolicyVersion = current.Version };
+    }
+
+    /// <summary>
+    /// Serves items 0 … <paramref name="items"/> − 1 in shards of <paramref name="perShard"/> (0: about two shards per
+    /// live worker) from one queue that every live worker pulls from. <paramref name="serve"/> runs one shard on one
+    /// worker and keeps its results; when it throws (the worker was killed, left, or answered wrongly), the shard goes
+    /// back to the queue and that worker takes no more of this call's shards. Workers that join meanwhile take part once
+    /// the first ones are done or out. Every item is served exactly once by the time this returns.
+    /// </summary>
+    internal async Task ServeShardsAsync(int items, int perShard, Func<string, int[], Task> serve)
+    {
+        string[] workers = await LiveWorkersAsync();
+        if (workers.Length == 0) throw new InvalidOperationException("no worker is live in the cluster (start one with `hybrid worker --cluster …`)");
+        int size = perShard > 0 ? perShard : Math.Max(1, (items + 2 * workers.Length - 1) / (2 * workers.Length));
+        var queue = new Queue<int[]>(Enumerable.Range(0, (items + size - 1) / size)
+            .Select(s => Enumerable.Range(s * size, Math.Min(size, items - s * size)).ToArray()));
         var gate = new Lock();
-        var dropped = new List<string>();
+        var dropped = new HashSet<string>();
 
         async Task Serve(string worker)
         {
@@ -129,22 +159,17 @@ public sealed class ClusterDriver : IAsyncDisposable
                 }
                 try
                 {
-                    await BringUpToDateAsync(worker);
-                    WorkerRollout[] rollouts = await _grains.GetGrain<IRolloutWorker>(worker).Generate(
-                        new ShardRequest(current.Version, shard, shard.Select(i => request.Prompts[i]).ToArray(), g, samplingJson));
-                    Check(rollouts, shard, g, current.Version, worker);
-                    foreach (var group in rollouts.GroupBy(r => r.PromptIndex))
-                        results[group.Key] = group.OrderBy(r => r.SampleIndex).ToArray();
+                    await serve(worker, shard);
                     ShardCompleted?.Invoke(worker);
                 }
-                catch (Exception e)
+                catch (Exception e) when (e.GetBaseException() is not DatasetException)   // bad data fails the call, not the worker
                 {
                     lock (gate)
                     {
-                        queue.Enqueue(shard);   // someone else generates it; this worker is done for this request
+                        queue.Enqueue(shard);   // someone else serves it; this worker is done for this call
                         dropped.Add(worker);
                     }
-                    _log?.WriteLine($"[cluster] worker {worker} failed a shard of {shard.Length} prompts and is left out of this request: {e.GetBaseException().Message}");
+                    _log?.WriteLine($"[cluster] worker {worker} failed a shard of {shard.Length} items and is left out of this request: {e.GetBaseException().Message}");
                     return;
                 }
             }
@@ -154,24 +179,15 @@ public sealed class ClusterDriver : IAsyncDisposable
         while (true)
         {
             await Task.WhenAll(remaining.Select(Serve));
-            lock (gate) if (queue.Count == 0) break;
-            // Workers dropped out with shards left: use whoever is live and has not failed this request (a restarted worker joins here).
-            remaining = (await LiveWorkersAsync()).Except(dropped).ToList();
-            if (remaining.Count == 0) throw new InvalidOperationException($"every rollout worker failed ({string.Join(", ", dropped.Distinct())}); {queue.Count} shards were not generated");
+            lock (gate) if (queue.Count == 0) return;
+            // Workers dropped out with shards left: use whoever is live and has not failed this call (a restarted worker joins here).
+            remaining = (await LiveWorkersAsync()).Where(w => !dropped.Contains(w)).ToList();
+            if (remaining.Count == 0) throw new InvalidOperationException($"every worker failed ({string.Join(", ", dropped)}); {queue.Count} shards were not served");
         }
-
-        int missing = Array.FindIndex(results, r => r is null);
-        if (missing >= 0) throw new InvalidOperationException($"prompt {missing} has no rollouts after every shard was served");
-        var samples = new List<RolloutSample>(prompts * g);
-        for (int p = 0; p < prompts; p++)
-            foreach (WorkerRollout r in results[p])
-                samples.Add(new RolloutSample
-                {
-                    PromptIndex = p, SampleIndex = r.SampleIndex, PromptIds = request.Prompts[p], ResponseIds = r.ResponseIds,
-                    LogProbs = r.LogProbs, Finish = (FinishReason)r.Finish, PolicyVersion = r.PolicyVersion,
-                });
-        return new RolloutBatch { Samples = samples, SamplesPerPrompt = g, PolicyVersion = current.Version };
     }
+
+    /// <summary>The grain of worker <paramref name="worker"/>.</summary>
+    internal IRolloutWorker Worker(string worker) => _grains.GetGrain<IRolloutWorker>(worker);
 
     /// <summary>Asks <paramref name="worker"/> alone for all of <paramref name="request"/> as version <paramref name="version"/> (no retry, no publish).</summary>
     internal async Task<WorkerRollout[]> GenerateOnAsync(string worker, RolloutRequest request, long version) =>
@@ -200,29 +216,40 @@ public sealed class ClusterDriver : IAsyncDisposable
         string[] files = incremental ? increment : VersionFiles.Folder(folder, version);
         var manifest = new VersionManifest(version, incremental ? kind : VersionKind.Folder, files.Select(f => Describe(folder, f)).ToArray());
         foreach (VersionFile f in manifest.Files)
-        {
-            await using FileStream stream = File.OpenRead(Path.Combine(folder, f.Name));
-            var buffer = new byte[ChunkBytes];
-            long offset = 0;
-            do
-            {
-                int read = await stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false);
-                await grain.Receive(version, f.Name, offset, buffer[..read]);
-                offset += read;
-            } while (offset < f.Length);
-        }
+            await SendAsync(Path.Combine(folder, f.Name), f.Length, (offset, chunk) => grain.Receive(version, f.Name, offset, chunk));
         await grain.Install(manifest);
         _log?.WriteLine($"[cluster] worker {worker}: version {held} → {version} ({manifest.Kind}, {manifest.Files.Sum(f => f.Length):N0} bytes)");
     }
 
-    private static VersionFile Describe(string folder, string name)
+    /// <summary>Sends a file in <see cref="ChunkBytes"/> pieces (at least one, so an empty file exists on the other side).</summary>
+    internal static async Task SendAsync(string path, long length, Func<long, byte[], Task> send)
+    {
+        await using FileStream stream = File.OpenRead(path);
+        var buffer = new byte[ChunkBytes];
+        long offset = 0;
+        do
+        {
+            int read = await stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false);
+            await send(offset, buffer[..read]);
+            offset += read;
+        } while (offset < length);
+    }
+
+    /// <summary>A file of <paramref name="folder"/> as a manifest entry (name, length, SHA-256).</summary>
+    internal static VersionFile Describe(string folder, string name)
     {
         string path = Path.Combine(folder, name);
         return new VersionFile(name, new FileInfo(path).Length, WorkerEngine.Sha256(path));
     }
 
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    private bool _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        if (_disposed) return;
+        _disposed = true;
         try { await _host.StopAsync(TimeSpan.FromSeconds(5)); }
         finally { _host.Dispose(); }
     }

@@ -16,6 +16,14 @@ public sealed record ClusterMembership(string Text, int? PrimaryPort, string? Re
     public const string ClusterId = "hybrid";
     public const string ServiceId = "hybrid-rollouts";
 
+    /// <summary>The first clause of why a silo could not start (Redis client messages run on for a paragraph).</summary>
+    public static string Reason(Exception e)
+    {
+        string message = e.GetBaseException().Message;
+        int comma = message.IndexOf(", ", StringComparison.Ordinal);
+        return comma > 0 ? message[..comma] : message;
+    }
+
     /// <summary>Parses a <c>--cluster</c> value; errors name the flag and the accepted forms.</summary>
     public static ClusterMembership Parse(string text)
     {

@@ -17,6 +17,18 @@ public interface IRolloutWorker : IGrainWithStringKey
     /// <summary>Checks every file of <paramref name="manifest"/> (length, SHA-256) and installs the version; returns it.</summary>
     Task<long> Install(VersionManifest manifest);
 
+    /// <summary>Whether the worker holds reward-model set <paramref name="setId"/>.</summary>
+    Task<bool> HasScorer(string setId);
+
+    /// <summary>Stores a chunk of member <paramref name="member"/>'s file of scorer set <paramref name="setId"/>.</summary>
+    Task ReceiveScorerFile(string setId, int member, string file, long offset, byte[] data);
+
+    /// <summary>Checks the set's files (length, SHA-256) and opens its reward model(s) on ONNX Runtime.</summary>
+    Task InstallScorer(ScorerManifest manifest);
+
+    /// <summary>Scores <paramref name="texts"/> with set <paramref name="setId"/>; <paramref name="firstIndex"/> numbers them in errors.</summary>
+    Task<ScoreShard> Score(string setId, string[] texts, int firstIndex);
+
     /// <summary>Samples the shard with version <see cref="ShardRequest.Version"/>; throws <see cref="StaleVersionException"/> when it holds another.</summary>
     Task<WorkerRollout[]> Generate(ShardRequest request);
 }

@@ -9,7 +9,7 @@ namespace Hybrid.Cluster;
 /// a call never runs on a silo without one.
 /// </summary>
 [WorkerSiloPlacement]
-internal sealed class RolloutWorkerGrain(IOptions<SiloOptions> silo, WorkerEngine? engine = null) : Grain, IRolloutWorker
+internal sealed class RolloutWorkerGrain(IOptions<SiloOptions> silo, WorkerEngine? engine = null, WorkerScorers? scorers = null) : Grain, IRolloutWorker
 {
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -29,4 +29,16 @@ internal sealed class RolloutWorkerGrain(IOptions<SiloOptions> silo, WorkerEngin
     public Task<long> Install(VersionManifest manifest) => Task.FromResult(engine!.Install(manifest));
 
     public Task<WorkerRollout[]> Generate(ShardRequest request) => Task.Run(() => engine!.Generate(request));
+
+    public Task<bool> HasScorer(string setId) => Task.FromResult(scorers!.Has(setId));
+
+    public Task ReceiveScorerFile(string setId, int member, string file, long offset, byte[] data)
+    {
+        scorers!.Receive(setId, member, file, offset, data);
+        return Task.CompletedTask;
+    }
+
+    public Task InstallScorer(ScorerManifest manifest) => Task.Run(() => scorers!.Install(manifest));
+
+    public Task<ScoreShard> Score(string setId, string[] texts, int firstIndex) => Task.Run(() => scorers!.Score(setId, texts, firstIndex));
 }

@@ -18,8 +18,9 @@ public static class WorkerHost
     {
         Directory.CreateDirectory(workDir);
         using IHost host = Host.CreateDefaultBuilder()
-            .ConfigureLogging(l => l.ClearProviders().AddSimpleConsole().SetMinimumLevel(LogLevel.Error))
-            .ConfigureServices(s => s.AddSingleton(_ => new WorkerEngine(workDir, engineOptions)))
+            .ConfigureLogging(l => l.ClearProviders().AddSimpleConsole().SetMinimumLevel(LogLevel.Critical))
+            .ConfigureServices(s => s.AddSingleton(_ => new WorkerEngine(workDir, engineOptions))
+                                     .AddSingleton(_ => new WorkerScorers(workDir, engineOptions.Device)))
             .UseOrleans(silo => membership.Configure(silo, name, FreePorts.Next(), FreePorts.Next()))
             .Build();
         try
@@ -28,7 +29,7 @@ public static class WorkerHost
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            throw new IOException($"--cluster {membership.Text}: worker {name} could not join ({e.GetBaseException().Message})", e);
+            throw new ArgumentException($"--cluster {membership.Text}: worker {name} could not join ({ClusterMembership.Reason(e)})", e);
         }
         var grains = host.Services.GetRequiredService<IGrainFactory>();
         long version = await grains.GetGrain<IRolloutWorker>(name).Version();   // activates the grain on this silo

@@ -50,3 +50,19 @@ public sealed record WorkerRollout(
 /// <summary>A worker refused a request made for another policy version than the one it holds.</summary>
 [GenerateSerializer]
 public sealed class StaleVersionException(string message) : Exception(message);
+
+/// <summary>
+/// An exported reward model (or ensemble) for scoring on workers: each member folder's files, the scorer settings of
+/// <c>RewardScorerOptions</c> (the device is the worker's own), and an id that is a hash of all of it.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record ScorerManifest(
+    [property: Id(0)] string SetId,
+    [property: Id(1)] VersionFile[][] Members,
+    [property: Id(2)] int BatchSize,
+    [property: Id(3)] int IntraOpThreads,
+    [property: Id(4)] int? MaxLength);
+
+/// <summary>The scores of a shard of texts (in shard order) and what they cost.</summary>
+[GenerateSerializer, Immutable]
+public sealed record ScoreShard([property: Id(0)] float[] Scores, [property: Id(1)] int TruncatedRows, [property: Id(2)] long Tokens, [property: Id(3)] long PaddedTokens);

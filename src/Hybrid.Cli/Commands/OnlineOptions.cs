@@ -30,8 +30,7 @@ internal sealed class OnlineOptions
     public Option<RolloutBackend> Backend { get; }
     public Option<bool> Bf16 { get; }
     public Option<bool> Overwrite { get; }
-    public Option<string?> Cluster { get; }
-    public Option<int> ClusterWorkers { get; }
+    public ClusterOptions Cluster { get; } = new();
 
     /// <param name="defaults">The command's defaults: iterations, prompts per iteration, new tokens, learning rate, seed.</param>
     public OnlineOptions((int Iterations, int Prompts, int MaxNewTokens, double LearningRate, ulong Seed) defaults,
@@ -50,15 +49,13 @@ internal sealed class OnlineOptions
         Backend = RolloutBackendOption.Create();
         Bf16 = Bf16Option.Create();
         Overwrite = OverwriteOption.Create(canResume: false);
-        Cluster = new Option<string?>("--cluster") { Description = "Sample on rollout workers (`hybrid worker --cluster …`) instead of in process: localhost, localhost:PORT or redis://HOST:PORT" };
-        ClusterWorkers = new Option<int>("--cluster-workers") { Description = "With --cluster: workers to wait for before the first iteration (more may join later)", DefaultValueFactory = _ => 1 };
     }
 
     /// <summary>Adds the shared options around the command's own: inputs first, then <paramref name="own"/>, then sizes and machine.</summary>
     public void AddTo(Command command, IEnumerable<Option> own)
     {
         foreach (Option o in new Option[] { Model, Data, EvalData, Output }.Concat(own)
-                     .Concat([Iterations, PromptsPerIteration, MaxNewTokens, LearningRate, Seed, Device, Backend, Bf16, Overwrite, Cluster, ClusterWorkers]))
+                     .Concat([Iterations, PromptsPerIteration, MaxNewTokens, LearningRate, Seed, Device, Backend, Bf16, Overwrite]).Concat(Cluster.All))
             command.Options.Add(o);
     }
 
@@ -78,41 +75,26 @@ internal sealed class OnlineOptions
     {
         string outDir = parse.GetValue(Output)!;
         OnnxDevice onnxDevice = OnnxDevice(parse);
-        ClusterMembership? membership = parse.GetValue(Cluster) is string c ? ClusterMembership.Parse(c) : null;
-        if (parse.GetValue(ClusterWorkers) < 1) throw new ArgumentException($"--cluster-workers {parse.GetValue(ClusterWorkers)}: must be >= 1");
-        var folder = RunFolder.Claim(outDir, command, parse.GetValue(Overwrite), resumeStep: null, canResume: false);
-        TorchDevice.Scope onDevice = TorchDevice.Use(TorchDevice.Parse(parse.GetValue(Device)!));
+        // The cluster first: an unreachable membership or missing workers fail before --out is claimed or written.
+        ClusterDriver? driver = Cluster.Membership(parse) is { } membership ? Cluster.Start(membership, parse) : null;
+        RunFolder? folder = null;
+        TorchDevice.Scope? onDevice = null;
         try
         {
+            folder = RunFolder.Claim(outDir, command, parse.GetValue(Overwrite), resumeStep: null, canResume: false);
+            onDevice = TorchDevice.Use(TorchDevice.Parse(parse.GetValue(Device)!));
             OnlinePolicy policy = OnlinePolicy.Open(parse.GetValue(Model)!, Path.Combine(outDir, workDir), new OnlinePolicyOptions
             {
                 Sync = sync, Engine = new RolloutEngineOptions { Device = onnxDevice, Backend = parse.GetValue(Backend) },
             });
-            ClusterDriver? driver = null;
-            try
-            {
-                if (membership is not null)
-                {
-                    driver = ClusterDriver.StartAsync(membership, Console.Out).GetAwaiter().GetResult();
-                    string[] workers;
-                    try { workers = driver.WaitForWorkersAsync(parse.GetValue(ClusterWorkers), TimeSpan.FromSeconds(120)).GetAwaiter().GetResult(); }
-                    catch (TimeoutException e) { throw new IOException($"--cluster {membership.Text}: {e.Message} (start them with `hybrid worker --cluster {membership.Text}`)"); }
-                    Console.WriteLine($"[cluster] {workers.Length} rollout workers: {string.Join(", ", workers)}");
-                    policy.Rollouts = new ClusterRollouts(driver, policy.Engine);
-                }
-            }
-            catch
-            {
-                driver?.DisposeAsync().AsTask().GetAwaiter().GetResult();
-                policy.Dispose();
-                throw;
-            }
-            return new OnlineRun(outDir, folder, onDevice, policy, driver);
+            if (driver is not null) policy.Rollouts = new ClusterRollouts(driver, policy.Engine);
+            return new OnlineRun(outDir, folder, onDevice.Value, policy, driver);
         }
         catch
         {
-            onDevice.Dispose();
-            folder.Dispose();
+            onDevice?.Dispose();
+            folder?.Dispose();
+            driver?.Dispose();
             throw;
         }
     }
@@ -129,7 +111,7 @@ internal sealed class OnlineRun(string outDir, RunFolder folder, TorchDevice.Sco
 
     public void Dispose()
     {
-        Driver?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        Driver?.Dispose();
         Policy.Dispose();
         onDevice.Dispose();
         folder.Dispose();

@@ -1,4 +1,5 @@
 // `hybrid score`: scores a JSONL/CSV file of rows with an exported reward model (or an ensemble) on ONNX Runtime.
+using Hybrid.Cluster;
 using Hybrid.Data;
 using Hybrid.Rollout.Scoring;
 using Spectre.Console;
@@ -22,8 +23,9 @@ internal static class ScoreCommand
         var maxLength = new Option<int?>("--max-length") { Description = "Longest input in tokens; longer rows keep their last tokens (default: the model's max_position_embeddings)" };
 
         var device = DeviceOption.Create("Where the reward model(s) run");
+        var cluster = new ClusterOptions();
         var command = new Command("score", "Score prompt/response rows with an exported reward model on ONNX Runtime");
-        foreach (Option o in new Option[] { model, data, output, batch, threads, maxLength, device })
+        foreach (Option o in new Option[] { model, data, output, batch, threads, maxLength, device }.Concat(cluster.All))
             command.Options.Add(o);
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
@@ -33,10 +35,14 @@ internal static class ScoreCommand
                 Device = DeviceOption.Parse(parse.GetValue(device)!),
             }.Validate();
             string dataPath = parse.GetValue(data)!, outPath = parse.GetValue(output)!;
+            ClusterMembership? membership = cluster.Membership(parse);
             var clock = System.Diagnostics.Stopwatch.StartNew();
             ScoringDataset rows = ScoringJob.Read(dataPath, outPath);   // every row checked before a model is opened
             double readSeconds = clock.Elapsed.TotalSeconds;
-            using IRewardScorer scorer = RewardEnsemble.Open(parse.GetValue(model)!, options);
+            // With --cluster the models are checked by opening them here too, before any worker receives them.
+            using IRewardScorer local = RewardEnsemble.Open(parse.GetValue(model)!, options);
+            using ClusterDriver? driver = membership is null ? null : cluster.Start(membership, parse);
+            IRewardScorer scorer = driver is null ? local : new ClusterScorer(driver, parse.GetValue(model)!, options);
             ScoringSummary summary = (Console.IsOutputRedirected
                 ? ScoringJob.Run(rows, outPath, scorer, PlainProgress())
                 : WithProgressBar(progress => ScoringJob.Run(rows, outPath, scorer, progress))) with { ReadSeconds = readSeconds };
