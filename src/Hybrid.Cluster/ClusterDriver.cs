@@ -36,6 +36,13 @@ public sealed class ClusterDriver : IAsyncDisposable, IDisposable
     /// <summary>Raised (on a pool thread) each time a worker's shard has been checked and kept; the argument is the worker.</summary>
     public event Action<string>? ShardCompleted;
 
+    /// <summary>
+    /// Seconds spent in shard calls (<see cref="GenerateAsync"/>, <see cref="ClusterScorer"/>) and, of those, seconds during
+    /// which at least one worker call was in flight: the rest is the driver's own coordination (queueing, checking,
+    /// assembling), the overhead the bench reports.
+    /// </summary>
+    public (double Total, double WorkersBusy) ShardSeconds { get; private set; }
+
     /// <summary>The folder and version workers are brought to before they sample (set by <see cref="Publish"/>).</summary>
     public (string Folder, long Version, VersionKind Kind, string[] Files)? Current { get; private set; }
 
@@ -146,6 +153,9 @@ public sealed class ClusterDriver : IAsyncDisposable, IDisposable
             .Select(s => Enumerable.Range(s * size, Math.Min(size, items - s * size)).ToArray()));
         var gate = new Lock();
         var dropped = new HashSet<string>();
+        var total = Stopwatch.StartNew();
+        var busy = new Stopwatch();
+        int inFlight = 0;
 
         async Task Serve(string worker)
         {
@@ -159,7 +169,9 @@ public sealed class ClusterDriver : IAsyncDisposable, IDisposable
                 }
                 try
                 {
-                    await serve(worker, shard);
+                    lock (gate) if (inFlight++ == 0) busy.Start();
+                    try { await serve(worker, shard); }
+                    finally { lock (gate) if (--inFlight == 0) busy.Stop(); }
                     ShardCompleted?.Invoke(worker);
                 }
                 catch (Exception e) when (e.GetBaseException() is not DatasetException)   // bad data fails the call, not the worker
@@ -179,7 +191,14 @@ public sealed class ClusterDriver : IAsyncDisposable, IDisposable
         while (true)
         {
             await Task.WhenAll(remaining.Select(Serve));
-            lock (gate) if (queue.Count == 0) return;
+            lock (gate)
+            {
+                if (queue.Count == 0)
+                {
+                    ShardSeconds = (ShardSeconds.Total + total.Elapsed.TotalSeconds, ShardSeconds.WorkersBusy + busy.Elapsed.TotalSeconds);
+                    return;
+                }
+            }
             // Workers dropped out with shards left: use whoever is live and has not failed this call (a restarted worker joins here).
             remaining = (await LiveWorkersAsync()).Where(w => !dropped.Contains(w)).ToList();
             if (remaining.Count == 0) throw new InvalidOperationException($"every worker failed ({string.Join(", ", dropped)}); {queue.Count} shards were not served");

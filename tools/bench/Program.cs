@@ -17,7 +17,14 @@ using Hybrid.Tensors.Optim;
 //        dotnet run -c Release --project tools/bench -- rollout [models-dir] [rounds]
 //        dotnet run -c Release --project tools/bench -- score [recipe.json]
 //        dotnet run -c Release --project tools/bench -- decode FOLDER [npl ...] [--new N] [--prompt N] [--backend genai|ort] [--threads N]
+//        dotnet run -c Release --project tools/bench -- cluster [recipe.json ...] [iterations]   (first recipe: the iteration table)
 //        DOTNET_TieredCompilation=0 dotnet run -c Release --project tools/bench -- scalar-race [seconds]
+if (args.Length > 0 && args[0] == "cluster")
+{
+    string[] models = args.Skip(1).Where(a => a.EndsWith(".json", StringComparison.Ordinal)).ToArray();
+    int iterations = args.Skip(1).Where(a => !a.EndsWith(".json", StringComparison.Ordinal)).Select(a => int.Parse(a, CultureInfo.InvariantCulture)).DefaultIfEmpty(5).First();
+    return ClusterBench.Run(models.Length > 0 ? models : ["models/small.json", "models/tiny.json", "models/base100m.json"], iterations, Console.Out);
+}
 if (args.Length > 0 && args[0] == "decode")
     return DecodeBench.Run(args[1..]);
 if (args.Length > 0 && args[0] == "scalar-race")
