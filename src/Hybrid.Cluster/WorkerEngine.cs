@@ -25,28 +25,13 @@ public sealed class WorkerEngine(string root, RolloutEngineOptions engineOptions
     }
 
     /// <summary>Writes a chunk of a staged file (names are plain file names: no folders, no "..").</summary>
-    public void Receive(long version, string file, long offset, byte[] data)
-    {
-        string path = StagedPath(version, file);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        using var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.None);
-        if (offset < 0 || offset > stream.Length) throw new ArgumentOutOfRangeException(nameof(offset), offset, $"{file}: chunk at {offset} leaves a gap (file has {stream.Length} bytes)");
-        stream.Position = offset;
-        stream.Write(data);
-    }
+    public void Receive(long version, string file, long offset, byte[] data) => StagedFile.Write(StagedPath(version, file), offset, data);
 
     /// <summary>Checks the staged files against <paramref name="manifest"/> and installs the version.</summary>
     public long Install(VersionManifest manifest)
     {
         string staging = Path.Combine(root, "staging", $"v{manifest.Version}");
-        foreach (VersionFile f in manifest.Files)
-        {
-            string path = StagedPath(manifest.Version, f.Name);
-            long length = File.Exists(path) ? new FileInfo(path).Length : -1;
-            if (length != f.Length) throw new InvalidDataException($"version {manifest.Version}: {f.Name} has {length} bytes, the manifest says {f.Length}");
-            string hash = Sha256(path);
-            if (hash != f.Sha256) throw new InvalidDataException($"version {manifest.Version}: {f.Name} has SHA-256 {hash}, the manifest says {f.Sha256}");
-        }
+        foreach (VersionFile f in manifest.Files) StagedFile.Check(StagedPath(manifest.Version, f.Name), f, $"version {manifest.Version}");
         lock (_lock)
         {
             if (manifest.Kind == VersionKind.Folder) InstallFolder(manifest, staging);
@@ -132,12 +117,7 @@ public sealed class WorkerEngine(string root, RolloutEngineOptions engineOptions
         Directory.Delete(staging, recursive: true);
     }
 
-    private string StagedPath(long version, string file)
-    {
-        if (string.IsNullOrEmpty(file) || file != Path.GetFileName(file) || file is "." or "..")
-            throw new ArgumentException($"'{file}' is not a plain file name", nameof(file));
-        return Path.Combine(root, "staging", $"v{version}", file);
-    }
+    private string StagedPath(long version, string file) => Path.Combine(root, "staging", $"v{version}", StagedFile.PlainName(file));
 
     internal static string Sha256(string path)
     {

@@ -18,15 +18,8 @@ public sealed class WorkerScorers(string root, OnnxDevice device) : IDisposable
         lock (_lock) return _sets.ContainsKey(setId);
     }
 
-    public void Receive(string setId, int member, string file, long offset, byte[] data)
-    {
-        string path = Path.Combine(MemberDir(setId, member), PlainName(file));
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        using var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.None);
-        if (offset < 0 || offset > stream.Length) throw new ArgumentOutOfRangeException(nameof(offset), offset, $"{file}: chunk at {offset} leaves a gap");
-        stream.Position = offset;
-        stream.Write(data);
-    }
+    public void Receive(string setId, int member, string file, long offset, byte[] data) =>
+        StagedFile.Write(Path.Combine(MemberDir(setId, member), StagedFile.PlainName(file)), offset, data);
 
     public void Install(ScorerManifest manifest)
     {
@@ -35,12 +28,7 @@ public sealed class WorkerScorers(string root, OnnxDevice device) : IDisposable
         {
             string dir = MemberDir(manifest.SetId, m);
             foreach (VersionFile f in manifest.Members[m])
-            {
-                string path = Path.Combine(dir, PlainName(f.Name));
-                long length = File.Exists(path) ? new FileInfo(path).Length : -1;
-                if (length != f.Length || WorkerEngine.Sha256(path) != f.Sha256)
-                    throw new InvalidDataException($"scorer set {manifest.SetId}: {f.Name} of member {m} does not match its manifest (length {length}, expected {f.Length})");
-            }
+                StagedFile.Check(Path.Combine(dir, StagedFile.PlainName(f.Name)), f, $"scorer set {manifest.SetId}, member {m}");
             dirs.Add(dir);
         }
         var options = new RewardScorerOptions
@@ -64,10 +52,7 @@ public sealed class WorkerScorers(string root, OnnxDevice device) : IDisposable
         return new ScoreShard(scores.Scores, scores.TruncatedRows, scores.Tokens, scores.PaddedTokens);
     }
 
-    private string MemberDir(string setId, int member) => Path.Combine(root, "scorers", PlainName(setId), member.ToString());
-
-    private static string PlainName(string name) =>
-        !string.IsNullOrEmpty(name) && name == Path.GetFileName(name) && name is not "." and not ".." ? name : throw new ArgumentException($"'{name}' is not a plain file name");
+    private string MemberDir(string setId, int member) => Path.Combine(root, "scorers", StagedFile.PlainName(setId), member.ToString());
 
     public void Dispose()
     {
