@@ -1,5 +1,6 @@
 // The `hybrid` command line: one sub-command per job.
 using Hybrid.Cli.Commands;
+using Hybrid.Cli.Config;
 
 var root = new RootCommand("Hybrid: LLM post-training in .NET (libtorch for updates, ONNX Runtime GenAI for rollouts)");
 root.Subcommands.Add(DemoCommand.Create());
@@ -12,4 +13,14 @@ root.Subcommands.Add(ScoreCommand.Create());
 root.Subcommands.Add(RlCommand.Create());
 root.Subcommands.Add(OnlineDpoCommand.Create());
 root.Subcommands.Add(WorkerCommand.Create());
-return root.Parse(args).Invoke();
+string[] expanded;
+try
+{
+    expanded = RunConfigFile.Expand(root, args);   // --config run.yaml: the file's options, under the command line's
+}
+catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return CliErrors.InputError;
+}
+return root.Parse(expanded).Invoke();

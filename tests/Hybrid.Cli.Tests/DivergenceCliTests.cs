@@ -145,8 +145,8 @@ public sealed class OutputFolderCliTests(CliFixture f) : IClassFixture<CliFixtur
         var first = HybridProcess.Run(Args());
         Assert.True(first.ExitCode == 0, first.Stderr);
         var again = HybridProcess.Run(Args());
-        Assert.Equal(2, again.ExitCode);
-        Assert.Equal($"error: --out {output}: the folder is not empty (3 entries, e.g. 'metrics.jsonl'); pass --overwrite to replace its contents, or choose another --out",
+        Assert.Equal(2, again.ExitCode);   // metrics.jsonl, model/, rollout/, run_config.json
+        Assert.Equal($"error: --out {output}: the folder is not empty (4 entries, e.g. 'metrics.jsonl'); pass --overwrite to replace its contents, or choose another --out",
                      again.Stderr.Trim());
         var overwritten = HybridProcess.Run(Args("--overwrite"));
         Assert.True(overwritten.ExitCode == 0, overwritten.Stderr);

@@ -1,6 +1,7 @@
 // Runs a command body and turns the errors users cause (bad data, config, checkpoint, arguments, files) into one line and
 // exit 2, and a diverged run into one line and exit 3.
 using System.Text.RegularExpressions;
+using Hybrid.Cli.Config;
 using Hybrid.Data;
 using Hybrid.Models.Checkpoints;
 using Hybrid.Models.Config;
@@ -17,11 +18,19 @@ internal static partial class CliErrors
     /// <summary>Exit code for a run that stopped because training diverged (its final model was not written).</summary>
     public const int TrainingDiverged = 3;
 
+    /// <summary>The training commands, which leave their resolved options in <c>{--out}/run_config.json</c>.</summary>
+    private static readonly HashSet<string> WritesRunConfig = ["sft", "dpo", "reward", "rl", "online-dpo"];
+
     public static int Run(ParseResult parse, Func<int> body)
     {
         try
         {
-            return body();
+            int code = body();
+            if (code == 0 && WritesRunConfig.Contains(parse.CommandResult.Command.Name)
+                && parse.CommandResult.Command.Options.OfType<Option<string>>().FirstOrDefault(o => o.Name == "--out") is { } output
+                && parse.GetValue(output) is string dir)
+                RunConfigFile.WriteResolved(parse, dir);
+            return code;
         }
         catch (Exception ex) when (ex is DatasetException or ConfigException or CheckpointException or SafeTensorsFormatException
                                        or ArgumentException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException)

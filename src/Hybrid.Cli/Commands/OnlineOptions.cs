@@ -1,4 +1,5 @@
 // The options rl and online-dpo share (model, prompts, output, iteration sizes, device, rollout backend), declared and read in one place.
+using Hybrid.Cli.Config;
 using Hybrid.Cluster;
 using Hybrid.Onnx;
 using Hybrid.Rollout;
@@ -55,7 +56,8 @@ internal sealed class OnlineOptions
     public void AddTo(Command command, IEnumerable<Option> own)
     {
         foreach (Option o in new Option[] { Model, Data, EvalData, Output }.Concat(own)
-                     .Concat([Iterations, PromptsPerIteration, MaxNewTokens, LearningRate, Seed, Device, Backend, Bf16, Overwrite]).Concat(Cluster.All))
+                     .Concat([Iterations, PromptsPerIteration, MaxNewTokens, LearningRate, Seed, Device, Backend, Bf16, Overwrite]).Concat(Cluster.All)
+                     .Append(ConfigOption.Create()))
             command.Options.Add(o);
     }
 

@@ -1,4 +1,5 @@
 // The options sft, dpo and reward share (one per TrainingArguments field), declared and read in one place.
+using Hybrid.Cli.Config;
 using Hybrid.Training.Loop;
 
 namespace Hybrid.Cli.Commands;
@@ -56,7 +57,7 @@ internal sealed class TrainingOptions
     {
         foreach (Option o in new Option[] { _model, _data, _evalData, _output }.Concat(own)
                      .Concat([_lr, _epochs, _maxSteps, _batch, _accumulation, _maxLength]).Concat(_optimizer.All)
-                     .Concat([_clip, _logging, _evalSteps, _saveSteps, _seed, _resume, _bf16, _device, _overwrite]))
+                     .Concat([_clip, _logging, _evalSteps, _saveSteps, _seed, _resume, _bf16, _device, _overwrite, ConfigOption.Create()]))
             command.Options.Add(o);
     }
 
