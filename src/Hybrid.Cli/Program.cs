@@ -12,6 +12,7 @@ root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(ScoreCommand.Create());
 root.Subcommands.Add(RlCommand.Create());
 root.Subcommands.Add(OnlineDpoCommand.Create());
+root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(WorkerCommand.Create());
 string[] expanded;
 try
