@@ -13,6 +13,7 @@ root.Subcommands.Add(ScoreCommand.Create());
 root.Subcommands.Add(RlCommand.Create());
 root.Subcommands.Add(OnlineDpoCommand.Create());
 root.Subcommands.Add(GenerateCommand.Create());
+root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(WorkerCommand.Create());
 string[] expanded;
 try

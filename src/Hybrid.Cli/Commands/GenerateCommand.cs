@@ -55,36 +55,21 @@ internal static class GenerateCommand
             if (!outPath.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase)) throw new ArgumentException($"--out {outPath}: write a .jsonl file");
             IReadOnlyList<PromptRow> rows = PromptDatasetReader.Read(parse.GetValue(data)!);
 
-            string dir = parse.GetValue(model)!;
-            string? temp = null;
-            if (!File.Exists(Path.Combine(dir, "genai_config.json")))
-            {
-                temp = Directory.CreateTempSubdirectory("hybrid-generate-").FullName;
-                DecoderExporter.ExportCheckpoint(dir, Path.Combine(temp, "export"), new DecoderExportOptions { Kernel = AttentionKernel.Optimized });
-                dir = Path.Combine(temp, "export");
-            }
-            try
-            {
-                using Tokenizer tokenizer = Tokenizer.Open(dir);
-                if (parse.GetValue(chat))
-                    rows = rows.Select(r => r with { Prompt = tokenizer.ApplyChatTemplate([new ChatMessage(ChatMessage.UserRole, r.Prompt)], addGenerationPrompt: true) }).ToList();
-                var onnxDevice = DeviceOption.Parse(parse.GetValue(device)!);
-                using IRewardScorer? scorer = rms.Length == 0 ? null : RewardEnsemble.Open(rms, new RewardScorerOptions { Device = onnxDevice });
-                IRewardFunction? judge = best is null ? null
-                    : rule is not null ? WeightedReward.Parse(rule, scorer is null ? null : [new RewardModelReward(scorer)])
-                    : new RewardModelReward(scorer!);
-                if (judge is not null) RewardColumns.Check(judge, rows);
-                using var engine = new RolloutEngine(dir, new RolloutEngineOptions { Device = onnxDevice, Backend = parse.GetValue(backend) });
-                GenerationSummary summary = BatchGeneration.Run(engine, tokenizer, rows, best ?? parse.GetValue(n), sampling, judge);
-                AtomicFile.WriteText(outPath, string.Concat(summary.Rows.Select(r => Json(r).ToJsonString(JsonOptions) + "\n")));
-                Console.WriteLine($"generated {summary.Samples} completions for {rows.Count} prompts ({summary.Tokens} tokens) in {summary.Seconds:F2} s: " +
-                                  $"{summary.TokensPerSecond:F0} tokens/s{(best is null ? "" : $"; kept the best of {best} per prompt")} → {outPath}");
-                return 0;
-            }
-            finally
-            {
-                if (temp is not null) Directory.Delete(temp, recursive: true);
-            }
+            using var inference = new InferenceModel(parse.GetValue(model)!);
+            string dir = inference.Folder;
+            using Tokenizer tokenizer = Tokenizer.Open(dir);
+            if (parse.GetValue(chat))
+                rows = rows.Select(r => r with { Prompt = tokenizer.ApplyChatTemplate([new ChatMessage(ChatMessage.UserRole, r.Prompt)], addGenerationPrompt: true) }).ToList();
+            var onnxDevice = DeviceOption.Parse(parse.GetValue(device)!);
+            using IRewardScorer? scorer = InferenceModel.Scorer(rms, onnxDevice);
+            IRewardFunction? judge = best is null ? null : InferenceModel.Reward(rule, scorer);
+            if (judge is not null) RewardColumns.Check(judge, rows);
+            using var engine = new RolloutEngine(dir, new RolloutEngineOptions { Device = onnxDevice, Backend = parse.GetValue(backend) });
+            GenerationSummary summary = BatchGeneration.Run(engine, tokenizer, rows, best ?? parse.GetValue(n), sampling, judge);
+            AtomicFile.WriteText(outPath, string.Concat(summary.Rows.Select(r => Json(r).ToJsonString(JsonOptions) + "\n")));
+            Console.WriteLine($"generated {summary.Samples} completions for {rows.Count} prompts ({summary.Tokens} tokens) in {summary.Seconds:F2} s: " +
+                              $"{summary.TokensPerSecond:F0} tokens/s{(best is null ? "" : $"; kept the best of {best} per prompt")} → {outPath}");
+            return 0;
         }));
         return command;
     }
