@@ -27,6 +27,9 @@ public sealed class ClusterDriver : IAsyncDisposable, IDisposable
     private readonly IGrainFactory _grains;
     private readonly TextWriter? _log;
 
+    /// <summary>The current version's manifests, hashed once per version (not once per worker): the increment and the whole folder.</summary>
+    private (Lazy<VersionManifest> Increment, Lazy<VersionManifest> Folder)? _manifests;
+
     private ClusterDriver(IHost host, TextWriter? log)
     {
         (_host, _log) = (host, log);
@@ -43,7 +46,7 @@ public sealed class ClusterDriver : IAsyncDisposable, IDisposable
     /// </summary>
     public (double Total, double WorkersBusy) ShardSeconds { get; private set; }
 
-    /// <summary>The folder and version workers are brought to before they sample (set by <see cref="Publish"/>).</summary>
+    /// <summary>The folder and version workers are brought to before they sample (set by <see cref="PublishAsync"/>).</summary>
     public (string Folder, long Version, VersionKind Kind, string[] Files)? Current { get; private set; }
 
     /// <summary>Starts the driver's silo; a bad or unreachable membership is one clear error.</summary>
@@ -94,7 +97,10 @@ public sealed class ClusterDriver : IAsyncDisposable, IDisposable
     /// </summary>
     public async Task<double> PublishAsync(string folder, long version, VersionKind kind, IReadOnlyList<string> incrementFiles)
     {
-        Current = (folder, version, kind, incrementFiles.ToArray());
+        string[] increment = incrementFiles.ToArray();
+        _manifests = (new Lazy<VersionManifest>(() => new VersionManifest(version, kind, increment.Select(f => Describe(folder, f)).ToArray())),
+                      new Lazy<VersionManifest>(() => new VersionManifest(version, VersionKind.Folder, VersionFiles.Folder(folder, version).Select(f => Describe(folder, f)).ToArray())));
+        Current = (folder, version, kind, increment);
         var clock = Stopwatch.StartNew();
         string[] workers = await LiveWorkersAsync();
         await Task.WhenAll(workers.Select(async w =>
@@ -120,7 +126,7 @@ public sealed class ClusterDriver : IAsyncDisposable, IDisposable
         await ServeShardsAsync(prompts, promptsPerShard, async (worker, shard) =>
         {
             await BringUpToDateAsync(worker);
-            WorkerRollout[] rollouts = await _grains.GetGrain<IRolloutWorker>(worker).Generate(
+            WorkerRollout[] rollouts = await Worker(worker).Generate(
                 new ShardRequest(current.Version, shard, shard.Select(i => request.Prompts[i]).ToArray(), g, samplingJson));
             Check(rollouts, shard, g, current.Version, worker);
             foreach (var group in rollouts.GroupBy(r => r.PromptIndex))
@@ -210,7 +216,7 @@ public sealed class ClusterDriver : IAsyncDisposable, IDisposable
 
     /// <summary>Asks <paramref name="worker"/> alone for all of <paramref name="request"/> as version <paramref name="version"/> (no retry, no publish).</summary>
     internal async Task<WorkerRollout[]> GenerateOnAsync(string worker, RolloutRequest request, long version) =>
-        await _grains.GetGrain<IRolloutWorker>(worker).Generate(new ShardRequest(version, Enumerable.Range(0, request.Prompts.Count).ToArray(),
+        await Worker(worker).Generate(new ShardRequest(version, Enumerable.Range(0, request.Prompts.Count).ToArray(),
             request.Prompts.ToArray(), request.SamplesPerPrompt, JsonSerializer.Serialize(request.Sampling)));
 
     /// <summary>A shard's rollouts must be exactly its prompts × G, each once, all from the requested version.</summary>
@@ -228,12 +234,11 @@ public sealed class ClusterDriver : IAsyncDisposable, IDisposable
     private async Task BringUpToDateAsync(string worker)
     {
         var (folder, version, kind, increment) = Current!.Value;
-        IRolloutWorker grain = _grains.GetGrain<IRolloutWorker>(worker);
+        IRolloutWorker grain = Worker(worker);
         long held = await grain.Version();
         if (held == version) return;
         bool incremental = held == version - 1 && kind != VersionKind.Folder && increment.Length > 0;
-        string[] files = incremental ? increment : VersionFiles.Folder(folder, version);
-        var manifest = new VersionManifest(version, incremental ? kind : VersionKind.Folder, files.Select(f => Describe(folder, f)).ToArray());
+        VersionManifest manifest = incremental ? _manifests!.Value.Increment.Value : _manifests!.Value.Folder.Value;
         foreach (VersionFile f in manifest.Files)
             await SendAsync(Path.Combine(folder, f.Name), f.Length, (offset, chunk) => grain.Receive(version, f.Name, offset, chunk));
         await grain.Install(manifest);

@@ -45,8 +45,7 @@ internal static class EvalCommand
             IReadOnlyList<PromptRow> rows = PromptDatasetReader.Read(parse.GetValue(data)!);
             using var inference = new InferenceModel(parse.GetValue(model)!);
             using Tokenizer tokenizer = Tokenizer.Open(inference.Folder);
-            if (parse.GetValue(chat))
-                rows = rows.Select(r => r with { Prompt = tokenizer.ApplyChatTemplate([new ChatMessage(ChatMessage.UserRole, r.Prompt)], addGenerationPrompt: true) }).ToList();
+            if (parse.GetValue(chat)) rows = InferenceModel.AsUserTurns(rows, tokenizer);
             var onnxDevice = DeviceOption.Parse(parse.GetValue(device)!);
             using IRewardScorer? scorer = InferenceModel.Scorer(parse.GetValue(rewardModels) ?? [], onnxDevice);
             IRewardFunction judge = InferenceModel.Reward(parse.GetValue(reward)!, scorer)!;

@@ -58,8 +58,7 @@ internal static class GenerateCommand
             using var inference = new InferenceModel(parse.GetValue(model)!);
             string dir = inference.Folder;
             using Tokenizer tokenizer = Tokenizer.Open(dir);
-            if (parse.GetValue(chat))
-                rows = rows.Select(r => r with { Prompt = tokenizer.ApplyChatTemplate([new ChatMessage(ChatMessage.UserRole, r.Prompt)], addGenerationPrompt: true) }).ToList();
+            if (parse.GetValue(chat)) rows = InferenceModel.AsUserTurns(rows, tokenizer);
             var onnxDevice = DeviceOption.Parse(parse.GetValue(device)!);
             using IRewardScorer? scorer = InferenceModel.Scorer(rms, onnxDevice);
             IRewardFunction? judge = best is null ? null : InferenceModel.Reward(rule, scorer);

@@ -1,8 +1,10 @@
 // What generate and eval share: an export folder (or a checkpoint exported to a temporary one), its tokenizer, and a reward.
 using Hybrid.Algorithms.Rewards;
 using Hybrid.Export.Decoder;
+using Hybrid.Models.Tokenizers;
 using Hybrid.Onnx;
 using Hybrid.Rollout.Scoring;
+using Hybrid.Training.Data;
 using Hybrid.Training.Online;
 using Hybrid.Training.Rl;
 
@@ -34,6 +36,10 @@ internal sealed class InferenceModel : IDisposable
     }
 
     public string Folder { get; }
+
+    /// <summary>--chat: each plain prompt as a user turn rendered with the tokenizer's chat template and the generation prompt.</summary>
+    public static IReadOnlyList<PromptRow> AsUserTurns(IReadOnlyList<PromptRow> rows, Tokenizer tokenizer) =>
+        rows.Select(r => r with { Prompt = tokenizer.ApplyChatTemplate([new ChatMessage(ChatMessage.UserRole, r.Prompt)], addGenerationPrompt: true) }).ToList();
 
     /// <summary>The reward of <c>--reward SPEC</c> and/or <c>--reward-model DIR…</c> (null when neither is given).</summary>
     public static IRewardFunction? Reward(string? rule, IRewardScorer? scorer) =>

@@ -19,6 +19,10 @@ internal static class RunConfigFile
     public const string Flag = "--config";
     public const string ResolvedName = "run_config.json";
 
+    /// <summary><c>ParseResult.GetValue&lt;T&gt;(Option&lt;T&gt;)</c>, made generic per option's value type when writing run_config.json.</summary>
+    private static readonly System.Reflection.MethodInfo GetValue = typeof(ParseResult).GetMethods().Single(m => m.Name == nameof(ParseResult.GetValue) && m.IsGenericMethod
+        && m.GetParameters()[0].ParameterType.IsGenericType && m.GetParameters()[0].ParameterType.GetGenericTypeDefinition() == typeof(Option<>));
+
     /// <summary>Options not written to run_config.json: the file itself and what belongs to one run only.</summary>
     private static readonly HashSet<string> RunOnly = [Flag, "--overwrite", "--resume-from"];
 
@@ -53,9 +57,7 @@ internal static class RunConfigFile
         var json = new JsonObject();
         foreach (Option option in parse.CommandResult.Command.Options.Where(o => !RunOnly.Contains(o.Name)).OrderBy(o => o.Name, StringComparer.Ordinal))
         {
-            object? value = typeof(ParseResult).GetMethods().Single(m => m.Name == nameof(ParseResult.GetValue) && m.IsGenericMethod
-                    && m.GetParameters()[0].ParameterType.IsGenericType && m.GetParameters()[0].ParameterType.GetGenericTypeDefinition() == typeof(Option<>))
-                .MakeGenericMethod(option.ValueType).Invoke(parse, [option]);
+            object? value = GetValue.MakeGenericMethod(option.ValueType).Invoke(parse, [option]);
             if (value is not null) json[option.Name.TrimStart('-')] = ToJson(value);
         }
         Directory.CreateDirectory(dir);

@@ -40,12 +40,9 @@ public static class BatchGeneration
         var clock = Stopwatch.StartNew();
         RolloutBatch batch = engine.Generate(new RolloutRequest { Prompts = prompts, SamplesPerPrompt = n, Sampling = sampling });
         double seconds = clock.Elapsed.TotalSeconds;
-        var stops = new HashSet<int>(sampling.StopTokenIds.Concat(engine.Info.EosTokenIds));
-        var generated = batch.Samples.Select(s =>
-        {
-            int[] ids = s.Finish == FinishReason.Stop && s.ResponseIds.Length > 0 && stops.Contains(s.ResponseIds[^1]) ? s.ResponseIds[..^1] : s.ResponseIds;
-            return new GeneratedRow(rows[s.PromptIndex], s.SampleIndex, tokenizer.Decode(ids), s.Finish, s.ResponseIds.Length);
-        }).ToList();
+        // A Stop rollout ends with the stop token it sampled; the completion text leaves it out.
+        var generated = batch.Samples.Select(s => new GeneratedRow(rows[s.PromptIndex], s.SampleIndex,
+            tokenizer.Decode(s.Finish == FinishReason.Stop ? s.ResponseIds.AsSpan(0, s.ResponseIds.Length - 1) : s.ResponseIds), s.Finish, s.ResponseIds.Length)).ToList();
         long tokens = generated.Sum(g => (long)g.Tokens);
         if (bestOf is null) return new GenerationSummary(generated, generated.Count, tokens, seconds);
 
