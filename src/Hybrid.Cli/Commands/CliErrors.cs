@@ -2,6 +2,7 @@
 // exit 2, and a diverged run into one line and exit 3.
 using System.Text.RegularExpressions;
 using Hybrid.Cli.Config;
+using Hybrid.Cli.Progress;
 using Hybrid.Data;
 using Hybrid.Models.Checkpoints;
 using Hybrid.Models.Config;
@@ -25,8 +26,9 @@ internal static partial class CliErrors
     {
         try
         {
-            int code = body();
-            if (code == 0 && WritesRunConfig.Contains(parse.CommandResult.Command.Name)
+            bool training = WritesRunConfig.Contains(parse.CommandResult.Command.Name);
+            int code = training ? LiveProgress.Run(body) : body();   // a progress bar on a terminal, plain lines elsewhere
+            if (code == 0 && training
                 && parse.CommandResult.Command.Options.OfType<Option<string>>().FirstOrDefault(o => o.Name == "--out") is { } output
                 && parse.GetValue(output) is string dir)
                 RunConfigFile.WriteResolved(parse, dir);

@@ -1,5 +1,6 @@
 // `hybrid dpo`: offline preference optimisation (DPO and its family: cdpo, robust, ipo, hinge, kto, orpo, simpo, rdpo, odpo, rrhf, +nll).
 using Hybrid.Algorithms.Preference;
+using Hybrid.Cli.Progress;
 using Hybrid.Training.Preference;
 
 namespace Hybrid.Cli.Commands;
@@ -33,7 +34,7 @@ internal static class DpoCommand
                 Loss = parse.GetValue(loss)!, RefModelPath = parse.GetValue(refModel), PrecomputeRefLogProbs = parse.GetValue(precompute),
                 LossOptions = lossOptions.Read(parse), MaxPromptLength = parse.GetValue(maxPromptLength),
             });
-            PreferenceResult result = new PreferenceTrainer(config, Console.Out).Train();
+            PreferenceResult result = new PreferenceTrainer(config, LiveProgress.Log).Train();
             Console.WriteLine($"done: {result.Steps} steps, train loss {result.TrainLoss:F4}" +
                               (result.FinalEval is { Comparisons: > 0 } e ? $", eval preference accuracy {e.Accuracy:P1} (margin {e.Margin:F4})" : "") +
                               $"; model in {result.OutputDir}");

@@ -1,4 +1,5 @@
 // `hybrid online-dpo`: online / iterative DPO of a Hugging Face checkpoint on prompts, labelled by a rule or a reward model.
+using Hybrid.Cli.Progress;
 using Hybrid.Training.Data;
 using Hybrid.Training.Loop;
 using Hybrid.Training.Output;
@@ -69,7 +70,7 @@ internal static class OnlineDpoCommand
             using OnlineRun run = shared.Start(parse, "online-dpo", workDir: "work");
             OnlinePolicy policy = run.Policy;
             config = config with { Sampling = config.Sampling with { StopTokenIds = [policy.EosTokenId] } };
-            var trainer = new OnlineDpoTrainer(config, Console.Out);
+            var trainer = new OnlineDpoTrainer(config, LiveProgress.Log);
 
             bool useChat = parse.GetValue(chat);
             int[] Encode(string prompt) => policy.Tokenizer.Encode(useChat

@@ -1,4 +1,5 @@
 // `hybrid reward`: trains a reward model (Bradley–Terry pairs or K-wise rankings) from a Hugging Face checkpoint.
+using Hybrid.Cli.Progress;
 using Hybrid.Training.RewardModel;
 
 namespace Hybrid.Cli.Commands;
@@ -22,7 +23,7 @@ internal static class RewardCommand
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             RewardModelConfig config = shared.Apply(parse, defaults with { CenterRewardsCoefficient = parse.GetValue(center) });
-            RewardModelResult result = new RewardModelTrainer(config, Console.Out).Train();
+            RewardModelResult result = new RewardModelTrainer(config, LiveProgress.Log).Train();
             Console.WriteLine($"done: {result.Steps} steps, train loss {result.Train["loss"]:F4}, train accuracy {result.Train["accuracy"]:P1}" +
                               (result.FinalEval is { } e ? $", eval loss {e["loss"]:F4}, eval accuracy {e["accuracy"]:P1}" : "") +
                               $"; reward model in {result.OutputDir} (hybrid export turns it into a scoring folder)");

@@ -1,4 +1,5 @@
 // `hybrid rl`: online RL (GRPO family, PPO) of a Hugging Face checkpoint on prompts, with ONNX Runtime rollouts (Ort or GenAI backend) and a weight sync every iteration.
+using Hybrid.Cli.Progress;
 using Hybrid.Training.Data;
 using Hybrid.Training.Loop;
 using Hybrid.Models.Checkpoints;
@@ -83,8 +84,8 @@ internal static class RlCommand
             string outDir = run.OutDir;
             using DecoderModel? reference = axes.NeedsReference ? policy.FrozenCopy() : null;
             using Critic? critic = axes.NeedsCritic ? Critic.FromCheckpoint(parse.GetValue(criticFrom) ?? parse.GetValue(shared.Model)!, policy.Config) : null;
-            using var metrics = new MetricsLog(Path.Combine(outDir, "metrics.jsonl"), Console.Out);
-            RlResult result = new RlTrainer(policy, config, axes, train, rewardFunction, reference, critic, process: process, metrics: metrics, log: Console.Out).Train(eval);
+            using var metrics = new MetricsLog(Path.Combine(outDir, "metrics.jsonl"), LiveProgress.Log);
+            RlResult result = new RlTrainer(policy, config, axes, train, rewardFunction, reference, critic, process: process, metrics: metrics, log: LiveProgress.Log).Train(eval);
             policy.Save(Path.Combine(outDir, "model"));
             Console.WriteLine($"done: {config.Iterations} iterations of {axes.PresetName} in {result.Seconds:F1} s; final reward {result.Iterations[^1].GetValueOrDefault("reward"):F3}" +
                               (result.EvalAfter is double after ? $"; held-out greedy reward {result.EvalBefore:F3} → {after:F3}" : "") +

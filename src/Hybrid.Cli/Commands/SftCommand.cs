@@ -1,4 +1,5 @@
 // `hybrid sft`: supervised fine-tuning of a Hugging Face checkpoint on a JSONL/CSV dataset.
+using Hybrid.Cli.Progress;
 using Hybrid.Training.Sft;
 
 namespace Hybrid.Cli.Commands;
@@ -24,7 +25,7 @@ internal static class SftCommand
             {
                 CompletionOnlyLoss = parse.GetValue(completionOnly), AssistantOnlyLoss = parse.GetValue(assistantOnly),
             });
-            SftResult result = new SftTrainer(config, Console.Out).Train();
+            SftResult result = new SftTrainer(config, LiveProgress.Log).Train();
             Console.WriteLine($"done: {result.Steps} steps, train loss {result.TrainLoss:F4}" +
                               (result.EvalLoss is double e ? $", eval loss {e:F4}, eval token accuracy {result.EvalMeanTokenAccuracy:P1}" : "") +
                               $", {result.TokensPerSecond:F0} tokens/s");

@@ -78,7 +78,9 @@ internal sealed class TrainingRun : IDisposable
             loop.Resume(args.ResumeFrom, optimizer, parameterNames);
             log?.WriteLine($"[{tag}] resumed from {args.ResumeFrom} at step {loop.Step} (epoch {loop.Order.Epoch}, row {loop.Order.Index})");
         }
-        return new TrainingRun(args, tag, loop, optimizer, parameterNames, log);
+        var run = new TrainingRun(args, tag, loop, optimizer, parameterNames, log);
+        IProgressSink.Announce(log, tag, loop.TotalSteps, loop.Step);
+        return run;
     }
 
     /// <summary>

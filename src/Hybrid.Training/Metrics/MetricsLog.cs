@@ -4,7 +4,10 @@ using System.Text.Json;
 
 namespace Hybrid.Training.Metrics;
 
-/// <summary>Appends <c>{"step": n, "name": value, ...}</c> lines; flushed per line so a crash loses nothing logged.</summary>
+/// <summary>
+/// Appends <c>{"step": n, "name": value, ...}</c> lines; flushed per line so a crash loses nothing logged. Each row is
+/// also printed to <c>console</c>, or handed to it when it is an <see cref="IProgressSink"/> (a live progress display).
+/// </summary>
 public sealed class MetricsLog(string path, TextWriter? console) : IDisposable
 {
     private readonly StreamWriter _file = new(path, append: true) { AutoFlush = true };
@@ -14,7 +17,8 @@ public sealed class MetricsLog(string path, TextWriter? console) : IDisposable
         var row = new Dictionary<string, object> { ["step"] = step };
         foreach (var (k, v) in values) row[k] = double.IsFinite(v) ? v : v.ToString(CultureInfo.InvariantCulture);
         _file.WriteLine(JsonSerializer.Serialize(row));
-        console?.WriteLine($"[step {step}] " + string.Join("  ", values.Select(kv => $"{kv.Key} {Format(kv.Value)}")));
+        if (console is IProgressSink progress) progress.Row(step, values);
+        else console?.WriteLine($"[step {step}] " + string.Join("  ", values.Select(kv => $"{kv.Key} {Format(kv.Value)}")));
     }
 
     private static string Format(double v) =>

@@ -37,6 +37,7 @@ internal sealed class IterationMetrics(string? outputDir, TextWriter? console) :
     public void Write(long step, IReadOnlyDictionary<string, double> values)
     {
         if (_file is not null) _file.Write(step, values);
+        else if (console is IProgressSink progress) progress.Row(step, values);
         else console?.WriteLine($"[iteration {step}] " + string.Join("  ", values.Select(kv => $"{kv.Key} {kv.Value:G4}")));
     }
 

@@ -1,5 +1,6 @@
 // Online / iterative DPO: sample from the current policy, label best vs worst, DPO steps, sync weights — once per iteration.
 using System.Diagnostics;
+using Hybrid.Training.Metrics;
 using Hybrid.Algorithms.Preference;
 using Hybrid.Algorithms.Rewards;
 using Hybrid.Models.Decoder;
@@ -57,6 +58,7 @@ public sealed class OnlineDpoTrainer(OnlineDpoConfig config, TextWriter? log = n
         using DecoderModel reference = policy.FrozenCopy();
         using var optimizer = new AdamW(model.parameters(), c.Update.LearningRate, weightDecay: c.Update.WeightDecay);
         using var metricsLog = new IterationMetrics(c.OutputDir, log);
+        IProgressSink.Announce(log, "online-dpo", c.Iterations);
         var order = new DataOrder(prompts.Count, c.Seed, shuffle: true);
         var guard = new DivergenceGuard("online-dpo");
         var rng = new Random((int)(c.Seed & int.MaxValue));

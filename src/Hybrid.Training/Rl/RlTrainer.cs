@@ -85,6 +85,7 @@ public sealed partial class RlTrainer
         double? before = eval is null ? null : Evaluate(eval);
         if (before is not null) Log?.WriteLine($"[rl] held-out greedy reward before: {before:F4}");
         var clock = Stopwatch.StartNew();
+        IProgressSink.Announce(Log, "rl", c.Iterations);
 
         for (int iteration = 1; iteration <= c.Iterations; iteration++)
         {

@@ -1,5 +1,6 @@
 // SPIN: each iteration the previous iterate answers the SFT prompts, and DPO with it as reference prefers the SFT answers.
 using System.Diagnostics;
+using Hybrid.Training.Metrics;
 using Hybrid.Algorithms.Preference;
 using Hybrid.Models.Decoder;
 using Hybrid.Rollout;
@@ -43,6 +44,7 @@ public sealed class SpinTrainer(SpinConfig config, TextWriter? log = null)
         using DecoderModel opponent = policy.FrozenCopy();
         using var optimizer = new AdamW(model.parameters(), c.Update.LearningRate, weightDecay: c.Update.WeightDecay);
         using var metricsLog = new IterationMetrics(c.OutputDir, log);
+        IProgressSink.Announce(log, "spin", c.Iterations);
         var guard = new DivergenceGuard("spin");
         var rng = new Random((int)(c.Seed & int.MaxValue));
         long seed = c.Sampling.Seed ?? (long)c.Seed;
