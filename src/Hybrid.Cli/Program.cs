@@ -14,6 +14,7 @@ root.Subcommands.Add(RlCommand.Create());
 root.Subcommands.Add(OnlineDpoCommand.Create());
 root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
+root.Subcommands.Add(ReportCommand.Create());
 root.Subcommands.Add(WorkerCommand.Create());
 string[] expanded;
 try
