@@ -15,6 +15,7 @@ root.Subcommands.Add(OnlineDpoCommand.Create());
 root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(ChatCommand.Create());
+root.Subcommands.Add(ReportCommand.Create());
 root.Subcommands.Add(WorkerCommand.Create());
 string[] expanded;
 try
