@@ -120,7 +120,7 @@ internal sealed class LiveProgress : TextWriter, IProgressSink
     [
         ("loss", ["loss"]),
         ("reward", ["reward", "mean_reward", "rewards/margins", "accuracy"]),
-        ("kl", ["kl", "actor/ppo_kl"]),
+        ("kl", ["actor/kl_loss", "actor/reward_kl", "kl", "actor/ppo_kl"]),   // to the reference policy first
     ];
 
     public override void Write(char value)
