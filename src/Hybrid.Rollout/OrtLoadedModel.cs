@@ -34,6 +34,8 @@ internal sealed class OrtLoadedModel : LoadedModel
             InterOpNumThreads = 1,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            // Overridable weights (the adapter weight sync) are graph inputs by design; ORT would warn once per weight.
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
         options.Device.Configure(sessionOptions);
         var session = new InferenceSession(Path.Combine(directory, info.ModelFileName), sessionOptions);
