@@ -43,6 +43,38 @@ public sealed class GenerateCliTests(CliFixture f) : IClassFixture<CliFixture>
         }
     }
 
+    [Fact]
+    public void BestOfWithAnExportedRewardModelKeepsTheSampleHybridScoreRatesHighest()
+    {
+        // A reward model (two steps on the fixture's pairs) exported for ORT scoring.
+        string rm = P("rm"), rmExport = P("rm-export");
+        foreach (string[] args in new[]
+        {
+            new[] { "reward", "--model", f.Model, "--data", f.PreferenceData, "--out", rm, "--max-steps", "2" },
+            ["export", "--model", rm, "--out", rmExport],
+        })
+        {
+            var (c, o, e) = HybridProcess.Run(args);
+            Assert.True(c == 0, $"hybrid {args[0]}: exit {c}\n{o}\n{e}");
+        }
+        JsonObject[] three = Generate(P("rm-n3.jsonl"), "--n", "3", "--seed", "4");
+        JsonObject[] best = Generate(P("rm-best3.jsonl"), "--best-of", "3", "--reward-model", rmExport, "--seed", "4");
+
+        // The same samples scored by `hybrid score` (rows {prompt, completion}), read back here.
+        var (code, stdout, stderr) = HybridProcess.Run("score", "--model", rmExport, "--data", P("rm-n3.jsonl"), "--out", P("rm-scored.jsonl"));
+        Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+        double[] scored = File.ReadAllLines(P("rm-scored.jsonl")).Select(l => (double)JsonNode.Parse(l)!["score"]!).ToArray();
+        Assert.Equal(three.Length, scored.Length);
+        for (int p = 0; p < best.Length; p++)
+        {
+            double[] scores = best[p]["scores"]!.AsArray().Select(x => (double)x!).ToArray();
+            for (int i = 0; i < 3; i++) Assert.Equal(scored[p * 3 + i], scores[i], 5);
+            int kept = (int)best[p]["sample"]!;
+            Assert.Equal(Array.IndexOf(scores, scores.Max()), kept);
+            Assert.Equal((string)three[p * 3 + kept]["completion"]!, (string)best[p]["completion"]!);
+        }
+    }
+
     [Theory]
     [InlineData(new[] { "--best-of", "4" }, "--best-of needs a reward: --reward-model DIR or --reward NAME")]
     [InlineData(new[] { "--reward", "accuracy" }, "--reward-model and --reward choose the best sample: add --best-of N")]
