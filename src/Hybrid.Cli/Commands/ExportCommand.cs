@@ -1,5 +1,6 @@
 // `hybrid export`: writes a Hugging Face checkpoint as an ONNX folder that stock ONNX Runtime GenAI loads and chats with.
 using Hybrid.Export.Decoder;
+using Hybrid.Models.Lora;
 
 namespace Hybrid.Cli.Commands;
 
@@ -21,13 +22,19 @@ internal static class ExportCommand
         var lmHead = new Option<bool>("--int4-lm-head") { Description = "Also quantize the LM head (default: float32)" };
         var accuracy = new Option<int?>("--int4-accuracy-level") { Description = "MatMulNBits accuracy_level: 4 int8 activations (default, as llama.cpp's Q4_0; faster on CPU) … 0 float32 activations (exact up to rounding)" };
         var device = DeviceOption.Create("Device genai_config.json names for the decoder");
+        var mergeLora = new Option<bool>("--merge-lora") { Description = "--model is a LoRA adapter folder (adapter_config.json): export its base with the adapter merged into the weights" };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace a non-empty --out folder that is not an earlier export (an earlier export is always replaced whole)" };
         var command = new Command("export", "Exports a checkpoint to an ONNX Runtime GenAI model folder");
-        foreach (Option option in new Option[] { model, output, kernel, context, int4, blockSize, symmetric, lmHead, accuracy, device, overwrite })
+        foreach (Option option in new Option[] { model, output, kernel, context, int4, blockSize, symmetric, lmHead, accuracy, device, mergeLora, overwrite })
             command.Options.Add(option);
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             string outDir = Path.GetFullPath(parse.GetValue(output)!);
+            bool adapter = LoraAdapterFile.IsAdapterFolder(parse.GetValue(model)!);
+            if (adapter && !parse.GetValue(mergeLora))
+                throw new ArgumentException($"--model {parse.GetValue(model)}: a LoRA adapter folder: add --merge-lora to export its base with the adapter merged");
+            if (!adapter && parse.GetValue(mergeLora))
+                throw new ArgumentException($"--merge-lora: --model {parse.GetValue(model)} is not a LoRA adapter folder (no adapter_config.json)");
             CheckOut(outDir, parse.GetValue(overwrite));
             Int4Options? quantize = null;
             if (parse.GetValue(int4))
@@ -43,7 +50,7 @@ internal static class ExportCommand
                 new DecoderExportOptions { Kernel = parse.GetValue(kernel), ContextLength = parse.GetValue(context), Int4 = quantize,
                                          Device = DeviceOption.Parse(parse.GetValue(device)!) });
             string weights = quantize is null ? "" : $", int4 weights (block {quantize.BlockSize}{(quantize.Symmetric ? ", symmetric" : "")})";
-            Console.WriteLine($"exported {parse.GetValue(kernel)} ONNX model{weights} to {outDir}");
+            Console.WriteLine($"exported {parse.GetValue(kernel)} ONNX model{weights}{(adapter ? " (LoRA adapter merged)" : "")} to {outDir}");
             return 0;
         }));
         return command;

@@ -72,7 +72,7 @@ internal static class RlCommand
             process?.CheckFits(axes);
             // Everything the user gave is checked before the output folder is claimed and the rollout model exported.
             var (train, eval) = shared.ReadPrompts(parse);
-            DecoderConfig modelConfig = DecoderConfig.Load(Path.Combine(parse.GetValue(shared.Model)!, HfCheckpoint.ConfigFile));
+            DecoderConfig modelConfig = HfCheckpoint.LoadConfig(parse.GetValue(shared.Model)!);
             RolloutBudget.Check(modelConfig, config.PromptsPerIteration, recipe.GroupSize, config.MaxNewTokens, train.Concat(eval ?? []));
             string[] rmDirs = parse.GetValue(rewardModels) ?? [];
             using IRewardScorer? scorer = rmDirs.Length == 0 ? null : RewardEnsemble.Open(rmDirs, new RewardScorerOptions { Device = shared.OnnxDevice(parse) });

@@ -14,6 +14,7 @@ internal sealed class TrainingOptions
     private readonly Option<string?> _evalData, _resume;
     private readonly Option<double> _lr, _clip;
     private readonly OptimizerFlags _optimizer;
+    private readonly LoraFlags _lora = new();
     private readonly Option<int> _epochs, _maxSteps, _batch, _accumulation, _maxLength, _logging, _evalSteps, _saveSteps;
     private readonly Option<ulong> _seed;
     private readonly Option<bool> _bf16, _overwrite;
@@ -57,7 +58,8 @@ internal sealed class TrainingOptions
     {
         foreach (Option o in new Option[] { _model, _data, _evalData, _output }.Concat(own)
                      .Concat([_lr, _epochs, _maxSteps, _batch, _accumulation, _maxLength]).Concat(_optimizer.All)
-                     .Concat([_clip, _logging, _evalSteps, _saveSteps, _seed, _resume, _bf16, _device, _overwrite, ConfigOption.Create()]))
+                     .Concat([_clip, _logging, _evalSteps, _saveSteps, _seed, _resume]).Concat(_lora.All)
+                     .Concat([_bf16, _device, _overwrite, ConfigOption.Create()]))
             command.Options.Add(o);
     }
 
@@ -75,7 +77,7 @@ internal sealed class TrainingOptions
             AdamBeta1 = optimizer.AdamBeta1, AdamBeta2 = optimizer.AdamBeta2, AdamEpsilon = optimizer.AdamEpsilon, MaxGradNorm = parse.GetValue(_clip),
             LoggingSteps = parse.GetValue(_logging), EvalSteps = parse.GetValue(_evalSteps), SaveSteps = parse.GetValue(_saveSteps),
             Seed = parse.GetValue(_seed), ResumeFrom = parse.GetValue(_resume), Bf16 = parse.GetValue(_bf16), Device = parse.GetValue(_device)!,
-            Overwrite = parse.GetValue(_overwrite),
+            Overwrite = parse.GetValue(_overwrite), Lora = _lora.Read(parse),
         });
     }
 }

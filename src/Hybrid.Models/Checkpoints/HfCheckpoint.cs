@@ -83,6 +83,7 @@ public static partial class HfCheckpoint
         string root = Path.GetFullPath(dir);
         if (!System.IO.Directory.Exists(root)) throw new CheckpointException($"{root}: checkpoint folder does not exist");
         string configPath = Path.Combine(root, ConfigFile);
+        if (Lora.LoraAdapterFile.IsAdapterFolder(root)) return LoadMergedAdapter(root);
         if (!File.Exists(configPath)) throw new CheckpointException($"{root}: no {ConfigFile} (a Hugging Face checkpoint folder needs one)");
         DecoderConfig config = DecoderConfig.Load(configPath);
         string generationPath = Path.Combine(root, GenerationConfigFile);

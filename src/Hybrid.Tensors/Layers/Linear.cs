@@ -4,7 +4,7 @@ using TorchSharp.Modules;
 namespace Hybrid.Tensors.Layers;
 
 /// <summary>Weight [out, in] and optional bias [out], both ~ U(−1/√in, 1/√in) as PyTorch's nn.Linear.</summary>
-public sealed class Linear : HybridModule
+public sealed partial class Linear : HybridModule
 {
     public Linear(long inFeatures, long outFeatures, bool bias = true) : base(nameof(Linear))
     {
@@ -24,6 +24,16 @@ public sealed class Linear : HybridModule
     public Parameter Weight => Param("weight");
     public Parameter? Bias => OptionalParam("bias");
 
-    /// <summary>x [.., in] → [.., out]; in bf16 inside an <see cref="Autocast"/> region (the output then is bf16).</summary>
-    public Tensor Forward(Tensor x) => Autocast.Linear(x, Weight, Bias);
+    /// <summary>
+    /// x [.., in] → [.., out]; in bf16 inside an <see cref="Autocast"/> region (the output then is bf16). With a LoRA
+    /// adapter attached (<see cref="AttachLora"/>), its low-rank update is added: x Wᵀ + b + s · drop(x) Aᵀ Bᵀ.
+    /// </summary>
+    public Tensor Forward(Tensor x)
+    {
+        if (LoraA is null) return Autocast.Linear(x, Weight, Bias);
+        using var scope = NewDisposeScope();
+        Tensor y = Autocast.Linear(x, Weight, Bias);                        // [.., out]
+        Tensor delta = LoraDelta(x);                                        // [.., out]
+        return y.add(delta.to_type(y.dtype)).MoveToOuterDisposeScope();
+    }
 }

@@ -1,4 +1,5 @@
 // The settings every offline trainer shares (transformers' TrainingArguments): data, output, optimizer, schedule, loop.
+using Hybrid.Models.Lora;
 using Hybrid.Training.Stability;
 
 namespace Hybrid.Training.Loop;
@@ -85,6 +86,13 @@ public abstract record TrainingArguments : RunSettings
     /// <summary>Shuffle the training rows each epoch (default true).</summary>
     public bool Shuffle { get; init; } = true;
 
+    /// <summary>
+    /// LoRA (Hu et al. 2021) instead of full fine-tuning when set: the checkpoint is frozen and adapters on
+    /// <see cref="LoraConfig.TargetModules"/> are trained; the output is a PEFT adapter folder naming
+    /// <see cref="ModelPath"/> as its base. Null (default): every parameter is trained.
+    /// </summary>
+    public LoraConfig? Lora { get; init; }
+
     /// <summary>A checkpoint-{step} folder to resume from: weights, optimizer, schedule, RNG and data position.</summary>
     public string? ResumeFrom { get; init; }
 
@@ -120,6 +128,7 @@ public abstract record TrainingArguments : RunSettings
         Require(MaxSteps > 0 || Epochs > 0, nameof(Epochs), Epochs, "must be > 0 unless MaxSteps > 0");
         Require(MaxLength > 1, nameof(MaxLength), MaxLength, "must be > 1 (a prompt or context token and a target token)");
         Require(LoggingSteps > 0, nameof(LoggingSteps), LoggingSteps, "must be > 0");
+        Lora?.Validate();
         Require(EvalSteps >= 0, nameof(EvalSteps), EvalSteps, "must be >= 0");
         Require(SaveSteps >= 0, nameof(SaveSteps), SaveSteps, "must be >= 0");
     }

@@ -52,7 +52,7 @@ public sealed class PreferenceTrainer(PreferenceConfig config, TextWriter? log =
         List<TokenizedPreference>? eval = c.EvalData is null ? null : PreferenceRows.ForEvaluation(c.EvalData, lossFn, tokenize);
 
         // ---- policy, reference log-probs, optimizer, position ----------------------------------------------------------
-        using DecoderModel policy = CausalLmCheckpoint.Load(c.ResumeFrom ?? c.ModelPath, "preference training", out GenerationConfig? generation);
+        using DecoderModel policy = CausalLmCheckpoint.LoadForTraining(c, "preference training", out GenerationConfig? generation);
         float[][]? trainRef = null, evalRef = null;
         DecoderModel? liveReference = null;
         try
@@ -60,8 +60,8 @@ public sealed class PreferenceTrainer(PreferenceConfig config, TextWriter? log =
             if (lossFn.NeedsReference && c.PrecomputeRefLogProbs) (trainRef, evalRef) = PrecomputeReference(policy, train, eval, pad);
             else if (lossFn.NeedsReference) liveReference = LoadReference();
 
-            var names = policy.named_parameters().Select(p => p.name).ToList();
-            using var optimizer = c.Optimizer.Create(policy.parameters(), c.LearningRate);
+            var (trainable, names) = CausalLmCheckpoint.Trainable(policy);       // every parameter, or the LoRA matrices
+            using var optimizer = c.Optimizer.Create(trainable, c.LearningRate);
             using var run = TrainingRun.Start(c, "dpo", train.Count, optimizer, names, log);
             TrainingLoop loop = run.Loop;
             log?.WriteLine($"[dpo] loss {lossFn.Name}, {train.Count} {train[0].Kind.ToString().ToLowerInvariant()} rows, {loop.TotalSteps} steps of " +
@@ -88,12 +88,12 @@ public sealed class PreferenceTrainer(PreferenceConfig config, TextWriter? log =
                 run.Completed(s, s.Metrics);
                 lastLoss = s.Loss;
                 if (eval is not null && run.EvaluateNow) Evaluate(policy, liveReference, lossFn, eval, evalRef, pad, loop.Step, run.Metrics);
-                if (run.SaveNow) run.SaveCheckpoint(dir => CausalLmCheckpoint.Save(dir, policy, c.ModelPath, generation));
+                if (run.SaveNow) run.SaveCheckpoint(dir => CausalLmCheckpoint.SaveTrained(dir, policy, c, generation));
             }
             double seconds = clock.Elapsed.TotalSeconds;
 
             PreferenceEvaluation? final = eval is null ? null : Evaluate(policy, liveReference, lossFn, eval, evalRef, pad, loop.Step, run.Metrics);
-            CausalLmCheckpoint.Save(c.OutputDir, policy, c.ModelPath, generation);
+            CausalLmCheckpoint.SaveTrained(c.OutputDir, policy, c, generation);
             log?.WriteLine($"[dpo] {loop.Step} steps in {seconds:F1} s; model saved to {c.OutputDir}");
             return new PreferenceResult(loop.Step, lastLoss, initial, final, _referenceRows, _referenceModels, loop.NumTokens, seconds, c.OutputDir);
         }

@@ -40,13 +40,13 @@ public sealed class SftTrainer(SftConfig config, TextWriter? log = null)
         List<TokenizedExample>? eval = c.EvalData is null ? null : SftDatasetReader.Read(c.EvalData).Select(sft.Tokenize).ToList();
 
         // ---- model, optimizer, schedule, position --------------------------------------------------------------------
-        using DecoderModel model = CausalLmCheckpoint.Load(c.ResumeFrom ?? c.ModelPath, "SFT", out GenerationConfig? generation);
-        var names = model.named_parameters().Select(p => p.name).ToList();
-        using var optimizer = c.Optimizer.Create(model.parameters(), c.LearningRate);
+        using DecoderModel model = CausalLmCheckpoint.LoadForTraining(c, "SFT", out GenerationConfig? generation);
+        var (trainable, names) = CausalLmCheckpoint.Trainable(model);            // every parameter, or the LoRA matrices
+        using var optimizer = c.Optimizer.Create(trainable, c.LearningRate);
         using var run = TrainingRun.Start(c, "sft", train.Count, optimizer, names, log);
         TrainingLoop loop = run.Loop;
         log?.WriteLine($"[sft] {train.Count} rows, {loop.TotalSteps} steps of {c.BatchSize}×{c.GradientAccumulationSteps} rows, " +
-                       $"{model.ParameterCount():N0} parameters");
+                       $"{model.ParameterCount():N0} parameters" + (c.Lora is null ? "" : $", {trainable.Sum(p => p.numel()):N0} trainable (LoRA r={c.Lora.Rank})"));
 
         // ---- the loop -------------------------------------------------------------------------------------------------
         var clock = Stopwatch.StartNew();
@@ -93,5 +93,5 @@ public sealed class SftTrainer(SftConfig config, TextWriter? log = null)
         return (loss, accuracy);
     }
 
-    private void SaveModel(string dir, DecoderModel model, GenerationConfig? generation) => CausalLmCheckpoint.Save(dir, model, _config.ModelPath, generation);
+    private void SaveModel(string dir, DecoderModel model, GenerationConfig? generation) => CausalLmCheckpoint.SaveTrained(dir, model, _config, generation);
 }
