@@ -69,7 +69,7 @@ public sealed record RolloutEngineOptions
     public OnnxDevice Device { get; init; }
 
     /// <summary>The intra-op threads either backend's session uses: <see cref="IntraOpThreads"/>, or cores ÷ <see cref="ParallelChunks"/>.</summary>
-    internal int SessionIntraOpThreads => IntraOpThreads ?? Math.Max(1, Environment.ProcessorCount / ParallelChunks);
+    public int SessionIntraOpThreads => IntraOpThreads ?? Math.Max(1, Environment.ProcessorCount / ParallelChunks);
 
     /// <summary>
     /// Ort backend: most bytes of prompt logits ([rows, prompt length, V] float32) one prefill run may produce; the rows

@@ -71,9 +71,10 @@ internal sealed class OnlineOptions
     /// <summary>
     /// Claims --out for <paramref name="command"/>, makes --device libtorch's default device (the policy, created here, and
     /// every batch go there) and opens the policy with its rollout export in <paramref name="workDir"/> (relative to --out).
-    /// Call it after every input is checked: it is the first thing that writes.
+    /// Call it after every input is checked: it is the first thing that writes. <paramref name="engineThreads"/>: the rollout
+    /// engine's intra-op threads (null: its default, every core).
     /// </summary>
-    public OnlineRun Start(ParseResult parse, string command, string workDir, SyncMechanism sync = SyncMechanism.Adapter)
+    public OnlineRun Start(ParseResult parse, string command, string workDir, SyncMechanism sync = SyncMechanism.Adapter, int? engineThreads = null)
     {
         string outDir = parse.GetValue(Output)!;
         OnnxDevice onnxDevice = OnnxDevice(parse);
@@ -87,7 +88,7 @@ internal sealed class OnlineOptions
             onDevice = TorchDevice.Use(TorchDevice.Parse(parse.GetValue(Device)!));
             OnlinePolicy policy = OnlinePolicy.Open(parse.GetValue(Model)!, Path.Combine(outDir, workDir), new OnlinePolicyOptions
             {
-                Sync = sync, Engine = new RolloutEngineOptions { Device = onnxDevice, Backend = parse.GetValue(Backend) },
+                Sync = sync, Engine = new RolloutEngineOptions { Device = onnxDevice, Backend = parse.GetValue(Backend), IntraOpThreads = engineThreads },
             });
             if (driver is not null) policy.Rollouts = new ClusterRollouts(driver, policy.Engine);
             return new OnlineRun(outDir, folder, onDevice.Value, policy, driver);

@@ -44,10 +44,12 @@ internal static class RlCommand
         var processUse = new Option<ProcessRewardUse>("--process-use") { Description = "Where step rewards enter: Advantages (DeepSeekMath process advantages, any preset) or TokenRewards (at step ends; reinforce_pp, rloo, remax, gae)", DefaultValueFactory = _ => ProcessRewardUse.Advantages };
         var processWeight = new Option<double>("--process-weight") { Description = "Weight of the process reward", DefaultValueFactory = _ => 1.0 };
         var stepMarker = new Option<string>("--step-marker") { Description = "Step separator of the outputs (default: a newline)", DefaultValueFactory = _ => "\n" };
+        var asyncRollout = new Option<bool>("--async-rollout") { Description = "Generate the next iteration's rollouts while this one updates (one-step off-policy; logs async/staleness)" };
+        var maxStaleness = new Option<int?>("--max-staleness") { Description = "With --async-rollout: most policy versions a batch may lag the weights it updates (default 1; 0 = the synchronous loop)" };
         var command = new Command("rl", "Online RL from ONNX Runtime rollouts: GRPO, Dr. GRPO, DAPO, GSPO, GMPO, RLOO, REINFORCE++, ReMax, RAFT(++), PPO");
         var optimizer = new OptimizerFlags(new RlConfig().Optimizer);
         shared.AddTo(command, new Option[] { preset, reward, rewardModels, criticFrom, group, temperature, miniBatches, epochs, sync,
-                                             processReward, processUse, processWeight, stepMarker }.Concat(optimizer.All));
+                                             processReward, processUse, processWeight, stepMarker, asyncRollout, maxStaleness }.Concat(optimizer.All));
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var config = new RlConfig
@@ -55,6 +57,7 @@ internal static class RlCommand
                 Iterations = parse.GetValue(shared.Iterations), PromptsPerIteration = parse.GetValue(shared.PromptsPerIteration),
                 MaxNewTokens = parse.GetValue(shared.MaxNewTokens), Temperature = parse.GetValue(temperature), LearningRate = parse.GetValue(shared.LearningRate),
                 Optimizer = optimizer.Read(parse), Seed = parse.GetValue(shared.Seed), Bf16 = parse.GetValue(shared.Bf16),
+                AsyncRollout = parse.GetValue(asyncRollout), MaxStaleness = parse.GetValue(maxStaleness),
             }.Validate();
             if (parse.GetValue(group) is null && RlPresets.Registry.Contains(parse.GetValue(preset)!) && RlPresets.Registry.Create(parse.GetValue(preset)!).GroupSize < 1)
                 throw new ArgumentException($"--group-size: preset '{parse.GetValue(preset)}' has no default number of samples per prompt; give --group-size (e.g. 8)");
@@ -79,7 +82,9 @@ internal static class RlCommand
             IRewardFunction rewardFunction = WeightedReward.Parse(parse.GetValue(reward)!, scorer is null ? null : [new RewardModelReward(scorer)]);
             RewardColumns.Check(rewardFunction, train.Concat(eval ?? []));
 
-            using OnlineRun run = shared.Start(parse, "rl", workDir: "", parse.GetValue(sync));
+            // Async: the engine's session gets half the cores, libtorch the rest (AsyncRolloutThreads explains the split).
+            using OnlineRun run = shared.Start(parse, "rl", workDir: "", parse.GetValue(sync),
+                engineThreads: config.StalenessBound > 0 ? AsyncRolloutThreads.EngineThreads(Environment.ProcessorCount) : null);
             OnlinePolicy policy = run.Policy;
             string outDir = run.OutDir;
             using DecoderModel? reference = axes.NeedsReference ? policy.FrozenCopy() : null;

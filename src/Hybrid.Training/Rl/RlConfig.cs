@@ -54,6 +54,28 @@ public sealed record RlConfig : RunSettings
     /// <summary>Extra generation rounds allowed per iteration to refill groups dropped by filters (DAPO's max_num_gen_batches). Default 3.</summary>
     public int MaxGenerationRounds { get; init; } = 3;
 
+    /// <summary>
+    /// Overlap rollouts with training (verl's one-step off-policy recipe, OpenRLHF's async mode): while the trainer computes
+    /// log-probs and updates on iteration k's batch, iteration k+1's batch is generated and scored on the rollout engine on
+    /// a background task, with the policy version the trainer started iteration k from. The batch is then up to
+    /// <see cref="MaxStaleness"/> versions behind the weights it updates; its rollout log-probs are the behaviour policy's
+    /// and truncated importance sampling corrects for the gap (see <see cref="RlTrainer"/>). Helps when generation and
+    /// update take similar time and each leaves cores idle. Default false (the synchronous loop).
+    /// </summary>
+    public bool AsyncRollout { get; init; }
+
+    /// <summary>
+    /// With <see cref="AsyncRollout"/>: the most policy versions between the version that sampled a batch and the version
+    /// the update starts from (the batch's staleness, logged as <c>async/staleness</c>). Null = 1, verl's one-step
+    /// off-policy (the recommended value: each extra version of lag adds off-policy error for no more overlap on one
+    /// engine). 0 = no overlap: the run equals the synchronous loop bit for bit. Must be ≥ 0, and only set with
+    /// <see cref="AsyncRollout"/>.
+    /// </summary>
+    public int? MaxStaleness { get; init; }
+
+    /// <summary>The staleness bound in force: <see cref="MaxStaleness"/> (default 1) with <see cref="AsyncRollout"/>, else 0.</summary>
+    public int StalenessBound => AsyncRollout ? MaxStaleness ?? 1 : 0;
+
 
 
     /// <summary>PPO-ptx γ (InstructGPT): weight of the SFT loss on <c>ptx</c> rows mixed into each actor step; 0 = off.</summary>
@@ -78,6 +100,8 @@ public sealed record RlConfig : RunSettings
         Optimizer.Validate($"{nameof(RlConfig)}.{nameof(Optimizer)}");
         Require(MaxGradNorm > 0 && double.IsFinite(MaxGradNorm), nameof(MaxGradNorm), MaxGradNorm, "must be finite and > 0");
         Require(MaxGenerationRounds >= 1, nameof(MaxGenerationRounds), MaxGenerationRounds, "must be >= 1");
+        Require(MaxStaleness is null or >= 0, nameof(MaxStaleness), MaxStaleness, "must be >= 0 (0 = no overlap, 1 = one-step off-policy)");
+        Require(MaxStaleness is null || AsyncRollout, nameof(MaxStaleness), MaxStaleness, $"bounds the lag of overlapped rollouts only; also set {nameof(RlConfig)}.{nameof(AsyncRollout)}");
         Require(PtxCoefficient >= 0, nameof(PtxCoefficient), PtxCoefficient, "must be >= 0");
         Require(EvalEvery >= 0, nameof(EvalEvery), EvalEvery, "must be >= 0");
         return this;

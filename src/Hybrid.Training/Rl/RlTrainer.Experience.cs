@@ -60,12 +60,15 @@ public sealed partial class RlTrainer
     }
 
     /// <summary>The reward functions' view of each sample: prompt, decoded completion, dataset columns.</summary>
-    private List<RewardSample> RewardInputs(IReadOnlyList<PromptRow> rows, IReadOnlyList<RolloutSample> samples) =>
-        samples.Select(s => new RewardSample(rows[s.PromptIndex].Prompt, _policy.Decode(s.ResponseIds), rows[s.PromptIndex].Columns)
-        {
-            CompletionTokens = s.ResponseIds.Length,
-            Truncated = s.Finish == FinishReason.Length,
-        }).ToList();
+    private List<RewardSample> RewardInputs(IReadOnlyList<PromptRow> rows, IReadOnlyList<RolloutSample> samples)
+    {
+        lock (_scoring)
+            return samples.Select(s => new RewardSample(rows[s.PromptIndex].Prompt, _policy.Decode(s.ResponseIds), rows[s.PromptIndex].Columns)
+            {
+                CompletionTokens = s.ResponseIds.Length,
+                Truncated = s.Finish == FinishReason.Length,
+            }).ToList();
+    }
 
     private double[] Score(IReadOnlyList<PromptRow> rows, IReadOnlyList<RolloutSample> samples, Dictionary<string, List<double>>? metrics) =>
         Score(RewardInputs(rows, samples), samples, metrics);
@@ -73,7 +76,8 @@ public sealed partial class RlTrainer
     /// <summary>Scores every sample: the reward function, then the preset's shaping (DAPO soft overlong punishment).</summary>
     private double[] Score(List<RewardSample> inputs, IReadOnlyList<RolloutSample> samples, Dictionary<string, List<double>>? metrics)
     {
-        RewardOutput output = _reward.Score(inputs);
+        RewardOutput output;
+        lock (_scoring) output = _reward.Score(inputs);
         double[] scores = output.Scores.ToArray();
         if (metrics is not null)
         {
@@ -90,24 +94,27 @@ public sealed partial class RlTrainer
     /// </summary>
     private StepRewards ScoreSteps(List<RewardSample> inputs, IReadOnlyList<RolloutSample> samples, Dictionary<string, List<double>> metrics)
     {
-        IReadOnlyList<StepScores> scored = _process!.Steps.ScoreSteps(inputs);
-        if (scored.Count != inputs.Count)
-            throw new InvalidOperationException($"process reward '{_process.Steps.Name}' returned {scored.Count} step lists for {inputs.Count} completions");
-        var ends = new int[inputs.Count][];
-        var rewards = new double[inputs.Count][];
-        for (int i = 0; i < ends.Length; i++)
+        lock (_scoring)
         {
-            int[] ids = samples[i].ResponseIds;
-            if (scored[i].Rewards.Length != scored[i].Steps.Count)
-                throw new InvalidOperationException($"process reward '{_process.Steps.Name}': completion {i} has {scored[i].Steps.Count} steps but {scored[i].Rewards.Length} rewards");
-            bool none = scored[i].Steps.Count == 0 || ids.Length == 0;
-            ends[i] = none ? [] : ProcessRewardMath.StepEndTokens(scored[i].Steps, ResponseOffsets.CharEnds(_policy.Tokenizer, ids, inputs[i].Completion, p => _policy.Decode(p)));
-            rewards[i] = none ? [] : scored[i].Rewards;
+            IReadOnlyList<StepScores> scored = _process!.Steps.ScoreSteps(inputs);
+            if (scored.Count != inputs.Count)
+                throw new InvalidOperationException($"process reward '{_process.Steps.Name}' returned {scored.Count} step lists for {inputs.Count} completions");
+            var ends = new int[inputs.Count][];
+            var rewards = new double[inputs.Count][];
+            for (int i = 0; i < ends.Length; i++)
+            {
+                int[] ids = samples[i].ResponseIds;
+                if (scored[i].Rewards.Length != scored[i].Steps.Count)
+                    throw new InvalidOperationException($"process reward '{_process.Steps.Name}': completion {i} has {scored[i].Steps.Count} steps but {scored[i].Rewards.Length} rewards");
+                bool none = scored[i].Steps.Count == 0 || ids.Length == 0;
+                ends[i] = none ? [] : ProcessRewardMath.StepEndTokens(scored[i].Steps, ResponseOffsets.CharEnds(_policy.Tokenizer, ids, inputs[i].Completion, p => _policy.Decode(p)));
+                rewards[i] = none ? [] : scored[i].Rewards;
+            }
+            double[] all = rewards.SelectMany(r => r).ToArray();
+            Add(metrics, $"rewards/{_process.Steps.Name}/step_mean", all.Length == 0 ? 0 : all.Average());
+            Add(metrics, $"rewards/{_process.Steps.Name}/steps", rewards.Average(r => (double)r.Length));
+            return new StepRewards(ends, rewards);
         }
-        double[] all = rewards.SelectMany(r => r).ToArray();
-        Add(metrics, $"rewards/{_process.Steps.Name}/step_mean", all.Length == 0 ? 0 : all.Average());
-        Add(metrics, $"rewards/{_process.Steps.Name}/steps", rewards.Average(r => (double)r.Length));
-        return new StepRewards(ends, rewards);
     }
 
     /// <summary>[N, A] the process reward's advantages or token rewards of the kept groups (prompt-major, as the experience).</summary>

@@ -21,6 +21,29 @@ public sealed record RlResult(IReadOnlyList<IReadOnlyDictionary<string, double>>
 /// algorithm is a set of axis choices (<see cref="RlAxes"/>); nothing in the loop compares names. Each phase's wall time
 /// is logged as <c>timing_s/{gen,reward,old_log_prob,ref,values,adv,update_actor,update_critic,sync,step}</c>, plus
 /// <c>timing_share/rollout</c> (gen ÷ step) and <c>timing_share/sync</c>.
+/// <para>
+/// Async rollouts (<see cref="RlConfig.AsyncRollout"/>, verl's one-step off-policy): iteration k+1's batch is generated
+/// and scored on a background task (<see cref="RolloutPrefetch{T}"/>) while iteration k computes log-probs and updates;
+/// the loop waits for it before the weight sync, so the engine never takes a new version mid-generation. A batch is then
+/// <c>async/staleness</c> = (version the update starts from) − <c>policy/rollout_version</c> (the version that sampled
+/// it) ≤ <see cref="RlConfig.StalenessBound"/> versions old; <c>timing_s/gen</c> is the time the trainer waited for
+/// generation, <c>timing_s/gen_overlapped</c> and <c>timing_s/reward_overlapped</c> the background's own wall times.
+/// </para>
+/// <para>
+/// Which log-probs are which for a stale batch. The behaviour policy μ — the version that sampled — exists only in the
+/// rollout engine's log-probs of the sampled tokens (<see cref="Experience.RolloutLogProbs"/>); the trainer's weights have
+/// moved on. π_old is recomputed with the current weights, as in the synchronous loop, and the PPO ratio π_θ/π_old is
+/// clipped around it; each token's loss is weighted by the truncated importance weight min(π_old/μ, C), so at θ = π_old
+/// the gradient is Â·∇π_θ/μ, the off-policy policy gradient (the decoupled PPO objective of Hilton et al. 2022, "Batch
+/// size-invariance for policy optimization", §3: proximal policy for the trust region, behaviour policy for the
+/// correction). We do not put μ (the engine's log-probs) in the ratio's denominator instead: (1) the trust region would be
+/// measured from a policy the update no longer starts from, clipping by an amount set by the lag; (2) the engine/trainer
+/// numeric mismatch (ORT vs libtorch kernels, bf16) would enter the ratio uncorrected, and TIS/MIS, which compare μ with
+/// π_old, would see no difference and do nothing; (3) with staleness 0 nothing changes, so a bound of 0 is the
+/// synchronous loop bit for bit. The existing corrections therefore apply unchanged (<c>rollout_corr/*</c> now measures
+/// lag + numerics); a stale batch whose preset has no TIS gets TIS with the default cap C = 2, since without it the
+/// gradient would treat μ's samples as π_old's.
+/// </para>
 /// </summary>
 public sealed partial class RlTrainer
 {
@@ -32,6 +55,8 @@ public sealed partial class RlTrainer
     private readonly IRewardFunction _reward;
     private readonly ProcessReward? _process;
     private readonly double _temperature;
+    private readonly TruncatedImportanceSampling? _staleTis;
+    private readonly Lock _scoring = new();  // reward functions and decoding: the rollout side and the trainer (ReMax, eval) may both score
 
     /// <param name="policy">The trained policy and its rollout engine (owned by the caller).</param>
     /// <param name="reward">The reward (a weighted combination of functions is itself one function).</param>
@@ -55,6 +80,7 @@ public sealed partial class RlTrainer
         Metrics = metrics;
         Log = log;
         _temperature = config.Temperature ?? axes.Temperature;
+        _staleTis = config.StalenessBound > 0 && axes.TruncatedIs is null ? new TruncatedImportanceSampling() : null;  // C = 2
         process?.CheckFits(axes);
         if (axes.NeedsReference && reference is null)
             throw new ArgumentException($"preset '{axes.PresetName}' reads reference log-probs (a KL term or gvpo): pass a reference model", nameof(reference));
@@ -69,6 +95,9 @@ public sealed partial class RlTrainer
     public IReadOnlyList<TokenizedExample>? Ptx { get; }
     public MetricsLog? Metrics { get; }
     public TextWriter? Log { get; }
+
+    /// <summary>Called with each iteration's experience once its old log-probs and correction weights exist (tests read them here).</summary>
+    internal Action<int, Experience>? ExperienceReady { get; set; }
 
     /// <summary>Runs <see cref="RlConfig.Iterations"/> iterations; evaluates <paramref name="eval"/> greedily before and after when given.</summary>
     public RlResult Train(IReadOnlyList<PromptRow>? eval = null)
@@ -86,6 +115,10 @@ public sealed partial class RlTrainer
         if (before is not null) Log?.WriteLine($"[rl] held-out greedy reward before: {before:F4}");
         var clock = Stopwatch.StartNew();
         IProgressSink.Announce(Log, "rl", c.Iterations);
+        // Async rollouts: libtorch gets the cores the engine leaves; batches are collected ahead, at most StalenessBound
+        // versions behind (bound 0: each batch is collected inline when its iteration starts, the synchronous loop).
+        using IDisposable? threads = c.StalenessBound > 0 ? AsyncRolloutThreads.ShareWith(_policy.Engine.Options) : null;
+        using var rollouts = new RolloutPrefetch<RolloutRound>(i => Collect(i, order), c.StalenessBound, c.Iterations);
 
         for (int iteration = 1; iteration <= c.Iterations; iteration++)
         {
@@ -95,45 +128,22 @@ public sealed partial class RlTrainer
             var timer = new PhaseTimer(m);
             var step = Stopwatch.StartNew();
 
-            // ---- generate + reward (repeated while filters drop groups and the preset refills) ------------------------
-            var kept = new List<Group>();
-            int generated = 0, dropped = 0, zeroStd = 0, rounds = 0;
-            var rewardMetrics = new Dictionary<string, List<double>>();
-            while (kept.Count < c.PromptsPerIteration && rounds < c.MaxGenerationRounds)
+            // ---- generate + reward: this iteration's batch, collected now or (async) while the previous update ran ----
+            var (round, ahead, waited) = rollouts.Take(iteration);
+            rollouts.StartAhead(iteration);  // async: the next batch generates and scores while this one trains (below)
+            if (ahead)
             {
-                PromptRow[] rows = NextRows(order, c.PromptsPerIteration).Select(WithHint).ToArray();
-                RolloutBatch rollouts;
-                using (timer.Phase("gen"))
-                    rollouts = _policy.Rollouts.Generate(new RolloutRequest
-                    {
-                        Prompts = rows.Select(r => _policy.Tokenizer.Encode(r.Prompt)).ToList(),
-                        SamplesPerPrompt = _axes.GroupSize,
-                        Sampling = Sampling(seed: (long)c.Seed * 1_000_003 + iteration * 97 + rounds),
-                    });
-                double[] scores;
-                StepRewards? steps = null;
-                using (timer.Phase("reward"))
-                {
-                    List<RewardSample> inputs = RewardInputs(rows, rollouts.Samples);
-                    scores = Score(inputs, rollouts.Samples, rewardMetrics);
-                    if (_process is not null) steps = ScoreSteps(inputs, rollouts.Samples, rewardMetrics);
-                }
-                var keptGroups = GroupFilters.KeptGroups(_axes.Filters, scores, _axes.GroupSize).ToHashSet();
-                for (int p = 0; p < rows.Length; p++)
-                {
-                    int first = p * _axes.GroupSize;
-                    var group = new Group(rows[p], rollouts.Samples.Skip(first).Take(_axes.GroupSize).ToList(),
-                        scores.AsSpan(first, _axes.GroupSize).ToArray(), steps?.Slice(first, _axes.GroupSize));
-                    generated++;
-                    _axes.Ghpo?.Report(group.Row.Source, GhpoHints.AllFailed(group.Scores));
-                    if (group.Scores.Distinct().Count() == 1) zeroStd++;
-                    if (keptGroups.Contains(p)) kept.Add(group);
-                    else dropped++;
-                }
-                rounds++;
-                if (!_axes.RefillFilteredGroups) break;
+                m["timing_s/gen"] = waited;                                           // the trainer's wait for generation
+                m["timing_s/gen_overlapped"] = round.Timings.GetValueOrDefault("timing_s/gen");      // the generation's own wall time
+                m["timing_s/reward_overlapped"] = round.Timings.GetValueOrDefault("timing_s/reward");
             }
-            if (kept.Count > c.PromptsPerIteration) kept.RemoveRange(c.PromptsPerIteration, kept.Count - c.PromptsPerIteration);
+            else
+                foreach (var (k, v) in round.Timings) m[k] = v;                       // timing_s/gen, timing_s/reward
+            List<Group> kept = round.Kept;
+            long updating = _policy.Version;  // the version of the weights this iteration updates (every update so far was synced)
+            long staleness = updating - round.PolicyVersion;
+            if (staleness < 0 || staleness > c.StalenessBound)
+                throw new InvalidOperationException($"iteration {iteration}: batch sampled with policy version {round.PolicyVersion}, trainer at {updating}: staleness {staleness} outside [0, {c.StalenessBound}]");
             if (_axes.GrpoLambda is not null && kept.Count > 0)
             {
                 // GRPO-λ: the most accurate groups get a length-penalised score, the rest keep plain accuracy
@@ -142,11 +152,13 @@ public sealed partial class RlTrainer
                 for (int p = 0; p < kept.Count; p++) kept[p] = kept[p] with { Scores = shaped.AsSpan(p * _axes.GroupSize, _axes.GroupSize).ToArray() };
                 m["grpo_lambda/penalised_groups"] = penalised.Count(b => b);
             }
-            m["frac_reward_zero_std"] = (double)zeroStd / generated;
-            m["batch/generation_rounds"] = rounds;
-            m["batch/dropped_groups"] = dropped;
+            m["frac_reward_zero_std"] = (double)round.ZeroStd / round.Generated;
+            m["batch/generation_rounds"] = round.Rounds;
+            m["batch/dropped_groups"] = round.Dropped;
             m["batch/kept_groups"] = kept.Count;
-            foreach (var (name, values) in rewardMetrics) m[name] = values.Average();
+            m["policy/rollout_version"] = round.PolicyVersion;
+            m["async/staleness"] = staleness;
+            foreach (var (name, values) in round.RewardMetrics) m[name] = values.Average();
             if (kept.Count == 0)
             {
                 Log?.WriteLine($"[rl] iteration {iteration}: every group was filtered out; no update");
@@ -165,16 +177,19 @@ public sealed partial class RlTrainer
             m["completions/mean_length"] = tokens.ToDouble() / n;
             m["completions/clipped_ratio"] = x.Samples.Count(s => s.Finish == FinishReason.Length) / (double)n;
 
-            // ---- old log-probs (trainer's view of the behaviour policy) + rollout/trainer mismatch --------------------
+            // ---- old log-probs (π_old: the weights this update starts from) + correction towards the behaviour policy ---
+            // The behaviour policy is the version that sampled the batch: its log-probs are x.RolloutLogProbs. π_old is
+            // recomputed with the current weights, `staleness` versions newer; TIS/MIS reweight π_old → behaviour (see
+            // the class comment: a stale batch gets TIS even when the preset has none).
             using (timer.Phase("old_log_prob"))
             using (no_grad())
             {
                 (x.OldLogProbs, Tensor entropy) = ResponseLogProbs.WithEntropy(model, x.Batch, _temperature);  // [N, A], [N, A]
                 m["actor/entropy"] = ((entropy * mask).sum() / tokens).ToDouble();
                 foreach (var (k, v) in RolloutMismatch.Measure(x.RolloutLogProbs, x.OldLogProbs, mask)) m[k] = v;
-                if (_axes.TruncatedIs is not null)
+                if ((_axes.TruncatedIs ?? (staleness > 0 ? _staleTis : null)) is { } tis)
                 {
-                    (Tensor weights, var tisMetrics) = _axes.TruncatedIs.Weights(x.RolloutLogProbs, x.OldLogProbs, mask);  // [N, A]
+                    (Tensor weights, var tisMetrics) = tis.Weights(x.RolloutLogProbs, x.OldLogProbs, mask);  // [N, A] min(π_old/π_rollout, C)
                     x.CorrectionWeights = weights;
                     foreach (var (k, v) in tisMetrics) m[k] = v;
                 }
@@ -185,6 +200,8 @@ public sealed partial class RlTrainer
                     foreach (var (k, v) in maskMetrics) m[k] = v;
                 }
             }
+
+            ExperienceReady?.Invoke(iteration, x);
 
             // ---- reference log-probs -------------------------------------------------------------------------------------
             if (_axes.NeedsReference)
@@ -240,7 +257,8 @@ public sealed partial class RlTrainer
                 m["actor/kl_coef"] = _axes.KlCoefficient.Value;
             }
 
-            // ---- sync the rollout engine ------------------------------------------------------------------------------
+            // ---- sync the rollout engine (after the in-flight generation ends: never a new version mid-generation) -------
+            m["timing_s/gen"] = m.GetValueOrDefault("timing_s/gen") + rollouts.Drain();
             using (timer.Phase("sync")) _policy.PushWeights();
             m["policy_version"] = _policy.Version;
 
