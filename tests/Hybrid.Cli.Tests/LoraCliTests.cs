@@ -87,12 +87,6 @@ public sealed class LoraCliTests(CliFixture f) : IClassFixture<CliFixture>
         Assert.Equal(2, code);
         Assert.Contains("a LoRA adapter folder: add --merge-lora", Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
         Ok(HybridProcess.Run("export", "--model", sft, "--out", merged, "--merge-lora"));
-        string[] Greedy(string model)
-        {
-            string output = Out("gen") + ".jsonl";
-            Ok(HybridProcess.Run("generate", "--model", model, "--data", f.Prompts, "--out", output, "--max-new-tokens", "6", "--temperature", "0"));
-            return File.ReadAllLines(output).Select(l => (string)JsonNode.Parse(l)!["completion"]!).ToArray();
-        }
         string[] fromMerge = Greedy(merged);
         Assert.Equal(Greedy(byHand), fromMerge);
         Assert.NotEqual(Greedy(f.Model), fromMerge);   // the adapter changed what the model says
@@ -101,6 +95,31 @@ public sealed class LoraCliTests(CliFixture f) : IClassFixture<CliFixture>
         Ok(HybridProcess.Run("dpo", "--model", sft, "--data", f.PreferenceData, "--out", dpo, "--max-steps", "2", "--lora-r", "2"));
         Assert.Equal(Path.GetFullPath(sft), (string)JsonNode.Parse(File.ReadAllText(Path.Combine(dpo, "adapter_config.json")))!["base_model_name_or_path"]!);
         Assert.Equal(8, Greedy(dpo).Length);   // the fixture's 8 prompts
+    }
+
+    [Fact]
+    public void RlWithLoraSyncsTheAdapterAndSavesAnAdapterFolder()
+    {
+        string output = Out("rl");
+        var (code, stdout, stderr) = HybridProcess.Run("rl", "--model", f.Model, "--data", f.Prompts, "--out", output, "--iterations", "3",
+            "--prompts-per-iteration", "4", "--group-size", "4", "--max-new-tokens", "4", "--lr", "1e-2", "--lora-r", "4", "--lora-target-modules", "all-linear");
+        Ok((code, stdout, stderr));
+        string model = Path.Combine(output, "model");
+        Assert.Equal(Path.GetFullPath(f.Model), (string)JsonNode.Parse(File.ReadAllText(Path.Combine(model, "adapter_config.json")))!["base_model_name_or_path"]!);
+        Assert.False(File.Exists(Path.Combine(model, "model.safetensors")));
+        // Every iteration sampled from the engine's adapter version of the trainer's weights: the rollout log-probs of the
+        // sampled tokens equal the trainer's recomputed ones (float rounding only), at versions 0, 1, 2.
+        JsonObject[] rows = File.ReadAllLines(Path.Combine(output, "metrics.jsonl")).Select(l => JsonNode.Parse(l)!.AsObject()).ToArray();
+        Assert.Equal([0.0, 1.0, 2.0], rows.Select(r => (double)r["policy/rollout_version"]!));
+        Assert.All(rows, r => Assert.InRange((double)r["rollout_corr/max_abs_diff"]!, 0, 1e-4));
+        Assert.Equal(8, Greedy(model).Length);
+    }
+
+    private string[] Greedy(string model)
+    {
+        string output = Out("gen") + ".jsonl";
+        Ok(HybridProcess.Run("generate", "--model", model, "--data", f.Prompts, "--out", output, "--max-new-tokens", "6", "--temperature", "0"));
+        return File.ReadAllLines(output).Select(l => (string)JsonNode.Parse(l)!["completion"]!).ToArray();
     }
 
     [Theory]

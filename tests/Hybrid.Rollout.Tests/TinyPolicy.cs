@@ -69,7 +69,7 @@ internal static class TinyPolicy
     public static void Train(DecoderModel model, int steps = 3)
     {
         long[] ids = "the policy learns"u8.ToArray().Select(b => (long)b).ToArray();
-        using var optimizer = new Hybrid.Tensors.Optim.AdamW(model.parameters(), lr: 1e-2);
+        using var optimizer = new Hybrid.Tensors.Optim.AdamW(model.parameters().Where(p => p.requires_grad), lr: 1e-2);   // under LoRA: the adapters
         for (int step = 0; step < steps; step++)
         {
             using var scope = NewDisposeScope();

@@ -72,9 +72,10 @@ internal sealed class OnlineOptions
     /// Claims --out for <paramref name="command"/>, makes --device libtorch's default device (the policy, created here, and
     /// every batch go there) and opens the policy with its rollout export in <paramref name="workDir"/> (relative to --out).
     /// Call it after every input is checked: it is the first thing that writes. <paramref name="engineThreads"/>: the rollout
-    /// engine's intra-op threads (null: its default, every core).
+    /// engine's intra-op threads (null: its default, every core); <paramref name="lora"/>: train adapters over a frozen base.
     /// </summary>
-    public OnlineRun Start(ParseResult parse, string command, string workDir, SyncMechanism sync = SyncMechanism.Adapter, int? engineThreads = null)
+    public OnlineRun Start(ParseResult parse, string command, string workDir, SyncMechanism sync = SyncMechanism.Adapter, int? engineThreads = null,
+        Hybrid.Models.Lora.LoraConfig? lora = null)
     {
         string outDir = parse.GetValue(Output)!;
         OnnxDevice onnxDevice = OnnxDevice(parse);
@@ -88,7 +89,7 @@ internal sealed class OnlineOptions
             onDevice = TorchDevice.Use(TorchDevice.Parse(parse.GetValue(Device)!));
             OnlinePolicy policy = OnlinePolicy.Open(parse.GetValue(Model)!, Path.Combine(outDir, workDir), new OnlinePolicyOptions
             {
-                Sync = sync, Engine = new RolloutEngineOptions { Device = onnxDevice, Backend = parse.GetValue(Backend), IntraOpThreads = engineThreads },
+                Sync = sync, Engine = new RolloutEngineOptions { Device = onnxDevice, Backend = parse.GetValue(Backend), IntraOpThreads = engineThreads }, Lora = lora,
             });
             if (driver is not null) policy.Rollouts = new ClusterRollouts(driver, policy.Engine);
             return new OnlineRun(outDir, folder, onDevice.Value, policy, driver);

@@ -48,8 +48,9 @@ internal static class RlCommand
         var maxStaleness = new Option<int?>("--max-staleness") { Description = "With --async-rollout: most policy versions a batch may lag the weights it updates (default 1; 0 = the synchronous loop)" };
         var command = new Command("rl", "Online RL from ONNX Runtime rollouts: GRPO, Dr. GRPO, DAPO, GSPO, GMPO, RLOO, REINFORCE++, ReMax, RAFT(++), PPO");
         var optimizer = new OptimizerFlags(new RlConfig().Optimizer);
+        var loraFlags = new LoraFlags();
         shared.AddTo(command, new Option[] { preset, reward, rewardModels, criticFrom, group, temperature, miniBatches, epochs, sync,
-                                             processReward, processUse, processWeight, stepMarker, asyncRollout, maxStaleness }.Concat(optimizer.All));
+                                             processReward, processUse, processWeight, stepMarker, asyncRollout, maxStaleness }.Concat(optimizer.All).Concat(loraFlags.All));
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var config = new RlConfig
@@ -76,6 +77,9 @@ internal static class RlCommand
             // Everything the user gave is checked before the output folder is claimed and the rollout model exported.
             var (train, eval) = shared.ReadPrompts(parse);
             DecoderConfig modelConfig = HfCheckpoint.LoadConfig(parse.GetValue(shared.Model)!);
+            var lora = loraFlags.Read(parse);
+            if (lora is not null && shared.Cluster.Membership(parse) is not null)
+                throw new ArgumentException("--lora-r: LoRA runs are not distributed to --cluster workers yet; drop --cluster or --lora-r");
             RolloutBudget.Check(modelConfig, config.PromptsPerIteration, recipe.GroupSize, config.MaxNewTokens, train.Concat(eval ?? []));
             string[] rmDirs = parse.GetValue(rewardModels) ?? [];
             using IRewardScorer? scorer = rmDirs.Length == 0 ? null : RewardEnsemble.Open(rmDirs, new RewardScorerOptions { Device = shared.OnnxDevice(parse) });
@@ -84,7 +88,7 @@ internal static class RlCommand
 
             // Async: the engine's session gets half the cores, libtorch the rest (AsyncRolloutThreads explains the split).
             using OnlineRun run = shared.Start(parse, "rl", workDir: "", parse.GetValue(sync),
-                engineThreads: config.StalenessBound > 0 ? AsyncRolloutThreads.EngineThreads(Environment.ProcessorCount) : null);
+                engineThreads: config.StalenessBound > 0 ? AsyncRolloutThreads.EngineThreads(Environment.ProcessorCount) : null, lora: lora);
             OnlinePolicy policy = run.Policy;
             string outDir = run.OutDir;
             using DecoderModel? reference = axes.NeedsReference ? policy.FrozenCopy() : null;

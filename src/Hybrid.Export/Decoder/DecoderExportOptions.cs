@@ -50,6 +50,17 @@ public sealed record DecoderExportOptions
     public Int4Options? Int4 { get; init; }
 
     /// <summary>
+    /// When set, every Linear the adapter targets gets a LoRA path beside its frozen weight, y = x·W + (x·Aᵀ)·(s·Bᵀ),
+    /// with <c>{prefix}.lora_A.MatMul.weight</c> [in, r] and <c>{prefix}.lora_B.MatMul.weight</c> [r, out] (the scaling s
+    /// folded into B) read from the state dict's <c>….lora_A.weight</c> / <c>….lora_B.weight</c>. With
+    /// <see cref="OverridableWeights"/> only these A/B matrices become overridable, so a weight sync pushes the adapter
+    /// alone and ORT keeps pre-packing the frozen base. The optimized kernel's packed q/k/v gets one path whose A
+    /// stacks the adapted members' A and whose B is block-diagonal (zeros where a member is not adapted).
+    /// Default null: no LoRA paths (a LoRA model is exported merged). Not combinable with <see cref="Int4"/>.
+    /// </summary>
+    public Hybrid.Models.Lora.LoraConfig? Lora { get; init; }
+
+    /// <summary>
     /// The device genai_config.json names for the decoder (<c>session_options.provider_options</c>): GenAI runs the
     /// folder there unless the loader overrides it. Default <see cref="OnnxDevice.Cpu"/> (no provider entry, so any GenAI
     /// build loads the folder); <c>cuda</c> needs GenAI's CUDA add-on wherever the folder is loaded.

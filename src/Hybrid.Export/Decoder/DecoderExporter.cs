@@ -30,13 +30,13 @@ public static class DecoderExporter
     /// <see cref="DecoderExportOptions.Int4"/> is ignored here (the int4 tensors are quantized from these while building).
     /// </summary>
     public static List<(string Name, Tensor Value)> GraphWeights(DecoderConfig config, IReadOnlyDictionary<string, Tensor> hfWeights, DecoderExportOptions options) =>
-        DecoderGraphWeights.Build(config, hfWeights, options.Kernel, ContextLength(config, options)).Select(w => (w.Name, w.Value)).ToList();
+        DecoderGraphWeights.Build(config, hfWeights, options.Kernel, ContextLength(config, options), lora: options.Lora).Select(w => (w.Name, w.Value)).ToList();
 
     /// <summary>The causal LM graph (weights inline as raw data; <see cref="OnnxModelWriter.Save"/> moves them to model.onnx.data).</summary>
     public static ModelProto BuildCausalLM(DecoderConfig config, IReadOnlyDictionary<string, Tensor> hfWeights, DecoderExportOptions options)
     {
         ValidateInt4(options);
-        List<GraphWeight> weights = DecoderGraphWeights.Build(config, hfWeights, options.Kernel, ContextLength(config, options));
+        List<GraphWeight> weights = DecoderGraphWeights.Build(config, hfWeights, options.Kernel, ContextLength(config, options), lora: options.Lora);
         try
         {
             var parts = new DecoderGraphParts($"{config.ModelType}_causal_lm", config, weights, options.OverridableWeights, options.Int4);
@@ -143,6 +143,8 @@ public static class DecoderExporter
     private static void ValidateInt4(DecoderExportOptions options)
     {
         if (options.Int4 is null) return;
+        if (options.Lora is not null)
+            throw new ArgumentException("DecoderExportOptions.Int4 cannot be combined with Lora: merge the adapter first (hybrid export --merge-lora --int4)");
         options.Int4.Validate();
         if (options.Kernel != AttentionKernel.Optimized)
             throw new ArgumentException($"DecoderExportOptions.Int4 needs Kernel = Optimized (got {options.Kernel}): MatMulNBits is an ONNX Runtime contrib operator, " +

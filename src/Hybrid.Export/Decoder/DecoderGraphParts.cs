@@ -90,13 +90,22 @@ internal sealed class DecoderGraphParts
         Graph.AddNode(op, name, inputs, attributes);
 
     /// <summary>
-    /// y = x·W (+ b): <c>{path}/MatMul</c> with <c>{weightPrefix}.MatMul.weight</c> [in, out] (int4: <c>{path}/MatMulNBits</c>
-    /// with that weight quantized), then <c>{path}/Add</c> when <c>{weightPrefix}.Add.bias</c> exists.
+    /// y = x·W (+ x·A·B) (+ b): <c>{path}/MatMul</c> with <c>{weightPrefix}.MatMul.weight</c> [in, out] (int4:
+    /// <c>{path}/MatMulNBits</c> with that weight quantized); when the weights hold a LoRA pair for the layer
+    /// (<see cref="DecoderExportOptions.Lora"/>), <c>{path}/lora_A/MatMul</c> → <c>{path}/lora_B/MatMul</c> added to it;
+    /// then <c>{path}/Add</c> when <c>{weightPrefix}.Add.bias</c> exists.
     /// </summary>
     public string Linear(string path, string weightPrefix, string x)
     {
         string weight = $"{weightPrefix}.MatMul.weight";
         string y = _int4 is null ? Node("MatMul", $"{path}/MatMul", [x, Weight(weight)]) : Int4Linear($"{path}/MatMulNBits", weight, x);
+        string loraA = $"{weightPrefix}.lora_A.MatMul.weight", loraB = $"{weightPrefix}.lora_B.MatMul.weight";
+        if (Has(loraA))
+        {
+            string down = Node("MatMul", $"{path}/lora_A/MatMul", [x, Weight(loraA)]);        // [B,S,r]
+            string up = Node("MatMul", $"{path}/lora_B/MatMul", [down, Weight(loraB)]);       // [B,S,out], s folded into B
+            y = Node("Add", $"{path}/lora/Add", [y, up]);
+        }
         string bias = $"{weightPrefix}.Add.bias";
         return Has(bias) ? Node("Add", $"{path}/Add", [y, Weight(bias)]) : y;
     }

@@ -1,5 +1,6 @@
 // Turns Hugging Face decoder weights into the float32 initializers of the exported graph, in graph layout and naming.
 using Hybrid.Models.Config;
+using Hybrid.Models.Lora;
 using Hybrid.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -16,6 +17,10 @@ internal sealed record GraphWeight(string Name, Tensor Value, bool Learned);
 /// [context, D/2] are computed from the config. The optimized kernel packs q/k/v into one
 /// <c>qkv_proj.MatMul.weight</c> [Dm, (H + 2·Hkv)·D]. A tied LM head has no initializer of its own: the graph transposes
 /// <c>model.embed_tokens.weight</c>.
+/// With a <see cref="LoraConfig"/> each adapted Linear also gets <c>….lora_A.MatMul.weight</c> = Aᵀ [in, r] and
+/// <c>….lora_B.MatMul.weight</c> = s·Bᵀ [r, out]; these are then the only learned (overridable) weights, the frozen base
+/// being constant. The packed q/k/v gets Aᵀ of its adapted members side by side [Dm, m·r] and a block-diagonal B
+/// [m·r, (H + 2·Hkv)·D] (member j's s·Bᵀ at rows j·r…, at its own columns; zeros elsewhere).
 /// </summary>
 internal static class DecoderGraphWeights
 {
@@ -29,22 +34,37 @@ internal static class DecoderGraphWeights
 
     /// <summary>
     /// Caller-owned float32 tensors, in graph order. <paramref name="contextLength"/> = rows of the rotary tables;
-    /// <paramref name="lmHead"/> false leaves out <c>lm_head</c> (the score model has none).
+    /// <paramref name="lmHead"/> false leaves out <c>lm_head</c> (the score model has none); <paramref name="lora"/>: the
+    /// adapter whose <c>….lora_A.weight</c> / <c>….lora_B.weight</c> tensors <paramref name="hf"/> holds.
     /// </summary>
     public static List<GraphWeight> Build(DecoderConfig config, IReadOnlyDictionary<string, Tensor> hf, AttentionKernel kernel, int contextLength,
-        bool lmHead = true)
+        bool lmHead = true, LoraConfig? lora = null)
     {
         config.Validate();
+        if (lora is null && hf.Keys.FirstOrDefault(k => k.Contains(".lora_A.", StringComparison.Ordinal)) is string adapter)
+            throw new ArgumentException($"weight '{adapter}' is a LoRA adapter: export with DecoderExportOptions.Lora, or merge the adapter first", nameof(hf));
         var result = new List<GraphWeight>();
         try
         {
             using var noGrad = no_grad();
             using var scope = NewDisposeScope();
-            void Keep(string name, Tensor value, bool learned = true) => result.Add(new GraphWeight(name, value.contiguous().DetachFromDisposeScope(), learned));
+            bool baseLearned = lora is null;  // under LoRA the base is frozen: only the adapters are learned
+            void Keep(string name, Tensor value, bool? learned = null) =>
+                result.Add(new GraphWeight(name, value.contiguous().DetachFromDisposeScope(), learned ?? baseLearned));
             Tensor Hf(string name) => hf.TryGetValue(name, out Tensor? t)
                 ? t.to(ScalarType.Float32)
                 : throw new ArgumentException($"weight '{name}' is missing: a {config.ModelType} model with this config needs every tensor of DecoderConfig.ParameterShapes()", nameof(hf));
             Tensor Matrix(string linear) => Hf(linear + ".weight").transpose(0, 1);  // [out, in] → [in, out]
+            bool Adapted(string linear) => lora is not null && lora.Targets.Contains(linear[(linear.LastIndexOf('.') + 1)..]);
+            Tensor Lora(string linear, string matrix) => hf.TryGetValue($"{linear}.{matrix}.weight", out Tensor? t)
+                ? t.to(ScalarType.Float32).transpose(0, 1)                                 // A [r, in] → [in, r]; B [out, r] → [r, out]
+                : throw new ArgumentException($"weight '{linear}.{matrix}.weight' is missing: the export's LoRA adapts {string.Join(", ", lora!.Targets)}", nameof(hf));
+            void KeepLora(string graphPrefix, string linear)
+            {
+                if (!Adapted(linear)) return;
+                Keep($"{graphPrefix}.lora_A.MatMul.weight", Lora(linear, "lora_A"), learned: true);                       // [in, r]
+                Keep($"{graphPrefix}.lora_B.MatMul.weight", Lora(linear, "lora_B").mul(lora!.Scaling), learned: true);   // [r, out]
+            }
 
             Keep(Embedding, Hf(Embedding).clone());                                            // [V, Dm]
             for (int i = 0; i < config.NumHiddenLayers; i++)
@@ -55,6 +75,21 @@ internal static class DecoderGraphWeights
                 {
                     Tensor qkv = torch.cat([Matrix($"{hfLayer}.self_attn.q_proj"), Matrix($"{hfLayer}.self_attn.k_proj"), Matrix($"{hfLayer}.self_attn.v_proj")], 1);
                     Keep($"{p}.attn.qkv_proj.MatMul.weight", qkv);                             // [Dm, (H + 2·Hkv)·D]
+                    string[] members = ["q_proj", "k_proj", "v_proj"];
+                    string[] adapted = members.Select(m => $"{hfLayer}.self_attn.{m}").Where(Adapted).ToArray();
+                    if (adapted.Length > 0)
+                    {
+                        int r = lora!.Rank;
+                        long[] widths = members.Select(m => Hf($"{hfLayer}.self_attn.{m}.weight").size(0)).ToArray();   // H·D, Hkv·D, Hkv·D
+                        Tensor blockB = torch.zeros(adapted.Length * r, widths.Sum());                                  // [m·r, (H + 2·Hkv)·D]
+                        for (int j = 0; j < adapted.Length; j++)
+                        {
+                            int member = Array.IndexOf(members, adapted[j][(adapted[j].LastIndexOf('.') + 1)..]);
+                            blockB.narrow(0, j * r, r).narrow(1, widths.Take(member).Sum(), widths[member]).copy_(Lora(adapted[j], "lora_B").mul(lora.Scaling));
+                        }
+                        Keep($"{p}.attn.qkv_proj.lora_A.MatMul.weight", torch.cat(adapted.Select(a => Lora(a, "lora_A")).ToArray(), 1), learned: true);  // [Dm, m·r]
+                        Keep($"{p}.attn.qkv_proj.lora_B.MatMul.weight", blockB, learned: true);
+                    }
                     if (config.QkvBias)
                         Keep($"{p}.attn.qkv_proj.Add.bias", torch.cat([Hf($"{hfLayer}.self_attn.q_proj.bias"), Hf($"{hfLayer}.self_attn.k_proj.bias"), Hf($"{hfLayer}.self_attn.v_proj.bias")], 0));
                 }
@@ -63,15 +98,19 @@ internal static class DecoderGraphWeights
                     foreach (string proj in new[] { "q_proj", "k_proj", "v_proj" })
                     {
                         Keep($"{p}.attn.{proj}.MatMul.weight", Matrix($"{hfLayer}.self_attn.{proj}"));  // [Dm, H·D] or [Dm, Hkv·D]
+                        KeepLora($"{p}.attn.{proj}", $"{hfLayer}.self_attn.{proj}");
                         if (config.QkvBias) Keep($"{p}.attn.{proj}.Add.bias", Hf($"{hfLayer}.self_attn.{proj}.bias").clone());
                     }
                 }
                 Keep($"{p}.attn.o_proj.MatMul.weight", Matrix($"{hfLayer}.self_attn.o_proj"));  // [H·D, Dm]
+                KeepLora($"{p}.attn.o_proj", $"{hfLayer}.self_attn.o_proj");
                 if (config.OutputProjectionBias) Keep($"{p}.attn.o_proj.Add.bias", Hf($"{hfLayer}.self_attn.o_proj.bias").clone());
                 Keep($"{p}.post_attention_layernorm.weight", Hf($"{hfLayer}.post_attention_layernorm.weight").clone());
-                Keep($"{p}.mlp.gate_proj.MatMul.weight", Matrix($"{hfLayer}.mlp.gate_proj"));  // [Dm, F]
-                Keep($"{p}.mlp.up_proj.MatMul.weight", Matrix($"{hfLayer}.mlp.up_proj"));      // [Dm, F]
-                Keep($"{p}.mlp.down_proj.MatMul.weight", Matrix($"{hfLayer}.mlp.down_proj"));  // [F, Dm]
+                foreach (string proj in new[] { "gate_proj", "up_proj", "down_proj" })
+                {
+                    Keep($"{p}.mlp.{proj}.MatMul.weight", Matrix($"{hfLayer}.mlp.{proj}"));       // gate/up [Dm, F], down [F, Dm]
+                    KeepLora($"{p}.mlp.{proj}", $"{hfLayer}.mlp.{proj}");
+                }
             }
             Keep(FinalNorm, Hf(FinalNorm).clone());
             if (lmHead && !config.TieWordEmbeddings) Keep(LmHead, Matrix("lm_head"));                     // [Dm, V]

@@ -62,6 +62,24 @@ public static class LoraLayers
         }
     }
 
+    /// <summary>
+    /// Loads <paramref name="source"/>'s weights into <paramref name="target"/>, a plain model of the same config, with every
+    /// adapter merged (W + s · B A): the policy as one set of weights, for a frozen reference or SPIN's opponent. A source
+    /// without adapters is copied as is. <paramref name="source"/> is not changed.
+    /// </summary>
+    public static void CopyMerged(HybridModule source, HybridModule target)
+    {
+        using var noGrad = no_grad();
+        target.LoadStateDict(source.StateDict().Where(kv => !kv.Key.Contains(".lora_A.", StringComparison.Ordinal) && !kv.Key.Contains(".lora_B.", StringComparison.Ordinal))
+                                               .ToDictionary(kv => kv.Key, kv => kv.Value));
+        Dictionary<string, Tensor> merged = target.StateDict();
+        foreach (var (name, layer) in Adapted(source))
+        {
+            using var scope = NewDisposeScope();
+            merged[name + ".weight"].add_(layer.LoraB!.Weight.matmul(layer.LoraA!.Weight).mul(layer.LoraScaling));   // [out, r] @ [r, in]
+        }
+    }
+
     /// <summary>Folds every adapter into its layer's weight (W += s · B A) and removes it; the model is a plain model again (still frozen).</summary>
     public static void Merge(HybridModule model)
     {

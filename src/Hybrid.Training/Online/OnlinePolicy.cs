@@ -3,6 +3,7 @@ using Hybrid.Export.Decoder;
 using Hybrid.Models.Checkpoints;
 using Hybrid.Models.Config;
 using Hybrid.Models.Decoder;
+using Hybrid.Models.Lora;
 using Hybrid.Models.Tokenizers;
 using Hybrid.Rollout;
 using Hybrid.Training.WeightSync;
@@ -14,13 +15,19 @@ namespace Hybrid.Training.Online;
 /// at start (<c>{workDir}/rollout</c>), the <see cref="RolloutEngine"/> serving it and the <see cref="IWeightSync"/> bound
 /// to that engine. <see cref="PushWeights"/> makes the engine sample with the trainer's current weights as the next
 /// policy version (every rollout records the version it was sampled with).
+/// <para>
+/// With <see cref="OnlinePolicyOptions.Lora"/> the model carries LoRA adapters over a frozen base: the rollout export has
+/// LoRA paths (<see cref="DecoderExportOptions.Lora"/>) and an adapter sync pushes only their A/B matrices; the reference
+/// (<see cref="FrozenCopy"/>) is the policy merged; <see cref="Save"/> writes a PEFT adapter folder over the base.
+/// </para>
 /// </summary>
 public sealed class OnlinePolicy : IDisposable
 {
     private OnlinePolicy(DecoderModel model, Tokenizer tokenizer, string tokenizerDir, string rolloutDir, RolloutEngine engine,
-        IWeightSync sync, GenerationConfig? generation)
+        IWeightSync sync, GenerationConfig? generation, LoraConfig? lora, string baseModelDir)
     {
         (Model, Tokenizer, TokenizerDir, RolloutDir, Engine, Sync, Generation) = (model, tokenizer, tokenizerDir, rolloutDir, engine, sync, generation);
+        (Lora, BaseModelDir) = (lora, baseModelDir);
         Rollouts = engine;
         EosTokenId = tokenizer.EosTokenId ?? model.Config.EosTokenIds.FirstOrDefault();
         PadTokenId = tokenizer.PadTokenId ?? model.Config.PadTokenId ?? EosTokenId;
@@ -50,6 +57,12 @@ public sealed class OnlinePolicy : IDisposable
 
     public GenerationConfig? Generation { get; }
 
+    /// <summary>The adapters trained over a frozen base, or null (every weight is trained).</summary>
+    public LoraConfig? Lora { get; }
+
+    /// <summary>The checkpoint the policy started from: the base an adapter folder written by <see cref="Save"/> names.</summary>
+    public string BaseModelDir { get; }
+
     public int EosTokenId { get; }
 
     public int PadTokenId { get; }
@@ -67,7 +80,8 @@ public sealed class OnlinePolicy : IDisposable
         try
         {
             model.LoadStateDict(checkpoint.Tensors);
-            return Create(model, checkpoint.Directory, workDir, options, checkpoint.Generation);
+            if (options?.Lora is { } lora) LoraLayers.Attach(model, lora);   // freezes the base; B = 0, so version 0 is the checkpoint
+            return Create(model, checkpoint.Directory, workDir, options, checkpoint.Generation, baseModelDir: Path.GetFullPath(checkpointDir));
         }
         catch
         {
@@ -76,9 +90,13 @@ public sealed class OnlinePolicy : IDisposable
         }
     }
 
-    /// <summary>Serves <paramref name="model"/> (ownership passes to the policy) with the tokenizer files of <paramref name="tokenizerDir"/>.</summary>
+    /// <summary>
+    /// Serves <paramref name="model"/> (ownership passes to the policy) with the tokenizer files of <paramref name="tokenizerDir"/>;
+    /// with <see cref="OnlinePolicyOptions.Lora"/> the model must already carry those adapters (<see cref="LoraLayers.Attach"/>).
+    /// <paramref name="baseModelDir"/>: what a saved adapter names as its base (default <paramref name="tokenizerDir"/>).
+    /// </summary>
     public static OnlinePolicy Create(DecoderModel model, string tokenizerDir, string workDir, OnlinePolicyOptions? options = null,
-        GenerationConfig? generation = null)
+        GenerationConfig? generation = null, string? baseModelDir = null)
     {
         options ??= new OnlinePolicyOptions();
         string rolloutDir = Path.Combine(Path.GetFullPath(workDir), "rollout");
@@ -94,7 +112,7 @@ public sealed class OnlinePolicy : IDisposable
             IWeightSync sync = options.Sync == SyncMechanism.Adapter
                 ? new AdapterWeightSync(engine, model.Config, export)
                 : new ReExportWeightSync(engine, model.Config, export);
-            return new OnlinePolicy(model, tokenizer, tokenizerDir, rolloutDir, engine, sync, generation);
+            return new OnlinePolicy(model, tokenizer, tokenizerDir, rolloutDir, engine, sync, generation, options.Lora, baseModelDir ?? Path.GetFullPath(tokenizerDir));
         }
         catch
         {
@@ -111,26 +129,30 @@ public sealed class OnlinePolicy : IDisposable
         Sync.Push(Model.StateDict());
     }
 
-    /// <summary>A frozen copy of the current weights (no gradients): the reference model, or the previous iterate (SPIN).</summary>
+    /// <summary>A frozen copy of the current weights, adapters merged (no gradients): the reference model, or the previous iterate (SPIN).</summary>
     public DecoderModel FrozenCopy()
     {
         var copy = new DecoderModel(Config);
-        using (no_grad()) copy.LoadStateDict(Model.StateDict());
+        LoraLayers.CopyMerged(Model, copy);
         foreach (Tensor p in copy.parameters()) p.requires_grad_(false);
         copy.eval();
         return copy;
     }
 
-    /// <summary>Copies the current weights into <paramref name="target"/> (same config), e.g. to refresh a reference.</summary>
-    public void CopyWeightsTo(DecoderModel target)
-    {
-        using var noGrad = no_grad();
-        target.LoadStateDict(Model.StateDict());
-    }
+    /// <summary>Copies the current weights, adapters merged, into <paramref name="target"/> (a plain model of the same config), e.g. to refresh a reference.</summary>
+    public void CopyWeightsTo(DecoderModel target) => LoraLayers.CopyMerged(Model, target);
 
-    /// <summary>Saves the policy as a Hugging Face checkpoint (weights, config, generation config, tokenizer files).</summary>
-    public void Save(string dir) =>
-        HfCheckpoint.Save(dir, Config, Model.StateDict(), new SaveOptions { TokenizerSourceDir = TokenizerDir, Generation = Generation });
+    /// <summary>
+    /// Saves the policy as a Hugging Face checkpoint (weights, config, generation config, tokenizer files), or under LoRA
+    /// as a PEFT adapter folder naming <see cref="BaseModelDir"/>.
+    /// </summary>
+    public void Save(string dir)
+    {
+        if (Lora is not null)
+            HfCheckpoint.SaveAdapter(dir, Lora, BaseModelDir, LoraLayers.AdapterState(Model), TokenizerDir, Generation);
+        else
+            HfCheckpoint.Save(dir, Config, Model.StateDict(), new SaveOptions { TokenizerSourceDir = TokenizerDir, Generation = Generation });
+    }
 
     /// <summary>Decodes response tokens to text (stop tokens dropped).</summary>
     public string Decode(ReadOnlySpan<int> ids)

@@ -1,5 +1,6 @@
 // How an online trainer serves its policy to the rollout engine: export kernel, context, sync mechanism, engine settings.
 using Hybrid.Export.Decoder;
+using Hybrid.Models.Lora;
 using Hybrid.Rollout;
 
 namespace Hybrid.Training.Online;
@@ -29,10 +30,17 @@ public sealed record OnlinePolicyOptions
     /// <summary>Rollout engine settings (chunk size, parallel chunks).</summary>
     public RolloutEngineOptions Engine { get; init; } = new();
 
+    /// <summary>
+    /// Train LoRA adapters over a frozen base (Hu et al. 2021) instead of every weight; with <see cref="SyncMechanism.Adapter"/>
+    /// each sync pushes only the adapters' A/B matrices. Default null: full fine-tuning.
+    /// </summary>
+    public LoraConfig? Lora { get; init; }
+
     public DecoderExportOptions ExportOptions => new()
     {
         Kernel = Kernel,
         ContextLength = ContextLength,
         OverridableWeights = Sync == SyncMechanism.Adapter,
+        Lora = Lora,
     };
 }

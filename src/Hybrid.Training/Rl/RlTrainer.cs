@@ -106,7 +106,7 @@ public sealed partial class RlTrainer
         using var autocast = Autocast.Enable(c.Bf16 ? torch.ScalarType.BFloat16 : null);  // bf16 mixed precision, or nothing
         DecoderModel model = _policy.Model;
         TensorUtil.ManualSeed(c.Seed);
-        using AdamW actorOptimizer = c.Optimizer.Create(model.parameters(), c.LearningRate);
+        using AdamW actorOptimizer = c.Optimizer.Create(model.parameters().Where(p => p.requires_grad), c.LearningRate);   // LoRA: the adapters only
         using AdamW? criticOptimizer = Critic is null ? null : c.Optimizer.Create(Critic.parameters(), c.CriticLearningRate);
         var order = new DataOrder(_prompts.Count, c.Seed, shuffle: true);
         var ptxOrder = Ptx is null ? null : new DataOrder(Ptx.Count, c.Seed + 1, shuffle: true);
