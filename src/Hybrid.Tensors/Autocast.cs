@@ -35,8 +35,14 @@ public static class Autocast
         t_computeType is { } t && x.dtype == ScalarType.Float32 ? x.to(t) : x;
 
     /// <summary>y = x Wᵀ + b, in the compute dtype inside a region (inputs and weights cast per use), else as given.</summary>
-    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias = null) =>
-        t_computeType is null ? nn.functional.linear(x, weight, bias) : nn.functional.linear(Cast(x), Cast(weight), bias is null ? null : Cast(bias));
+    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias = null)
+    {
+        if (t_computeType is not null) return nn.functional.linear(Cast(x), Cast(weight), bias is null ? null : Cast(bias));
+        if (weight.dtype == x.dtype) return nn.functional.linear(x, weight, bias);
+        // A weight stored in another dtype (a LoRA base kept in bf16): computed in the weight's dtype, returned in x's.
+        using var scope = NewDisposeScope();
+        return nn.functional.linear(x.to_type(weight.dtype), weight, bias?.to_type(weight.dtype)).to_type(x.dtype).MoveToOuterDisposeScope();
+    }
 
     /// <summary>Restores the previous compute dtype when disposed.</summary>
     public readonly struct Region : IDisposable

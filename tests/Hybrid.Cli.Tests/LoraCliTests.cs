@@ -115,6 +115,56 @@ public sealed class LoraCliTests(CliFixture f) : IClassFixture<CliFixture>
         Assert.Equal(8, Greedy(model).Length);
     }
 
+    [Fact]
+    public void RewardLoraIsASeqClsAdapterWhoseMergedExportScoresAsAMergeByHand()
+    {
+        string rm = Out("rm"), merged = Out("rm-merged"), byHand = Out("rm-byhand"), exportHand = Out("rm-hand-export");
+        Ok(HybridProcess.Run("reward", "--model", f.Model, "--data", f.PreferenceData, "--out", rm, "--max-steps", "6", "--lr", "1e-2",
+                             "--lora-r", "4", "--lora-alpha", "8", "--lora-target-modules", "q_proj", "v_proj", "o_proj"));
+        JsonObject config = JsonNode.Parse(File.ReadAllText(Path.Combine(rm, "adapter_config.json")))!.AsObject();
+        Assert.Equal("SEQ_CLS", (string)config["task_type"]!);
+        Assert.Equal(["score"], config["modules_to_save"]!.AsArray().Select(n => (string)n!));
+
+        // The hand merge: the base's decoder weights + (α / r)·B·A, the adapter's score head, a sequence-classifier config.
+        Directory.CreateDirectory(byHand);
+        foreach (string file in Directory.GetFiles(f.Model)) File.Copy(file, Path.Combine(byHand, Path.GetFileName(file)));
+        JsonObject modelConfig = JsonNode.Parse(File.ReadAllText(Path.Combine(f.Model, "config.json")))!.AsObject();
+        modelConfig["architectures"] = new JsonArray("Qwen2ForSequenceClassification");
+        modelConfig["num_labels"] = 1;
+        File.WriteAllText(Path.Combine(byHand, "config.json"), modelConfig.ToJsonString());
+        Dictionary<string, Tensor> weights = SafeTensors.Load(Path.Combine(f.Model, "model.safetensors"));
+        Dictionary<string, Tensor> adapter = SafeTensors.Load(Path.Combine(rm, "adapter_model.safetensors"));
+        try
+        {
+            Assert.Equal(1 + 4 * 3 * 2, adapter.Count);                                           // the score head + A/B of q, v, o in 4 layers
+            foreach (string a in adapter.Keys.Where(k => k.EndsWith(".lora_A.weight")))
+            {
+                string layer = a["base_model.model.".Length..^".lora_A.weight".Length];
+                using Tensor delta = adapter[a[..^"lora_A.weight".Length] + "lora_B.weight"].matmul(adapter[a]).mul(8.0 / 4);   // [out, r]·[r, in]
+                Tensor w = weights[layer + ".weight"];
+                weights[layer + ".weight"] = w.add(delta);
+                w.Dispose();
+            }
+            weights["score.weight"] = adapter["base_model.model.score.weight"].clone();
+            SafeTensors.Save(Path.Combine(byHand, "model.safetensors"), weights);
+        }
+        finally { foreach (Tensor t in weights.Values.Concat(adapter.Values)) t.Dispose(); }
+
+        string pairs = Out("pairs") + ".jsonl";
+        File.WriteAllLines(pairs, Enumerable.Range(0, 6).Select(i => JsonSerializer.Serialize(new { prompt = $"{i}+1=", response = $"{i + 1}" })));
+        double[] Scores(string exported)
+        {
+            string output = Out("scores") + ".jsonl";
+            Ok(HybridProcess.Run("score", "--model", exported, "--data", pairs, "--out", output));
+            return File.ReadAllLines(output).Select(l => (double)JsonNode.Parse(l)!["score"]!).ToArray();
+        }
+        Ok(HybridProcess.Run("export", "--model", rm, "--out", merged, "--merge-lora"));
+        Ok(HybridProcess.Run("export", "--model", byHand, "--out", exportHand));
+        double[] fromMerge = Scores(merged), fromHand = Scores(exportHand);
+        for (int i = 0; i < fromHand.Length; i++) Assert.Equal(fromHand[i], fromMerge[i], 5);
+        Assert.True(fromMerge.Max() - fromMerge.Min() > 1e-3, "the scores do not depend on the response: the check would be vacuous");
+    }
+
     private string[] Greedy(string model)
     {
         string output = Out("gen") + ".jsonl";

@@ -71,6 +71,51 @@ public sealed class LoraTests
     }
 
     [Fact]
+    public void ABf16BaseHalvesTheProjectionsBytesAndComputesCloseToTheFloat32Base()
+    {
+        DecoderConfig config = TinyDecoders.Configs["qwen2-gqa-tied"];
+        long baseline = TensorUtil.LiveTensors;
+        using (var full = new DecoderModel(config))
+        using (var half = new DecoderModel(config))
+        {
+            TinyDecoders.Randomize(full, 3);
+            TinyDecoders.Randomize(half, 3);
+            long Bytes(DecoderModel m) => m.named_parameters().Where(p => p.name.EndsWith("_proj.weight") && !p.name.Contains(".lora_")).Sum(p => p.parameter.NumberOfElements * p.parameter.ElementSize);
+            long before = Bytes(half);
+            LoraLayers.Attach(full, new LoraConfig { Rank = 4, Alpha = 8, TargetModules = [LoraConfig.AllLinear] });
+            LoraLayers.Attach(half, new LoraConfig { Rank = 4, Alpha = 8, TargetModules = [LoraConfig.AllLinear], Bf16Base = true });
+            Assert.Equal(before / 2, Bytes(half));
+            Assert.All(half.named_parameters(), p => Assert.Equal(p.name.Contains("_proj.") && !p.name.Contains(".lora_") ? ScalarType.BFloat16 : ScalarType.Float32, p.parameter.dtype));   // weights and biases
+
+            using var scope = NewDisposeScope();
+            using (no_grad())   // the same adapters in both, B away from zero
+                foreach (var ((_, f), (_, h)) in LoraLayers.AdapterState(full).Zip(LoraLayers.AdapterState(half)))
+                {
+                    f.normal_(0, 0.1);
+                    h.copy_(f);
+                }
+
+            Tensor ids = tensor(new long[] { 1, 4, 9, 2, 7 }).reshape(1, 5);
+            Tensor exact, approx = half.Forward(ids);                             // [1, 5, V]
+            using (no_grad()) exact = full.Forward(ids);
+            Assert.Equal(ScalarType.Float32, approx.dtype);
+            // bf16 keeps 8 significant bits (relative rounding 2⁻⁹ ≈ 0.2 % per value): the logits move, by percents at most.
+            double relative = (approx - exact).norm().item<float>() / exact.norm().item<float>();
+            Assert.InRange(relative, 1e-5, 2e-2);
+
+            using (var grads = NewDisposeScope())
+            {
+                approx.sum().backward();
+                var withGrad = half.named_parameters().Where(p => p.parameter.grad is not null).ToArray();
+                Assert.Equal(config.NumHiddenLayers * 7 * 2, withGrad.Length);
+                Assert.All(withGrad, p => Assert.Equal(ScalarType.Float32, p.parameter.grad!.dtype));
+            }
+            half.zero_grad();
+        }
+        Assert.Equal(baseline, TensorUtil.LiveTensors);
+    }
+
+    [Fact]
     public void MergingGivesTheSameLogitsWithoutAdapters()
     {
         DecoderConfig config = TinyDecoders.Configs["llama-bias-headdim12"];

@@ -13,6 +13,7 @@ using Hybrid.Tensors.Optim;
 //        dotnet run -c Release --project tools/bench -- logprobs [recipe.json]
 //        dotnet run -c Release --project tools/bench -- rl [iterations] [--bf16]
 //        dotnet run -c Release --project tools/bench -- async [recipe.json] [pairs] [iterations] [new tokens] [prompts]
+//        dotnet run -c Release --project tools/bench -- lora [recipe.json] [runs] [steps] [pushes]   (default base100m 3 5 5)
 //        dotnet run -c Release --project tools/bench -- export [recipe.json]
 //        dotnet run -c Release --project tools/bench -- int4 [recipe.json] [sft steps]
 //        dotnet run -c Release --project tools/bench -- rollout [models-dir] [rounds]
@@ -35,6 +36,13 @@ if (args.Length > 0 && args[0] == "rl")
     string[] rest = args.Where(a => a != "--bf16").ToArray();
     return RlBench.Run(rest.Length > 1 ? int.Parse(rest[1], CultureInfo.InvariantCulture) : 40, Console.Out, bf16: args.Contains("--bf16"));
 }
+if (args.Length > 0 && args[0] == "lora")
+{
+    int LoraArg(int i, int fallback) => args.Length > i ? int.Parse(args[i], CultureInfo.InvariantCulture) : fallback;
+    return LoraBench.Run(args.Length > 1 ? args[1] : "models/base100m.json", LoraArg(2, 3), LoraArg(3, 5), LoraArg(4, 5), Console.Out);
+}
+if (args.Length > 0 && args[0] == "lora-train")   // part 1's child process
+    return LoraBench.Train(args[1], args[2], int.Parse(args[3], CultureInfo.InvariantCulture));
 if (args.Length > 0 && args[0] == "async")
 {
     int AsyncArg(int i, int fallback) => args.Length > i ? int.Parse(args[i], CultureInfo.InvariantCulture) : fallback;

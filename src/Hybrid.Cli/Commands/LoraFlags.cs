@@ -1,4 +1,4 @@
-// The LoRA options of the training commands (--lora-r, --lora-alpha, --lora-dropout, --lora-target-modules, --use-rslora).
+// The LoRA options of the training commands (--lora-r, --lora-alpha, --lora-dropout, --lora-target-modules, --use-rslora, --lora-bf16-base).
 using Hybrid.Models.Config;
 using Hybrid.Models.Lora;
 
@@ -18,15 +18,16 @@ internal sealed class LoraFlags
         AllowMultipleArgumentsPerToken = true,
     };
     private readonly Option<bool> _rsLora = new("--use-rslora") { Description = "rsLoRA: scale by α / √r instead of α / r" };
+    private readonly Option<bool> _bf16Base = new("--lora-bf16-base") { Description = "Keep the frozen base's projection weights in bf16 (half their memory; the adapters stay float32)" };
 
-    public Option[] All => [_rank, _alpha, _dropout, _targets, _rsLora];
+    public Option[] All => [_rank, _alpha, _dropout, _targets, _rsLora, _bf16Base];
 
     /// <summary>The adapter settings, or null without --lora-r; errors name the flag.</summary>
     public LoraConfig? Read(ParseResult parse)
     {
         if (parse.GetValue(_rank) is not int rank)
         {
-            foreach (Option o in new Option[] { _alpha, _dropout, _targets, _rsLora })
+            foreach (Option o in new Option[] { _alpha, _dropout, _targets, _rsLora, _bf16Base })
                 if (parse.GetResult(o) is { Implicit: false }) throw new ArgumentException($"{o.Name} configures LoRA: add --lora-r R");
             return null;
         }
@@ -37,6 +38,7 @@ internal sealed class LoraFlags
             Dropout = parse.GetValue(_dropout) ?? Defaults.Dropout,
             TargetModules = parse.GetValue(_targets) is { Length: > 0 } t ? t.SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray() : Defaults.TargetModules,
             UseRsLora = parse.GetValue(_rsLora),
+            Bf16Base = parse.GetValue(_bf16Base),
         };
         try
         {

@@ -83,6 +83,10 @@ public sealed record DecoderConfig
     /// </summary>
     public bool IsSequenceClassifier => Architectures.Any(a => a.EndsWith("ForSequenceClassification", StringComparison.Ordinal));
 
+    /// <summary>This config as a reward model's: <c>{Qwen2|Llama}ForSequenceClassification</c> with one label (unchanged when it already is one).</summary>
+    public DecoderConfig WithScoreHead() => IsSequenceClassifier ? this
+        : this with { Architectures = [$"{(ModelType == "llama" ? "Llama" : "Qwen2")}ForSequenceClassification"], NumLabels = 1 };
+
     /// <summary>True for Qwen2, whose q/k/v projections always have biases.</summary>
     public bool QkvBias => ModelType == "qwen2" || AttentionBias;
 

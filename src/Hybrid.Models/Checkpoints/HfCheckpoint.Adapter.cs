@@ -15,10 +15,11 @@ public static partial class HfCheckpoint
     /// Writes a LoRA adapter folder PEFT loads: adapter_config.json (naming <paramref name="baseModel"/>),
     /// adapter_model.safetensors, generation_config.json when given, and <paramref name="tokenizerSource"/>'s tokenizer
     /// files. Built in a temporary sibling folder and moved into place, adapter_config.json last (it makes the folder an
-    /// adapter); weight files of an earlier full checkpoint there are removed, other files kept.
+    /// adapter); weight files of an earlier full checkpoint there are removed, other files kept. A reward model's adapter
+    /// (<paramref name="sequenceClassifier"/>) includes its score head in <paramref name="weights"/>.
     /// </summary>
     public static void SaveAdapter(string dir, LoraConfig config, string baseModel, IEnumerable<KeyValuePair<string, Tensor>> weights,
-        string? tokenizerSource = null, GenerationConfig? generation = null)
+        string? tokenizerSource = null, GenerationConfig? generation = null, bool sequenceClassifier = false)
     {
         string target = Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar);
         string parent = Path.GetDirectoryName(target) ?? throw new ArgumentException($"'{dir}' has no parent folder", nameof(dir));
@@ -27,7 +28,7 @@ public static partial class HfCheckpoint
         System.IO.Directory.CreateDirectory(staging);
         try
         {
-            LoraAdapterFile.Write(staging, config, baseModel, weights);
+            LoraAdapterFile.Write(staging, config, baseModel, weights, sequenceClassifier);
             generation?.Save(Path.Combine(staging, GenerationConfigFile));
             if (tokenizerSource is not null) CopyTokenizerFiles(Path.GetFullPath(tokenizerSource), staging);
             if (!System.IO.Directory.Exists(target))
@@ -48,16 +49,18 @@ public static partial class HfCheckpoint
         }
     }
 
-    /// <summary>The config.json of a checkpoint folder, or of the base an adapter folder names.</summary>
+    /// <summary>The config.json of a checkpoint folder, or of the base an adapter folder names (as a reward model's for a SEQ_CLS adapter).</summary>
     public static DecoderConfig LoadConfig(string dir)
     {
         string root = Path.GetFullPath(dir);
+        bool scoreHead = LoraAdapterFile.IsAdapterFolder(root) && LoraAdapterFile.IsSequenceClassifier(root);
         for (int depth = 0; LoraAdapterFile.IsAdapterFolder(root); depth++)   // an adapter trained on a merged adapter names that one
         {
             if (depth == MaxAdapterChain) throw new CheckpointException($"{Path.GetFullPath(dir)}: more than {MaxAdapterChain} adapter folders in a chain of base_model_name_or_path");
             root = LoraAdapterFile.ResolveBase(root, LoraAdapterFile.ReadConfig(root).BaseModel);
         }
-        return DecoderConfig.Load(Path.Combine(root, ConfigFile));
+        DecoderConfig config = DecoderConfig.Load(Path.Combine(root, ConfigFile));
+        return scoreHead ? config.WithScoreHead() : config;
     }
 
     /// <summary>Adapter folders that may name one another as base before the chain is refused (a cycle would never end).</summary>
@@ -76,10 +79,26 @@ public static partial class HfCheckpoint
         t_adapterDepth++;
         try { checkpoint = Load(basePath); }
         finally { t_adapterDepth--; }
+        bool scoreHead = LoraAdapterFile.IsSequenceClassifier(root);
         try
         {
             Dictionary<string, Tensor> adapter = LoraAdapterFile.ReadWeights(root);
-            try { LoraLayers.MergeInto(checkpoint.Tensors, config, adapter, Path.Combine(root, LoraAdapterFile.WeightsFile)); }
+            try
+            {
+                LoraLayers.MergeInto(checkpoint.Tensors, config, adapter, Path.Combine(root, LoraAdapterFile.WeightsFile));
+                // A reward model's adapter brings its whole score head; a causal-LM base's lm_head has no place beside it.
+                if (scoreHead != adapter.ContainsKey(LoraAdapterFile.ScoreHead))
+                    throw new CheckpointException($"{Path.Combine(root, LoraAdapterFile.WeightsFile)}: " + (scoreHead
+                        ? $"a SEQ_CLS adapter needs the score head '{LoraAdapterFile.KeyPrefix}{LoraAdapterFile.ScoreHead}'"
+                        : $"'{LoraAdapterFile.KeyPrefix}{LoraAdapterFile.ScoreHead}' belongs to a SEQ_CLS adapter, and task_type is not SEQ_CLS"));
+                if (scoreHead)
+                {
+                    if (checkpoint.Tensors.Remove("lm_head.weight", out Tensor? head)) head.Dispose();
+                    if (checkpoint.Tensors.Remove(LoraAdapterFile.ScoreHead, out Tensor? old)) old.Dispose();
+                    adapter.Remove(LoraAdapterFile.ScoreHead, out Tensor? score);
+                    checkpoint.Tensors[LoraAdapterFile.ScoreHead] = score!;
+                }
+            }
             finally { foreach (Tensor t in adapter.Values) t.Dispose(); }
         }
         catch
@@ -90,7 +109,7 @@ public static partial class HfCheckpoint
         bool ownTokenizer = File.Exists(Path.Combine(root, "tokenizer.json"));
         return new LoadedCheckpoint
         {
-            Config = checkpoint.Config, Tensors = checkpoint.Tensors, Generation = checkpoint.Generation,
+            Config = scoreHead ? checkpoint.Config.WithScoreHead() : checkpoint.Config, Tensors = checkpoint.Tensors, Generation = checkpoint.Generation,
             Directory = ownTokenizer ? root : checkpoint.Directory,
         };
     }

@@ -14,12 +14,30 @@ namespace Hybrid.Models.Lora;
 /// <c>base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight</c> [r, in] and <c>….lora_B.weight</c> [out, r].
 /// Both files are untrusted: what PEFT can express but this reader cannot apply (per-layer ranks, bias training, DoRA, a
 /// regular-expression target) is refused with the field named, never approximated.
+/// A reward model's adapter (<c>task_type: SEQ_CLS</c>) also carries its fully trained score head, as PEFT saves a
+/// <c>modules_to_save</c> layer: <c>base_model.model.score.weight</c> [1, Dm].
 /// </summary>
 public static class LoraAdapterFile
 {
     public const string ConfigFile = "adapter_config.json";
     public const string WeightsFile = "adapter_model.safetensors";
     public const string KeyPrefix = "base_model.model.";
+    public const string CausalLm = "CAUSAL_LM", SequenceClassification = "SEQ_CLS";
+
+    /// <summary>The score head a SEQ_CLS adapter saves whole (PEFT's <c>modules_to_save</c>), by model parameter name.</summary>
+    public const string ScoreHead = "score.weight";
+
+    /// <summary>True when the adapter folder's task_type is SEQ_CLS: it adapts a reward model (base + score head).</summary>
+    public static bool IsSequenceClassifier(string dir)
+    {
+        string path = Path.Combine(Path.GetFullPath(dir), ConfigFile);
+        try
+        {
+            return JsonNode.Parse(File.ReadAllText(path)) is JsonObject json && json["task_type"] is JsonValue v
+                   && v.GetValueKind() == JsonValueKind.String && v.GetValue<string>() == SequenceClassification;
+        }
+        catch (JsonException e) { throw new CheckpointException($"{path}: not valid JSON ({e.Message})"); }
+    }
 
     /// <summary>True when <paramref name="dir"/> is an adapter folder (it has adapter_config.json).</summary>
     public static bool IsAdapterFolder(string dir) =>
@@ -41,6 +59,8 @@ public static class LoraAdapterFile
         if (Get<string>("peft_type") is not "LORA") throw new CheckpointException($"{Where("peft_type")} is '{Get<string>("peft_type")}': only LORA adapters are supported");
         if (Get<string>("bias") is string bias && bias != "none") throw new CheckpointException($"{Where("bias")} is '{bias}': adapters that train biases are not supported (use bias: none)");
         if (Get<bool>("fan_in_fan_out")) throw new CheckpointException($"{Where("fan_in_fan_out")} is true: transposed (Conv1D) layers are not supported");
+        if (Get<string>("task_type") is string task && task != CausalLm && task != SequenceClassification)
+            throw new CheckpointException($"{Where("task_type")} is '{task}': only {CausalLm} and {SequenceClassification} adapters are supported");
         if (Get<bool>("use_dora")) throw new CheckpointException($"{Where("use_dora")} is true: DoRA adapters are not supported");
         foreach (string pattern in new[] { "rank_pattern", "alpha_pattern" })
             if (json[pattern] is JsonObject { Count: > 0 }) throw new CheckpointException($"{Where(pattern)} sets per-layer values: not supported (one r and lora_alpha for every layer)");
@@ -74,7 +94,7 @@ public static class LoraAdapterFile
 
     /// <summary>
     /// The adapter's tensors by model parameter name (the <c>base_model.model.</c> prefix removed), as float32; every key
-    /// must be a <c>lora_A</c>/<c>lora_B</c> weight. Owned by the caller.
+    /// must be a <c>lora_A</c>/<c>lora_B</c> weight, or the score head (<see cref="ScoreHead"/>). Owned by the caller.
     /// </summary>
     public static Dictionary<string, Tensor> ReadWeights(string dir)
     {
@@ -86,7 +106,8 @@ public static class LoraAdapterFile
         {
             foreach (var (key, t) in stored)
             {
-                if (!key.StartsWith(KeyPrefix, StringComparison.Ordinal) || !(key.EndsWith(".lora_A.weight", StringComparison.Ordinal) || key.EndsWith(".lora_B.weight", StringComparison.Ordinal)))
+                if (!key.StartsWith(KeyPrefix, StringComparison.Ordinal) || !(key.EndsWith(".lora_A.weight", StringComparison.Ordinal) || key.EndsWith(".lora_B.weight", StringComparison.Ordinal)
+                                                                               || key == KeyPrefix + ScoreHead))
                     throw new CheckpointException($"{path}: tensor '{key}' is not a LoRA weight ({KeyPrefix}….lora_A.weight or ….lora_B.weight)");
                 if (t.dim() != 2) throw new CheckpointException($"{path}: tensor '{key}' has {t.dim()} dimensions, a LoRA matrix has 2");
                 Tensor f32 = t.to_type(ScalarType.Float32).contiguous().DetachFromDisposeScope();
@@ -110,8 +131,9 @@ public static class LoraAdapterFile
     /// <summary>
     /// Writes the adapter folder: <paramref name="weights"/> (model parameter names, e.g. <c>model.layers.0.self_attn.q_proj.lora_A.weight</c>)
     /// under PEFT's keys, and adapter_config.json naming <paramref name="baseModel"/>; each file written to a temporary name and renamed.
+    /// <paramref name="sequenceClassifier"/>: a reward model's adapter (SEQ_CLS), whose weights include <see cref="ScoreHead"/>.
     /// </summary>
-    public static void Write(string dir, LoraConfig config, string baseModel, IEnumerable<KeyValuePair<string, Tensor>> weights)
+    public static void Write(string dir, LoraConfig config, string baseModel, IEnumerable<KeyValuePair<string, Tensor>> weights, bool sequenceClassifier = false)
     {
         Directory.CreateDirectory(dir);
         SafeTensors.Save(Path.Combine(dir, WeightsFile), weights.Select(kv => KeyValuePair.Create(KeyPrefix + kv.Key, kv.Value)),
@@ -119,7 +141,7 @@ public static class LoraAdapterFile
         var json = new JsonObject
         {
             ["peft_type"] = "LORA",
-            ["task_type"] = "CAUSAL_LM",
+            ["task_type"] = sequenceClassifier ? SequenceClassification : CausalLm,
             ["base_model_name_or_path"] = baseModel,
             ["r"] = config.Rank,
             ["lora_alpha"] = config.Alpha,
@@ -130,7 +152,7 @@ public static class LoraAdapterFile
             ["fan_in_fan_out"] = false,
             ["inference_mode"] = true,
             ["init_lora_weights"] = true,
-            ["modules_to_save"] = null,
+            ["modules_to_save"] = sequenceClassifier ? new JsonArray("score") : null,
         };
         AtomicFile.WriteText(Path.Combine(dir, ConfigFile), json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }

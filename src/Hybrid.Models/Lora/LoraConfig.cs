@@ -34,6 +34,13 @@ public sealed record LoraConfig
     /// <summary>rsLoRA (Kalajdzievski 2023): scale by α / √r instead of α / r. Default false.</summary>
     public bool UseRsLora { get; init; }
 
+    /// <summary>
+    /// Store the frozen base's projection weights (those of <see cref="DecoderProjections"/>, adapted or not) in bf16, halving
+    /// their memory; they then compute in bf16 (outside <c>--bf16</c> too) while the adapters, norms, embeddings and head
+    /// stay float32. Default false. A training-time choice: not written to adapter_config.json (the saved adapter is float32).
+    /// </summary>
+    public bool Bf16Base { get; init; }
+
     /// <summary>s, the factor of B A.</summary>
     public double Scaling => UseRsLora ? Alpha / Math.Sqrt(Rank) : Alpha / Rank;
 

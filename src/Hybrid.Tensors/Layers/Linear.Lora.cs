@@ -38,12 +38,30 @@ public sealed partial class Linear
         Bias?.requires_grad_(false);
         var a = new Linear(InFeatures, rank, bias: false);                  // U(−1/√in, 1/√in), as PEFT's kaiming_uniform_(a=√5)
         var b = new Linear(rank, OutFeatures, bias: false);
-        using (no_grad()) b.Weight.zero_();
+        using (no_grad())
+        using (NewDisposeScope()) b.Weight.zero_();                         // frees the wrapper the in-place op returns
         if (Weight.device.type != DeviceType.CPU) { a.to(Weight.device); b.to(Weight.device); }
         LoraA = RegisterModule("lora_A", a);
         LoraB = RegisterModule("lora_B", b);
         LoraScaling = alpha / rank;
         _loraDropout = dropout;
+    }
+
+    /// <summary>
+    /// Stores the frozen weight and bias as <paramref name="dtype"/> (a LoRA base kept in bf16); <see cref="Forward"/>
+    /// then computes this layer's product in that dtype. Only for a layer without gradients.
+    /// </summary>
+    public void StoreFrozenAs(ScalarType dtype)
+    {
+        foreach (string name in new[] { "weight", "bias" })
+        {
+            if (!_internal_params.TryGetValue(name, out Parameter? old) || old.dtype == dtype) continue;
+            if (old.requires_grad) throw new InvalidOperationException($"{name} is trained: only a frozen layer is stored as {dtype}");
+            Tensor converted;
+            using (no_grad()) converted = old.to_type(dtype).DetachFromDisposeScope();
+            _internal_params[name] = TensorUtil.NewParameter(converted, requiresGrad: false);
+            old.Dispose();
+        }
     }
 
     /// <summary>Sets s (rsLoRA scales by α / √r rather than α / r).</summary>

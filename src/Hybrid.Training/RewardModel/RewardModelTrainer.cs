@@ -5,6 +5,8 @@ using System.Diagnostics;
 using Hybrid.Models.Checkpoints;
 using Hybrid.Models.Config;
 using Hybrid.Models.Heads;
+using Hybrid.Models.Lora;
+using TorchSharp.Modules;
 using Hybrid.Models.Tokenizers;
 using Hybrid.Tensors.Optim;
 using Hybrid.Training.Data;
@@ -46,13 +48,15 @@ public sealed class RewardModelTrainer(RewardModelConfig config, TextWriter? log
         List<TokenizedPreference>? eval = c.EvalData is null ? null : ReadRows(c.EvalData, tokenize);
 
         TensorUtil.ManualSeed(c.Seed);   // the fresh score head's initialisation
-        using SequenceScoreModel model = LoadModel(c.ResumeFrom ?? c.ModelPath);
-        var names = model.named_parameters().Select(p => p.name).ToList();
-        using var optimizer = c.Optimizer.Create(model.parameters(), c.LearningRate);
+        using SequenceScoreModel model = LoadForTraining(c);
+        var trainable = model.named_parameters().Where(p => p.parameter.requires_grad).ToList();   // every parameter, or LoRA's A/B + the score head
+        var names = trainable.Select(p => p.name).ToList();
+        using var optimizer = c.Optimizer.Create(trainable.Select(p => p.parameter), c.LearningRate);
         using var run = TrainingRun.Start(c, "reward", train.Count, optimizer, names, log);
         TrainingLoop loop = run.Loop;
         log?.WriteLine($"[reward] {train.Count} {(train[0].Kind == PreferenceExampleKind.Paired ? "pairs" : "rankings")}, {loop.TotalSteps} steps of " +
-                       $"{c.BatchSize}×{c.GradientAccumulationSteps} rows, {model.ParameterCount():N0} parameters");
+                       $"{c.BatchSize}×{c.GradientAccumulationSteps} rows, {model.ParameterCount():N0} parameters" +
+                       (c.Lora is null ? "" : $", {trainable.Sum(p => p.parameter.numel()):N0} trainable (LoRA r={c.Lora.Rank} + the score head)"));
         IReadOnlyDictionary<string, double>? initial = eval is not null && c.EvalOnStart && loop.Step == 0 ? Evaluate(model, eval, pad, 0, run.Metrics) : null;
 
         var clock = Stopwatch.StartNew();
@@ -85,8 +89,7 @@ public sealed class RewardModelTrainer(RewardModelConfig config, TextWriter? log
                 throw new ConfigException($"{source}: num_labels = {config.NumLabels}; a reward model has one label (a scalar score)");
             return config;
         }
-        string family = config.ModelType == "llama" ? "Llama" : "Qwen2";
-        return config with { Architectures = [$"{family}ForSequenceClassification"], NumLabels = 1 };
+        return config.WithScoreHead();
     }
 
     private static List<TokenizedPreference> ReadRows(string path, RewardTokenizer tokenize)
@@ -96,6 +99,44 @@ public sealed class RewardModelTrainer(RewardModelConfig config, TextWriter? log
             throw new DatasetException($"{rows[0].Source}: unpaired rows (completion/label) cannot train a Bradley–Terry reward model; give pairs or rankings");
         return rows.Select(tokenize.Tokenize).ToList();
     }
+
+    /// <summary>
+    /// The model the run updates: the checkpoint (or the resumed one), or under LoRA the base with fresh adapters and a
+    /// trainable score head (both restored from the checkpoint when resuming).
+    /// </summary>
+    private static SequenceScoreModel LoadForTraining(RewardModelConfig c)
+    {
+        if (c.Lora is null) return LoadModel(c.ResumeFrom ?? c.ModelPath);
+        SequenceScoreModel model = LoadModel(c.ModelPath);
+        try
+        {
+            LoraLayers.Attach(model, c.Lora);                    // freezes everything, the score head too
+            Parameter score = ScoreHead(model);
+            using (NewDisposeScope()) score.requires_grad_(true); // trained whole, as PEFT's modules_to_save
+            if (c.ResumeFrom is not null)
+            {
+                Dictionary<string, Tensor> adapter = LoraAdapterFile.ReadWeights(c.ResumeFrom);
+                try
+                {
+                    if (!adapter.Remove(LoraAdapterFile.ScoreHead, out Tensor? saved))
+                        throw new CheckpointException($"{c.ResumeFrom}: the checkpoint has no score head ({LoraAdapterFile.ScoreHead})");
+                    using (saved)
+                    using (no_grad())
+                    using (NewDisposeScope()) score.copy_(saved);
+                    LoraLayers.Load(model, adapter, c.ResumeFrom);
+                }
+                finally { foreach (Tensor t in adapter.Values) t.Dispose(); }
+            }
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    private static Parameter ScoreHead(SequenceScoreModel model) => model.named_parameters().First(p => p.name == LoraAdapterFile.ScoreHead).parameter;
 
     private static SequenceScoreModel LoadModel(string dir)
     {
@@ -113,6 +154,13 @@ public sealed class RewardModelTrainer(RewardModelConfig config, TextWriter? log
         return result;
     }
 
-    private void SaveModel(string dir, SequenceScoreModel model) =>
-        HfCheckpoint.Save(dir, model.Config, model.StateDict(), new SaveOptions { TokenizerSourceDir = _config.ModelPath });
+    /// <summary>The reward model, or under LoRA a SEQ_CLS adapter folder (A/B and the score head) naming the base.</summary>
+    private void SaveModel(string dir, SequenceScoreModel model)
+    {
+        if (_config.Lora is { } lora)
+            HfCheckpoint.SaveAdapter(dir, lora, Path.GetFullPath(_config.ModelPath),
+                LoraLayers.AdapterState(model).Append(KeyValuePair.Create(LoraAdapterFile.ScoreHead, (Tensor)ScoreHead(model))), _config.ModelPath, sequenceClassifier: true);
+        else
+            HfCheckpoint.Save(dir, model.Config, model.StateDict(), new SaveOptions { TokenizerSourceDir = _config.ModelPath });
+    }
 }
