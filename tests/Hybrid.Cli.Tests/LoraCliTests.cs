@@ -90,6 +90,10 @@ public sealed class LoraCliTests(CliFixture f) : IClassFixture<CliFixture>
         string[] fromMerge = Greedy(merged);
         Assert.Equal(Greedy(byHand), fromMerge);
         Assert.NotEqual(Greedy(f.Model), fromMerge);   // the adapter changed what the model says
+        string int4 = Out("int4");                     // the int4 export works on the merged weights
+        Ok(HybridProcess.Run("export", "--model", sft, "--out", int4, "--merge-lora", "--int4", "--block-size", "16"));
+        Assert.Contains("MatMulNBits", File.ReadAllText(Path.Combine(int4, "model.onnx"), System.Text.Encoding.Latin1));
+        Assert.Equal(8, Greedy(int4).Length);
 
         // DPO on the adapter folder trains a new adapter whose base is that folder; it loads (merged chain) for generation.
         Ok(HybridProcess.Run("dpo", "--model", sft, "--data", f.PreferenceData, "--out", dpo, "--max-steps", "2", "--lora-r", "2"));

@@ -27,8 +27,10 @@ internal sealed class LoraFlags
     {
         if (parse.GetValue(_rank) is not int rank)
         {
-            foreach (Option o in new Option[] { _alpha, _dropout, _targets, _rsLora, _bf16Base })
-                if (parse.GetResult(o) is { Implicit: false }) throw new ArgumentException($"{o.Name} configures LoRA: add --lora-r R");
+            // Set to something (a resolved run_config.json of a full run lists them unset: null, false, empty).
+            string? stray = parse.GetValue(_alpha) is not null ? _alpha.Name : parse.GetValue(_dropout) is not null ? _dropout.Name
+                : parse.GetValue(_targets) is { Length: > 0 } ? _targets.Name : parse.GetValue(_rsLora) ? _rsLora.Name : parse.GetValue(_bf16Base) ? _bf16Base.Name : null;
+            if (stray is not null) throw new ArgumentException($"{stray} configures LoRA: add --lora-r R");
             return null;
         }
         var config = Defaults with

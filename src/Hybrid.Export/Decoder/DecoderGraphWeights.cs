@@ -48,6 +48,7 @@ internal static class DecoderGraphWeights
         {
             using var noGrad = no_grad();
             using var scope = NewDisposeScope();
+            using var sc = new ScalarScope();
             bool baseLearned = lora is null;  // under LoRA the base is frozen: only the adapters are learned
             void Keep(string name, Tensor value, bool? learned = null) =>
                 result.Add(new GraphWeight(name, value.contiguous().DetachFromDisposeScope(), learned ?? baseLearned));
@@ -63,7 +64,7 @@ internal static class DecoderGraphWeights
             {
                 if (!Adapted(linear)) return;
                 Keep($"{graphPrefix}.lora_A.MatMul.weight", Lora(linear, "lora_A"), learned: true);                       // [in, r]
-                Keep($"{graphPrefix}.lora_B.MatMul.weight", Lora(linear, "lora_B").mul(lora!.Scaling), learned: true);   // [r, out]
+                Keep($"{graphPrefix}.lora_B.MatMul.weight", Lora(linear, "lora_B").mul(sc[lora!.Scaling]), learned: true);   // [r, out]
             }
 
             Keep(Embedding, Hf(Embedding).clone());                                            // [V, Dm]
@@ -85,7 +86,7 @@ internal static class DecoderGraphWeights
                         for (int j = 0; j < adapted.Length; j++)
                         {
                             int member = Array.IndexOf(members, adapted[j][(adapted[j].LastIndexOf('.') + 1)..]);
-                            blockB.narrow(0, j * r, r).narrow(1, widths.Take(member).Sum(), widths[member]).copy_(Lora(adapted[j], "lora_B").mul(lora.Scaling));
+                            blockB.narrow(0, j * r, r).narrow(1, widths.Take(member).Sum(), widths[member]).copy_(Lora(adapted[j], "lora_B").mul(sc[lora.Scaling]));
                         }
                         Keep($"{p}.attn.qkv_proj.lora_A.MatMul.weight", torch.cat(adapted.Select(a => Lora(a, "lora_A")).ToArray(), 1), learned: true);  // [Dm, m·r]
                         Keep($"{p}.attn.qkv_proj.lora_B.MatMul.weight", blockB, learned: true);

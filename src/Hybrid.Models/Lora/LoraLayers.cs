@@ -79,7 +79,8 @@ public static class LoraLayers
         foreach (var (name, layer) in Adapted(source))
         {
             using var scope = NewDisposeScope();
-            merged[name + ".weight"].add_(layer.LoraB!.Weight.matmul(layer.LoraA!.Weight).mul(layer.LoraScaling));   // [out, r] @ [r, in]
+            using var sc = new ScalarScope();
+            merged[name + ".weight"].add_(layer.LoraB!.Weight.matmul(layer.LoraA!.Weight).mul(sc[layer.LoraScaling]), sc[1]);   // [out, r] @ [r, in]
         }
     }
 
@@ -107,7 +108,8 @@ public static class LoraLayers
                                              $"'{wKey}' [{string.Join(",", w.shape)}] at r = {config.Rank}");
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            w.add_(b.matmul(a).mul(config.Scaling));                        // [out, r] @ [r, in] → [out, in]
+            using var sc = new ScalarScope();
+            w.add_(b.matmul(a).mul(sc[config.Scaling]), sc[1]);             // [out, r] @ [r, in] → [out, in]
         }
         foreach (string bKey in adapter.Keys.Where(k => k.EndsWith(".lora_B.weight", StringComparison.Ordinal)))
             if (!adapter.ContainsKey(bKey[..^".lora_B.weight".Length] + ".lora_A.weight"))

@@ -75,10 +75,11 @@ public sealed partial class Linear
     private Tensor LoraDelta(Tensor x)
     {
         using var scope = NewDisposeScope();
+        using var sc = new ScalarScope();
         Tensor input = _loraDropout > 0 && training ? nn.functional.dropout(x, _loraDropout, training: true) : x;
         Tensor down = LoraA!.Forward(input);                                // [.., r]
         Tensor up = LoraB!.Forward(down);                                   // [.., out]
-        return up.mul(LoraScaling).MoveToOuterDisposeScope();
+        return up.mul(sc[LoraScaling]).MoveToOuterDisposeScope();
     }
 
     /// <summary>Folds the adapter into the weight (W += s · B A) and removes it; the weight stays frozen.</summary>
@@ -89,7 +90,8 @@ public sealed partial class Linear
         using (var scope = NewDisposeScope())
         {
             Tensor ba = LoraB!.Weight.to_type(ScalarType.Float32).matmul(LoraA.Weight.to_type(ScalarType.Float32));   // [out, in]
-            Weight.add_(ba.mul(LoraScaling).to_type(Weight.dtype));
+            using var sc = new ScalarScope();
+            Weight.add_(ba.mul(sc[LoraScaling]).to_type(Weight.dtype), sc[1]);
         }
         RemoveLora();
     }

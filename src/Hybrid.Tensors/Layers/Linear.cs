@@ -32,8 +32,9 @@ public sealed partial class Linear : HybridModule
     {
         if (LoraA is null) return Autocast.Linear(x, Weight, Bias);
         using var scope = NewDisposeScope();
+        using var sc = new ScalarScope();
         Tensor y = Autocast.Linear(x, Weight, Bias);                        // [.., out]
         Tensor delta = LoraDelta(x);                                        // [.., out]
-        return y.add(delta.to_type(y.dtype)).MoveToOuterDisposeScope();
+        return y.add(delta.to_type(y.dtype), sc[1]).MoveToOuterDisposeScope();
     }
 }
