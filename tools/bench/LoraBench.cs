@@ -38,6 +38,11 @@ internal static class LoraBench
     {
         var inv = CultureInfo.InvariantCulture;
         log.WriteLine($"bench lora: {Path.GetFileNameWithoutExtension(recipePath)}; LoRA r = {Lora.Rank}, α = {Lora.Alpha}, all-linear; {Environment.ProcessorCount} cores");
+        if (runs == 0)   // part 2 only
+        {
+            SyncPart(recipePath, pushes, log);
+            return 0;
+        }
         log.WriteLine($"part 1: {steps} SFT steps of 8 × 128 random tokens per run, {runs} runs per mode interleaved (full, lora, …), each in its own process");
         var results = new Dictionary<string, List<Dictionary<string, double>>> { ["full"] = [], ["lora"] = [] };
         for (int run = 0; run < runs; run++)

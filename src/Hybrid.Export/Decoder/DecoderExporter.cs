@@ -32,6 +32,15 @@ public static class DecoderExporter
     public static List<(string Name, Tensor Value)> GraphWeights(DecoderConfig config, IReadOnlyDictionary<string, Tensor> hfWeights, DecoderExportOptions options) =>
         DecoderGraphWeights.Build(config, hfWeights, options.Kernel, ContextLength(config, options), lora: options.Lora).Select(w => (w.Name, w.Value)).ToList();
 
+    /// <summary>
+    /// Only the LoRA initializers of an export with <see cref="DecoderExportOptions.Lora"/> (names and layout as in
+    /// <see cref="GraphWeights"/>), computed without copying the frozen base: what an adapter-only sync pushes.
+    /// </summary>
+    public static List<(string Name, Tensor Value)> LoraGraphWeights(DecoderConfig config, IReadOnlyDictionary<string, Tensor> hfWeights, DecoderExportOptions options) =>
+        DecoderGraphWeights.LoraWeights(config, hfWeights, options.Kernel,
+                options.Lora ?? throw new ArgumentException("DecoderExportOptions.Lora is not set: the export has no LoRA weights", nameof(options)))
+            .Select(w => (w.Name, w.Value)).ToList();
+
     /// <summary>The causal LM graph (weights inline as raw data; <see cref="OnnxModelWriter.Save"/> moves them to model.onnx.data).</summary>
     public static ModelProto BuildCausalLM(DecoderConfig config, IReadOnlyDictionary<string, Tensor> hfWeights, DecoderExportOptions options)
     {

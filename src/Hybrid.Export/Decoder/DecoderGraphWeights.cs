@@ -48,7 +48,6 @@ internal static class DecoderGraphWeights
         {
             using var noGrad = no_grad();
             using var scope = NewDisposeScope();
-            using var sc = new ScalarScope();
             bool baseLearned = lora is null;  // under LoRA the base is frozen: only the adapters are learned
             void Keep(string name, Tensor value, bool? learned = null) =>
                 result.Add(new GraphWeight(name, value.contiguous().DetachFromDisposeScope(), learned ?? baseLearned));
@@ -56,16 +55,6 @@ internal static class DecoderGraphWeights
                 ? t.to(ScalarType.Float32)
                 : throw new ArgumentException($"weight '{name}' is missing: a {config.ModelType} model with this config needs every tensor of DecoderConfig.ParameterShapes()", nameof(hf));
             Tensor Matrix(string linear) => Hf(linear + ".weight").transpose(0, 1);  // [out, in] → [in, out]
-            bool Adapted(string linear) => lora is not null && lora.Targets.Contains(linear[(linear.LastIndexOf('.') + 1)..]);
-            Tensor Lora(string linear, string matrix) => hf.TryGetValue($"{linear}.{matrix}.weight", out Tensor? t)
-                ? t.to(ScalarType.Float32).transpose(0, 1)                                 // A [r, in] → [in, r]; B [out, r] → [r, out]
-                : throw new ArgumentException($"weight '{linear}.{matrix}.weight' is missing: the export's LoRA adapts {string.Join(", ", lora!.Targets)}", nameof(hf));
-            void KeepLora(string graphPrefix, string linear)
-            {
-                if (!Adapted(linear)) return;
-                Keep($"{graphPrefix}.lora_A.MatMul.weight", Lora(linear, "lora_A"), learned: true);                       // [in, r]
-                Keep($"{graphPrefix}.lora_B.MatMul.weight", Lora(linear, "lora_B").mul(sc[lora!.Scaling]), learned: true);   // [r, out]
-            }
 
             Keep(Embedding, Hf(Embedding).clone());                                            // [V, Dm]
             for (int i = 0; i < config.NumHiddenLayers; i++)
@@ -76,21 +65,6 @@ internal static class DecoderGraphWeights
                 {
                     Tensor qkv = torch.cat([Matrix($"{hfLayer}.self_attn.q_proj"), Matrix($"{hfLayer}.self_attn.k_proj"), Matrix($"{hfLayer}.self_attn.v_proj")], 1);
                     Keep($"{p}.attn.qkv_proj.MatMul.weight", qkv);                             // [Dm, (H + 2·Hkv)·D]
-                    string[] members = ["q_proj", "k_proj", "v_proj"];
-                    string[] adapted = members.Select(m => $"{hfLayer}.self_attn.{m}").Where(Adapted).ToArray();
-                    if (adapted.Length > 0)
-                    {
-                        int r = lora!.Rank;
-                        long[] widths = members.Select(m => Hf($"{hfLayer}.self_attn.{m}.weight").size(0)).ToArray();   // H·D, Hkv·D, Hkv·D
-                        Tensor blockB = torch.zeros(adapted.Length * r, widths.Sum());                                  // [m·r, (H + 2·Hkv)·D]
-                        for (int j = 0; j < adapted.Length; j++)
-                        {
-                            int member = Array.IndexOf(members, adapted[j][(adapted[j].LastIndexOf('.') + 1)..]);
-                            blockB.narrow(0, j * r, r).narrow(1, widths.Take(member).Sum(), widths[member]).copy_(Lora(adapted[j], "lora_B").mul(sc[lora.Scaling]));
-                        }
-                        Keep($"{p}.attn.qkv_proj.lora_A.MatMul.weight", torch.cat(adapted.Select(a => Lora(a, "lora_A")).ToArray(), 1), learned: true);  // [Dm, m·r]
-                        Keep($"{p}.attn.qkv_proj.lora_B.MatMul.weight", blockB, learned: true);
-                    }
                     if (config.QkvBias)
                         Keep($"{p}.attn.qkv_proj.Add.bias", torch.cat([Hf($"{hfLayer}.self_attn.q_proj.bias"), Hf($"{hfLayer}.self_attn.k_proj.bias"), Hf($"{hfLayer}.self_attn.v_proj.bias")], 0));
                 }
@@ -99,19 +73,15 @@ internal static class DecoderGraphWeights
                     foreach (string proj in new[] { "q_proj", "k_proj", "v_proj" })
                     {
                         Keep($"{p}.attn.{proj}.MatMul.weight", Matrix($"{hfLayer}.self_attn.{proj}"));  // [Dm, H·D] or [Dm, Hkv·D]
-                        KeepLora($"{p}.attn.{proj}", $"{hfLayer}.self_attn.{proj}");
                         if (config.QkvBias) Keep($"{p}.attn.{proj}.Add.bias", Hf($"{hfLayer}.self_attn.{proj}.bias").clone());
                     }
                 }
                 Keep($"{p}.attn.o_proj.MatMul.weight", Matrix($"{hfLayer}.self_attn.o_proj"));  // [H·D, Dm]
-                KeepLora($"{p}.attn.o_proj", $"{hfLayer}.self_attn.o_proj");
                 if (config.OutputProjectionBias) Keep($"{p}.attn.o_proj.Add.bias", Hf($"{hfLayer}.self_attn.o_proj.bias").clone());
                 Keep($"{p}.post_attention_layernorm.weight", Hf($"{hfLayer}.post_attention_layernorm.weight").clone());
-                foreach (string proj in new[] { "gate_proj", "up_proj", "down_proj" })
-                {
-                    Keep($"{p}.mlp.{proj}.MatMul.weight", Matrix($"{hfLayer}.mlp.{proj}"));       // gate/up [Dm, F], down [F, Dm]
-                    KeepLora($"{p}.mlp.{proj}", $"{hfLayer}.mlp.{proj}");
-                }
+                Keep($"{p}.mlp.gate_proj.MatMul.weight", Matrix($"{hfLayer}.mlp.gate_proj"));  // [Dm, F]
+                Keep($"{p}.mlp.up_proj.MatMul.weight", Matrix($"{hfLayer}.mlp.up_proj"));      // [Dm, F]
+                Keep($"{p}.mlp.down_proj.MatMul.weight", Matrix($"{hfLayer}.mlp.down_proj"));  // [F, Dm]
             }
             Keep(FinalNorm, Hf(FinalNorm).clone());
             if (lmHead && !config.TieWordEmbeddings) Keep(LmHead, Matrix("lm_head"));                     // [Dm, V]
@@ -119,6 +89,69 @@ internal static class DecoderGraphWeights
             (Tensor cos, Tensor sin) = RotaryTables(config, contextLength);
             Keep(CosCache, cos, learned: false);                                               // [context, D/2]
             Keep(SinCache, sin, learned: false);                                               // [context, D/2]
+            if (lora is not null) result.AddRange(LoraWeights(config, hf, kernel, lora));
+        }
+        catch
+        {
+            foreach (GraphWeight w in result) w.Value.Dispose();
+            throw;
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// The LoRA initializers alone (all learned), caller-owned: what an adapter-only weight sync pushes, built without
+    /// touching the base weights. Per adapted Linear <c>{prefix}.lora_A.MatMul.weight</c> = Aᵀ [in, r] and
+    /// <c>{prefix}.lora_B.MatMul.weight</c> = s·Bᵀ [r, out]; for the optimized kernel's packed q/k/v one pair with the
+    /// members' Aᵀ side by side and a block-diagonal B.
+    /// </summary>
+    public static List<GraphWeight> LoraWeights(DecoderConfig config, IReadOnlyDictionary<string, Tensor> hf, AttentionKernel kernel, LoraConfig lora)
+    {
+        var result = new List<GraphWeight>();
+        try
+        {
+            using var noGrad = no_grad();
+            using var scope = NewDisposeScope();
+            using var sc = new ScalarScope();
+            void Keep(string name, Tensor value) => result.Add(new GraphWeight(name, value.contiguous().DetachFromDisposeScope(), Learned: true));
+            bool Adapted(string linear) => lora.Targets.Contains(linear[(linear.LastIndexOf('.') + 1)..]);
+            Tensor Lora(string linear, string matrix) => hf.TryGetValue($"{linear}.{matrix}.weight", out Tensor? t)
+                ? t.to(ScalarType.Float32).transpose(0, 1)                                 // A [r, in] → [in, r]; B [out, r] → [r, out]
+                : throw new ArgumentException($"weight '{linear}.{matrix}.weight' is missing: the export's LoRA adapts {string.Join(", ", lora.Targets)}", nameof(hf));
+            long Rows(string linear) => hf.TryGetValue(linear + ".weight", out Tensor? w) ? w.size(0)
+                : throw new ArgumentException($"weight '{linear}.weight' is missing", nameof(hf));
+            void Pair(string graphPrefix, string linear)
+            {
+                if (!Adapted(linear)) return;
+                Keep($"{graphPrefix}.lora_A.MatMul.weight", Lora(linear, "lora_A"));                       // [in, r]
+                Keep($"{graphPrefix}.lora_B.MatMul.weight", Lora(linear, "lora_B").mul(sc[lora.Scaling]));  // [r, out]
+            }
+            for (int i = 0; i < config.NumHiddenLayers; i++)
+            {
+                string hfLayer = $"model.layers.{i}", p = Layer(i);
+                if (kernel == AttentionKernel.Optimized)
+                {
+                    string[] members = ["q_proj", "k_proj", "v_proj"];
+                    string[] adapted = members.Select(m => $"{hfLayer}.self_attn.{m}").Where(Adapted).ToArray();
+                    if (adapted.Length > 0)
+                    {
+                        int r = lora.Rank;
+                        long[] widths = members.Select(m => Rows($"{hfLayer}.self_attn.{m}")).ToArray();   // H·D, Hkv·D, Hkv·D
+                        Tensor blockB = torch.zeros(adapted.Length * r, widths.Sum());                                  // [m·r, (H + 2·Hkv)·D]
+                        for (int j = 0; j < adapted.Length; j++)
+                        {
+                            int member = Array.IndexOf(members, adapted[j][(adapted[j].LastIndexOf('.') + 1)..]);
+                            blockB.narrow(0, j * r, r).narrow(1, widths.Take(member).Sum(), widths[member]).copy_(Lora(adapted[j], "lora_B").mul(sc[lora.Scaling]));
+                        }
+                        Keep($"{p}.attn.qkv_proj.lora_A.MatMul.weight", torch.cat(adapted.Select(a => Lora(a, "lora_A")).ToArray(), 1));  // [Dm, m·r]
+                        Keep($"{p}.attn.qkv_proj.lora_B.MatMul.weight", blockB);
+                    }
+                }
+                else
+                    foreach (string proj in new[] { "q_proj", "k_proj", "v_proj" }) Pair($"{p}.attn.{proj}", $"{hfLayer}.self_attn.{proj}");
+                Pair($"{p}.attn.o_proj", $"{hfLayer}.self_attn.o_proj");
+                foreach (string proj in new[] { "gate_proj", "up_proj", "down_proj" }) Pair($"{p}.mlp.{proj}", $"{hfLayer}.mlp.{proj}");
+            }
         }
         catch
         {

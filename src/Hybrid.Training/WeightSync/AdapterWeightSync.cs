@@ -54,7 +54,10 @@ public sealed class AdapterWeightSync : EngineWeightSync
     private void WriteAdapter(string path, IReadOnlyDictionary<string, Tensor> hfWeights, long version)
     {
         using var noGrad = no_grad();
-        List<(string Name, Tensor Value)> weights = DecoderExporter.GraphWeights(Config, hfWeights, Options);
+        // Under LoRA only A/B are overridable: build just those, not a copy of the whole base per push.
+        List<(string Name, Tensor Value)> weights = Options.Lora is null
+            ? DecoderExporter.GraphWeights(Config, hfWeights, Options)
+            : DecoderExporter.LoraGraphWeights(Config, hfWeights, Options);
         try
         {
             using var scope = NewDisposeScope();
