@@ -4,6 +4,7 @@ using Hybrid.Cli.Config;
 
 var root = new RootCommand("Hybrid: LLM post-training in .NET (libtorch for updates, ONNX Runtime GenAI for rollouts)");
 root.Subcommands.Add(DemoCommand.Create());
+root.Subcommands.Add(MakeDataCommand.Create());
 root.Subcommands.Add(InitModelCommand.Create());
 root.Subcommands.Add(SftCommand.Create());
 root.Subcommands.Add(RewardCommand.Create());

@@ -1,0 +1,85 @@
+// `hybrid make-data`: writes generated task data sets; `make-data reasoning` writes the multi-step arithmetic word problems.
+using System.Globalization;
+using Hybrid.Training.Tasks.WordProblems;
+
+namespace Hybrid.Cli.Commands;
+
+internal static class MakeDataCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("make-data", "Writes generated data sets (nothing is downloaded): reasoning");
+        command.Subcommands.Add(Reasoning());
+        return command;
+    }
+
+    private static Command Reasoning()
+    {
+        var output = new Option<string>("--out") { Description = "Folder to write sft.jsonl, prompts.jsonl, heldout.jsonl (and dev.jsonl) into", Required = true };
+        var levels = new Option<string>("--levels")
+        {
+            Description = $"Levels of prompts.jsonl, dev.jsonl and heldout.jsonl: a range or list, e.g. 1-4 or 1,3 (level L = L + 1 steps; {WordProblemGenerator.MinLevel}–{WordProblemGenerator.MaxLevel})",
+            DefaultValueFactory = _ => "1-4",
+        };
+        var sftLevels = new Option<string?>("--sft-levels") { Description = "Levels whose worked solutions go into sft.jsonl (default: --levels), e.g. 1-2" };
+        var train = new Option<int>("--train") { Description = "Train problems per level (sft.jsonl and prompts.jsonl share them)", DefaultValueFactory = _ => 1000 };
+        var dev = new Option<int>("--dev") { Description = "Dev problems per level, for choosing settings (0: no dev.jsonl)", DefaultValueFactory = _ => 0 };
+        var heldOut = new Option<int>("--heldout") { Description = "Held-out problems per level", DefaultValueFactory = _ => 200 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the generator (the splits do not depend on it)", DefaultValueFactory = _ => 1 };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace data files already in --out (refused otherwise)" };
+        var command = new Command("reasoning",
+            "Multi-step arithmetic word problems (GSM8K-like, verifiable answer): worked solutions for SFT, prompts with answers for RL, held-out prompts; train, dev and held-out disjoint by problem");
+        foreach (Option o in new Option[] { output, levels, sftLevels, train, dev, heldOut, seed, overwrite })
+            command.Options.Add(o);
+        command.SetAction(parse => CliErrors.Run(parse, () =>
+        {
+            int[] chosen = ParseLevels("--levels", parse.GetValue(levels)!);
+            int[] sft = parse.GetValue(sftLevels) is string s ? ParseLevels("--sft-levels", s) : chosen;
+            if (sft.Except(chosen).ToArray() is [int outside, ..])
+                throw new ArgumentException($"--sft-levels {parse.GetValue(sftLevels)}: level {outside} is not in --levels {parse.GetValue(levels)}");
+            int trainN = Count("--train", parse.GetValue(train), min: 1), devN = Count("--dev", parse.GetValue(dev), min: 0), heldOutN = Count("--heldout", parse.GetValue(heldOut), min: 1);
+            string dir = parse.GetValue(output)!;
+            if (!parse.GetValue(overwrite) && WordProblemDataset.FileNames.FirstOrDefault(f => File.Exists(Path.Combine(dir, f))) is string existing)
+                throw new ArgumentException($"--out {dir}: already holds {existing}; add --overwrite to replace the data files");
+
+            WordProblemDataset data;
+            try
+            {
+                data = WordProblemDataset.Create(chosen, sft, trainN, devN, heldOutN, parse.GetValue(seed));
+            }
+            catch (WordProblemShortageException e)
+            {
+                string flag = "--" + WordProblemSets.Name(e.Split);
+                int asked = e.Split switch { WordProblemSplit.Train => trainN, WordProblemSplit.Dev => devN, _ => heldOutN };
+                throw new ArgumentException($"{flag} {asked}: {e.Message}");
+            }
+            IReadOnlyList<string> files = data.Write(dir);
+            Console.WriteLine($"wrote {data.Sft.Count} worked solutions (levels {string.Join(",", sft)}), {data.Prompts.Count} RL prompts, " +
+                              $"{data.Dev.Count} dev and {data.HeldOut.Count} held-out prompts (levels {string.Join(",", chosen)}): {string.Join(", ", files)}");
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>"1-4", "1,3" or "2" → the sorted distinct levels; anything else is one error naming the flag.</summary>
+    internal static int[] ParseLevels(string flag, string text)
+    {
+        var result = new SortedSet<int>();
+        foreach (string part in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            string[] ends = part.Split('-', StringSplitOptions.TrimEntries);
+            if (ends.Length is < 1 or > 2 || !ends.All(IsLevel))
+                throw new ArgumentException($"{flag} {text}: '{part}' is not a level or range of levels in {WordProblemGenerator.MinLevel}–{WordProblemGenerator.MaxLevel} (e.g. 1-4 or 1,3)");
+            int from = int.Parse(ends[0], CultureInfo.InvariantCulture), to = int.Parse(ends[^1], CultureInfo.InvariantCulture);
+            if (from > to) throw new ArgumentException($"{flag} {text}: range '{part}' runs backwards; write {to}-{from}");
+            for (int level = from; level <= to; level++) result.Add(level);
+        }
+        return result.ToArray();
+
+        static bool IsLevel(string s) => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int l)
+                                         && l >= WordProblemGenerator.MinLevel && l <= WordProblemGenerator.MaxLevel;
+    }
+
+    private static int Count(string flag, int value, int min) =>
+        value >= min ? value : throw new ArgumentException($"{flag} {value}: must be >= {min} (problems per level)");
+}

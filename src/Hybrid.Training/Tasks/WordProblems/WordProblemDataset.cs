@@ -1,0 +1,77 @@
+// The reasoning data set as files: worked solutions for SFT, prompts with answers for RL, dev and held-out prompts.
+using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Hybrid.Data;
+
+namespace Hybrid.Training.Tasks.WordProblems;
+
+/// <summary>
+/// The problems of one data set: <see cref="Sft"/> (train problems of the SFT levels, with their worked solutions),
+/// <see cref="Prompts"/> (train problems of every level, for RL), <see cref="Dev"/> and <see cref="HeldOut"/> (prompts of
+/// every level from their own splits). Sft and Prompts share problems; the three splits share none.
+/// </summary>
+public sealed record WordProblemDataset(
+    IReadOnlyList<WordProblem> Sft, IReadOnlyList<WordProblem> Prompts, IReadOnlyList<WordProblem> Dev, IReadOnlyList<WordProblem> HeldOut)
+{
+    /// <summary>The files <see cref="Write"/> creates, in order.</summary>
+    public static readonly string[] FileNames = ["sft.jsonl", "prompts.jsonl", "dev.jsonl", "heldout.jsonl"];
+
+    /// <summary>
+    /// Draws the set: per level of <paramref name="levels"/>, <paramref name="train"/> train problems (also in Sft when the
+    /// level is one of <paramref name="sftLevels"/>), <paramref name="dev"/> dev and <paramref name="heldOut"/> held-out ones.
+    /// </summary>
+    public static WordProblemDataset Create(IReadOnlyList<int> levels, IReadOnlyList<int> sftLevels, int train, int dev, int heldOut, int seed)
+    {
+        foreach (int level in sftLevels)
+            if (!levels.Contains(level)) throw new ArgumentException($"SFT level {level} is not one of the levels {string.Join(",", levels)}");
+        var prompts = new List<WordProblem>();
+        var devSet = new List<WordProblem>();
+        var heldOutSet = new List<WordProblem>();
+        foreach (int level in levels)
+        {
+            prompts.AddRange(WordProblemSets.Draw(WordProblemSplit.Train, level, train, seed));
+            devSet.AddRange(WordProblemSets.Draw(WordProblemSplit.Dev, level, dev, seed));
+            heldOutSet.AddRange(WordProblemSets.Draw(WordProblemSplit.HeldOut, level, heldOut, seed));
+        }
+        return new WordProblemDataset(prompts.Where(p => sftLevels.Contains(p.Level)).ToList(), prompts, devSet, heldOutSet);
+    }
+
+    /// <summary>An SFT row: <c>{"prompt", "completion", "level"}</c>, the completion being the worked solution.</summary>
+    public static string SftLine(WordProblem p) =>
+        new JsonObject { ["prompt"] = p.Prompt, ["completion"] = p.Solution, ["level"] = p.Level }.ToJsonString(Json);
+
+    /// <summary>A prompt row: <c>{"prompt", "answer", "level", "solution"}</c> (the <c>accuracy</c> rewards read "answer").</summary>
+    public static string PromptLine(WordProblem p) =>
+        new JsonObject
+        {
+            ["prompt"] = p.Prompt, ["answer"] = p.Answer.ToString(CultureInfo.InvariantCulture), ["level"] = p.Level, ["solution"] = p.Solution,
+        }.ToJsonString(Json);
+
+    /// <summary>
+    /// Writes sft.jsonl, prompts.jsonl, dev.jsonl (when there are dev problems) and heldout.jsonl into
+    /// <paramref name="dir"/> (created if needed), each through a temporary file renamed into place; returns their paths.
+    /// </summary>
+    public IReadOnlyList<string> Write(string dir)
+    {
+        Directory.CreateDirectory(dir);
+        var files = new List<(string Name, IEnumerable<string> Lines)>
+        {
+            ("sft.jsonl", Sft.Select(SftLine)), ("prompts.jsonl", Prompts.Select(PromptLine)),
+        };
+        if (Dev.Count > 0) files.Add(("dev.jsonl", Dev.Select(PromptLine)));
+        files.Add(("heldout.jsonl", HeldOut.Select(PromptLine)));
+        var written = new List<string>();
+        foreach (var (name, lines) in files)
+        {
+            string path = Path.Combine(dir, name);
+            AtomicFile.WriteText(path, string.Concat(lines.Select(l => l + "\n")));
+            written.Add(path);
+        }
+        return written;
+    }
+
+    /// <summary>Text as written: no \uXXXX for '+' or quotes, so the files read as the problems do.</summary>
+    private static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+}
