@@ -67,8 +67,14 @@ public sealed class ProgressCliTests(CliFixture f) : IClassFixture<CliFixture>
         foreach (string a in new[] { "-q", "-e", "-c", command, "/dev/null" }) start.ArgumentList.Add(a);
         start.Environment["TERM"] = "xterm-256color";
         using Process process = Process.Start(start)!;
+        process.StandardInput.Close();   // nothing is typed: a terminal query would read end-of-input, not wait for ever
         Task<string> stdout = process.StandardOutput.ReadToEndAsync(), stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(300_000)) { process.Kill(entireProcessTree: true); throw new TimeoutException($"hybrid {args[0]} ran over 300 s"); }
+        if (!process.WaitForExit(300_000))
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+            throw new TimeoutException($"hybrid {args[0]} ran over 300 s; it had drawn:\n{stdout.Result}{stderr.Result}");
+        }
         return (process.ExitCode, stdout.Result + stderr.Result);
     }
 }
