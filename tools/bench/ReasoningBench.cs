@@ -33,8 +33,11 @@ internal sealed record ReasoningBenchOptions
     public int GroupSize { get; init; } = 8;
     public double RlLr { get; init; } = 2e-5;
 
-    /// <summary>Token budget of rollouts and evaluation (a level-4 solution takes about 35).</summary>
-    public int MaxNewTokens { get; init; } = 48;
+    /// <summary>
+    /// Token budget of rollouts and evaluation. A level-4 solution takes about 40 tokens; DAPO's overlong penalty starts
+    /// at budget − ⌈0.2·budget⌉ (51 of 64), so 64 leaves every solution unpunished.
+    /// </summary>
+    public int MaxNewTokens { get; init; } = 64;
 
     public int Seed { get; init; } = 1;
 
