@@ -14,6 +14,7 @@ using Hybrid.Tensors.Optim;
 //        dotnet run -c Release --project tools/bench -- rl [iterations] [--bf16]
 //        dotnet run -c Release --project tools/bench -- async [recipe.json] [pairs] [iterations] [new tokens] [prompts]
 //        dotnet run -c Release --project tools/bench -- lora [recipe.json] [runs] [steps] [pushes]   (default base100m 3 5 5)
+//        dotnet run -c Release --project tools/bench -- reasoning [recipe.json] [--sft-steps N] [--rl-iterations N] [--train N] [--eval N] [--eval-set heldout|dev] ...
 //        dotnet run -c Release --project tools/bench -- export [recipe.json]
 //        dotnet run -c Release --project tools/bench -- int4 [recipe.json] [sft steps]
 //        dotnet run -c Release --project tools/bench -- rollout [models-dir] [rounds]
@@ -48,6 +49,8 @@ if (args.Length > 0 && args[0] == "async")
     int AsyncArg(int i, int fallback) => args.Length > i ? int.Parse(args[i], CultureInfo.InvariantCulture) : fallback;
     return AsyncBench.Run(args.Length > 1 ? args[1] : Path.Combine("models", "small.json"), AsyncArg(2, 3), AsyncArg(3, 4), AsyncArg(4, 160), AsyncArg(5, 2), Console.Out);
 }
+if (args.Length > 0 && args[0] == "reasoning")
+    return ReasoningBench.Run(args[1..], Console.Out);
 if (args.Length > 0 && args[0] == "rollout")
 {
     RolloutBench.RunAll(args.Length > 1 ? args[1] : "models", Console.Out, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 5);
@@ -81,5 +84,5 @@ if (args.Length > 0 && args[0] == "memory")
     return MemoryBench.Run(args.Length > 1 ? args[1] : Path.Combine("models", "tiny.json"), args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1000);
 if (args.Length > 0 && args[0] == "logprobs")
     return LogProbBench.Run(args.Length > 1 ? args[1] : Path.Combine("models", "small.json"), 64, 64, 64, 5);
-Console.Error.WriteLine("usage: bench sft|rl|async|rollout|score|export|int4|decode ... (see the comment at the top of tools/bench/Program.cs)");
+Console.Error.WriteLine("usage: bench sft|rl|async|reasoning|rollout|score|export|int4|decode ... (see the comment at the top of tools/bench/Program.cs)");
 return 2;

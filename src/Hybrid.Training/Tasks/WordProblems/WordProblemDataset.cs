@@ -52,6 +52,7 @@ public sealed record WordProblemDataset(
     /// <summary>
     /// Writes sft.jsonl, prompts.jsonl, dev.jsonl (when there are dev problems) and heldout.jsonl into
     /// <paramref name="dir"/> (created if needed), each through a temporary file renamed into place; returns their paths.
+    /// A dev.jsonl of an earlier set is removed when this one has none, so the folder holds one set.
     /// </summary>
     public IReadOnlyList<string> Write(string dir)
     {
@@ -69,6 +70,7 @@ public sealed record WordProblemDataset(
             AtomicFile.WriteText(path, string.Concat(lines.Select(l => l + "\n")));
             written.Add(path);
         }
+        if (Dev.Count == 0) File.Delete(Path.Combine(dir, "dev.jsonl"));
         return written;
     }
 

@@ -35,7 +35,7 @@ public static class WordProblemSets
     /// <summary>
     /// <paramref name="count"/> problems of <paramref name="level"/> in <paramref name="split"/>, each with a distinct key,
     /// the same for the same arguments. Throws when the level has too few distinct problems of the split to find them
-    /// within 100·count + 10,000 draws (level 1 has about 5,400 keys in all).
+    /// within 100·count + 10,000 draws (level 1 has about 4,600 keys in all).
     /// </summary>
     public static IReadOnlyList<WordProblem> Draw(WordProblemSplit split, int level, int count, int seed)
     {
@@ -59,7 +59,7 @@ public static class WordProblemSets
     };
 }
 
-/// <summary>A level has too few distinct problems in a split for the count asked (level 1 has about 5,400 keys in all).</summary>
+/// <summary>A level has too few distinct problems in a split for the count asked (level 1 has about 4,600 keys in all).</summary>
 public sealed class WordProblemShortageException(WordProblemSplit split, int level, int count, int found, long draws)
     : ArgumentException($"level {level} has too few distinct {WordProblemSets.Name(split)} problems for {count}: {found} found in {draws} draws; ask for fewer")
 {

@@ -1,0 +1,248 @@
+// tools/bench reasoning: SFT on easy word problems, then GRPO and DAPO on all levels — held-out accuracy per level, wall time, phase split, learning curve.
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Hybrid.Algorithms.Rewards;
+
+namespace Hybrid.Bench;
+
+/// <summary>The bench's settings; each is a flag of the same name (<c>--sft-steps 900</c>).</summary>
+internal sealed record ReasoningBenchOptions
+{
+    /// <summary>Model recipe given to <c>hybrid init-model --preset</c>.</summary>
+    public string Recipe { get; init; } = Path.Combine("models", "small.json");
+
+    /// <summary>Train problems per level (SFT solutions of the easy levels; RL prompts of every level).</summary>
+    public int Train { get; init; } = 1500;
+
+    /// <summary>Evaluated problems per level.</summary>
+    public int Eval { get; init; } = 200;
+
+    /// <summary>The evaluated set: heldout (reported) or dev (for choosing settings without touching held-out).</summary>
+    public string EvalSet { get; init; } = "heldout";
+
+    /// <summary>Levels whose worked solutions SFT sees; RL sees 1–4.</summary>
+    public string SftLevels { get; init; } = "1-2";
+
+    public int SftSteps { get; init; } = 600;
+    public double SftLr { get; init; } = 2e-3;
+    public int SftBatch { get; init; } = 16;
+
+    public int RlIterations { get; init; } = 24;
+    public int PromptsPerIteration { get; init; } = 16;
+    public int GroupSize { get; init; } = 8;
+    public double RlLr { get; init; } = 2e-5;
+
+    /// <summary>
+    /// Token budget of rollouts and evaluation. A level-4 solution takes about 40 tokens; DAPO's overlong penalty starts
+    /// at budget − ⌈0.2·budget⌉ (51 of 64), so 64 leaves every solution unpunished.
+    /// </summary>
+    public int MaxNewTokens { get; init; } = 64;
+
+    public int Seed { get; init; } = 1;
+
+    /// <summary>Where the runs, data, logs and report go (kept: the report links nothing outside it).</summary>
+    public string Work { get; init; } = Path.Combine("runs", "reasoning-bench");
+
+    public static ReasoningBenchOptions Parse(string[] args)
+    {
+        var o = new ReasoningBenchOptions();
+        for (int i = 0; i < args.Length; i++)
+        {
+            string flag = args[i];
+            if (!flag.StartsWith("--", StringComparison.Ordinal))
+            {
+                o = o with { Recipe = flag };
+                continue;
+            }
+            if (i + 1 >= args.Length) throw new ArgumentException($"{flag}: needs a value");
+            string v = args[++i];
+            int I() => int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out int x) && x > 0 ? x : throw new ArgumentException($"{flag} {v}: needs a whole number > 0");
+            double D() => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out double x) && x > 0 ? x : throw new ArgumentException($"{flag} {v}: needs a number > 0");
+            o = flag switch
+            {
+                "--train" => o with { Train = I() },
+                "--eval" => o with { Eval = I() },
+                "--eval-set" => v is "heldout" or "dev" ? o with { EvalSet = v } : throw new ArgumentException($"--eval-set {v}: heldout or dev"),
+                "--sft-levels" => o with { SftLevels = v },
+                "--sft-steps" => o with { SftSteps = I() },
+                "--sft-lr" => o with { SftLr = D() },
+                "--sft-batch" => o with { SftBatch = I() },
+                "--rl-iterations" => o with { RlIterations = I() },
+                "--prompts-per-iteration" => o with { PromptsPerIteration = I() },
+                "--group-size" => o with { GroupSize = I() },
+                "--rl-lr" => o with { RlLr = D() },
+                "--max-new-tokens" => o with { MaxNewTokens = I() },
+                "--seed" => o with { Seed = I() },
+                "--work" => o with { Work = v },
+                _ => throw new ArgumentException($"{flag}: unknown (see the comment at the top of tools/bench/ReasoningBench.cs)"),
+            };
+        }
+        return o;
+    }
+}
+
+/// <summary>
+/// The user's path, command by command, through the built <c>hybrid</c> CLI (each a child process, timed):
+/// <c>make-data reasoning</c> (levels 1–4) → <c>init-model</c> → <c>sft</c> on the easy levels' worked solutions →
+/// greedy <c>generate</c> on the evaluated set → <c>rl --preset grpo</c> and <c>rl --preset dapo</c>, both from the SFT
+/// model, on prompts of every level with the <c>accuracy</c> reward → greedy <c>generate</c> after each →
+/// <c>report</c> of the two RL runs (the learning curve). Accuracy per level is the same <c>accuracy</c> reward on each
+/// greedy completion; a gain is given in points with the 95% interval of the paired difference (same problems before
+/// and after). The phase split sums the RL runs' <c>timing_s/*</c>.
+/// </summary>
+internal static class ReasoningBench
+{
+    private static readonly string[] Phases = ["gen", "reward", "old_log_prob", "ref", "adv", "update_actor", "sync"];
+    private static readonly int[] Levels = [1, 2, 3, 4];
+
+    public static int Run(string[] args, TextWriter log)
+    {
+        ReasoningBenchOptions o;
+        try { o = ReasoningBenchOptions.Parse(args); }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 2;
+        }
+        string root = RepositoryRoot();
+        string cli = Path.Combine(root, "src", "Hybrid.Cli", "bin", "Release", "net10.0", "hybrid.dll");
+        if (!File.Exists(cli)) { Console.Error.WriteLine($"error: {cli} not found: build first (dotnet build Hybrid.sln -c Release)"); return 2; }
+        string work = Path.GetFullPath(o.Work, root);
+        if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
+        Directory.CreateDirectory(Path.Combine(work, "logs"));
+        string W(string name) => Path.Combine(work, name);
+        string recipe = Path.GetFullPath(o.Recipe, root);
+        var wall = new List<(string Phase, double Seconds)>();
+        void Step(string phase, params string[] a) => wall.Add((phase, Hybrid(cli, W(Path.Combine("logs", phase + ".log")), phase, a, log)));
+
+        log.WriteLine($"bench reasoning: {Path.GetFileNameWithoutExtension(recipe)}; {o.Train} train problems/level, SFT on levels {o.SftLevels} ({o.SftSteps} steps × {o.SftBatch}, lr {F(o.SftLr)}, bf16), " +
+                      $"GRPO and DAPO on levels 1–4 ({o.RlIterations} iterations × {o.PromptsPerIteration} prompts × G {o.GroupSize}, lr {F(o.RlLr)}, bf16, {o.MaxNewTokens} new tokens); " +
+                      $"greedy accuracy on {o.Eval} {o.EvalSet} problems/level; {Environment.ProcessorCount} cores; work folder {work}");
+        string i(int x) => x.ToString(CultureInfo.InvariantCulture);
+        Step("make-data", "make-data", "reasoning", "--out", W("data"), "--levels", "1-4", "--sft-levels", o.SftLevels, "--train", i(o.Train),
+             "--dev", o.EvalSet == "dev" ? i(o.Eval) : "0", "--heldout", o.EvalSet == "heldout" ? i(o.Eval) : "1", "--seed", i(o.Seed));
+        string evalData = W(Path.Combine("data", o.EvalSet + ".jsonl"));
+        Step("init-model", "init-model", "--preset", recipe, "--out", W("base"), "--seed", i(o.Seed));
+        Step("sft", "sft", "--model", W("base"), "--data", W(Path.Combine("data", "sft.jsonl")), "--out", W("sft"), "--lr", F(o.SftLr),
+             "--max-steps", i(o.SftSteps), "--batch-size", i(o.SftBatch), "--warmup-ratio", "0.05", "--bf16", "--logging-steps", "50", "--seed", i(o.Seed));
+        void Eval(string name, string model) => Step("eval " + name, "generate", "--model", model, "--data", evalData, "--out", W($"eval-{name}.jsonl"),
+                                                     "--temperature", "0", "--max-new-tokens", i(o.MaxNewTokens));
+        Eval("sft", W("sft"));
+        foreach (string preset in new[] { "grpo", "dapo" })
+        {
+            Step(preset, "rl", "--model", W("sft"), "--data", W(Path.Combine("data", "prompts.jsonl")), "--preset", preset, "--reward", "accuracy",
+                 "--group-size", i(o.GroupSize), "--prompts-per-iteration", i(o.PromptsPerIteration), "--iterations", i(o.RlIterations),
+                 "--max-new-tokens", i(o.MaxNewTokens), "--lr", F(o.RlLr), "--bf16", "--seed", i(o.Seed), "--out", W(preset));
+            Eval(preset, W(Path.Combine(preset, "model")));
+        }
+        Step("report", "report", W("grpo"), W("dapo"), "--out", W("report.html"));
+
+        var graded = new[] { "sft", "grpo", "dapo" }.ToDictionary(run => run, run => Grade(W($"eval-{run}.jsonl")));
+        int[] sftLevels = o.SftLevels.Split(',').SelectMany(part => part.Split('-') is [var a, var b]
+            ? Enumerable.Range(int.Parse(a, CultureInfo.InvariantCulture), int.Parse(b, CultureInfo.InvariantCulture) - int.Parse(a, CultureInfo.InvariantCulture) + 1)
+            : [int.Parse(part, CultureInfo.InvariantCulture)]).ToArray();
+        foreach (var (title, pick) in new (string, Func<(bool Correct, bool Solved), bool>)[]
+        {
+            ("Greedy accuracy (the `accuracy` reward: the last number is the answer)", g => g.Correct),
+            ("Solved: the greedy completion is the worked solution, every step and the answer", g => g.Solved),
+        })
+        {
+            log.WriteLine();
+            log.WriteLine($"{title}, on the {o.EvalSet} problems; gain in points ± the 95% interval of the paired difference:");
+            log.WriteLine();
+            log.WriteLine("| level (steps) | problems | SFT | +GRPO | +DAPO | GRPO − SFT | DAPO − SFT |");
+            log.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+            foreach (int? level in Levels.Cast<int?>().Append(null))
+            {
+                bool[] Of(string run) => (level is int l ? graded[run][l] : Levels.SelectMany(x => graded[run][x])).Select(pick).ToArray();
+                bool[] sft = Of("sft"), grpo = Of("grpo"), dapo = Of("dapo");
+                string name = level is int lv ? $"{lv} ({lv + 1}{(sftLevels.Contains(lv) ? ", in SFT" : "")})" : "all";
+                log.WriteLine($"| {name} | {sft.Length} | {Pct(sft)} | {Pct(grpo)} | {Pct(dapo)} | {Gain(sft, grpo)} | {Gain(sft, dapo)} |");
+            }
+        }
+        log.WriteLine();
+        log.WriteLine("Wall time per phase (s): " + string.Join(", ", wall.Select(w => $"{w.Phase} {w.Seconds:F1}")) + $"; total {wall.Sum(w => w.Seconds):F1}");
+        foreach (string preset in new[] { "grpo", "dapo" })
+        {
+            var metrics = File.ReadAllLines(W(Path.Combine(preset, "metrics.jsonl"))).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
+            double Sum(string key) => metrics.Sum(m => m[key] is JsonNode n ? (double)n : 0);
+            double steps = Sum("timing_s/step");
+            log.WriteLine($"{preset} phase split ({metrics.Count} iterations, {steps:F1} s): " +
+                          string.Join(", ", Phases.Select(p => $"{p} {100 * Sum("timing_s/" + p) / steps:F1}%")));
+            double[] reward = metrics.Select(m => m["reward"] is JsonNode n ? (double)n : double.NaN).ToArray();
+            int bucket = Math.Max(1, (reward.Length + 5) / 6);
+            log.WriteLine($"{preset} sampled train reward, mean per {bucket} iterations: " +
+                          string.Join(" → ", reward.Chunk(bucket).Select(c => c.Average().ToString("F3", CultureInfo.InvariantCulture))));
+        }
+        log.WriteLine($"learning curves (reward ± std, KL, entropy, lengths, phases per iteration): {W("report.html")}");
+        return 0;
+    }
+
+    /// <summary>Runs <c>hybrid args</c>, its output into <paramref name="logPath"/> and echoed with the phase name; the wall seconds.</summary>
+    private static double Hybrid(string cli, string logPath, string phase, string[] args, TextWriter log)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(cli);
+        foreach (string a in args) start.ArgumentList.Add(a);
+        var clock = Stopwatch.StartNew();
+        using var file = new StreamWriter(logPath);
+        using Process process = Process.Start(start)!;
+        var gate = new object();
+        void Line(string? line)
+        {
+            if (line is null) return;
+            lock (gate)
+            {
+                file.WriteLine(line);
+                log.WriteLine($"  [{phase}] {line}");
+            }
+        }
+        process.OutputDataReceived += (_, e) => Line(e.Data);
+        process.ErrorDataReceived += (_, e) => Line(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        process.WaitForExit();
+        if (process.ExitCode != 0) throw new InvalidOperationException($"hybrid {string.Join(' ', args)} failed (exit {process.ExitCode}); see {logPath}");
+        return clock.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>
+    /// Per level, for each greedy completion of a <c>generate</c> output: whether it gets the <c>accuracy</c> reward, and
+    /// whether it is the worked solution itself (every step and the answer line) — a right answer reached by a wrong
+    /// chain counts for the first only.
+    /// </summary>
+    private static Dictionary<int, (bool Correct, bool Solved)[]> Grade(string generated)
+    {
+        IRewardFunction accuracy = RuleRewards.Registry.Create("accuracy");
+        var rows = File.ReadAllLines(generated).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
+        var samples = rows.Select(r => new RewardSample((string)r["prompt"]!, (string)r["completion"]!,
+            new Dictionary<string, string> { ["answer"] = (string)r["answer"]! })).ToList();
+        double[] scores = accuracy.Score(samples).Scores;
+        // generate writes the input's columns back as text, so the level comes back as "1".
+        return rows.Select((r, k) => (Level: int.Parse(r["level"]!.ToString(), CultureInfo.InvariantCulture),
+                                      Grade: (scores[k] >= 1, ((string)r["completion"]!).Trim() == ((string)r["solution"]!).Trim())))
+                   .GroupBy(x => x.Level).ToDictionary(g => g.Key, g => g.Select(x => x.Grade).ToArray());
+    }
+
+    private static string Pct(bool[] ok) => (100.0 * ok.Count(x => x) / ok.Length).ToString("F1", CultureInfo.InvariantCulture) + "%";
+
+    /// <summary>Mean of after − before (in points) over the same problems, ± 1.96 standard errors of that mean.</summary>
+    private static string Gain(bool[] before, bool[] after)
+    {
+        double[] d = before.Zip(after, (b, a) => (a ? 100.0 : 0) - (b ? 100.0 : 0)).ToArray();
+        double mean = d.Average();
+        double se = d.Length > 1 ? Math.Sqrt(d.Sum(x => (x - mean) * (x - mean)) / (d.Length - 1) / d.Length) : 0;
+        return string.Create(CultureInfo.InvariantCulture, $"{mean:+0.0;-0.0;0.0} ± {1.96 * se:F1}");
+    }
+
+    private static string F(double x) => x.ToString("G4", CultureInfo.InvariantCulture);
+
+    private static string RepositoryRoot()
+    {
+        foreach (string start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+                if (File.Exists(Path.Combine(dir.FullName, "Hybrid.sln"))) return dir.FullName;
+        throw new DirectoryNotFoundException("no Hybrid.sln above the current folder: run the bench from the repository");
+    }
+}
