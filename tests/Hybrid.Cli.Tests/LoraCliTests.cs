@@ -17,6 +17,19 @@ public sealed class LoraCliTests(CliFixture f) : IClassFixture<CliFixture>
         ["sft", "--model", f.Model, "--data", f.SftData, "--out", output, "--max-steps", "6", "--lr", "1e-2",
          "--lora-r", "4", "--lora-alpha", "8", "--lora-target-modules", "all-linear", .. extra];
 
+    /// <summary>The merge by hand, from the formula: W += s·B·A for every lora_A/lora_B pair of a PEFT adapter's tensors.</summary>
+    private static void MergeByHand(Dictionary<string, Tensor> weights, Dictionary<string, Tensor> adapter, double scaling)
+    {
+        foreach (string a in adapter.Keys.Where(k => k.EndsWith(".lora_A.weight")))
+        {
+            string layer = a["base_model.model.".Length..^".lora_A.weight".Length];
+            using Tensor delta = adapter[a[..^"lora_A.weight".Length] + "lora_B.weight"].matmul(adapter[a]).mul(scaling);   // [out, r]·[r, in]
+            Tensor w = weights[layer + ".weight"];
+            weights[layer + ".weight"] = w.add(delta);
+            w.Dispose();
+        }
+    }
+
     private static void Ok((int Code, string Stdout, string Stderr) r) => Assert.True(r.Code == 0, $"exit {r.Code}\n{r.Stdout}\n{r.Stderr}");
 
     [Fact]
@@ -70,14 +83,7 @@ public sealed class LoraCliTests(CliFixture f) : IClassFixture<CliFixture>
         Dictionary<string, Tensor> adapter = SafeTensors.Load(Path.Combine(sft, "adapter_model.safetensors"));
         try
         {
-            foreach (string a in adapter.Keys.Where(k => k.EndsWith(".lora_A.weight")))
-            {
-                string layer = a["base_model.model.".Length..^".lora_A.weight".Length];
-                using Tensor delta = adapter[a[..^"lora_A.weight".Length] + "lora_B.weight"].matmul(adapter[a]).mul(8.0 / 4);   // [out, r]·[r, in]
-                Tensor w = weights[layer + ".weight"];
-                weights[layer + ".weight"] = w.add(delta);
-                w.Dispose();
-            }
+            MergeByHand(weights, adapter, scaling: 8.0 / 4);
             SafeTensors.Save(Path.Combine(byHand, "model.safetensors"), weights);
         }
         finally { foreach (Tensor t in weights.Values.Concat(adapter.Values)) t.Dispose(); }
@@ -141,14 +147,7 @@ public sealed class LoraCliTests(CliFixture f) : IClassFixture<CliFixture>
         try
         {
             Assert.Equal(1 + 4 * 3 * 2, adapter.Count);                                           // the score head + A/B of q, v, o in 4 layers
-            foreach (string a in adapter.Keys.Where(k => k.EndsWith(".lora_A.weight")))
-            {
-                string layer = a["base_model.model.".Length..^".lora_A.weight".Length];
-                using Tensor delta = adapter[a[..^"lora_A.weight".Length] + "lora_B.weight"].matmul(adapter[a]).mul(8.0 / 4);   // [out, r]·[r, in]
-                Tensor w = weights[layer + ".weight"];
-                weights[layer + ".weight"] = w.add(delta);
-                w.Dispose();
-            }
+            MergeByHand(weights, adapter, scaling: 8.0 / 4);
             weights["score.weight"] = adapter["base_model.model.score.weight"].clone();
             SafeTensors.Save(Path.Combine(byHand, "model.safetensors"), weights);
         }

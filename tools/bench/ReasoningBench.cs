@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Hybrid.Algorithms.Rewards;
+using Hybrid.Training.Tasks.WordProblems;
 
 namespace Hybrid.Bench;
 
@@ -64,7 +65,7 @@ internal sealed record ReasoningBenchOptions
                 "--train" => o with { Train = I() },
                 "--eval" => o with { Eval = I() },
                 "--eval-set" => v is "heldout" or "dev" ? o with { EvalSet = v } : throw new ArgumentException($"--eval-set {v}: heldout or dev"),
-                "--sft-levels" => o with { SftLevels = v },
+                "--sft-levels" => o with { SftLevels = string.Join(",", WordProblemLevels.Parse(flag, v)) },
                 "--sft-steps" => o with { SftSteps = I() },
                 "--sft-lr" => o with { SftLr = D() },
                 "--sft-batch" => o with { SftBatch = I() },
@@ -139,9 +140,7 @@ internal static class ReasoningBench
         Step("report", "report", W("grpo"), W("dapo"), "--out", W("report.html"));
 
         var graded = new[] { "sft", "grpo", "dapo" }.ToDictionary(run => run, run => Grade(W($"eval-{run}.jsonl")));
-        int[] sftLevels = o.SftLevels.Split(',').SelectMany(part => part.Split('-') is [var a, var b]
-            ? Enumerable.Range(int.Parse(a, CultureInfo.InvariantCulture), int.Parse(b, CultureInfo.InvariantCulture) - int.Parse(a, CultureInfo.InvariantCulture) + 1)
-            : [int.Parse(part, CultureInfo.InvariantCulture)]).ToArray();
+        int[] sftLevels = WordProblemLevels.Parse("--sft-levels", o.SftLevels);
         foreach (var (title, pick) in new (string, Func<(bool Correct, bool Solved), bool>)[]
         {
             ("Greedy accuracy (the `accuracy` reward: the last number is the answer)", g => g.Correct),

@@ -1,5 +1,4 @@
 // `hybrid make-data`: writes generated task data sets; `make-data reasoning` writes the multi-step arithmetic word problems.
-using System.Globalization;
 using Hybrid.Training.Tasks.WordProblems;
 
 namespace Hybrid.Cli.Commands;
@@ -33,8 +32,8 @@ internal static class MakeDataCommand
             command.Options.Add(o);
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
-            int[] chosen = ParseLevels("--levels", parse.GetValue(levels)!);
-            int[] sft = parse.GetValue(sftLevels) is string s ? ParseLevels("--sft-levels", s) : chosen;
+            int[] chosen = WordProblemLevels.Parse("--levels", parse.GetValue(levels)!);
+            int[] sft = parse.GetValue(sftLevels) is string s ? WordProblemLevels.Parse("--sft-levels", s) : chosen;
             if (sft.Except(chosen).ToArray() is [int outside, ..])
                 throw new ArgumentException($"--sft-levels {parse.GetValue(sftLevels)}: level {outside} is not in --levels {parse.GetValue(levels)}");
             int trainN = Count("--train", parse.GetValue(train), min: 1), devN = Count("--dev", parse.GetValue(dev), min: 0), heldOutN = Count("--heldout", parse.GetValue(heldOut), min: 1);
@@ -59,25 +58,6 @@ internal static class MakeDataCommand
             return 0;
         }));
         return command;
-    }
-
-    /// <summary>"1-4", "1,3" or "2" → the sorted distinct levels; anything else is one error naming the flag.</summary>
-    internal static int[] ParseLevels(string flag, string text)
-    {
-        var result = new SortedSet<int>();
-        foreach (string part in text.Split(',', StringSplitOptions.TrimEntries))
-        {
-            string[] ends = part.Split('-', StringSplitOptions.TrimEntries);
-            if (ends.Length is < 1 or > 2 || !ends.All(IsLevel))
-                throw new ArgumentException($"{flag} {text}: '{part}' is not a level or range of levels in {WordProblemGenerator.MinLevel}–{WordProblemGenerator.MaxLevel} (e.g. 1-4 or 1,3)");
-            int from = int.Parse(ends[0], CultureInfo.InvariantCulture), to = int.Parse(ends[^1], CultureInfo.InvariantCulture);
-            if (from > to) throw new ArgumentException($"{flag} {text}: range '{part}' runs backwards; write {to}-{from}");
-            for (int level = from; level <= to; level++) result.Add(level);
-        }
-        return result.ToArray();
-
-        static bool IsLevel(string s) => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int l)
-                                         && l >= WordProblemGenerator.MinLevel && l <= WordProblemGenerator.MaxLevel;
     }
 
     private static int Count(string flag, int value, int min) =>

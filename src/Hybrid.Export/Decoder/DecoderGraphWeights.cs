@@ -114,7 +114,6 @@ internal static class DecoderGraphWeights
             using var scope = NewDisposeScope();
             using var sc = new ScalarScope();
             void Keep(string name, Tensor value) => result.Add(new GraphWeight(name, value.contiguous().DetachFromDisposeScope(), Learned: true));
-            bool Adapted(string linear) => lora.Targets.Contains(linear[(linear.LastIndexOf('.') + 1)..]);
             Tensor Lora(string linear, string matrix) => hf.TryGetValue($"{linear}.{matrix}.weight", out Tensor? t)
                 ? t.to(ScalarType.Float32).transpose(0, 1)                                 // A [r, in] → [in, r]; B [out, r] → [r, out]
                 : throw new ArgumentException($"weight '{linear}.{matrix}.weight' is missing: the export's LoRA adapts {string.Join(", ", lora.Targets)}", nameof(hf));
@@ -122,7 +121,7 @@ internal static class DecoderGraphWeights
                 : throw new ArgumentException($"weight '{linear}.weight' is missing", nameof(hf));
             void Pair(string graphPrefix, string linear)
             {
-                if (!Adapted(linear)) return;
+                if (!lora.Adapts(linear)) return;
                 Keep($"{graphPrefix}.lora_A.MatMul.weight", Lora(linear, "lora_A"));                       // [in, r]
                 Keep($"{graphPrefix}.lora_B.MatMul.weight", Lora(linear, "lora_B").mul(sc[lora.Scaling]));  // [r, out]
             }
@@ -131,19 +130,19 @@ internal static class DecoderGraphWeights
                 string hfLayer = $"model.layers.{i}", p = Layer(i);
                 if (kernel == AttentionKernel.Optimized)
                 {
-                    string[] members = ["q_proj", "k_proj", "v_proj"];
-                    string[] adapted = members.Select(m => $"{hfLayer}.self_attn.{m}").Where(Adapted).ToArray();
+                    string[] members = new[] { "q_proj", "k_proj", "v_proj" }.Select(m => $"{hfLayer}.self_attn.{m}").ToArray();
+                    int[] adapted = Enumerable.Range(0, members.Length).Where(m => lora.Adapts(members[m])).ToArray();
                     if (adapted.Length > 0)
                     {
                         int r = lora.Rank;
-                        long[] widths = members.Select(m => Rows($"{hfLayer}.self_attn.{m}")).ToArray();   // H·D, Hkv·D, Hkv·D
+                        long[] widths = members.Select(Rows).ToArray();                                                  // H·D, Hkv·D, Hkv·D
                         Tensor blockB = torch.zeros(adapted.Length * r, widths.Sum());                                  // [m·r, (H + 2·Hkv)·D]
                         for (int j = 0; j < adapted.Length; j++)
                         {
-                            int member = Array.IndexOf(members, adapted[j][(adapted[j].LastIndexOf('.') + 1)..]);
-                            blockB.narrow(0, j * r, r).narrow(1, widths.Take(member).Sum(), widths[member]).copy_(Lora(adapted[j], "lora_B").mul(sc[lora.Scaling]));
+                            int member = adapted[j];
+                            blockB.narrow(0, j * r, r).narrow(1, widths.Take(member).Sum(), widths[member]).copy_(Lora(members[member], "lora_B").mul(sc[lora.Scaling]));
                         }
-                        Keep($"{p}.attn.qkv_proj.lora_A.MatMul.weight", torch.cat(adapted.Select(a => Lora(a, "lora_A")).ToArray(), 1));  // [Dm, m·r]
+                        Keep($"{p}.attn.qkv_proj.lora_A.MatMul.weight", torch.cat(adapted.Select(m => Lora(members[m], "lora_A")).ToArray(), 1));  // [Dm, m·r]
                         Keep($"{p}.attn.qkv_proj.lora_B.MatMul.weight", blockB);
                     }
                 }

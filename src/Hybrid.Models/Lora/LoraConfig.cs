@@ -47,6 +47,12 @@ public sealed record LoraConfig
     /// <summary>The layer names adapted: <see cref="TargetModules"/> with <see cref="AllLinear"/> expanded.</summary>
     public IReadOnlyList<string> Targets => TargetModules.Contains(AllLinear) ? DecoderProjections : TargetModules;
 
+    /// <summary>What a layer is, the last part of its dotted name: <c>model.layers.0.self_attn.q_proj</c> → <c>q_proj</c>.</summary>
+    public static string KindOf(string layerName) => layerName[(layerName.LastIndexOf('.') + 1)..];
+
+    /// <summary>True when the layer named <paramref name="layerName"/> is one of <see cref="Targets"/>.</summary>
+    public bool Adapts(string layerName) => Targets.Contains(KindOf(layerName));
+
     /// <summary>Checks every field; errors name the field, the value and the fix.</summary>
     public LoraConfig Validate()
     {

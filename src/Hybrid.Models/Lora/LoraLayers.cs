@@ -26,11 +26,11 @@ public static class LoraLayers
         config.Validate();
         foreach (var p in model.parameters()) p.requires_grad_(false);
         var targets = model.named_modules()
-            .Where(m => m.module is Linear && !m.name.Contains(".lora_", StringComparison.Ordinal) && config.Targets.Contains(m.name[(m.name.LastIndexOf('.') + 1)..]))
+            .Where(m => m.module is Linear && !m.name.Contains(".lora_", StringComparison.Ordinal) && config.Adapts(m.name))
             .Select(m => (Linear)m.module).ToList();
         if (targets.Count == 0) throw new ArgumentException($"LoRA: no Linear layer named {string.Join(", ", config.Targets)} in the model");
         if (config.Bf16Base)
-            foreach (var (_, module) in model.named_modules().Where(m => m.module is Linear && LoraConfig.DecoderProjections.Contains(m.name[(m.name.LastIndexOf('.') + 1)..])))
+            foreach (var (_, module) in model.named_modules().Where(m => m.module is Linear && LoraConfig.DecoderProjections.Contains(LoraConfig.KindOf(m.name))))
                 ((Linear)module).StoreFrozenAs(ScalarType.BFloat16);   // the adapters, attached below, stay float32
         foreach (Linear layer in targets)
         {

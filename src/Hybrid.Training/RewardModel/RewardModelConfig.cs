@@ -24,7 +24,6 @@ public sealed record RewardModelConfig() : TrainingArguments(defaultLearningRate
     {
         ValidateArguments();
         Require(CenterRewardsCoefficient >= 0 && double.IsFinite(CenterRewardsCoefficient), nameof(CenterRewardsCoefficient), CenterRewardsCoefficient, "must be a finite number >= 0 (0.01 recommended, 0 = off)");
-        // A LoRA reward model also trains its score head (PEFT's modules_to_save), which the adapter files here do not carry yet.
         return this;
     }
 }
