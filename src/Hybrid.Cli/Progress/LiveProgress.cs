@@ -1,4 +1,5 @@
 // On a terminal, a training command's output as a progress bar updated in place (Spectre.Console), its other lines above it.
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using Hybrid.Training.Metrics;
@@ -12,12 +13,22 @@ namespace Hybrid.Cli.Progress;
 /// (step or iteration, loss or reward, KL, tokens/s, percentage, time left). Every other line written to it is printed
 /// above the bar. When standard output is not a terminal (CI, a pipe, a file) none of this is used and the commands print
 /// their plain lines, one <c>[step n] …</c> line per logged row.
+/// <para>
+/// Lines reach the terminal through a printer thread, never from the writing thread: a command's
+/// <c>Console.WriteLine</c> holds the lock of <see cref="Console.Out"/> (this writer, once set), and .NET on Unix takes
+/// that same lock for every write to the terminal — including the ones Spectre's refresh thread makes while it holds its
+/// own console lock. Writing through Spectre from inside <c>Console.WriteLine</c> therefore waited on a thread that
+/// waited on us: a deadlock (a finished run that never exited, about one run in 30 on a terminal). Now the writer only
+/// queues the line.
+/// </para>
 /// </summary>
 internal sealed class LiveProgress : TextWriter, IProgressSink
 {
     private readonly IAnsiConsole _console;
     private readonly ProgressContext _context;
     private readonly StringBuilder _line = new();
+    private readonly BlockingCollection<string> _pending = new();   // lines for the printer thread
+    private readonly List<string> _late = [];                       // lines written after the display closed
     private readonly Lock _lock = new();
     private ProgressTask? _task;
     private string _run = "";
@@ -47,13 +58,18 @@ internal sealed class LiveProgress : TextWriter, IProgressSink
         if (!OnTerminal) return body();
         TextWriter stdout = Console.Out;
         IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(stdout) });
-        return console.Progress()
+        LiveProgress? shown = null;
+        int code = console.Progress()
             .AutoClear(false)
             .HideCompleted(false)
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .Start(context =>
             {
-                var live = new LiveProgress(console, context);
+                var live = shown = new LiveProgress(console, context);
+                Task printer = Task.Factory.StartNew(() =>
+                {
+                    foreach (string line in live._pending.GetConsumingEnumerable()) console.Write(new Text(line + "\n"));
+                }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
                 s_current = live;
                 Console.SetOut(live);
                 try
@@ -63,11 +79,17 @@ internal sealed class LiveProgress : TextWriter, IProgressSink
                 finally
                 {
                     live.Flush();
+                    lock (live._lock) live._pending.CompleteAdding();
+                    printer.Wait();                          // every queued line is above the bar before it stops
                     Console.SetOut(stdout);
                     s_current = null;
                     if (live._task is { } task) task.StopTask();
                 }
             });
+        if (shown is not null)
+            lock (shown._lock)
+                foreach (string line in shown._late) stdout.WriteLine(line);
+        return code;
     }
 
     public void Begin(string run, long totalSteps, long startStep)
@@ -162,6 +184,10 @@ internal sealed class LiveProgress : TextWriter, IProgressSink
         _line.Clear();
     }
 
-    /// <summary>A plain line above the bar (as text: brackets in it are not markup).</summary>
-    private void PrintLine(string line) => _console.Write(new Text(line + "\n"));
+    /// <summary>A plain line above the bar (as text: brackets in it are not markup), printed by the printer thread; call under _lock.</summary>
+    private void PrintLine(string line)
+    {
+        if (_pending.IsAddingCompleted) _late.Add(line);   // a background thread's line after the display closed
+        else _pending.Add(line);
+    }
 }
