@@ -37,4 +37,32 @@ public sealed class LeakTests
         }
         Assert.Equal(baseline, TensorUtil.LiveTensors);
     }
+
+    /// <summary>
+    /// A forward frees each layer's temporaries as the layer ends, so what is alive while the caller's scope lasts does
+    /// not grow with depth: a 6-layer model leaves exactly as many live tensors as a 2-layer one, with or without
+    /// gradients (under autograd the graph keeps what backward needs natively; the handles still go). Before, every
+    /// layer's norms, projections and MLP tensors lived until the caller's scope ended: an RL batch's no-grad log-prob
+    /// pass over a 6M-parameter model peaked at gigabytes.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AForwardKeepsNoLayerTemporariesAlive(bool gradients)
+    {
+        long LiveAfterForward(int layers)
+        {
+            using var model = new DecoderModel(TinyDecoders.Make("qwen2", heads: 4, kvHeads: 2, tied: true, layers: layers));
+            using var grad = gradients ? null : no_grad();
+            using var scope = NewDisposeScope();
+            var (ids, mask) = PaddingTests.Pad([[1, 2, 3, 4], [5, 6]], left: true);
+            long before = TensorUtil.LiveTensors;
+            Tensor logits = model.Forward(ids, mask);                                   // [2, 4, V]
+            long live = TensorUtil.LiveTensors - before;
+            if (gradients) logits.sum().backward();                                     // the freed handles did not break backward
+            return live;
+        }
+        long two = LiveAfterForward(2), six = LiveAfterForward(6);
+        Assert.Equal(two, six);
+    }
 }

@@ -43,6 +43,9 @@ public interface IPolicyLoss
     /// <summary>Reads a β of its own (gvpo): <c>GvpoBeta</c>, or else the KL controller's β.</summary>
     bool TakesBeta => false;
 
+    /// <summary>Couples the responses of a prompt group within the loss (gvpo's centring): a micro-batch must hold whole groups.</summary>
+    bool NeedsWholeGroups => false;
+
     PolicyLossOutput Compute(PolicyLossInputs inputs);
 }
 
@@ -51,8 +54,17 @@ public interface ILossAggregation
 {
     string Name { get; }
 
-    /// <summary>tokenLoss [N, A], mask [N, A] float32 → [] (differentiable).</summary>
+    /// <summary>tokenLoss [N, A], mask [N, A] float32 → [] (differentiable): <see cref="Sum"/> / <see cref="Normaliser"/>.</summary>
     Tensor Aggregate(Tensor tokenLoss, Tensor mask);
+
+    /// <summary>
+    /// The numerator of <see cref="Aggregate"/>, [] (differentiable): a sum over rows, so the rows split into parts
+    /// (gradient-accumulation micro-batches) give Σ_parts Sum(part) = Sum(all).
+    /// </summary>
+    Tensor Sum(Tensor tokenLoss, Tensor mask);
+
+    /// <summary>The denominator of <see cref="Aggregate"/> from the mask [N, A] of all rows (≥ 1: an empty mask aggregates to 0).</summary>
+    double Normaliser(Tensor mask);
 }
 
 /// <summary>Per-token KL estimate between the policy and the reference from sampled-token log-probs: k1, k2, k3 (and abs).</summary>

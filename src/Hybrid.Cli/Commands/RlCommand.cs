@@ -38,6 +38,7 @@ internal static class RlCommand
         var group = new Option<int?>("--group-size") { Description = "G: samples per prompt (default: the preset's)" };
         var temperature = new Option<double?>("--temperature") { Description = "Sampling temperature (default: the preset's)" };
         var miniBatches = new Option<int?>("--mini-batches") { Description = "Optimizer steps per epoch over an iteration's samples (default: the preset's)" };
+        var microBatch = new Option<int?>("--micro-batch-size") { Description = "Sequences per forward/backward pass, gradients accumulated over each mini-batch (default: the whole mini-batch); bounds the trainer's memory" };
         var epochs = new Option<int?>("--epochs") { Description = "μ: passes over each iteration's samples (default: the preset's)" };
         var sync = new Option<SyncMechanism>("--sync") { Description = "Weight sync: Adapter (no reload) or ReExport", DefaultValueFactory = _ => SyncMechanism.Adapter };
         var processReward = new Option<string?>("--process-reward") { Description = "Step-level reward for step-marked outputs: arithmetic_steps (checks every \"a op b = c\" of each step)" };
@@ -49,7 +50,7 @@ internal static class RlCommand
         var command = new Command("rl", "Online RL from ONNX Runtime rollouts: GRPO, Dr. GRPO, DAPO, GSPO, GMPO, RLOO, REINFORCE++, ReMax, RAFT(++), PPO");
         var optimizer = new OptimizerFlags(new RlConfig().Optimizer);
         var loraFlags = new LoraFlags();
-        shared.AddTo(command, new Option[] { preset, reward, rewardModels, criticFrom, group, temperature, miniBatches, epochs, sync,
+        shared.AddTo(command, new Option[] { preset, reward, rewardModels, criticFrom, group, temperature, miniBatches, microBatch, epochs, sync,
                                              processReward, processUse, processWeight, stepMarker, asyncRollout, maxStaleness }.Concat(optimizer.All).Concat(loraFlags.All));
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
@@ -58,7 +59,7 @@ internal static class RlCommand
                 Iterations = parse.GetValue(shared.Iterations), PromptsPerIteration = parse.GetValue(shared.PromptsPerIteration),
                 MaxNewTokens = parse.GetValue(shared.MaxNewTokens), Temperature = parse.GetValue(temperature), LearningRate = parse.GetValue(shared.LearningRate),
                 Optimizer = optimizer.Read(parse), Seed = parse.GetValue(shared.Seed), Bf16 = parse.GetValue(shared.Bf16),
-                AsyncRollout = parse.GetValue(asyncRollout), MaxStaleness = parse.GetValue(maxStaleness),
+                AsyncRollout = parse.GetValue(asyncRollout), MaxStaleness = parse.GetValue(maxStaleness), MicroBatchSize = parse.GetValue(microBatch),
             }.Validate();
             if (parse.GetValue(group) is null && RlPresets.Registry.Contains(parse.GetValue(preset)!) && RlPresets.Registry.Create(parse.GetValue(preset)!).GroupSize < 1)
                 throw new ArgumentException($"--group-size: preset '{parse.GetValue(preset)}' has no default number of samples per prompt; give --group-size (e.g. 8)");
@@ -66,6 +67,7 @@ internal static class RlCommand
             if (parse.GetValue(miniBatches) is int mb) recipe = recipe with { MiniBatches = mb };
             if (parse.GetValue(epochs) is int ep) recipe = recipe with { UpdateEpochs = ep };
             RlAxes axes = RlAxes.FromPreset(recipe);
+            RlTrainer.CheckMicroBatch(config, axes);
             ProcessReward? process = parse.GetValue(processReward) switch
             {
                 null => null,

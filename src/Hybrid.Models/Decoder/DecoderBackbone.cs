@@ -53,7 +53,16 @@ public sealed class DecoderBackbone : HybridModule
 
         Tensor x = EmbedTokens.Forward(inputIds);                                                     // [B, T, Dm]
         var (cos, sin) = RotaryEmbedding.CosSin(positions, Config.HeadDim, Config.RopeTheta, x.dtype);  // [B, T, 1, D]
-        foreach (DecoderLayer layer in _layers) x = layer.Forward(x, cos, sin, allowed, cache);       // [B, T, Dm]
+        foreach (DecoderLayer layer in _layers)
+        {
+            // Each layer's temporaries (norms, projections, rotary halves, the MLP's [B, T, Di] tensors) are freed as the
+            // layer ends rather than when the caller's scope does: without this a no-grad pass over a batch holds every
+            // layer's temporaries at once (gigabytes for an RL batch). Under autograd, the graph keeps what backward needs.
+            Tensor next;
+            using (NewDisposeScope()) next = layer.Forward(x, cos, sin, allowed, cache).MoveToOuterDisposeScope();  // [B, T, Dm]
+            x.Dispose();
+            x = next;
+        }
         return Norm.Forward(x);                                                                       // [B, T, Dm]
     }
 

@@ -78,6 +78,15 @@ public sealed record RlConfig : RunSettings
 
 
 
+    /// <summary>
+    /// Sequences per forward/backward pass; null = a whole mini-batch at once. An optimizer step still covers its whole
+    /// mini-batch: the micro-batches' gradients accumulate, each loss divided by the mini-batch's normaliser, so the step
+    /// equals the unsplit one up to float rounding (verl's ppo_micro_batch_size_per_gpu, TRL's per_device_train_batch_size
+    /// with gradient_accumulation_steps). The no-grad log-prob passes (π_old, π_ref, values) run in chunks of the same
+    /// size. Bounds the trainer's activation memory, which otherwise grows with the whole batch (prompts × G).
+    /// </summary>
+    public int? MicroBatchSize { get; init; }
+
     /// <summary>PPO-ptx γ (InstructGPT): weight of the SFT loss on <c>ptx</c> rows mixed into each actor step; 0 = off.</summary>
     public double PtxCoefficient { get; init; }
 
@@ -102,6 +111,7 @@ public sealed record RlConfig : RunSettings
         Require(MaxGenerationRounds >= 1, nameof(MaxGenerationRounds), MaxGenerationRounds, "must be >= 1");
         Require(MaxStaleness is null or >= 0, nameof(MaxStaleness), MaxStaleness, "must be >= 0 (0 = no overlap, 1 = one-step off-policy)");
         Require(MaxStaleness is null || AsyncRollout, nameof(MaxStaleness), MaxStaleness, $"bounds the lag of overlapped rollouts only; also set {nameof(RlConfig)}.{nameof(AsyncRollout)}");
+        Require(MicroBatchSize is null or >= 1, nameof(MicroBatchSize), MicroBatchSize!, "must be >= 1 (sequences per forward/backward pass)");
         Require(PtxCoefficient >= 0, nameof(PtxCoefficient), PtxCoefficient, "must be >= 0");
         Require(EvalEvery >= 0, nameof(EvalEvery), EvalEvery, "must be >= 0");
         return this;

@@ -169,6 +169,29 @@ public sealed partial class RlTrainer
             yield return order.Skip(start).Take(groupsPerBatch).SelectMany(i => Enumerable.Range(i * g, g)).ToArray();
     }
 
+    /// <summary>A mini-batch's rows in micro-batches of at most <see cref="RlConfig.MicroBatchSize"/> (one when unset), in order.</summary>
+    private IEnumerable<int[]> MicroBatches(int[] rows) => rows.Chunk(_config.MicroBatchSize ?? rows.Length);
+
+    /// <summary>
+    /// A no-grad pass over the batch <see cref="RlConfig.MicroBatchSize"/> rows at a time (all at once when unset): each
+    /// output [N, …] is the chunks' outputs joined along rows. Bounds the activations a pass holds at once.
+    /// </summary>
+    private Tensor[] ByRows(ResponseBatch batch, Func<ResponseBatch, Tensor[]> pass)
+    {
+        int n = (int)batch.Mask.size(0);
+        int size = _config.MicroBatchSize ?? n;
+        if (size >= n) return pass(batch);
+        var parts = new List<Tensor[]>();
+        for (int start = 0; start < n; start += size)
+        {
+            using var scope = NewDisposeScope();
+            long[] rows = Enumerable.Range(start, Math.Min(n, start + size) - start).Select(r => (long)r).ToArray();
+            Tensor index = torch.tensor(rows, [rows.Length]);                                       // [n_k]
+            parts.Add(pass(Rows(batch, index)).Select(t => t.MoveToOuterDisposeScope()).ToArray());
+        }
+        return Enumerable.Range(0, parts[0].Length).Select(k => torch.cat(parts.Select(p => p[k]).ToArray(), 0)).ToArray();  // [N, …] each
+    }
+
     internal static ResponseBatch Rows(ResponseBatch b, Tensor index) => b with
     {
         InputIds = b.InputIds.index_select(0, index),

@@ -88,6 +88,15 @@ public sealed partial class RlTrainer
             throw new ArgumentException($"preset '{axes.PresetName}' estimates advantages with a critic ({axes.Advantage.Name}): pass a Critic", nameof(critic));
         if (config.PtxCoefficient > 0 && (ptx is null || ptx.Count == 0))
             throw new ArgumentException("RlConfig.PtxCoefficient > 0 needs SFT rows (ptx)", nameof(ptx));
+        CheckMicroBatch(config, axes);
+    }
+
+    /// <summary>A loss that couples a prompt's responses (gvpo) needs micro-batches of whole groups: a multiple of G.</summary>
+    public static void CheckMicroBatch(RlConfig config, RlAxes axes)
+    {
+        if (config.MicroBatchSize is int size && axes.PolicyLoss.NeedsWholeGroups && size % axes.GroupSize != 0)
+            throw new ArgumentException($"{nameof(RlConfig)}.{nameof(RlConfig.MicroBatchSize)} = {size}: {axes.PolicyLoss.Name} centres each prompt's group " +
+                                        $"of {axes.GroupSize} responses inside its loss, so a micro-batch must hold whole groups; use a multiple of {axes.GroupSize}");
     }
 
     public DecoderModel? Reference { get; }
@@ -184,7 +193,8 @@ public sealed partial class RlTrainer
             using (timer.Phase("old_log_prob"))
             using (no_grad())
             {
-                (x.OldLogProbs, Tensor entropy) = ResponseLogProbs.WithEntropy(model, x.Batch, _temperature);  // [N, A], [N, A]
+                Tensor[] oldAndEntropy = ByRows(x.Batch, b => { var (lp, h) = ResponseLogProbs.WithEntropy(model, b, _temperature); return [lp, h]; });
+                (x.OldLogProbs, Tensor entropy) = (oldAndEntropy[0], oldAndEntropy[1]);                          // [N, A], [N, A]
                 m["actor/entropy"] = ((entropy * mask).sum() / tokens).ToDouble();
                 foreach (var (k, v) in RolloutMismatch.Measure(x.RolloutLogProbs, x.OldLogProbs, mask)) m[k] = v;
                 if ((_axes.TruncatedIs ?? (staleness > 0 ? _staleTis : null)) is { } tis)
@@ -208,7 +218,7 @@ public sealed partial class RlTrainer
                 using (timer.Phase("ref"))
                 using (no_grad())
                 {
-                    x.RefLogProbs = ResponseLogProbs.Compute(Reference!, x.Batch, _temperature);  // [N, A]
+                    x.RefLogProbs = ByRows(x.Batch, b => [ResponseLogProbs.Compute(Reference!, b, _temperature)])[0];  // [N, A]
                     if (_axes.Kl is not null)
                     {
                         Tensor kl = _axes.Kl.PerToken(x.OldLogProbs, x.RefLogProbs) * mask;      // [N, A]
@@ -221,7 +231,7 @@ public sealed partial class RlTrainer
             if (Critic is not null)
                 using (timer.Phase("values"))
                 using (no_grad())
-                    x.Values = Critic.Values(x.Batch);                                          // [N, A]
+                    x.Values = ByRows(x.Batch, b => [Critic.Values(b)])[0];                     // [N, A]
 
             // ---- advantages -------------------------------------------------------------------------------------------
             using (timer.Phase("adv"))

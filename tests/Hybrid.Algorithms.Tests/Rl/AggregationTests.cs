@@ -34,6 +34,43 @@ public class AggregationTests
         Assert.Equal((2 + 4.0 / 3) / 3, Aggregate(new SeqMeanTokenSumNorm(), Loss, Mask), 12);
     }
 
+    /// <summary>
+    /// Gradient accumulation's split: rows cut into parts (one of them all padding) give Σ Sum(part) / Normaliser(all
+    /// rows) = the plain loop over all rows, for every aggregation, and Aggregate = Sum / Normaliser.
+    /// </summary>
+    [Theory]
+    [InlineData(4)]
+    [InlineData(5)]
+    public void PartsSumToTheWholeOverTheWholeNormaliser(int seed)
+    {
+        var rng = new Random(seed);
+        double[,] mask = RaggedMask(rng, 9, 11, minLength: 0);
+        for (int t = 0; t < 11; t++) mask[4, t] = 0;                     // a fully masked response inside a part
+        double[,] loss = Uniform(rng, 9, 11, -2, 2);
+        var expected = new Dictionary<string, double>
+        {
+            ["token_mean"] = RlReference.TokenMean(loss, mask),
+            ["seq_mean_token_mean"] = RlReference.SeqMeanTokenMean(loss, mask),
+            ["seq_mean_token_sum"] = RlReference.SeqMeanTokenSum(loss, mask),
+            ["seq_mean_token_sum_norm"] = RlReference.SeqMeanTokenSumNorm(loss, mask, 11),   // L = the padded width, the default
+        };
+        int[][] parts = [[0, 1, 2, 3], [4, 5], [6, 7, 8]];
+        using var scope = NewDisposeScope();
+        Tensor l = Matrix(loss, ScalarType.Float64), m = Matrix(mask, ScalarType.Float64);
+        foreach (var (name, want) in expected)
+        {
+            ILossAggregation aggregation = LossAggregations.Create(name);
+            double normaliser = aggregation.Normaliser(m);
+            double split = parts.Sum(rows =>
+            {
+                Tensor index = torch.tensor(rows.Select(r => (long)r).ToArray());
+                return aggregation.Sum(l.index_select(0, index), m.index_select(0, index)).ToDouble();
+            }) / normaliser;
+            Assert.Equal(want, split, 12);
+            Assert.Equal(want, aggregation.Sum(l, m).ToDouble() / normaliser, 12);
+        }
+    }
+
     [Fact]
     public void EmptyMaskGivesZeroNotNaN()
     {

@@ -17,8 +17,23 @@ public sealed class SeqMeanTokenMean : ILossAggregation
         using var scope = NewDisposeScope();
         using var sc = new ScalarScope();
         Tensor lengths = mask.sum(1);                                                // [N] |o_i|
-        Tensor perSequence = (tokenLoss * mask).sum(1) / lengths.clamp(min: sc[1]); // [N]
-        Tensor present = lengths.gt(sc[0]).to(perSequence.dtype);                   // [N] 1 if the response has tokens
-        return ((perSequence * present).sum() / present.sum().clamp(min: sc[1])).MoveToOuterDisposeScope(); // []
+        Tensor present = lengths.gt(sc[0]).to(tokenLoss.dtype);                     // [N] 1 if the response has tokens
+        return (Sum(tokenLoss, mask) / present.sum().clamp(min: sc[1])).MoveToOuterDisposeScope(); // []
+    }
+
+    public Tensor Sum(Tensor tokenLoss, Tensor mask)
+    {
+        using var scope = NewDisposeScope();
+        using var sc = new ScalarScope();
+        Tensor lengths = mask.sum(1);                                                // [N] |o_i|
+        Tensor perSequence = (tokenLoss * mask).sum(1) / lengths.clamp(min: sc[1]); // [N] (a fully masked row is 0)
+        return perSequence.sum().MoveToOuterDisposeScope();                          // [] Σ_i (1/|o_i|)·Σ_t ℓ·m
+    }
+
+    public double Normaliser(Tensor mask)
+    {
+        using var scope = NewDisposeScope();
+        using var sc = new ScalarScope();
+        return Math.Max(1, mask.sum(1).gt(sc[0]).sum().ToDouble());                  // |S|
     }
 }

@@ -15,8 +15,16 @@ public sealed class SeqMeanTokenSum : ILossAggregation
     {
         using var scope = NewDisposeScope();
         using var sc = new ScalarScope();
-        Tensor perSequence = (tokenLoss * mask).sum(1);                              // [N]
-        Tensor present = mask.sum(1).gt(sc[0]).to(perSequence.dtype);                // [N]
-        return ((perSequence * present).sum() / present.sum().clamp(min: sc[1])).MoveToOuterDisposeScope(); // []
+        Tensor present = mask.sum(1).gt(sc[0]).to(tokenLoss.dtype);                  // [N]
+        return (Sum(tokenLoss, mask) / present.sum().clamp(min: sc[1])).MoveToOuterDisposeScope(); // []
+    }
+
+    public Tensor Sum(Tensor tokenLoss, Tensor mask) => (tokenLoss * mask).sum();     // [] Σ_i Σ_t ℓ·m (a fully masked row adds 0)
+
+    public double Normaliser(Tensor mask)
+    {
+        using var scope = NewDisposeScope();
+        using var sc = new ScalarScope();
+        return Math.Max(1, mask.sum(1).gt(sc[0]).sum().ToDouble());                  // |S|
     }
 }

@@ -27,9 +27,11 @@ public sealed class SeqMeanTokenSumNorm : ILossAggregation
     public Tensor Aggregate(Tensor tokenLoss, Tensor mask)
     {
         using var scope = NewDisposeScope();
-        double length = NormLength ?? mask.size(1);
-        long rows = Math.Max(mask.size(0), 1);
         using var sc = new ScalarScope();
-        return ((tokenLoss * mask).sum() / sc[length * rows]).MoveToOuterDisposeScope();  // []
+        return (Sum(tokenLoss, mask) / sc[Normaliser(mask)]).MoveToOuterDisposeScope();  // []
     }
+
+    public Tensor Sum(Tensor tokenLoss, Tensor mask) => (tokenLoss * mask).sum();     // [] Σ_{i,t} ℓ·m
+
+    public double Normaliser(Tensor mask) => (NormLength ?? mask.size(1)) * Math.Max(mask.size(0), 1);  // L·N
 }

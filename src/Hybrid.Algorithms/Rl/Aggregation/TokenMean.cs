@@ -16,4 +16,12 @@ public sealed class TokenMean : ILossAggregation
         using var scope = NewDisposeScope();
         return RlMath.MaskedMean(tokenLoss, mask).MoveToOuterDisposeScope();               // []
     }
+
+    public Tensor Sum(Tensor tokenLoss, Tensor mask) => (tokenLoss * mask).sum();         // [] Σ_{i,t} ℓ·m
+
+    public double Normaliser(Tensor mask)
+    {
+        using var scope = NewDisposeScope();
+        return Math.Max(1, mask.sum().ToDouble());                                         // Σ_{i,t} m
+    }
 }

@@ -32,6 +32,8 @@ public sealed class GvpoLoss : PolicyLoss
 
     public override bool TakesBeta => true;
 
+    public override bool NeedsWholeGroups => true;
+
     protected override Tensor TokenLoss(PolicyLossInputs inputs, Dictionary<string, double> metrics)
     {
         Tensor mask = inputs.Mask;                                                   // [N, A]

@@ -26,6 +26,8 @@ public abstract class PolicyLoss : IPolicyLoss
 
     public virtual bool TakesBeta => false;
 
+    public virtual bool NeedsWholeGroups => false;
+
     public PolicyLossOutput Compute(PolicyLossInputs inputs)
     {
         ArgumentNullException.ThrowIfNull(inputs);
