@@ -126,6 +126,30 @@ public sealed class LoraCliTests(CliFixture f) : IClassFixture<CliFixture>
     }
 
     [Fact]
+    public void OnlineDpoWithLoraTrainsTheAdapterAndSavesAnAdapterFolder()
+    {
+        string output = Out("online-dpo");
+        Ok(HybridProcess.Run("online-dpo", "--model", f.Model, "--prompts", f.Prompts, "--out", output, "--iterations", "3",
+            "--prompts-per-iteration", "4", "--samples-per-prompt", "4", "--max-new-tokens", "4", "--lr", "1e-2", "--lora-r", "4"));
+        JsonObject config = JsonNode.Parse(File.ReadAllText(Path.Combine(output, "adapter_config.json")))!.AsObject();
+        Assert.Equal(Path.GetFullPath(f.Model), (string)config["base_model_name_or_path"]!);
+        Assert.Equal(["q_proj", "v_proj"], config["target_modules"]!.AsArray().Select(n => (string)n!).Order());  // PEFT's default targets
+        Assert.False(File.Exists(Path.Combine(output, "model.safetensors")));
+        double pairs = File.ReadAllLines(Path.Combine(output, "metrics.jsonl")).Select(l => JsonNode.Parse(l)!.AsObject())
+            .Sum(r => r["pairs/count"] is JsonNode n ? (double)n : 0);
+        Assert.True(pairs > 0, "no preference pair formed: the adapter would not have been trained");
+        Dictionary<string, Tensor> adapter = SafeTensors.Load(Path.Combine(output, "adapter_model.safetensors"));
+        try
+        {
+            Assert.All(adapter.Keys, k => Assert.Matches(@"\.(q|v)_proj\.lora_[AB]\.weight$", k));
+            Assert.True(adapter.Where(kv => kv.Key.EndsWith("lora_B.weight", StringComparison.Ordinal)).Max(kv => kv.Value.abs().max().item<float>()) > 0,
+                        "B starts at 0 and was trained");
+        }
+        finally { foreach (Tensor t in adapter.Values) t.Dispose(); }
+        Assert.Equal(8, Greedy(output).Length);   // the adapter folder loads (merged into its base) wherever a model is read
+    }
+
+    [Fact]
     public void RewardLoraIsASeqClsAdapterWhoseMergedExportScoresAsAMergeByHand()
     {
         string rm = Out("rm"), merged = Out("rm-merged"), byHand = Out("rm-byhand"), exportHand = Out("rm-hand-export");

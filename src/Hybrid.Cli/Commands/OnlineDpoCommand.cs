@@ -40,8 +40,9 @@ internal static class OnlineDpoCommand
         var clip = new Option<double>("--max-grad-norm") { Description = "Global gradient-norm clipping", DefaultValueFactory = _ => defaults.Update.MaxGradNorm };
         var reference = new Option<ReferenceChoice>("--reference") { Description = "π_ref: Initial (online DPO) or PreviousIterate (iterative DPO)", DefaultValueFactory = _ => defaults.Reference };
         var eosPenalty = new Option<double>("--missing-eos-penalty") { Description = "Subtracted from the score of answers cut off without a stop token", DefaultValueFactory = _ => defaults.MissingEosPenalty };
+        var loraFlags = new LoraFlags();
         var command = new Command("online-dpo", "Online / iterative DPO: sample with ONNX Runtime GenAI, label best vs worst, DPO steps, sync weights, repeat");
-        shared.AddTo(command, new Option[] { reward, rewardModel, chat, samples, temperature, loss, batch, epochs, clip, reference, eosPenalty }.Concat(lossOptions.All));
+        shared.AddTo(command, new Option[] { reward, rewardModel, chat, samples, temperature, loss, batch, epochs, clip, reference, eosPenalty }.Concat(lossOptions.All).Concat(loraFlags.All));
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var config = new OnlineDpoConfig
@@ -66,8 +67,11 @@ internal static class OnlineDpoCommand
             using IRewardScorer? scorer = parse.GetValue(rewardModel) is string rmDir ? OnnxRewardScorer.Open(rmDir, new RewardScorerOptions { Device = shared.OnnxDevice(parse) }) : null;
             IRewardFunction labeller = scorer is not null ? new RewardModelReward(scorer) : RuleRewards.Registry.Create(parse.GetValue(reward)!);
             RewardColumns.Check(labeller, trainRows.Concat(evalRows ?? []));
+            var lora = loraFlags.Read(parse);
+            if (lora is not null && shared.Cluster.Membership(parse) is not null)
+                throw new ArgumentException("--lora-r: LoRA runs are not distributed to --cluster workers yet; drop --cluster or --lora-r");
 
-            using OnlineRun run = shared.Start(parse, "online-dpo", workDir: "work");
+            using OnlineRun run = shared.Start(parse, "online-dpo", workDir: "work", lora: lora);
             OnlinePolicy policy = run.Policy;
             config = config with { Sampling = config.Sampling with { StopTokenIds = [policy.EosTokenId] } };
             var trainer = new OnlineDpoTrainer(config, LiveProgress.Log);

@@ -56,7 +56,7 @@ public sealed class OnlineDpoTrainer(OnlineDpoConfig config, TextWriter? log = n
 
         DecoderModel model = policy.Model;
         using DecoderModel reference = policy.FrozenCopy();
-        using var optimizer = new AdamW(model.parameters(), c.Update.LearningRate, weightDecay: c.Update.WeightDecay);
+        using var optimizer = new AdamW(model.parameters().Where(p => p.requires_grad), c.Update.LearningRate, weightDecay: c.Update.WeightDecay);  // LoRA: the adapters only
         using var metricsLog = new IterationMetrics(c.OutputDir, log);
         IProgressSink.Announce(log, "online-dpo", c.Iterations);
         var order = new DataOrder(prompts.Count, c.Seed, shuffle: true);

@@ -42,7 +42,7 @@ public sealed class SpinTrainer(SpinConfig config, TextWriter? log = null)
 
         DecoderModel model = policy.Model;
         using DecoderModel opponent = policy.FrozenCopy();
-        using var optimizer = new AdamW(model.parameters(), c.Update.LearningRate, weightDecay: c.Update.WeightDecay);
+        using var optimizer = new AdamW(model.parameters().Where(p => p.requires_grad), c.Update.LearningRate, weightDecay: c.Update.WeightDecay);  // LoRA: the adapters only
         using var metricsLog = new IterationMetrics(c.OutputDir, log);
         IProgressSink.Announce(log, "spin", c.Iterations);
         var guard = new DivergenceGuard("spin");

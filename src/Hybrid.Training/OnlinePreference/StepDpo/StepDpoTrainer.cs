@@ -39,7 +39,7 @@ public sealed class StepDpoTrainer(StepDpoConfig config, TextWriter? log = null)
         StepDpoConfig c = _config;
         IPreferenceLoss loss = _loss;
         using DecoderModel reference = FrozenModel.Copy(model);
-        using var optimizer = new AdamW(model.parameters(), c.Update.LearningRate, weightDecay: c.Update.WeightDecay);
+        using var optimizer = new AdamW(model.parameters().Where(p => p.requires_grad), c.Update.LearningRate, weightDecay: c.Update.WeightDecay);  // LoRA: the adapters only
         using var metricsLog = new IterationMetrics(c.OutputDir, log);
         var guard = new DivergenceGuard("step-dpo");
         var rng = new Random((int)(c.Seed & int.MaxValue));
