@@ -179,18 +179,21 @@ public sealed partial class RlTrainer
     private Tensor[] ByRows(ResponseBatch batch, Func<ResponseBatch, Tensor[]> pass)
     {
         int n = (int)batch.Mask.size(0);
-        int size = _config.MicroBatchSize ?? n;
-        if (size >= n) return pass(batch);
+        if ((_config.MicroBatchSize ?? n) >= n) return pass(batch);
         var parts = new List<Tensor[]>();
-        for (int start = 0; start < n; start += size)
+        foreach (int[] chunk in MicroBatches(Enumerable.Range(0, n).ToArray()))
         {
             using var scope = NewDisposeScope();
-            long[] rows = Enumerable.Range(start, Math.Min(n, start + size) - start).Select(r => (long)r).ToArray();
-            Tensor index = torch.tensor(rows, [rows.Length]);                                       // [n_k]
-            parts.Add(pass(Rows(batch, index)).Select(t => t.MoveToOuterDisposeScope()).ToArray());
+            parts.Add(pass(Rows(batch, RowIndex(chunk))).Select(t => t.MoveToOuterDisposeScope()).ToArray());
         }
         return Enumerable.Range(0, parts[0].Length).Select(k => torch.cat(parts.Select(p => p[k]).ToArray(), 0)).ToArray();  // [N, …] each
     }
+
+    /// <summary>[n] int64: row numbers of the experience, for index_select.</summary>
+    private static Tensor RowIndex(int[] rows) => torch.tensor(rows.Select(r => (long)r).ToArray(), [rows.Length]);
+
+    /// <summary>[n, A] the response mask of these rows of the experience.</summary>
+    private static Tensor MaskOf(Experience x, int[] rows) => x.Batch.Mask.index_select(0, RowIndex(rows));
 
     internal static ResponseBatch Rows(ResponseBatch b, Tensor index) => b with
     {

@@ -32,7 +32,7 @@ public sealed partial class RlTrainer
                 double normaliser, tokens;
                 using (NewDisposeScope())
                 {
-                    Tensor rowsMask = x.Batch.Mask.index_select(0, torch.tensor(rows.Select(r => (long)r).ToArray(), [rows.Length]));  // [n, A]
+                    Tensor rowsMask = MaskOf(x, rows);                                                    // [n, A]
                     (normaliser, tokens) = (_axes.Aggregation.Normaliser(rowsMask), Math.Max(1, rowsMask.sum().ToDouble()));
                 }
                 double lossValue = 0;
@@ -40,7 +40,7 @@ public sealed partial class RlTrainer
                 {
                     using var scope = NewDisposeScope();
                     using var sc = new ScalarScope();
-                    Tensor index = torch.tensor(micro.Select(r => (long)r).ToArray(), [micro.Length]);   // [n]
+                    Tensor index = RowIndex(micro);                                                       // [n]
                     ResponseBatch mb = Rows(x.Batch, index);
                     Tensor mask = mb.Mask;                                                                // [n, A]
                     double tokenShare = micro.Length == rows.Length ? 1 : mask.sum().ToDouble() / tokens;
@@ -101,13 +101,13 @@ public sealed partial class RlTrainer
                 // by its share of the mini-batch's tokens (max(t_k, 1) / max(T, 1): exact, an empty one adds 0).
                 double tokens;
                 using (NewDisposeScope())
-                    tokens = Math.Max(1, x.Batch.Mask.index_select(0, torch.tensor(rows.Select(r => (long)r).ToArray(), [rows.Length])).sum().ToDouble());
+                    tokens = Math.Max(1, MaskOf(x, rows).sum().ToDouble());
                 double lossValue = 0;
                 foreach (int[] micro in MicroBatches(rows))
                 {
                     using var scope = NewDisposeScope();
                     using var sc = new ScalarScope();
-                    Tensor index = torch.tensor(micro.Select(r => (long)r).ToArray(), [micro.Length]);  // [n]
+                    Tensor index = RowIndex(micro);                                                      // [n]
                     ResponseBatch mb = Rows(x.Batch, index);
                     Tensor mask = mb.Mask;                                                               // [n, A]
                     Tensor values = Critic!.Values(mb);                                                  // [n, A]
