@@ -68,8 +68,6 @@ internal static class OnlineDpoCommand
             IRewardFunction labeller = scorer is not null ? new RewardModelReward(scorer) : RuleRewards.Registry.Create(parse.GetValue(reward)!);
             RewardColumns.Check(labeller, trainRows.Concat(evalRows ?? []));
             var lora = loraFlags.Read(parse);
-            if (lora is not null && shared.Cluster.Membership(parse) is not null)
-                throw new ArgumentException("--lora-r: LoRA runs are not distributed to --cluster workers yet; drop --cluster or --lora-r");
 
             using OnlineRun run = shared.Start(parse, "online-dpo", workDir: "work", lora: lora);
             OnlinePolicy policy = run.Policy;

@@ -80,8 +80,6 @@ internal static class RlCommand
             var (train, eval) = shared.ReadPrompts(parse);
             DecoderConfig modelConfig = HfCheckpoint.LoadConfig(parse.GetValue(shared.Model)!);
             var lora = loraFlags.Read(parse);
-            if (lora is not null && shared.Cluster.Membership(parse) is not null)
-                throw new ArgumentException("--lora-r: LoRA runs are not distributed to --cluster workers yet; drop --cluster or --lora-r");
             RolloutBudget.Check(modelConfig, config.PromptsPerIteration, recipe.GroupSize, config.MaxNewTokens, train.Concat(eval ?? []));
             string[] rmDirs = parse.GetValue(rewardModels) ?? [];
             using IRewardScorer? scorer = rmDirs.Length == 0 ? null : RewardEnsemble.Open(rmDirs, new RewardScorerOptions { Device = shared.OnnxDevice(parse) });
