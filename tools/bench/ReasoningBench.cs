@@ -34,6 +34,9 @@ internal sealed record ReasoningBenchOptions
     public int GroupSize { get; init; } = 8;
     public double RlLr { get; init; } = 2e-5;
 
+    /// <summary>Optimizer steps per RL iteration (the iteration's samples split into this many mini-batches).</summary>
+    public int MiniBatches { get; init; } = 1;
+
     /// <summary>
     /// Token budget of rollouts and evaluation. A level-4 solution takes about 40 tokens; DAPO's overlong penalty starts
     /// at budget − ⌈0.2·budget⌉ (51 of 64), so 64 leaves every solution unpunished.
@@ -73,6 +76,7 @@ internal sealed record ReasoningBenchOptions
                 "--prompts-per-iteration" => o with { PromptsPerIteration = I() },
                 "--group-size" => o with { GroupSize = I() },
                 "--rl-lr" => o with { RlLr = D() },
+                "--mini-batches" => o with { MiniBatches = I() },
                 "--max-new-tokens" => o with { MaxNewTokens = I() },
                 "--seed" => o with { Seed = I() },
                 "--work" => o with { Work = v },
@@ -118,7 +122,7 @@ internal static class ReasoningBench
         void Step(string phase, params string[] a) => wall.Add((phase, Hybrid(cli, W(Path.Combine("logs", phase + ".log")), phase, a, log)));
 
         log.WriteLine($"bench reasoning: {Path.GetFileNameWithoutExtension(recipe)}; {o.Train} train problems/level, SFT on levels {o.SftLevels} ({o.SftSteps} steps × {o.SftBatch}, lr {F(o.SftLr)}, bf16), " +
-                      $"GRPO and DAPO on levels 1–4 ({o.RlIterations} iterations × {o.PromptsPerIteration} prompts × G {o.GroupSize}, lr {F(o.RlLr)}, bf16, {o.MaxNewTokens} new tokens); " +
+                      $"GRPO and DAPO on levels 1–4 ({o.RlIterations} iterations × {o.PromptsPerIteration} prompts × G {o.GroupSize}, {o.MiniBatches} mini-batch(es), lr {F(o.RlLr)}, bf16, {o.MaxNewTokens} new tokens); " +
                       $"greedy accuracy on {o.Eval} {o.EvalSet} problems/level; {Environment.ProcessorCount} cores; work folder {work}");
         string i(int x) => x.ToString(CultureInfo.InvariantCulture);
         Step("make-data", "make-data", "reasoning", "--out", W("data"), "--levels", "1-4", "--sft-levels", o.SftLevels, "--train", i(o.Train),
@@ -134,7 +138,7 @@ internal static class ReasoningBench
         {
             Step(preset, "rl", "--model", W("sft"), "--data", W(Path.Combine("data", "prompts.jsonl")), "--preset", preset, "--reward", "accuracy",
                  "--group-size", i(o.GroupSize), "--prompts-per-iteration", i(o.PromptsPerIteration), "--iterations", i(o.RlIterations),
-                 "--max-new-tokens", i(o.MaxNewTokens), "--lr", F(o.RlLr), "--bf16", "--seed", i(o.Seed), "--out", W(preset));
+                 "--max-new-tokens", i(o.MaxNewTokens), "--lr", F(o.RlLr), "--mini-batches", i(o.MiniBatches), "--bf16", "--seed", i(o.Seed), "--out", W(preset));
             Eval(preset, W(Path.Combine(preset, "model")));
         }
         Step("report", "report", W("grpo"), W("dapo"), "--out", W("report.html"));

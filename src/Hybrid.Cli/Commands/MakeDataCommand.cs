@@ -21,7 +21,7 @@ internal static class MakeDataCommand
             DefaultValueFactory = _ => "1-4",
         };
         var sftLevels = new Option<string?>("--sft-levels") { Description = "Levels whose worked solutions go into sft.jsonl (default: --levels), e.g. 1-2" };
-        var train = new Option<int>("--train") { Description = "Train problems per level (sft.jsonl and prompts.jsonl share them)", DefaultValueFactory = _ => 1000 };
+        var train = new Option<int>("--train") { Description = "Train problems per level in prompts.jsonl; an SFT level also gets as many others as worked solutions in sft.jsonl", DefaultValueFactory = _ => 1000 };
         var dev = new Option<int>("--dev") { Description = "Dev problems per level, for choosing settings (0: no dev.jsonl)", DefaultValueFactory = _ => 0 };
         var heldOut = new Option<int>("--heldout") { Description = "Held-out problems per level", DefaultValueFactory = _ => 200 };
         var seed = new Option<int>("--seed") { Description = "Seed of the generator (the splits do not depend on it)", DefaultValueFactory = _ => 1 };

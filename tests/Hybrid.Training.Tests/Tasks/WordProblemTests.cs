@@ -96,7 +96,8 @@ public sealed partial class WordProblemTests
         Assert.Equal([50, 50, 50, 50], a.Prompts.CountBy(p => p.Level).OrderBy(kv => kv.Key).Select(kv => kv.Value));
         Assert.Equal([50, 50], a.Sft.CountBy(p => p.Level).OrderBy(kv => kv.Key).Select(kv => kv.Value));
         Assert.Equal([20, 20, 20, 20], a.HeldOut.CountBy(p => p.Level).OrderBy(kv => kv.Key).Select(kv => kv.Value));
-        Assert.Equal(a.Prompts.Where(p => p.Level <= 2), a.Sft);                          // SFT rows are the easy levels' train problems
+        Assert.All(a.Sft, p => Assert.Equal(WordProblemSplit.Train, WordProblemSets.SplitOf(p.Key)));   // SFT rows are train problems
+        Assert.Empty(a.Sft.Select(p => p.Key).Intersect(a.Prompts.Select(p => p.Key)));       // … that RL never sees as prompts
     }
 
     [Fact]
@@ -104,7 +105,7 @@ public sealed partial class WordProblemTests
     {
         WordProblemDataset a = WordProblemDataset.Create([1, 2, 3, 4], [1, 2], 1000, 100, 200, seed: 1);
         WordProblemDataset other = WordProblemDataset.Create([1, 2, 3, 4], [1, 2], 1000, 100, 200, seed: 2);
-        var train = a.Prompts.Concat(other.Prompts).Select(p => p.Key).ToHashSet();
+        var train = a.Prompts.Concat(a.Sft).Concat(other.Prompts).Concat(other.Sft).Select(p => p.Key).ToHashSet();
         var dev = a.Dev.Concat(other.Dev).Select(p => p.Key).ToHashSet();
         var heldOut = a.HeldOut.Concat(other.HeldOut).Select(p => p.Key).ToHashSet();
         Assert.Empty(train.Intersect(heldOut));

@@ -10,7 +10,9 @@ namespace Hybrid.Training.Tasks.WordProblems;
 /// <summary>
 /// The problems of one data set: <see cref="Sft"/> (train problems of the SFT levels, with their worked solutions),
 /// <see cref="Prompts"/> (train problems of every level, for RL), <see cref="Dev"/> and <see cref="HeldOut"/> (prompts of
-/// every level from their own splits). Sft and Prompts share problems; the three splits share none.
+/// every level from their own splits). No two of them share a problem: an SFT level's RL prompts are other train problems
+/// than its worked solutions, so RL is scored on problems the SFT model has not memorised (on the SFT problems themselves
+/// it is rewarded for recall, not for solving).
 /// </summary>
 public sealed record WordProblemDataset(
     IReadOnlyList<WordProblem> Sft, IReadOnlyList<WordProblem> Prompts, IReadOnlyList<WordProblem> Dev, IReadOnlyList<WordProblem> HeldOut)
@@ -19,23 +21,28 @@ public sealed record WordProblemDataset(
     public static readonly string[] FileNames = ["sft.jsonl", "prompts.jsonl", "dev.jsonl", "heldout.jsonl"];
 
     /// <summary>
-    /// Draws the set: per level of <paramref name="levels"/>, <paramref name="train"/> train problems (also in Sft when the
-    /// level is one of <paramref name="sftLevels"/>), <paramref name="dev"/> dev and <paramref name="heldOut"/> held-out ones.
+    /// Draws the set: per level of <paramref name="levels"/>, <paramref name="train"/> train problems as RL prompts (and,
+    /// when the level is one of <paramref name="sftLevels"/>, <paramref name="train"/> more, drawn first, as worked
+    /// solutions), <paramref name="dev"/> dev and <paramref name="heldOut"/> held-out ones.
     /// </summary>
     public static WordProblemDataset Create(IReadOnlyList<int> levels, IReadOnlyList<int> sftLevels, int train, int dev, int heldOut, int seed)
     {
         foreach (int level in sftLevels)
             if (!levels.Contains(level)) throw new ArgumentException($"SFT level {level} is not one of the levels {string.Join(",", levels)}");
+        var sft = new List<WordProblem>();
         var prompts = new List<WordProblem>();
         var devSet = new List<WordProblem>();
         var heldOutSet = new List<WordProblem>();
         foreach (int level in levels)
         {
-            prompts.AddRange(WordProblemSets.Draw(WordProblemSplit.Train, level, train, seed));
+            bool sftLevel = sftLevels.Contains(level);
+            IReadOnlyList<WordProblem> drawn = WordProblemSets.Draw(WordProblemSplit.Train, level, sftLevel ? 2 * train : train, seed);
+            if (sftLevel) sft.AddRange(drawn.Take(train));
+            prompts.AddRange(drawn.Skip(sftLevel ? train : 0));
             devSet.AddRange(WordProblemSets.Draw(WordProblemSplit.Dev, level, dev, seed));
             heldOutSet.AddRange(WordProblemSets.Draw(WordProblemSplit.HeldOut, level, heldOut, seed));
         }
-        return new WordProblemDataset(prompts.Where(p => sftLevels.Contains(p.Level)).ToList(), prompts, devSet, heldOutSet);
+        return new WordProblemDataset(sft, prompts, devSet, heldOutSet);
     }
 
     /// <summary>An SFT row: <c>{"prompt", "completion", "level"}</c>, the completion being the worked solution.</summary>
