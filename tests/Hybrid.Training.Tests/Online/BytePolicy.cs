@@ -1,6 +1,7 @@
 // Test fixture: a tiny byte-level Qwen2 policy (257 ids: the 256 bytes + <|endoftext|>) with a tokenizer folder, for online trainers.
 using Hybrid.Models.Config;
 using Hybrid.Models.Decoder;
+using Hybrid.Models.Lora;
 using Hybrid.Models.Tokenizers;
 using Hybrid.Tensors;
 using TorchSharp;
@@ -20,7 +21,12 @@ internal sealed class BytePolicy : IDisposable
 
     public static DecoderConfig Config(int context = 64) => AdditionTask.ByteConfig(context);
 
-    public BytePolicy(string label, ulong seed = 1, double weightStd = 0.02, OnlinePolicyOptions? options = null)
+    /// <summary>
+    /// <paramref name="lora"/>: LoRA adapters over the frozen base, in the model and in the rollout export, attached after
+    /// <paramref name="trainBase"/> (full training of the base first: adapters over a random base cannot move its output).
+    /// </summary>
+    public BytePolicy(string label, ulong seed = 1, double weightStd = 0.02, OnlinePolicyOptions? options = null, LoraConfig? lora = null,
+        Action<DecoderModel>? trainBase = null)
     {
         Folder = Path.Combine(Path.GetTempPath(), "hybrid-training-tests", $"{label}-{Guid.NewGuid():N}");
         TokenizerDir = Path.Combine(Folder, "tokenizer");
@@ -31,6 +37,12 @@ internal sealed class BytePolicy : IDisposable
         {
             using var noGrad = no_grad();
             foreach (var (_, p) in model.named_parameters()) if (p.dim() >= 2) p.normal_(0, weightStd);
+        }
+        trainBase?.Invoke(model);
+        if (lora is not null)
+        {
+            LoraLayers.Attach(model, lora);
+            options = (options ?? new OnlinePolicyOptions()) with { Lora = lora };
         }
         Policy = OnlinePolicy.Create(model, TokenizerDir, Path.Combine(Folder, "work"), options);
     }
