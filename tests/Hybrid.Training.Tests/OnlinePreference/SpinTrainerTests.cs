@@ -6,6 +6,7 @@ using Hybrid.Rollout;
 using Hybrid.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
+using Hybrid.Training.Online;
 using Hybrid.Training.OnlinePreference;
 using Hybrid.Training.OnlinePreference.Spin;
 using Hybrid.Training.Tests.Online;
@@ -28,44 +29,17 @@ public sealed class SpinTrainerTests(ITestOutputHelper output)
         using var fixture = new BytePolicy("spin", seed: 4);
         OnlineTask.FormatWarmUp(fixture.Policy.Model, steps: 60, seed: 4);
         fixture.Policy.PushWeights();   // version 1
-        List<SpinExample> examples = OnlineTask.AdditionPrompts()
-            .Select(p => new SpinExample(p.Ids, [.. BytePolicy.Bytes(p.Columns["answer"]), BytePolicy.EndOfText], p.Text)).ToList();
-        var sampling = new SamplingParams { Temperature = 1.0, MaxNewTokens = 3, StopTokenIds = [BytePolicy.EndOfText] };
+        SpinRun run = ThreeIterations(fixture.Policy, "full");
+        output.WriteLine($"{run.Result.Iterations.Count} iterations in {run.Result.Seconds:F1} s (test {clock.Elapsed.TotalSeconds:F1} s)");
 
-        // y′₀: the starting policy's own answers, drawn once with a seed the trainer never uses.
-        RolloutBatch earlier = fixture.Policy.Engine.Generate(new RolloutRequest { Prompts = examples.Select(e => e.Prompt).ToList(), Sampling = sampling with { Seed = 999 } });
-        double Margin(DecoderModel m, out double target) =>
-            MeanMargin(m, examples, earlier, out target);
-        double before = Margin(fixture.Policy.Model, out double targetBefore);
-
-        var config = new SpinConfig
+        for (int i = 0; i < run.Result.Iterations.Count; i++)
         {
-            Iterations = 3,
-            SamplesPerPrompt = 1,
-            Sampling = sampling,
-            Update = new PairUpdateConfig { LossOptions = new() { Beta = 0.1 }, LearningRate = 3e-3, BatchSize = 16, Epochs = 2 },
-            Seed = 6,
-        };
-        long baseline = TensorUtil.LiveTensors;
-        OnlinePreferenceResult result = new SpinTrainer(config).Train(fixture.Policy, examples);
-        Assert.Equal(baseline, TensorUtil.LiveTensors);
-
-        double after = Margin(fixture.Policy.Model, out double targetAfter);
-        foreach (IterationLog it in result.Iterations)
-            output.WriteLine($"iteration {it.Iteration}: rollouts v{it.RolloutVersion} → v{it.PolicyVersion}, pairs {it.Metrics["spin/pairs"]}, identical {it.Metrics["spin/identical"]}, " +
-                             $"margin {it.Metrics["spin/margin_before"]:F3} → {it.Metrics["spin/margin_after"]:F3}, loss {it.Metrics["loss"]:F4}");
-        output.WriteLine($"log p(y) − log p(y′₀): {before:F3} → {after:F3}; log p(y): {targetBefore:F3} → {targetAfter:F3}; " +
-                         $"{result.Iterations.Count} iterations in {result.Seconds:F1} s (test {clock.Elapsed.TotalSeconds:F1} s)");
-
-        for (int i = 0; i < result.Iterations.Count; i++)
-        {
-            IterationLog it = result.Iterations[i];
-            Assert.Equal(1 + i, it.RolloutVersion);
-            Assert.Equal(2 + i, it.PolicyVersion);
-            Assert.True(it.Metrics["spin/margin_after"] > it.Metrics["spin/margin_before"], $"iteration {it.Iteration} did not separate y from y′");
+            Assert.Equal(1 + i, run.Result.Iterations[i].RolloutVersion);
+            Assert.Equal(2 + i, run.Result.Iterations[i].PolicyVersion);
         }
-        Assert.True(after > before + 1.0, $"log p(y) − log p(y′₀) {before:F3} → {after:F3}");
-        Assert.True(targetAfter > targetBefore, $"log p(y) {targetBefore:F3} → {targetAfter:F3}");
+        run.AssertEachIterationSeparates();
+        Assert.True(run.After > run.Before + 1.0, $"log p(y) − log p(y′₀) {run.Before:F3} → {run.After:F3}");
+        Assert.True(run.TargetAfter > run.TargetBefore, $"log p(y) {run.TargetBefore:F3} → {run.TargetAfter:F3}");
     }
 
     /// <summary>
@@ -85,11 +59,49 @@ public sealed class SpinTrainerTests(ITestOutputHelper output)
         Dictionary<string, Tensor> frozen = model.named_parameters().Where(p => !p.name.Contains("lora_"))
             .ToDictionary(p => p.name, p => p.parameter.detach().clone());
         Assert.All(frozen.Keys, name => Assert.False(model.get_parameter(name)!.requires_grad, $"{name} is trainable"));
+        SpinRun run = ThreeIterations(fixture.Policy, "LoRA");
+
+        for (int i = 0; i < run.Result.Iterations.Count; i++)
+        {
+            Assert.Equal(i, run.Result.Iterations[i].RolloutVersion);
+            Assert.Equal(1 + i, run.Result.Iterations[i].PolicyVersion);
+        }
+        Assert.True(File.Exists(Path.Combine(fixture.Policy.RolloutDir, $"policy.v{run.Result.Iterations.Count}.onnx_adapter")), "the last sync pushed no adapter");
+        foreach (var (name, value) in frozen)
+        {
+            Assert.True(value.data<float>().SequenceEqual(model.get_parameter(name)!.data<float>()), $"{name} changed: the base must stay frozen");
+            value.Dispose();
+        }
+        using (NewDisposeScope())
+            Assert.All(model.named_parameters().Where(p => p.name.Contains("lora_B")),
+                       p => Assert.True(p.parameter.abs().max().item<float>() > 0, $"{p.name} never moved off zero"));
+        run.AssertEachIterationSeparates();
+        Assert.True(run.After > run.Before, $"log p(y) − log p(y′₀) {run.Before:F3} → {run.After:F3}");
+        Assert.True(run.TargetAfter > run.TargetBefore, $"log p(y) {run.TargetBefore:F3} → {run.TargetAfter:F3}");
+    }
+
+    /// <summary>What a run measured: the trainer's result, and the independent margins and log p(y) before and after.</summary>
+    private sealed record SpinRun(OnlinePreferenceResult Result, double Before, double After, double TargetBefore, double TargetAfter)
+    {
+        public void AssertEachIterationSeparates()
+        {
+            foreach (IterationLog it in Result.Iterations)
+                Assert.True(it.Metrics["spin/margin_after"] > it.Metrics["spin/margin_before"], $"iteration {it.Iteration} did not separate y from y′");
+        }
+    }
+
+    /// <summary>
+    /// Three SPIN iterations (β 0.1, lr 3e-3) on the addition prompts from <paramref name="policy"/>'s current version,
+    /// measured before and after against y′₀: the policy's own answers, drawn once with a seed the trainer never uses.
+    /// The live-tensor count returns to its baseline.
+    /// </summary>
+    private SpinRun ThreeIterations(OnlinePolicy policy, string label)
+    {
         List<SpinExample> examples = OnlineTask.AdditionPrompts()
             .Select(p => new SpinExample(p.Ids, [.. BytePolicy.Bytes(p.Columns["answer"]), BytePolicy.EndOfText], p.Text)).ToList();
         var sampling = new SamplingParams { Temperature = 1.0, MaxNewTokens = 3, StopTokenIds = [BytePolicy.EndOfText] };
-        RolloutBatch earlier = fixture.Policy.Engine.Generate(new RolloutRequest { Prompts = examples.Select(e => e.Prompt).ToList(), Sampling = sampling with { Seed = 999 } });
-        double before = MeanMargin(model, examples, earlier, out double targetBefore);
+        RolloutBatch earlier = policy.Engine.Generate(new RolloutRequest { Prompts = examples.Select(e => e.Prompt).ToList(), Sampling = sampling with { Seed = 999 } });
+        double before = MeanMargin(policy.Model, examples, earlier, out double targetBefore);
 
         var config = new SpinConfig
         {
@@ -100,31 +112,15 @@ public sealed class SpinTrainerTests(ITestOutputHelper output)
             Seed = 6,
         };
         long baseline = TensorUtil.LiveTensors;
-        OnlinePreferenceResult result = new SpinTrainer(config).Train(fixture.Policy, examples);
+        OnlinePreferenceResult result = new SpinTrainer(config).Train(policy, examples);
         Assert.Equal(baseline, TensorUtil.LiveTensors);
-        double after = MeanMargin(model, examples, earlier, out double targetAfter);
-        foreach (IterationLog it in result.Iterations)
-            output.WriteLine($"LoRA iteration {it.Iteration}: pairs {it.Metrics["spin/pairs"]}, identical {it.Metrics["spin/identical"]}, " +
-                             $"margin {it.Metrics["spin/margin_before"]:F3} → {it.Metrics["spin/margin_after"]:F3}, loss {it.Metrics["loss"]:F4}");
-        output.WriteLine($"LoRA: log p(y) − log p(y′₀): {before:F3} → {after:F3}; log p(y): {targetBefore:F3} → {targetAfter:F3}");
 
-        for (int i = 0; i < result.Iterations.Count; i++)
-        {
-            Assert.Equal(i, result.Iterations[i].RolloutVersion);
-            Assert.Equal(1 + i, result.Iterations[i].PolicyVersion);
-        }
-        Assert.True(File.Exists(Path.Combine(fixture.Policy.RolloutDir, $"policy.v{result.Iterations.Count}.onnx_adapter")), "the last sync pushed no adapter");
-        foreach (var (name, value) in frozen)
-        {
-            Assert.True(value.data<float>().SequenceEqual(model.get_parameter(name)!.data<float>()), $"{name} changed: the base must stay frozen");
-            value.Dispose();
-        }
-        Assert.All(model.named_parameters().Where(p => p.name.Contains("lora_B")),
-                   p => Assert.True(p.parameter.abs().max().item<float>() > 0, $"{p.name} never moved off zero"));
-        for (int i = 0; i < result.Iterations.Count; i++)
-            Assert.True(result.Iterations[i].Metrics["spin/margin_after"] > result.Iterations[i].Metrics["spin/margin_before"], $"iteration {i + 1} did not separate y from y′");
-        Assert.True(after > before, $"log p(y) − log p(y′₀) {before:F3} → {after:F3}");
-        Assert.True(targetAfter > targetBefore, $"log p(y) {targetBefore:F3} → {targetAfter:F3}");
+        double after = MeanMargin(policy.Model, examples, earlier, out double targetAfter);
+        foreach (IterationLog it in result.Iterations)
+            output.WriteLine($"{label} iteration {it.Iteration}: rollouts v{it.RolloutVersion} → v{it.PolicyVersion}, pairs {it.Metrics["spin/pairs"]}, identical {it.Metrics["spin/identical"]}, " +
+                             $"margin {it.Metrics["spin/margin_before"]:F3} → {it.Metrics["spin/margin_after"]:F3}, loss {it.Metrics["loss"]:F4}");
+        output.WriteLine($"{label}: log p(y) − log p(y′₀): {before:F3} → {after:F3}; log p(y): {targetBefore:F3} → {targetAfter:F3}");
+        return new SpinRun(result, before, after, targetBefore, targetAfter);
     }
 
     /// <summary>Mean over prompts of Σ log p(y|x) − Σ log p(y′|x) (independent per-row forward), and the mean Σ log p(y|x).</summary>

@@ -35,10 +35,10 @@ public sealed record WordProblemDataset(
         var heldOutSet = new List<WordProblem>();
         foreach (int level in levels)
         {
-            bool sftLevel = sftLevels.Contains(level);
-            IReadOnlyList<WordProblem> drawn = WordProblemSets.Draw(WordProblemSplit.Train, level, sftLevel ? 2 * train : train, seed);
-            if (sftLevel) sft.AddRange(drawn.Take(train));
-            prompts.AddRange(drawn.Skip(sftLevel ? train : 0));
+            int solutions = sftLevels.Contains(level) ? train : 0;                  // drawn first, then the RL prompts
+            IReadOnlyList<WordProblem> drawn = WordProblemSets.Draw(WordProblemSplit.Train, level, solutions + train, seed);
+            sft.AddRange(drawn.Take(solutions));
+            prompts.AddRange(drawn.Skip(solutions));
             devSet.AddRange(WordProblemSets.Draw(WordProblemSplit.Dev, level, dev, seed));
             heldOutSet.AddRange(WordProblemSets.Draw(WordProblemSplit.HeldOut, level, heldOut, seed));
         }
