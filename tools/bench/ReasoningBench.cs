@@ -22,8 +22,14 @@ internal sealed record ReasoningBenchOptions
     /// <summary>The evaluated set: heldout (reported) or dev (for choosing settings without touching held-out).</summary>
     public string EvalSet { get; init; } = "heldout";
 
-    /// <summary>Levels whose worked solutions SFT sees; RL sees 1–4.</summary>
+    /// <summary>Levels of the RL prompts and the evaluated set.</summary>
+    public string Levels { get; init; } = "1-4";
+
+    /// <summary>Levels whose worked solutions SFT sees (a subset of <see cref="Levels"/>).</summary>
     public string SftLevels { get; init; } = "1-2";
+
+    /// <summary>Largest count in a problem (<c>make-data reasoning --max-value</c>).</summary>
+    public int MaxValue { get; init; } = WordProblemGenerator.MaxValue;
 
     public int SftSteps { get; init; } = 600;
     public double SftLr { get; init; } = 2e-3;
@@ -68,7 +74,9 @@ internal sealed record ReasoningBenchOptions
                 "--train" => o with { Train = I() },
                 "--eval" => o with { Eval = I() },
                 "--eval-set" => v is "heldout" or "dev" ? o with { EvalSet = v } : throw new ArgumentException($"--eval-set {v}: heldout or dev"),
+                "--levels" => o with { Levels = string.Join(",", WordProblemLevels.Parse(flag, v)) },
                 "--sft-levels" => o with { SftLevels = string.Join(",", WordProblemLevels.Parse(flag, v)) },
+                "--max-value" => o with { MaxValue = I() },
                 "--sft-steps" => o with { SftSteps = I() },
                 "--sft-lr" => o with { SftLr = D() },
                 "--sft-batch" => o with { SftBatch = I() },
@@ -89,7 +97,7 @@ internal sealed record ReasoningBenchOptions
 
 /// <summary>
 /// The user's path, command by command, through the built <c>hybrid</c> CLI (each a child process, timed):
-/// <c>make-data reasoning</c> (levels 1–4) → <c>init-model</c> → <c>sft</c> on the easy levels' worked solutions →
+/// <c>make-data reasoning</c> (levels 1–4 unless <c>--levels</c>) → <c>init-model</c> → <c>sft</c> on the easy levels' worked solutions →
 /// greedy <c>generate</c> on the evaluated set → <c>rl --preset grpo</c> and <c>rl --preset dapo</c>, both from the SFT
 /// model, on prompts of every level with the <c>accuracy</c> reward → greedy <c>generate</c> after each →
 /// <c>report</c> of the two RL runs (the learning curve). Accuracy per level is the same <c>accuracy</c> reward on each
@@ -99,7 +107,6 @@ internal sealed record ReasoningBenchOptions
 internal static class ReasoningBench
 {
     private static readonly string[] Phases = ["gen", "reward", "old_log_prob", "ref", "adv", "update_actor", "sync"];
-    private static readonly int[] Levels = [1, 2, 3, 4];
 
     public static int Run(string[] args, TextWriter log)
     {
@@ -117,16 +124,17 @@ internal static class ReasoningBench
         if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
         Directory.CreateDirectory(Path.Combine(work, "logs"));
         string W(string name) => Path.Combine(work, name);
+        int[] levels = WordProblemLevels.Parse("--levels", o.Levels);
         string recipe = Path.GetFullPath(o.Recipe, root);
         var wall = new List<(string Phase, double Seconds)>();
         void Step(string phase, params string[] a) => wall.Add((phase, Hybrid(cli, W(Path.Combine("logs", phase + ".log")), phase, a, log)));
 
-        log.WriteLine($"bench reasoning: {Path.GetFileNameWithoutExtension(recipe)}; {o.Train} train problems/level, SFT on levels {o.SftLevels} ({o.SftSteps} steps × {o.SftBatch}, lr {F(o.SftLr)}, bf16), " +
-                      $"GRPO and DAPO on levels 1–4 ({o.RlIterations} iterations × {o.PromptsPerIteration} prompts × G {o.GroupSize}, {o.MiniBatches} mini-batch(es), lr {F(o.RlLr)}, bf16, {o.MaxNewTokens} new tokens); " +
+        log.WriteLine($"bench reasoning: {Path.GetFileNameWithoutExtension(recipe)}; {o.Train} train problems/level (counts ≤ {o.MaxValue}), SFT on levels {o.SftLevels} ({o.SftSteps} steps × {o.SftBatch}, lr {F(o.SftLr)}, bf16), " +
+                      $"GRPO and DAPO on levels {o.Levels} ({o.RlIterations} iterations × {o.PromptsPerIteration} prompts × G {o.GroupSize}, {o.MiniBatches} mini-batch(es), lr {F(o.RlLr)}, bf16, {o.MaxNewTokens} new tokens); " +
                       $"greedy accuracy on {o.Eval} {o.EvalSet} problems/level; {Environment.ProcessorCount} cores; work folder {work}");
         string i(int x) => x.ToString(CultureInfo.InvariantCulture);
-        Step("make-data", "make-data", "reasoning", "--out", W("data"), "--levels", "1-4", "--sft-levels", o.SftLevels, "--train", i(o.Train),
-             "--dev", o.EvalSet == "dev" ? i(o.Eval) : "0", "--heldout", o.EvalSet == "heldout" ? i(o.Eval) : "1", "--seed", i(o.Seed));
+        Step("make-data", "make-data", "reasoning", "--out", W("data"), "--levels", o.Levels, "--sft-levels", o.SftLevels, "--train", i(o.Train),
+             "--dev", o.EvalSet == "dev" ? i(o.Eval) : "0", "--heldout", o.EvalSet == "heldout" ? i(o.Eval) : "1", "--max-value", i(o.MaxValue), "--seed", i(o.Seed));
         string evalData = W(Path.Combine("data", o.EvalSet + ".jsonl"));
         Step("init-model", "init-model", "--preset", recipe, "--out", W("base"), "--seed", i(o.Seed));
         Step("sft", "sft", "--model", W("base"), "--data", W(Path.Combine("data", "sft.jsonl")), "--out", W("sft"), "--lr", F(o.SftLr),
@@ -156,9 +164,9 @@ internal static class ReasoningBench
             log.WriteLine();
             log.WriteLine("| level (steps) | problems | SFT | +GRPO | +DAPO | GRPO − SFT | DAPO − SFT |");
             log.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
-            foreach (int? level in Levels.Cast<int?>().Append(null))
+            foreach (int? level in levels.Cast<int?>().Append(null))
             {
-                bool[] Of(string run) => (level is int l ? graded[run][l] : Levels.SelectMany(x => graded[run][x])).Select(pick).ToArray();
+                bool[] Of(string run) => (level is int l ? graded[run][l] : levels.SelectMany(x => graded[run][x])).Select(pick).ToArray();
                 bool[] sft = Of("sft"), grpo = Of("grpo"), dapo = Of("dapo");
                 string name = level is int lv ? $"{lv} ({lv + 1}{(sftLevels.Contains(lv) ? ", in SFT" : "")})" : "all";
                 log.WriteLine($"| {name} | {sft.Length} | {Pct(sft)} | {Pct(grpo)} | {Pct(dapo)} | {Gain(sft, grpo)} | {Gain(sft, dapo)} |");

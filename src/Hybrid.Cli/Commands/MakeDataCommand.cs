@@ -24,11 +24,16 @@ internal static class MakeDataCommand
         var train = new Option<int>("--train") { Description = "Train problems per level in prompts.jsonl; an SFT level also gets as many others as worked solutions in sft.jsonl", DefaultValueFactory = _ => 1000 };
         var dev = new Option<int>("--dev") { Description = "Dev problems per level, for choosing settings (0: no dev.jsonl)", DefaultValueFactory = _ => 0 };
         var heldOut = new Option<int>("--heldout") { Description = "Held-out problems per level", DefaultValueFactory = _ => 200 };
+        var maxValue = new Option<int>("--max-value")
+        {
+            Description = $"Largest count at any step ({WordProblemGenerator.MaxStart}–{WordProblemGenerator.MaxMaxValue}): a wider range makes a wrong chain landing on the right answer rarer, and the arithmetic harder",
+            DefaultValueFactory = _ => WordProblemGenerator.MaxValue,
+        };
         var seed = new Option<int>("--seed") { Description = "Seed of the generator (the splits do not depend on it)", DefaultValueFactory = _ => 1 };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace data files already in --out (refused otherwise)" };
         var command = new Command("reasoning",
             "Multi-step arithmetic word problems (GSM8K-like, verifiable answer): worked solutions for SFT, prompts with answers for RL, held-out prompts; train, dev and held-out disjoint by problem");
-        foreach (Option o in new Option[] { output, levels, sftLevels, train, dev, heldOut, seed, overwrite })
+        foreach (Option o in new Option[] { output, levels, sftLevels, train, dev, heldOut, maxValue, seed, overwrite })
             command.Options.Add(o);
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
@@ -37,6 +42,9 @@ internal static class MakeDataCommand
             if (sft.Except(chosen).ToArray() is [int outside, ..])
                 throw new ArgumentException($"--sft-levels {parse.GetValue(sftLevels)}: level {outside} is not in --levels {parse.GetValue(levels)}");
             int trainN = Count("--train", parse.GetValue(train), min: 1), devN = Count("--dev", parse.GetValue(dev), min: 0), heldOutN = Count("--heldout", parse.GetValue(heldOut), min: 1);
+            int max = parse.GetValue(maxValue);
+            if (max is < WordProblemGenerator.MaxStart or > WordProblemGenerator.MaxMaxValue)
+                throw new ArgumentException($"--max-value {max}: must be in {WordProblemGenerator.MaxStart}–{WordProblemGenerator.MaxMaxValue}");
             string dir = parse.GetValue(output)!;
             if (!parse.GetValue(overwrite) && WordProblemDataset.FileNames.FirstOrDefault(f => File.Exists(Path.Combine(dir, f))) is string existing)
                 throw new ArgumentException($"--out {dir}: already holds {existing}; add --overwrite to replace the data files");
@@ -44,7 +52,7 @@ internal static class MakeDataCommand
             WordProblemDataset data;
             try
             {
-                data = WordProblemDataset.Create(chosen, sft, trainN, devN, heldOutN, parse.GetValue(seed));
+                data = WordProblemDataset.Create(chosen, sft, trainN, devN, heldOutN, parse.GetValue(seed), max);
             }
             catch (WordProblemShortageException e)
             {

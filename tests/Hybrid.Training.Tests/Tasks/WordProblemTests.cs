@@ -82,6 +82,23 @@ public sealed partial class WordProblemTests
     }
 
     [Fact]
+    public void AWiderMaxValueBoundsEveryCountByItAndUsesTheRangeWhileTheDefaultIsTwenty()
+    {
+        foreach (int level in AllLevels)
+        {
+            IReadOnlyList<WordProblem> wide = WordProblemSets.Draw(WordProblemSplit.Train, level, 300, seed: 5, maxValue: 99);
+            var counts = wide.SelectMany(p => p.Steps.SelectMany(s => new[] { s.Left, s.Result })).ToArray();
+            Assert.All(counts, c => Assert.InRange(c, 1, 99));
+            Assert.Contains(counts, c => c > 40);                                       // the wider range is reached, not just allowed
+            // Not giving a max value is the same as giving 20: the same problems, in the same order.
+            Assert.Equal(WordProblemSets.Draw(WordProblemSplit.Train, level, 50, seed: 5).Select(p => p.Solution),
+                         WordProblemSets.Draw(WordProblemSplit.Train, level, 50, seed: 5, maxValue: 20).Select(p => p.Solution));
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => WordProblemGenerator.Create(1, new Random(1), maxValue: WordProblemGenerator.MaxStart - 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => WordProblemGenerator.Create(1, new Random(1), maxValue: WordProblemGenerator.MaxMaxValue + 1));
+    }
+
+    [Fact]
     public void TheSameSeedGivesTheSameProblemsAndAnotherSeedOthers()
     {
         WordProblemDataset a = WordProblemDataset.Create([1, 2, 3, 4], [1, 2], 50, 10, 20, seed: 9);

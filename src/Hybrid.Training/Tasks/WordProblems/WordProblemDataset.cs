@@ -23,9 +23,11 @@ public sealed record WordProblemDataset(
     /// <summary>
     /// Draws the set: per level of <paramref name="levels"/>, <paramref name="train"/> train problems as RL prompts (and,
     /// when the level is one of <paramref name="sftLevels"/>, <paramref name="train"/> more, drawn first, as worked
-    /// solutions), <paramref name="dev"/> dev and <paramref name="heldOut"/> held-out ones.
+    /// solutions), <paramref name="dev"/> dev and <paramref name="heldOut"/> held-out ones; every count at most
+    /// <paramref name="maxValue"/>.
     /// </summary>
-    public static WordProblemDataset Create(IReadOnlyList<int> levels, IReadOnlyList<int> sftLevels, int train, int dev, int heldOut, int seed)
+    public static WordProblemDataset Create(IReadOnlyList<int> levels, IReadOnlyList<int> sftLevels, int train, int dev, int heldOut, int seed,
+                                            int maxValue = WordProblemGenerator.MaxValue)
     {
         foreach (int level in sftLevels)
             if (!levels.Contains(level)) throw new ArgumentException($"SFT level {level} is not one of the levels {string.Join(",", levels)}");
@@ -36,11 +38,11 @@ public sealed record WordProblemDataset(
         foreach (int level in levels)
         {
             int solutions = sftLevels.Contains(level) ? train : 0;                  // drawn first, then the RL prompts
-            IReadOnlyList<WordProblem> drawn = WordProblemSets.Draw(WordProblemSplit.Train, level, solutions + train, seed);
+            IReadOnlyList<WordProblem> drawn = WordProblemSets.Draw(WordProblemSplit.Train, level, solutions + train, seed, maxValue);
             sft.AddRange(drawn.Take(solutions));
             prompts.AddRange(drawn.Skip(solutions));
-            devSet.AddRange(WordProblemSets.Draw(WordProblemSplit.Dev, level, dev, seed));
-            heldOutSet.AddRange(WordProblemSets.Draw(WordProblemSplit.HeldOut, level, heldOut, seed));
+            devSet.AddRange(WordProblemSets.Draw(WordProblemSplit.Dev, level, dev, seed, maxValue));
+            heldOutSet.AddRange(WordProblemSets.Draw(WordProblemSplit.HeldOut, level, heldOut, seed, maxValue));
         }
         return new WordProblemDataset(sft, prompts, devSet, heldOutSet);
     }

@@ -6,7 +6,7 @@ namespace Hybrid.Training.Tasks.WordProblems;
 
 /// <summary>
 /// A level-L problem starts from a count in [<see cref="MinStart"/>, <see cref="MaxStart"/>] and applies L + 1
-/// operations, each keeping the count a whole number in [1, <see cref="MaxValue"/>]: add or subtract 1–9, multiply by 2
+/// operations, each keeping the count a whole number in [1, max value] (<see cref="MaxValue"/> unless given): add or subtract 1–9, multiply by 2
 /// or 3, divide by 2 or 3 when it divides evenly (kinds weighted 3 : 3 : 1 : 1). Every draw comes from the given
 /// <see cref="Random"/>, so a seeded generator gives the same problems every time.
 /// </summary>
@@ -31,16 +31,24 @@ public static class WordProblemGenerator
     /// </summary>
     public const int MaxValue = 20;
 
+    /// <summary>The largest max value a caller may ask for: counts stay at most three digits.</summary>
+    public const int MaxMaxValue = 999;
+
     /// <summary>Smallest and largest number added or subtracted.</summary>
     public const int MinAmount = 1, MaxAmount = 9;
 
     /// <summary>Operations per problem at <paramref name="level"/>: L + 1.</summary>
     public static int StepsOf(int level) => level + 1;
 
-    /// <summary>A new problem of <paramref name="level"/> drawn from <paramref name="random"/>.</summary>
-    public static WordProblem Create(int level, Random random)
+    /// <summary>
+    /// A new problem of <paramref name="level"/> drawn from <paramref name="random"/>, every count in [1,
+    /// <paramref name="maxValue"/>] (in [<see cref="MaxStart"/>, <see cref="MaxMaxValue"/>]). A problem's key does not depend on
+    /// the max value, so the same problem has the same split under any max value.
+    /// </summary>
+    public static WordProblem Create(int level, Random random, int maxValue = MaxValue)
     {
         if (level is < MinLevel or > MaxLevel) throw new ArgumentOutOfRangeException(nameof(level), level, $"levels are {MinLevel}–{MaxLevel}");
+        if (maxValue is < MaxStart or > MaxMaxValue) throw new ArgumentOutOfRangeException(nameof(maxValue), maxValue, $"the max value is in {MaxStart}–{MaxMaxValue}");
         var person = WordProblemTemplates.People[random.Next(WordProblemTemplates.People.Length)];
         string friend = WordProblemTemplates.People.Where(p => p.Name != person.Name).ElementAt(random.Next(WordProblemTemplates.People.Length - 1)).Name;
         string items = WordProblemTemplates.Items[random.Next(WordProblemTemplates.Items.Length)];
@@ -51,7 +59,7 @@ public static class WordProblemGenerator
         var steps = new List<WordProblemStep>();
         for (int i = 0; i < StepsOf(level); i++)
         {
-            var (op, n) = NextOperation(value, random);
+            var (op, n) = NextOperation(value, maxValue, random);
             int result = op switch { '+' => value + n, '-' => value - n, '*' => value * n, _ => value / n };
             steps.Add(new WordProblemStep(value, op, n, result));
             IReadOnlyList<string> sentences = WordProblemTemplates.Sentences(op);
@@ -69,12 +77,12 @@ public static class WordProblemGenerator
     private static readonly (char Op, int Weight)[] Kinds = [('+', 3), ('-', 3), ('*', 1), ('/', 1)];
 
     /// <summary>
-    /// One operation that keeps the count in [1, MaxValue]: a kind drawn by weight among the kinds with a possible number,
+    /// One operation that keeps the count in [1, maxValue]: a kind drawn by weight among the kinds with a possible number,
     /// then one of that kind's possible numbers, uniformly (so a kind's share does not depend on how many numbers fit).
     /// </summary>
-    private static (char Op, int N) NextOperation(int value, Random random)
+    private static (char Op, int N) NextOperation(int value, int maxValue, Random random)
     {
-        var possible = Kinds.Select(k => (k.Op, k.Weight, Numbers: Numbers(k.Op).Where(n => Fits(value, k.Op, n)).ToArray()))
+        var possible = Kinds.Select(k => (k.Op, k.Weight, Numbers: Numbers(k.Op).Where(n => Fits(value, k.Op, n, maxValue)).ToArray()))
                             .Where(k => k.Numbers.Length > 0).ToArray();
         int pick = random.Next(possible.Sum(k => k.Weight));
         foreach (var (op, weight, numbers) in possible)
@@ -87,11 +95,11 @@ public static class WordProblemGenerator
 
     private static IEnumerable<int> Numbers(char op) => op is '+' or '-' ? Enumerable.Range(MinAmount, MaxAmount - MinAmount + 1) : [2, 3];
 
-    private static bool Fits(int value, char op, int n) => op switch
+    private static bool Fits(int value, char op, int n, int maxValue) => op switch
     {
-        '+' => value + n <= MaxValue,
+        '+' => value + n <= maxValue,
         '-' => value - n >= 1,
-        '*' => value * n <= MaxValue,
+        '*' => value * n <= maxValue,
         _ => value % n == 0,
     };
 }

@@ -35,9 +35,10 @@ public static class WordProblemSets
     /// <summary>
     /// <paramref name="count"/> problems of <paramref name="level"/> in <paramref name="split"/>, each with a distinct key,
     /// the same for the same arguments. Throws when the level has too few distinct problems of the split to find them
-    /// within 100·count + 10,000 draws (level 1 has about 4,600 keys in all).
+    /// within 100·count + 10,000 draws (level 1 has about 4,600 keys in all). Every count is at most
+    /// <paramref name="maxValue"/> (see <see cref="WordProblemGenerator.Create"/>).
     /// </summary>
-    public static IReadOnlyList<WordProblem> Draw(WordProblemSplit split, int level, int count, int seed)
+    public static IReadOnlyList<WordProblem> Draw(WordProblemSplit split, int level, int count, int seed, int maxValue = WordProblemGenerator.MaxValue)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         var random = new Random(unchecked(seed * 1_000_003 + level * 101 + (int)split));
@@ -46,7 +47,7 @@ public static class WordProblemSets
         for (long draws = 0, limit = 100L * count + 10_000; problems.Count < count; draws++)
         {
             if (draws == limit) throw new WordProblemShortageException(split, level, count, problems.Count, limit);
-            WordProblem problem = WordProblemGenerator.Create(level, random);
+            WordProblem problem = WordProblemGenerator.Create(level, random, maxValue);
             if (SplitOf(problem.Key) == split && seen.Add(problem.Key)) problems.Add(problem);
         }
         return problems;
