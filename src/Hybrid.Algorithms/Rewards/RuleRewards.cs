@@ -8,7 +8,8 @@ namespace Hybrid.Algorithms.Rewards;
 /// <c>accuracy</c> (answer tag → \boxed → last number, 0/1), <c>accuracy_last_number</c>, <c>accuracy_boxed</c>,
 /// <c>accuracy_answer_tag</c>, <c>accuracy_prefix</c> ("答案是X"), <c>dapo_accuracy</c> (±1), <c>format</c> (strict
 /// think/answer template), <c>format_loose</c>, <c>length_penalty</c> (512 tokens, −0.005/token), <c>overlong_punishment</c>
-/// (DAPO 20480/4096), <c>partial_credit</c>, <c>layered</c> (10/0–5/1), <c>arithmetic_steps</c> (min over verified steps).
+/// (DAPO 20480/4096), <c>partial_credit</c>, <c>layered</c> (10/0–5/1), <c>arithmetic_steps</c> (min over verified steps),
+/// <c>solution_match</c> (the reference worked solution, line for line).
 /// </summary>
 public static class RuleRewards
 {
@@ -21,6 +22,7 @@ public static class RuleRewards
         .Add("accuracy_prefix", () => new AccuracyReward(new PrefixExtractor(), name: "accuracy_prefix"))
         .Add("dapo_accuracy", () => new AccuracyReward(options: AccuracyRewardOptions.Dapo, name: "dapo_accuracy"))
         .Add("format", () => new FormatReward(strict: true))
+        .Add("solution_match", () => new SolutionMatchReward())
         .Add("format_loose", () => new FormatReward(strict: false))
         .Add("length_penalty", () => new LengthPenalty())
         .Add("overlong_punishment", () => new OverlongPunishment())

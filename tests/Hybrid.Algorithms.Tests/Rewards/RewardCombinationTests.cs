@@ -91,6 +91,7 @@ public class RewardCombinationTests
         [
             "accuracy", "accuracy_answer_tag", "accuracy_boxed", "accuracy_last_number", "accuracy_prefix", "arithmetic_steps",
             "dapo_accuracy", "format", "format_loose", "layered", "length_penalty", "overlong_punishment", "partial_credit",
+            "solution_match",
         ];
         Assert.Equal(names, RuleRewards.Registry.Names);
         foreach (string name in names) Assert.Equal(name, RuleRewards.Registry.Create(name).Name);
