@@ -52,6 +52,7 @@ public sealed class MakeDataCliTests : IDisposable
     [InlineData(new[] { "--levels", "1-2", "--sft-levels", "3" }, "error: --sft-levels 3: level 3 is not in --levels 1-2")]
     [InlineData(new[] { "--train", "0" }, "error: --train 0: must be >= 1 (problems per level)")]
     [InlineData(new[] { "--max-value", "1000" }, "error: --max-value 1000: must be in 20–999")]
+    [InlineData(new[] { "--sft-train", "0" }, "error: --sft-train 0: must be >= 1 (problems per level)")]
     [InlineData(new[] { "--levels", "1", "--heldout", "5000" }, "error: --heldout 5000: level 1 has too few distinct heldout problems for 5000")]
     public void ABadFlagIsOneErrorLineExitTwoAndWritesNothing(string[] flags, string message)
     {

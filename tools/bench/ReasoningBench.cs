@@ -16,6 +16,9 @@ internal sealed record ReasoningBenchOptions
     /// <summary>Train problems per level (SFT solutions of the easy levels; RL prompts of every level).</summary>
     public int Train { get; init; } = 1500;
 
+    /// <summary>Worked solutions per SFT level (<c>make-data reasoning --sft-train</c>); null: as many as <see cref="Train"/>.</summary>
+    public int? SftTrain { get; init; }
+
     /// <summary>Evaluated problems per level.</summary>
     public int Eval { get; init; } = 200;
 
@@ -39,6 +42,9 @@ internal sealed record ReasoningBenchOptions
     public int PromptsPerIteration { get; init; } = 16;
     public int GroupSize { get; init; } = 8;
     public double RlLr { get; init; } = 2e-5;
+
+    /// <summary>The RL reward (<c>rl --reward</c>): accuracy, or solution_match to pay only the worked solution's chain.</summary>
+    public string Reward { get; init; } = "accuracy";
 
     /// <summary>Optimizer steps per RL iteration (the iteration's samples split into this many mini-batches).</summary>
     public int MiniBatches { get; init; } = 1;
@@ -72,6 +78,7 @@ internal sealed record ReasoningBenchOptions
             o = flag switch
             {
                 "--train" => o with { Train = I() },
+                "--sft-train" => o with { SftTrain = I() },
                 "--eval" => o with { Eval = I() },
                 "--eval-set" => v is "heldout" or "dev" ? o with { EvalSet = v } : throw new ArgumentException($"--eval-set {v}: heldout or dev"),
                 "--levels" => o with { Levels = string.Join(",", WordProblemLevels.Parse(flag, v)) },
@@ -84,6 +91,7 @@ internal sealed record ReasoningBenchOptions
                 "--prompts-per-iteration" => o with { PromptsPerIteration = I() },
                 "--group-size" => o with { GroupSize = I() },
                 "--rl-lr" => o with { RlLr = D() },
+                "--reward" => o with { Reward = v },
                 "--mini-batches" => o with { MiniBatches = I() },
                 "--max-new-tokens" => o with { MaxNewTokens = I() },
                 "--seed" => o with { Seed = I() },
@@ -99,7 +107,7 @@ internal sealed record ReasoningBenchOptions
 /// The user's path, command by command, through the built <c>hybrid</c> CLI (each a child process, timed):
 /// <c>make-data reasoning</c> (levels 1–4 unless <c>--levels</c>) → <c>init-model</c> → <c>sft</c> on the easy levels' worked solutions →
 /// greedy <c>generate</c> on the evaluated set → <c>rl --preset grpo</c> and <c>rl --preset dapo</c>, both from the SFT
-/// model, on prompts of every level with the <c>accuracy</c> reward → greedy <c>generate</c> after each →
+/// model, on prompts of every level with the <c>accuracy</c> reward (or <c>--reward</c>) → greedy <c>generate</c> after each →
 /// <c>report</c> of the two RL runs (the learning curve). Accuracy per level is the same <c>accuracy</c> reward on each
 /// greedy completion; a gain is given in points with the 95% interval of the paired difference (same problems before
 /// and after). The phase split sums the RL runs' <c>timing_s/*</c>.
@@ -129,11 +137,12 @@ internal static class ReasoningBench
         var wall = new List<(string Phase, double Seconds)>();
         void Step(string phase, params string[] a) => wall.Add((phase, Hybrid(cli, W(Path.Combine("logs", phase + ".log")), phase, a, log)));
 
-        log.WriteLine($"bench reasoning: {Path.GetFileNameWithoutExtension(recipe)}; {o.Train} train problems/level (counts ≤ {o.MaxValue}), SFT on levels {o.SftLevels} ({o.SftSteps} steps × {o.SftBatch}, lr {F(o.SftLr)}, bf16), " +
-                      $"GRPO and DAPO on levels {o.Levels} ({o.RlIterations} iterations × {o.PromptsPerIteration} prompts × G {o.GroupSize}, {o.MiniBatches} mini-batch(es), lr {F(o.RlLr)}, bf16, {o.MaxNewTokens} new tokens); " +
+        log.WriteLine($"bench reasoning: {Path.GetFileNameWithoutExtension(recipe)}; {o.Train} RL prompts/level (counts ≤ {o.MaxValue}), SFT on {o.SftTrain ?? o.Train} worked solutions of each level {o.SftLevels} ({o.SftSteps} steps × {o.SftBatch}, lr {F(o.SftLr)}, bf16), " +
+                      $"GRPO and DAPO on levels {o.Levels} ({o.RlIterations} iterations × {o.PromptsPerIteration} prompts × G {o.GroupSize}, {o.MiniBatches} mini-batch(es), lr {F(o.RlLr)}, reward {o.Reward}, bf16, {o.MaxNewTokens} new tokens); " +
                       $"greedy accuracy on {o.Eval} {o.EvalSet} problems/level; {Environment.ProcessorCount} cores; work folder {work}");
         string i(int x) => x.ToString(CultureInfo.InvariantCulture);
         Step("make-data", "make-data", "reasoning", "--out", W("data"), "--levels", o.Levels, "--sft-levels", o.SftLevels, "--train", i(o.Train),
+             "--sft-train", i(o.SftTrain ?? o.Train),
              "--dev", o.EvalSet == "dev" ? i(o.Eval) : "0", "--heldout", o.EvalSet == "heldout" ? i(o.Eval) : "1", "--max-value", i(o.MaxValue), "--seed", i(o.Seed));
         string evalData = W(Path.Combine("data", o.EvalSet + ".jsonl"));
         Step("init-model", "init-model", "--preset", recipe, "--out", W("base"), "--seed", i(o.Seed));
@@ -144,7 +153,7 @@ internal static class ReasoningBench
         Eval("sft", W("sft"));
         foreach (string preset in new[] { "grpo", "dapo" })
         {
-            Step(preset, "rl", "--model", W("sft"), "--data", W(Path.Combine("data", "prompts.jsonl")), "--preset", preset, "--reward", "accuracy",
+            Step(preset, "rl", "--model", W("sft"), "--data", W(Path.Combine("data", "prompts.jsonl")), "--preset", preset, "--reward", o.Reward,
                  "--group-size", i(o.GroupSize), "--prompts-per-iteration", i(o.PromptsPerIteration), "--iterations", i(o.RlIterations),
                  "--max-new-tokens", i(o.MaxNewTokens), "--lr", F(o.RlLr), "--mini-batches", i(o.MiniBatches), "--bf16", "--seed", i(o.Seed), "--out", W(preset));
             Eval(preset, W(Path.Combine(preset, "model")));

@@ -22,6 +22,10 @@ internal static class MakeDataCommand
         };
         var sftLevels = new Option<string?>("--sft-levels") { Description = "Levels whose worked solutions go into sft.jsonl (default: --levels), e.g. 1-2" };
         var train = new Option<int>("--train") { Description = "Train problems per level in prompts.jsonl; an SFT level also gets as many others as worked solutions in sft.jsonl", DefaultValueFactory = _ => 1000 };
+        var sftTrain = new Option<int?>("--sft-train")
+        {
+            Description = "Worked solutions per SFT level in sft.jsonl (default: --train), drawn apart from the RL prompts: fewer solutions than prompts is the setting where RL has most to add",
+        };
         var dev = new Option<int>("--dev") { Description = "Dev problems per level, for choosing settings (0: no dev.jsonl)", DefaultValueFactory = _ => 0 };
         var heldOut = new Option<int>("--heldout") { Description = "Held-out problems per level", DefaultValueFactory = _ => 200 };
         var maxValue = new Option<int>("--max-value")
@@ -33,7 +37,7 @@ internal static class MakeDataCommand
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace data files already in --out (refused otherwise)" };
         var command = new Command("reasoning",
             "Multi-step arithmetic word problems (GSM8K-like, verifiable answer): worked solutions for SFT, prompts with answers for RL, held-out prompts; train, dev and held-out disjoint by problem");
-        foreach (Option o in new Option[] { output, levels, sftLevels, train, dev, heldOut, maxValue, seed, overwrite })
+        foreach (Option o in new Option[] { output, levels, sftLevels, train, sftTrain, dev, heldOut, maxValue, seed, overwrite })
             command.Options.Add(o);
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
@@ -42,6 +46,7 @@ internal static class MakeDataCommand
             if (sft.Except(chosen).ToArray() is [int outside, ..])
                 throw new ArgumentException($"--sft-levels {parse.GetValue(sftLevels)}: level {outside} is not in --levels {parse.GetValue(levels)}");
             int trainN = Count("--train", parse.GetValue(train), min: 1), devN = Count("--dev", parse.GetValue(dev), min: 0), heldOutN = Count("--heldout", parse.GetValue(heldOut), min: 1);
+            int? sftN = parse.GetValue(sftTrain) is int n ? Count("--sft-train", n, min: 1) : null;
             int max = parse.GetValue(maxValue);
             if (max is < WordProblemGenerator.MaxStart or > WordProblemGenerator.MaxMaxValue)
                 throw new ArgumentException($"--max-value {max}: must be in {WordProblemGenerator.MaxStart}–{WordProblemGenerator.MaxMaxValue}");
@@ -52,7 +57,7 @@ internal static class MakeDataCommand
             WordProblemDataset data;
             try
             {
-                data = WordProblemDataset.Create(chosen, sft, trainN, devN, heldOutN, parse.GetValue(seed), max);
+                data = WordProblemDataset.Create(chosen, sft, trainN, devN, heldOutN, parse.GetValue(seed), max, sftN);
             }
             catch (WordProblemShortageException e)
             {

@@ -115,6 +115,14 @@ public sealed partial class WordProblemTests
         Assert.Equal([20, 20, 20, 20], a.HeldOut.CountBy(p => p.Level).OrderBy(kv => kv.Key).Select(kv => kv.Value));
         Assert.All(a.Sft, p => Assert.Equal(WordProblemSplit.Train, WordProblemSets.SplitOf(p.Key)));   // SFT rows are train problems
         Assert.Empty(a.Sft.Select(p => p.Key).Intersect(a.Prompts.Select(p => p.Key)));       // … that RL never sees as prompts
+        // Fewer worked solutions than prompts: the solutions are the first ones of the full set, the prompts are unchanged
+        // in number and still apart from every solution.
+        WordProblemDataset few = WordProblemDataset.Create([1, 2, 3, 4], [1, 2], 50, 10, 20, seed: 9, sftTrain: 12);
+        Assert.Equal([12, 12], few.Sft.CountBy(p => p.Level).OrderBy(kv => kv.Key).Select(kv => kv.Value));
+        Assert.Equal([50, 50, 50, 50], few.Prompts.CountBy(p => p.Level).OrderBy(kv => kv.Key).Select(kv => kv.Value));
+        Assert.Equal(a.Sft.Where(p => p.Level == 1).Take(12).Select(p => p.Key), few.Sft.Where(p => p.Level == 1).Select(p => p.Key));
+        Assert.Empty(few.Sft.Select(p => p.Key).Intersect(few.Prompts.Select(p => p.Key)));
+        Assert.Equal(a.HeldOut.Select(p => p.Key), few.HeldOut.Select(p => p.Key));
     }
 
     [Fact]

@@ -22,12 +22,12 @@ public sealed record WordProblemDataset(
 
     /// <summary>
     /// Draws the set: per level of <paramref name="levels"/>, <paramref name="train"/> train problems as RL prompts (and,
-    /// when the level is one of <paramref name="sftLevels"/>, <paramref name="train"/> more, drawn first, as worked
-    /// solutions), <paramref name="dev"/> dev and <paramref name="heldOut"/> held-out ones; every count at most
-    /// <paramref name="maxValue"/>.
+    /// when the level is one of <paramref name="sftLevels"/>, <paramref name="sftTrain"/> more — <paramref name="train"/>
+    /// unless given — drawn first, as worked solutions), <paramref name="dev"/> dev and <paramref name="heldOut"/> held-out
+    /// ones; every count at most <paramref name="maxValue"/>.
     /// </summary>
     public static WordProblemDataset Create(IReadOnlyList<int> levels, IReadOnlyList<int> sftLevels, int train, int dev, int heldOut, int seed,
-                                            int maxValue = WordProblemGenerator.MaxValue)
+                                            int maxValue = WordProblemGenerator.MaxValue, int? sftTrain = null)
     {
         foreach (int level in sftLevels)
             if (!levels.Contains(level)) throw new ArgumentException($"SFT level {level} is not one of the levels {string.Join(",", levels)}");
@@ -37,7 +37,7 @@ public sealed record WordProblemDataset(
         var heldOutSet = new List<WordProblem>();
         foreach (int level in levels)
         {
-            int solutions = sftLevels.Contains(level) ? train : 0;                  // drawn first, then the RL prompts
+            int solutions = sftLevels.Contains(level) ? sftTrain ?? train : 0;                  // drawn first, then the RL prompts
             IReadOnlyList<WordProblem> drawn = WordProblemSets.Draw(WordProblemSplit.Train, level, solutions + train, seed, maxValue);
             sft.AddRange(drawn.Take(solutions));
             prompts.AddRange(drawn.Skip(solutions));
