@@ -1,8 +1,9 @@
-// tools/bench reasoning: SFT on easy word problems, then GRPO and DAPO on all levels — held-out accuracy per level, wall time, phase split, learning curve.
+// tools/bench reasoning: SFT on easy word problems, then GRPO and DAPO on all levels (and an SFT-alone control) — held-out accuracy per level, wall time, phase split, learning curve.
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Hybrid.Algorithms.Rewards;
+using Hybrid.Algorithms.Rl;
 using Hybrid.Training.Tasks.WordProblems;
 
 namespace Hybrid.Bench;
@@ -35,8 +36,18 @@ internal sealed record ReasoningBenchOptions
     public int MaxValue { get; init; } = WordProblemGenerator.MaxValue;
 
     public int SftSteps { get; init; } = 600;
+
+    /// <summary>
+    /// The SFT-alone control: when set, a second SFT from the same base on the same solutions for this many steps (same
+    /// schedule shape), scored beside the RL runs — does more SFT on the worked solutions reach what RL reached?
+    /// </summary>
+    public int? SftControlSteps { get; init; }
+
     public double SftLr { get; init; } = 2e-3;
     public int SftBatch { get; init; } = 16;
+
+    /// <summary>The RL presets run from the SFT model, each scored (GRPO and DAPO unless <c>--presets</c>).</summary>
+    public string[] Presets { get; init; } = ["grpo", "dapo"];
 
     public int RlIterations { get; init; } = 24;
     public int PromptsPerIteration { get; init; } = 16;
@@ -85,6 +96,8 @@ internal sealed record ReasoningBenchOptions
                 "--sft-levels" => o with { SftLevels = string.Join(",", WordProblemLevels.Parse(flag, v)) },
                 "--max-value" => o with { MaxValue = I() },
                 "--sft-steps" => o with { SftSteps = I() },
+                "--sft-control-steps" => o with { SftControlSteps = I() },
+                "--presets" => o with { Presets = ParsePresets(flag, v) },
                 "--sft-lr" => o with { SftLr = D() },
                 "--sft-batch" => o with { SftBatch = I() },
                 "--rl-iterations" => o with { RlIterations = I() },
@@ -101,14 +114,25 @@ internal sealed record ReasoningBenchOptions
         }
         return o;
     }
+
+    private static string[] ParsePresets(string flag, string value)
+    {
+        string[] names = value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        foreach (string name in names)
+            if (!RlPresets.Registry.Contains(name))
+                throw new ArgumentException($"{flag} {value}: '{name}' is not an RL preset ({string.Join(", ", RlPresets.Registry.Names)})");
+        return names.Length > 0 && names.Distinct().Count() == names.Length ? names : throw new ArgumentException($"{flag} {value}: a comma list of distinct RL presets");
+    }
 }
 
 /// <summary>
 /// The user's path, command by command, through the built <c>hybrid</c> CLI (each a child process, timed):
 /// <c>make-data reasoning</c> (levels 1–4 unless <c>--levels</c>) → <c>init-model</c> → <c>sft</c> on the easy levels' worked solutions →
-/// greedy <c>generate</c> on the evaluated set → <c>rl --preset grpo</c> and <c>rl --preset dapo</c>, both from the SFT
-/// model, on prompts of every level with the <c>accuracy</c> reward (or <c>--reward</c>) → greedy <c>generate</c> after each →
-/// <c>report</c> of the two RL runs (the learning curve). Accuracy per level is the same <c>accuracy</c> reward on each
+/// greedy <c>generate</c> on the evaluated set → (with <c>--sft-control-steps N</c>, the SFT-alone control: a second
+/// <c>sft</c> of N steps from the same base on the same solutions, scored too) → <c>rl --preset grpo</c> and
+/// <c>rl --preset dapo</c> (or <c>--presets</c>), each from the SFT model, on prompts of every level with the
+/// <c>accuracy</c> reward (or <c>--reward</c>) → greedy <c>generate</c> after each → <c>report</c> of the RL runs (the
+/// learning curve). Accuracy per level is the same <c>accuracy</c> reward on each
 /// greedy completion; a gain is given in points with the 95% interval of the paired difference (same problems before
 /// and after). The phase split sums the RL runs' <c>timing_s/*</c>.
 /// </summary>
@@ -138,29 +162,39 @@ internal static class ReasoningBench
         void Step(string phase, params string[] a) => wall.Add((phase, Hybrid(cli, W(Path.Combine("logs", phase + ".log")), phase, a, log)));
 
         log.WriteLine($"bench reasoning: {Path.GetFileNameWithoutExtension(recipe)}; {o.Train} RL prompts/level (counts ≤ {o.MaxValue}), SFT on {o.SftTrain ?? o.Train} worked solutions of each level {o.SftLevels} ({o.SftSteps} steps × {o.SftBatch}, lr {F(o.SftLr)}, bf16), " +
-                      $"GRPO and DAPO on levels {o.Levels} ({o.RlIterations} iterations × {o.PromptsPerIteration} prompts × G {o.GroupSize}, {o.MiniBatches} mini-batch(es), lr {F(o.RlLr)}, reward {o.Reward}, bf16, {o.MaxNewTokens} new tokens); " +
-                      $"greedy accuracy on {o.Eval} {o.EvalSet} problems/level; {Environment.ProcessorCount} cores; work folder {work}");
+                      $"{string.Join(" and ", o.Presets.Select(p => p.ToUpperInvariant()))} on levels {o.Levels} ({o.RlIterations} iterations × {o.PromptsPerIteration} prompts × G {o.GroupSize}, {o.MiniBatches} mini-batch(es), lr {F(o.RlLr)}, reward {o.Reward}, bf16, {o.MaxNewTokens} new tokens); " +
+                      (o.SftControlSteps is int c ? $"SFT-alone control: {c} SFT steps; " : "") + $"greedy accuracy on {o.Eval} {o.EvalSet} problems/level; {Environment.ProcessorCount} cores; work folder {work}");
         string i(int x) => x.ToString(CultureInfo.InvariantCulture);
         Step("make-data", "make-data", "reasoning", "--out", W("data"), "--levels", o.Levels, "--sft-levels", o.SftLevels, "--train", i(o.Train),
              "--sft-train", i(o.SftTrain ?? o.Train),
              "--dev", o.EvalSet == "dev" ? i(o.Eval) : "0", "--heldout", o.EvalSet == "heldout" ? i(o.Eval) : "1", "--max-value", i(o.MaxValue), "--seed", i(o.Seed));
         string evalData = W(Path.Combine("data", o.EvalSet + ".jsonl"));
         Step("init-model", "init-model", "--preset", recipe, "--out", W("base"), "--seed", i(o.Seed));
-        Step("sft", "sft", "--model", W("base"), "--data", W(Path.Combine("data", "sft.jsonl")), "--out", W("sft"), "--lr", F(o.SftLr),
-             "--max-steps", i(o.SftSteps), "--batch-size", i(o.SftBatch), "--warmup-ratio", "0.05", "--bf16", "--logging-steps", "50", "--seed", i(o.Seed));
+        void Sft(string name, int steps) => Step(name, "sft", "--model", W("base"), "--data", W(Path.Combine("data", "sft.jsonl")), "--out", W(name), "--lr", F(o.SftLr),
+             "--max-steps", i(steps), "--batch-size", i(o.SftBatch), "--warmup-ratio", "0.05", "--bf16", "--logging-steps", "50", "--seed", i(o.Seed));
         void Eval(string name, string model) => Step("eval " + name, "generate", "--model", model, "--data", evalData, "--out", W($"eval-{name}.jsonl"),
                                                      "--temperature", "0", "--max-new-tokens", i(o.MaxNewTokens));
+        Sft("sft", o.SftSteps);
         Eval("sft", W("sft"));
-        foreach (string preset in new[] { "grpo", "dapo" })
+        // Columns of the tables: the SFT model, then what is compared with it.
+        var runs = new List<(string Key, string Title)> { ("sft", "SFT") };
+        if (o.SftControlSteps is int controlSteps)
+        {
+            Sft("sft-control", controlSteps);
+            Eval("sft-control", W("sft-control"));
+            runs.Add(("sft-control", $"SFT {controlSteps} steps"));
+        }
+        foreach (string preset in o.Presets)
         {
             Step(preset, "rl", "--model", W("sft"), "--data", W(Path.Combine("data", "prompts.jsonl")), "--preset", preset, "--reward", o.Reward,
                  "--group-size", i(o.GroupSize), "--prompts-per-iteration", i(o.PromptsPerIteration), "--iterations", i(o.RlIterations),
                  "--max-new-tokens", i(o.MaxNewTokens), "--lr", F(o.RlLr), "--mini-batches", i(o.MiniBatches), "--bf16", "--seed", i(o.Seed), "--out", W(preset));
             Eval(preset, W(Path.Combine(preset, "model")));
+            runs.Add((preset, "+" + preset.ToUpperInvariant()));
         }
-        Step("report", "report", W("grpo"), W("dapo"), "--out", W("report.html"));
+        Step("report", ["report", .. o.Presets.Select(W), "--out", W("report.html")]);
 
-        var graded = new[] { "sft", "grpo", "dapo" }.ToDictionary(run => run, run => Grade(W($"eval-{run}.jsonl")));
+        var graded = runs.ToDictionary(run => run.Key, run => Grade(W($"eval-{run.Key}.jsonl")));
         int[] sftLevels = WordProblemLevels.Parse("--sft-levels", o.SftLevels);
         foreach (var (title, pick) in new (string, Func<(bool Correct, bool Solved), bool>)[]
         {
@@ -171,19 +205,22 @@ internal static class ReasoningBench
             log.WriteLine();
             log.WriteLine($"{title}, on the {o.EvalSet} problems; gain in points ± the 95% interval of the paired difference:");
             log.WriteLine();
-            log.WriteLine("| level (steps) | problems | SFT | +GRPO | +DAPO | GRPO − SFT | DAPO − SFT |");
-            log.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+            var compared = runs.Skip(1).ToList();
+            log.WriteLine("| level (steps) | problems | " + string.Join(" | ", runs.Select(r => r.Title)) + " | " +
+                          string.Join(" | ", compared.Select(r => $"{r.Title.TrimStart('+')} − SFT")) + " |");
+            log.WriteLine("| --- | ---: |" + string.Concat(Enumerable.Repeat(" ---: |", runs.Count + compared.Count)));
             foreach (int? level in levels.Cast<int?>().Append(null))
             {
                 bool[] Of(string run) => (level is int l ? graded[run][l] : levels.SelectMany(x => graded[run][x])).Select(pick).ToArray();
-                bool[] sft = Of("sft"), grpo = Of("grpo"), dapo = Of("dapo");
+                bool[] sft = Of("sft");
                 string name = level is int lv ? $"{lv} ({lv + 1}{(sftLevels.Contains(lv) ? ", in SFT" : "")})" : "all";
-                log.WriteLine($"| {name} | {sft.Length} | {Pct(sft)} | {Pct(grpo)} | {Pct(dapo)} | {Gain(sft, grpo)} | {Gain(sft, dapo)} |");
+                log.WriteLine($"| {name} | {sft.Length} | " + string.Join(" | ", runs.Select(r => Pct(Of(r.Key)))) + " | " +
+                              string.Join(" | ", compared.Select(r => Gain(sft, Of(r.Key)))) + " |");
             }
         }
         log.WriteLine();
         log.WriteLine("Wall time per phase (s): " + string.Join(", ", wall.Select(w => $"{w.Phase} {w.Seconds:F1}")) + $"; total {wall.Sum(w => w.Seconds):F1}");
-        foreach (string preset in new[] { "grpo", "dapo" })
+        foreach (string preset in o.Presets)
         {
             var metrics = File.ReadAllLines(W(Path.Combine(preset, "metrics.jsonl"))).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
             double Sum(string key) => metrics.Sum(m => m[key] is JsonNode n ? (double)n : 0);
