@@ -17,8 +17,11 @@ internal sealed record ReasoningBenchOptions
     /// <summary>Train problems per level (SFT solutions of the easy levels; RL prompts of every level).</summary>
     public int Train { get; init; } = 1500;
 
-    /// <summary>Worked solutions per SFT level (<c>make-data reasoning --sft-train</c>); null: as many as <see cref="Train"/>.</summary>
-    public int? SftTrain { get; init; }
+    /// <summary>
+    /// Worked solutions per SFT level (<c>make-data reasoning --sft-train</c>): few solutions beside many prompts with
+    /// answers, the setting where RL has most to add.
+    /// </summary>
+    public int SftTrain { get; init; } = 300;
 
     /// <summary>Evaluated problems per level.</summary>
     public int Eval { get; init; } = 200;
@@ -30,12 +33,12 @@ internal sealed record ReasoningBenchOptions
     public string Levels { get; init; } = "1-4";
 
     /// <summary>Levels whose worked solutions SFT sees (a subset of <see cref="Levels"/>).</summary>
-    public string SftLevels { get; init; } = "1-2";
+    public string SftLevels { get; init; } = "1-3";
 
     /// <summary>Largest count in a problem (<c>make-data reasoning --max-value</c>).</summary>
     public int MaxValue { get; init; } = WordProblemGenerator.MaxValue;
 
-    public int SftSteps { get; init; } = 600;
+    public int SftSteps { get; init; } = 800;
 
     /// <summary>
     /// The SFT-alone control: when set, a second SFT from the same base on the same solutions for this many steps (same
@@ -43,22 +46,22 @@ internal sealed record ReasoningBenchOptions
     /// </summary>
     public int? SftControlSteps { get; init; }
 
-    public double SftLr { get; init; } = 2e-3;
+    public double SftLr { get; init; } = 1e-3;
     public int SftBatch { get; init; } = 16;
 
     /// <summary>The RL presets run from the SFT model, each scored (GRPO and DAPO unless <c>--presets</c>).</summary>
     public string[] Presets { get; init; } = ["grpo", "dapo"];
 
-    public int RlIterations { get; init; } = 24;
-    public int PromptsPerIteration { get; init; } = 16;
+    public int RlIterations { get; init; } = 36;
+    public int PromptsPerIteration { get; init; } = 64;
     public int GroupSize { get; init; } = 8;
-    public double RlLr { get; init; } = 2e-5;
+    public double RlLr { get; init; } = 5e-5;
 
-    /// <summary>The RL reward (<c>rl --reward</c>): accuracy, or solution_match to pay only the worked solution's chain.</summary>
-    public string Reward { get; init; } = "accuracy";
+    /// <summary>The RL reward (<c>rl --reward</c>): solution_match pays only the worked solution's chain; accuracy any right last number.</summary>
+    public string Reward { get; init; } = "solution_match";
 
     /// <summary>Optimizer steps per RL iteration (the iteration's samples split into this many mini-batches).</summary>
-    public int MiniBatches { get; init; } = 1;
+    public int MiniBatches { get; init; } = 4;
 
     /// <summary>
     /// Token budget of rollouts and evaluation. A level-4 solution takes about 40 tokens; DAPO's overlong penalty starts
@@ -131,7 +134,7 @@ internal sealed record ReasoningBenchOptions
 /// greedy <c>generate</c> on the evaluated set → (with <c>--sft-control-steps N</c>, the SFT-alone control: a second
 /// <c>sft</c> of N steps from the same base on the same solutions, scored too) → <c>rl --preset grpo</c> and
 /// <c>rl --preset dapo</c> (or <c>--presets</c>), each from the SFT model, on prompts of every level with the
-/// <c>accuracy</c> reward (or <c>--reward</c>) → greedy <c>generate</c> after each → <c>report</c> of the RL runs (the
+/// <c>solution_match</c> reward (or <c>--reward</c>) → greedy <c>generate</c> after each → <c>report</c> of the RL runs (the
 /// learning curve). Accuracy per level is the same <c>accuracy</c> reward on each
 /// greedy completion; a gain is given in points with the 95% interval of the paired difference (same problems before
 /// and after). The phase split sums the RL runs' <c>timing_s/*</c>.
@@ -161,12 +164,12 @@ internal static class ReasoningBench
         var wall = new List<(string Phase, double Seconds)>();
         void Step(string phase, params string[] a) => wall.Add((phase, Hybrid(cli, W(Path.Combine("logs", phase + ".log")), phase, a, log)));
 
-        log.WriteLine($"bench reasoning: {Path.GetFileNameWithoutExtension(recipe)}; {o.Train} RL prompts/level (counts ≤ {o.MaxValue}), SFT on {o.SftTrain ?? o.Train} worked solutions of each level {o.SftLevels} ({o.SftSteps} steps × {o.SftBatch}, lr {F(o.SftLr)}, bf16), " +
+        log.WriteLine($"bench reasoning: {Path.GetFileNameWithoutExtension(recipe)}; {o.Train} RL prompts/level (counts ≤ {o.MaxValue}), SFT on {o.SftTrain} worked solutions of each level {o.SftLevels} ({o.SftSteps} steps × {o.SftBatch}, lr {F(o.SftLr)}, bf16), " +
                       $"{string.Join(" and ", o.Presets.Select(p => p.ToUpperInvariant()))} on levels {o.Levels} ({o.RlIterations} iterations × {o.PromptsPerIteration} prompts × G {o.GroupSize}, {o.MiniBatches} mini-batch(es), lr {F(o.RlLr)}, reward {o.Reward}, bf16, {o.MaxNewTokens} new tokens); " +
                       (o.SftControlSteps is int c ? $"SFT-alone control: {c} SFT steps; " : "") + $"greedy accuracy on {o.Eval} {o.EvalSet} problems/level; {Environment.ProcessorCount} cores; work folder {work}");
         string i(int x) => x.ToString(CultureInfo.InvariantCulture);
         Step("make-data", "make-data", "reasoning", "--out", W("data"), "--levels", o.Levels, "--sft-levels", o.SftLevels, "--train", i(o.Train),
-             "--sft-train", i(o.SftTrain ?? o.Train),
+             "--sft-train", i(o.SftTrain),
              "--dev", o.EvalSet == "dev" ? i(o.Eval) : "0", "--heldout", o.EvalSet == "heldout" ? i(o.Eval) : "1", "--max-value", i(o.MaxValue), "--seed", i(o.Seed));
         string evalData = W(Path.Combine("data", o.EvalSet + ".jsonl"));
         Step("init-model", "init-model", "--preset", recipe, "--out", W("base"), "--seed", i(o.Seed));
