@@ -10,7 +10,7 @@ namespace Hybrid.Rollout.Scoring;
 /// written into them, wrapped in OrtValues without copying, bound to one reused <see cref="OrtIoBinding"/>, and run with
 /// <see cref="InferenceSession.RunWithBinding"/>: ORT reads the inputs and writes the scores straight into managed
 /// memory, with no per-run output allocation or name marshalling (1.07 µs per run on a tiny graph vs 2–3 µs for
-/// OrtValue <c>Run</c>, ../shared/reference/engines.md). Not thread-safe: one binding per thread.
+/// OrtValue <c>Run</c>, one thread). Not thread-safe: one binding per thread.
 /// </summary>
 public sealed class OrtScoreBinding : IDisposable
 {
