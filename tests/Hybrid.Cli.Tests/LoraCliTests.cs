@@ -71,6 +71,22 @@ public sealed class LoraCliTests(CliFixture f) : IClassFixture<CliFixture>
     }
 
     [Fact]
+    public void TheSeedFixesTheAdaptersStart()
+    {
+        // After one step A is still as attached (B = 0 gave it no gradient): drawn from the generator --seed seeds.
+        string[] Run(string output, string seed) =>
+            ["sft", "--model", f.Model, "--data", f.SftData, "--out", output, "--max-steps", "1", "--lr", "1e-4", "--seed", seed,
+             "--lora-r", "4", "--lora-target-modules", "all-linear"];
+        string a = Out("seed3a"), b = Out("seed3b"), c = Out("seed4");
+        Ok(HybridProcess.Run(Run(a, "3")));
+        Ok(HybridProcess.Run(Run(b, "3")));
+        Ok(HybridProcess.Run(Run(c, "4")));
+        byte[] File(string dir) => System.IO.File.ReadAllBytes(Path.Combine(dir, "adapter_model.safetensors"));
+        Assert.Equal(File(a), File(b));
+        Assert.NotEqual(File(a), File(c));
+    }
+
+    [Fact]
     public void MergeLoraExportEqualsAMergeByHandAndDpoStacksAnAdapter()
     {
         string sft = Out("sft"), dpo = Out("dpo"), merged = Out("merged"), byHand = Out("byhand");

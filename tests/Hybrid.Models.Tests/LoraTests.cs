@@ -39,6 +39,21 @@ public sealed class LoraTests
     }
 
     [Fact]
+    public void ASeededAttachDrawsTheSameAWhateverTheGeneratorDidBefore()
+    {
+        float[] AfterDraws(int draws, ulong seed)
+        {
+            using var model = new DecoderModel(TinyDecoders.Configs["qwen2-gqa-tied"]);
+            using (Tensor noise = rand(draws)) { }                           // moves the generator on
+            LoraLayers.Attach(model, new LoraConfig { Rank = 2, TargetModules = [LoraConfig.AllLinear] }, seed);
+            return model.named_parameters().Where(p => p.name.EndsWith(".lora_A.weight", StringComparison.Ordinal))
+                        .SelectMany(p => p.parameter.data<float>().ToArray()).ToArray();
+        }
+        Assert.Equal(AfterDraws(1, 7), AfterDraws(100, 7));
+        Assert.NotEqual(AfterDraws(1, 7), AfterDraws(1, 8));
+    }
+
+    [Fact]
     public void AttachingFreezesTheBaseLeavesTheOutputAndTrainsOnlyTheAdapters()
     {
         DecoderConfig config = TinyDecoders.Configs["qwen2-gqa-tied"];

@@ -9,6 +9,10 @@ onnxruntime. Each check prints one line and goes into OUT_DIR/crosscheck.json:
   peft     peft's PeftModel over the base with Hybrid's adapter folder (unmerged LoRA path) vs Hybrid's
            `export --merge-lora` folder; also peft's own key list against the adapter file's
   reward   transformers' *ForSequenceClassification score vs `hybrid score` on the exported reward model
+  train    one optimizer step of `hybrid sft` (full, completion-only and whole-row; LoRA), `hybrid dpo` (sigmoid) and
+           `hybrid reward` (Bradley-Terry) on 16 rows: the step's logged loss, metrics and gradient norm against
+           PyTorch's on the same rows, and every parameter's change against the AdamW step PyTorch's gradient implies
+           (at step 1, Δw = −lr·g/(|g| + ε) after clipping: an elementwise check of the gradient's sign and balance)
   greedy   transformers' greedy decoding of the held-out prompts with the two reasoning models vs `hybrid generate
            --temperature 0`; accuracy per level and the paired gain, computed from transformers' completions alone
 
@@ -103,6 +107,181 @@ def check(name, fn):
         report(name + "_error", f"{type(e).__name__}: {e}")
         traceback.print_exc()
     print(f"  ({name}: {time.time() - started:.1f} s)", flush=True)
+
+
+def tokenizer_of(folder):
+    tok = Tokenizer.from_file(os.path.join(folder, "tokenizer.json"))
+    eos = tok.token_to_id(json.load(open(os.path.join(folder, "tokenizer_config.json")))["eos_token"])
+    return (lambda text: tok.encode(text, add_special_tokens=False).ids), eos
+
+
+def jsonl(p):
+    return [json.loads(l) for l in open(p)]
+
+
+def first_metrics(run):
+    return jsonl(os.path.join(run, "metrics.jsonl"))[0]
+
+
+def response_logps(model, prompt, response):
+    """Σ log p(response token | prefix) of one unpadded row."""
+    ids = torch.tensor([prompt + response], device=device)
+    logp = torch.log_softmax(model(ids).logits[0, :-1].float(), -1)          # [T−1, V] predicts token t+1
+    targets = ids[0, 1:]
+    picked = logp.gather(-1, targets[:, None])[:, 0]                        # [T−1]
+    return picked[len(prompt) - 1:].sum()
+
+
+def grad_norm(params):
+    return float(torch.sqrt(sum((p.grad.double() ** 2).sum() for p in params if p.grad is not None)))
+
+
+def adam_step_check(named_grads, before, after, lr, max_norm=1.0):
+    """after − before vs AdamW's first step from these gradients (β's and ε at their defaults, no weight decay)."""
+    total = math.sqrt(sum(float((g.double() ** 2).sum()) for g in named_grads.values()))
+    scale = min(1.0, max_norm / (total + 1e-6))
+    worst, n, off, off_g, abs_g = 0.0, 0, 0, 0.0, []
+    for name, g in named_grads.items():
+        g = g.double() * scale
+        predicted = -lr * g / (g.abs() + 1e-8)
+        delta = after[name].double() - before[name].double()
+        err = (delta - predicted).abs() / lr
+        worst = max(worst, float(err.max()))
+        off += int((err > 0.01).sum())
+        if (err > 0.01).any():
+            off_g = max(off_g, float(g.abs()[err > 0.01].max()))
+        abs_g.append(g.abs().flatten())
+        n += g.numel()
+    # Where |g| is within a few ε of 0, g/(|g| + ε) turns on g's last bits, so fp32 summation order shows there.
+    return {"params": n, "max_err_over_lr": worst, "elements_off_by_over_1pct_of_lr": off,
+            "largest_abs_grad_among_them": off_g, "median_abs_grad": float(torch.cat(abs_g).median())}
+
+
+def tensors(folder, file="model.safetensors"):
+    with safe_open(os.path.join(folder, file), "pt") as f:
+        return {k: f.get_tensor(k) for k in f.keys()}
+
+
+def hf_named(model):
+    """transformers' parameter names → the checkpoint's (tied heads appear once, under the embedding's name)."""
+    return {n: p for n, p in model.named_parameters()}
+
+
+
+
+@torch.enable_grad()
+def train_sft():
+    sft_rows = jsonl(path("data", "sft16.jsonl"))
+    # SFT, full fine-tuning: Σ CE over trainable targets ÷ their count; prompt ✗ with completion-only loss, EOS ✓.
+    for run, base, completion_only in [("step-sft", "qwen", True), ("step-sft-full", "llama", False)]:
+        model = load_causal(path(base))
+        encode, eos = tokenizer_of(path(base))
+        count, correct = 0, 0
+        losses = []
+        for r in sft_rows:
+            p, c = encode(r["prompt"]), encode(r["completion"])
+            ids = p + c + [eos]
+            train = [not completion_only] * len(p) + [True] * (len(c) + 1)
+            logits = model(torch.tensor([ids], device=device)).logits[0, :-1].float()
+            targets = torch.tensor(ids[1:], device=device)
+            mask = torch.tensor(train[1:], device=device)
+            ce = torch.nn.functional.cross_entropy(logits, targets, reduction="none")
+            losses.append(ce[mask].sum())
+            count += int(mask.sum())
+            correct += int((logits.argmax(-1)[mask] == targets[mask]).sum())
+        loss = torch.stack(losses).sum() / count
+        loss.backward()
+        m = first_metrics(path(run))
+        params = hf_named(model)
+        grads = {n: p.grad.detach().cpu() for n, p in params.items()}
+        before, after = tensors(path(base)), tensors(path(run))
+        report(f"train/{run}", {"loss_hf": float(loss.detach()), "loss_hybrid": m["loss"], "grad_norm_hf": grad_norm(params.values()),
+                                "grad_norm_hybrid": m["grad_norm"], "token_acc_hf": correct / count,
+                                "token_acc_hybrid": m["mean_token_accuracy"],
+                                "adam_step": adam_step_check({n: g for n, g in grads.items() if n in after}, before, after, m["learning_rate"])})
+
+
+@torch.enable_grad()
+def train_lora():
+    sft_rows = jsonl(path("data", "sft16.jsonl"))
+    # LoRA SFT: the adapter's A as Hybrid initialised it (unchanged by step 1, where B = 0 gives A no gradient), B = 0.
+    from peft import PeftModel
+    model = load_causal(path("qwen"))
+    encode, eos = tokenizer_of(path("qwen"))
+    model = PeftModel.from_pretrained(model, path("step-lora"), is_trainable=True).to(device)
+    after = tensors(path("step-lora"), "adapter_model.safetensors")
+    for n, p in model.named_parameters():
+        if "lora_B" in n:
+            p.data.zero_()
+    losses, count = [], 0
+    for r in sft_rows:
+        p, c = encode(r["prompt"]), encode(r["completion"])
+        ids = p + c + [eos]
+        logits = model(input_ids=torch.tensor([ids], device=device)).logits[0, :-1].float()
+        ce = torch.nn.functional.cross_entropy(logits, torch.tensor(ids[1:], device=device), reduction="none")
+        losses.append(ce[len(p) - 1:].sum())
+        count += len(c) + 1
+    loss = torch.stack(losses).sum() / count
+    loss.backward()
+    m = first_metrics(path("step-lora"))
+    trainable = {n: p for n, p in model.named_parameters() if p.requires_grad}
+    # peft's names carry the adapter name ("…lora_A.default.weight"); the file's do not.
+    grads = {n.replace(".default", ""): p.grad.detach().cpu() for n, p in trainable.items()}
+    before = {k: (torch.zeros_like(v) if "lora_B" in k else v) for k, v in after.items()}
+    report("train/step-lora", {"loss_hf": float(loss.detach()), "loss_hybrid": m["loss"], "grad_norm_hf": grad_norm(trainable.values()),
+                               "grad_norm_hybrid": m["grad_norm"], "trainable_tensors": len(trainable),
+                               "adam_step": adam_step_check({n: g for n, g in grads.items() if n in after}, before, after, m["learning_rate"])})
+
+
+@torch.enable_grad()
+def train_dpo():
+    pref_rows = jsonl(path("data", "prefs16.jsonl"))
+    # DPO (sigmoid, β 0.1): at step 1 the policy is the reference, so the loss is log 2 and the gradient is
+    # −β/2 · mean ∇(log π(chosen) − log π(rejected)); logps/* are the policy's summed response log-probs.
+    model = load_causal(path("qwen"))
+    encode, eos = tokenizer_of(path("qwen"))
+    beta, chosen, rejected, losses = 0.1, [], [], []
+    for r in pref_rows:
+        p = encode(r["prompt"])
+        lc = response_logps(model, p, encode(r["chosen"]) + [eos])
+        lr_ = response_logps(model, p, encode(r["rejected"]) + [eos])
+        h = (lc - lc.detach()) - (lr_ - lr_.detach())
+        losses.append(-torch.nn.functional.logsigmoid(beta * h))
+        chosen.append(float(lc)); rejected.append(float(lr_))
+    loss = torch.stack(losses).mean()
+    loss.backward()
+    m = first_metrics(path("step-dpo"))
+    params = hf_named(model)
+    after = tensors(path("step-dpo"))
+    report("train/step-dpo", {"loss_hf": float(loss.detach()), "loss_hybrid": m["loss"], "grad_norm_hf": grad_norm(params.values()),
+                              "grad_norm_hybrid": m["grad_norm"], "logps_chosen_hf": sum(chosen) / len(chosen),
+                              "logps_chosen_hybrid": m["logps/chosen"], "logps_rejected_hf": sum(rejected) / len(rejected),
+                              "logps_rejected_hybrid": m["logps/rejected"],
+                              "adam_step": adam_step_check({n: p.grad.detach().cpu() for n, p in params.items() if n in after},
+                                                           tensors(path("qwen")), after, m["learning_rate"])})
+
+
+@torch.enable_grad()
+def train_rm():
+    pref_rows = jsonl(path("data", "prefs16.jsonl"))
+    # Reward model (Bradley-Terry): score = the head at the last token of prompt + response (no EOS).
+    model = AutoModelForSequenceClassification.from_pretrained(path("rm"), dtype=torch.float32, attn_implementation="eager", num_labels=1).to(device).eval()
+    encode, _ = tokenizer_of(path("rm"))
+    score = lambda text: model(torch.tensor([encode(text)], device=device)).logits[0, 0]
+    rc = torch.stack([score(r["prompt"] + r["chosen"]) for r in pref_rows])
+    rr = torch.stack([score(r["prompt"] + r["rejected"]) for r in pref_rows])
+    loss = -torch.nn.functional.logsigmoid(rc - rr).mean()
+    loss.backward()
+    m = first_metrics(path("step-rm"))
+    params = hf_named(model)
+    after = tensors(path("step-rm"))
+    both = torch.cat([rc, rr]).detach()
+    report("train/step-rm", {"loss_hf": float(loss.detach()), "loss_hybrid": m["loss"], "grad_norm_hf": grad_norm(params.values()),
+                             "grad_norm_hybrid": m["grad_norm"], "accuracy_hf": float((rc > rr).float().mean()), "accuracy_hybrid": m["accuracy"],
+                             "margin_hf": float((rc - rr).mean()), "margin_hybrid": m["margin"],
+                             "min_max_reward_hf": [float(both.min()), float(both.max())], "min_max_reward_hybrid": [m["min_reward"], m["max_reward"]],
+                             "adam_step": adam_step_check({n: p.grad.detach().cpu() for n, p in params.items() if n in after},
+                                                          tensors(path("rm")), after, m["learning_rate"])})
 
 
 def logits_check():
@@ -213,7 +392,7 @@ def greedy_check():
     report("greedy/gain_rl_minus_sft_hf", {"points": mean, "ci95": 1.96 * se, "n": len(d)})
 
 
-for name, fn in [("logits", logits_check), ("peft", peft_check), ("reward", reward_check), ("greedy", greedy_check)]:
+for name, fn in [("logits", logits_check), ("peft", peft_check), ("reward", reward_check), ("train_sft", train_sft), ("train_lora", train_lora), ("train_dpo", train_dpo), ("train_rm", train_rm), ("greedy", greedy_check)]:
     check(name, fn)
 with open(os.path.join(out_dir, "crosscheck.json"), "w") as f:
     json.dump(results, f, indent=2)

@@ -55,6 +55,17 @@ for m in qwen llama rm; do h export --model $m --out $m-onnx; done
 for m in qwen-lora llama-lora; do h export --model $m --merge-lora --out $m-merged-onnx; done
 h score --model rm-onnx --data data/score.jsonl --out rm-scores.jsonl
 
+# One optimizer step on 16 rows (one batch, so the data order does not matter) of each trainer, lr 1e-3: hf_check.py
+# compares the logged loss, metrics and gradient norm, and each parameter's change, with PyTorch's.
+head -16 data/sft.jsonl > data/sft16.jsonl
+head -16 data/prefs.jsonl > data/prefs16.jsonl
+one=(--max-steps 1 --batch-size 16 --logging-steps 1 --lr 1e-3 --seed 1)
+h sft --model qwen --data data/sft16.jsonl --out step-sft "${one[@]}"
+h sft --model llama --data data/sft16.jsonl --out step-sft-full "${one[@]}" --completion-only-loss false
+h sft --model qwen --data data/sft16.jsonl --out step-lora "${one[@]}" --lora-r 4 --lora-alpha 16 --lora-target-modules all-linear
+h dpo --model qwen --data data/prefs16.jsonl --out step-dpo "${one[@]}" --loss sigmoid --beta 0.1
+h reward --model rm --data data/prefs16.jsonl --out step-rm "${one[@]}"
+
 if [[ $# -eq 4 ]]; then
   for pair in "sft:$2" "rl:$3"; do
     name=${pair%%:*}; src=${pair#*:}

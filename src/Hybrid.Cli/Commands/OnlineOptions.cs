@@ -90,6 +90,7 @@ internal sealed class OnlineOptions
             OnlinePolicy policy = OnlinePolicy.Open(parse.GetValue(Model)!, Path.Combine(outDir, workDir), new OnlinePolicyOptions
             {
                 Sync = sync, Engine = new RolloutEngineOptions { Device = onnxDevice, Backend = parse.GetValue(Backend), IntraOpThreads = engineThreads }, Lora = lora,
+                LoraSeed = parse.GetValue(Seed),
             });
             if (driver is not null) policy.Rollouts = new ClusterRollouts(driver, policy.Engine);
             return new OnlineRun(outDir, folder, onDevice.Value, policy, driver);

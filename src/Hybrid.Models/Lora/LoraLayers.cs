@@ -19,9 +19,10 @@ public static class LoraLayers
     /// <summary>
     /// Freezes every parameter of <paramref name="model"/> and attaches an adapter to each Linear named by
     /// <see cref="LoraConfig.Targets"/> (never a <c>lm_head</c> or a <c>score</c> head, never a LoRA matrix itself).
-    /// Returns the number of layers adapted; none is an error naming the targets.
+    /// Returns the number of layers adapted; none is an error naming the targets. A's initial values come from libtorch's
+    /// generator, seeded first with <paramref name="seed"/> when it is given (so a run's --seed fixes its adapters' start).
     /// </summary>
-    public static int Attach(HybridModule model, LoraConfig config)
+    public static int Attach(HybridModule model, LoraConfig config, ulong? seed = null)
     {
         config.Validate();
         foreach (var p in model.parameters()) p.requires_grad_(false);
@@ -32,9 +33,9 @@ public static class LoraLayers
         if (config.Bf16Base)
             foreach (var (_, module) in model.named_modules().Where(m => m.module is Linear && LoraConfig.DecoderProjections.Contains(LoraConfig.KindOf(m.name))))
                 ((Linear)module).StoreFrozenAs(ScalarType.BFloat16);   // the adapters, attached below, stay float32
+        if (seed is ulong s) TensorUtil.ManualSeed(s);
         foreach (Linear layer in targets)
         {
-            // A's initial values come from libtorch's generator, as every other initialisation here.
             layer.AttachLora(config.Rank, config.Alpha, config.Dropout);
             if (config.UseRsLora) layer.SetLoraScaling(config.Scaling);
         }

@@ -34,7 +34,7 @@ public static class CausalLmCheckpoint
         DecoderModel model = Load(args.ModelPath, purpose, out generation);
         try
         {
-            LoraLayers.Attach(model, args.Lora);
+            LoraLayers.Attach(model, args.Lora, args.Seed);   // resumed adapters replace A and B below
             if (args.ResumeFrom is not null)
             {
                 Dictionary<string, Tensor> adapter = LoraAdapterFile.ReadWeights(args.ResumeFrom);

@@ -80,7 +80,7 @@ public sealed class OnlinePolicy : IDisposable
         try
         {
             model.LoadStateDict(checkpoint.Tensors);
-            if (options?.Lora is { } lora) LoraLayers.Attach(model, lora);   // freezes the base; B = 0, so version 0 is the checkpoint
+            if (options?.Lora is { } lora) LoraLayers.Attach(model, lora, options.LoraSeed);   // freezes the base; B = 0, so version 0 is the checkpoint
             return Create(model, checkpoint.Directory, workDir, options, checkpoint.Generation, baseModelDir: Path.GetFullPath(checkpointDir));
         }
         catch

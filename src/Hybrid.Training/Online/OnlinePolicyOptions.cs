@@ -36,6 +36,9 @@ public sealed record OnlinePolicyOptions
     /// </summary>
     public LoraConfig? Lora { get; init; }
 
+    /// <summary>Seed of the adapters' initialisation (A) when <see cref="Lora"/> is set; null: libtorch's generator as it stands.</summary>
+    public ulong? LoraSeed { get; init; }
+
     public DecoderExportOptions ExportOptions => new()
     {
         Kernel = Kernel,
