@@ -92,7 +92,7 @@ internal static class RlCommand
             OnlinePolicy policy = run.Policy;
             string outDir = run.OutDir;
             using DecoderModel? reference = axes.NeedsReference ? policy.FrozenCopy() : null;
-            using Critic? critic = axes.NeedsCritic ? Critic.FromCheckpoint(parse.GetValue(criticFrom) ?? parse.GetValue(shared.Model)!, policy.Config) : null;
+            using Critic? critic = axes.NeedsCritic ? Critic.FromCheckpoint(parse.GetValue(criticFrom) ?? parse.GetValue(shared.Model)!, policy.Config, parse.GetValue(shared.Seed)) : null;
             using var metrics = new MetricsLog(Path.Combine(outDir, "metrics.jsonl"), LiveProgress.Log);
             RlResult result = new RlTrainer(policy, config, axes, train, rewardFunction, reference, critic, process: process, metrics: metrics, log: LiveProgress.Log).Train(eval);
             policy.Save(Path.Combine(outDir, "model"));

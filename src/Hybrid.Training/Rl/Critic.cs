@@ -35,14 +35,15 @@ public sealed class Critic : HybridModule
     /// <summary>
     /// From a checkpoint: a reward model (<c>*ForSequenceClassification</c>: body + <c>score.weight</c>, which becomes
     /// the value head's weight with bias 0 — InstructGPT initialises the critic from the RM) or a causal LM (body only, a
-    /// fresh value head N(0, 0.02²)).
+    /// fresh value head N(0, 0.02²), drawn after seeding libtorch's generator with <paramref name="seed"/> when given).
     /// </summary>
-    public static Critic FromCheckpoint(string dir, DecoderConfig policyConfig)
+    public static Critic FromCheckpoint(string dir, DecoderConfig policyConfig, ulong? seed = null)
     {
         using LoadedCheckpoint checkpoint = HfCheckpoint.Load(dir);
         DecoderConfig c = checkpoint.Config;
         if (c.HiddenSize != policyConfig.HiddenSize && !c.IsSequenceClassifier)
             throw new ArgumentException($"{dir}: hidden_size {c.HiddenSize} differs from the policy's {policyConfig.HiddenSize}");
+        if (seed is ulong s) TensorUtil.ManualSeed(s);
         var critic = new Critic(c);
         try
         {
