@@ -71,6 +71,13 @@ internal sealed record ReasoningBenchOptions
 
     public int Seed { get; init; } = 1;
 
+    /// <summary>
+    /// The trainer's precision for SFT and RL: bf16 (mixed precision; the default, every reported run) or fp32. Which is
+    /// faster depends on the CPU (on an Intel Xeon without AMX bf16 steps took about 1.5× fp32's: results-torchsharp.md);
+    /// the trained models differ between the two, so compare runs of one precision.
+    /// </summary>
+    public string Precision { get; init; } = "bf16";
+
     /// <summary>Where the runs, data, logs and report go (kept: the report links nothing outside it).</summary>
     public string Work { get; init; } = Path.Combine("runs", "reasoning-bench");
 
@@ -111,6 +118,7 @@ internal sealed record ReasoningBenchOptions
                 "--mini-batches" => o with { MiniBatches = I() },
                 "--max-new-tokens" => o with { MaxNewTokens = I() },
                 "--seed" => o with { Seed = I() },
+                "--precision" => v is "bf16" or "fp32" ? o with { Precision = v } : throw new ArgumentException($"--precision {v}: bf16 or fp32"),
                 "--work" => o with { Work = v },
                 _ => throw new ArgumentException($"{flag}: unknown (see the comment at the top of tools/bench/ReasoningBench.cs)"),
             };
@@ -164,8 +172,8 @@ internal static class ReasoningBench
         var wall = new List<(string Phase, double Seconds)>();
         void Step(string phase, params string[] a) => wall.Add((phase, Hybrid(cli, W(Path.Combine("logs", phase + ".log")), phase, a, log)));
 
-        log.WriteLine($"bench reasoning: {Path.GetFileNameWithoutExtension(recipe)}; {o.Train} RL prompts/level (counts ≤ {o.MaxValue}), SFT on {o.SftTrain} worked solutions of each level {o.SftLevels} ({o.SftSteps} steps × {o.SftBatch}, lr {F(o.SftLr)}, bf16), " +
-                      $"{string.Join(" and ", o.Presets.Select(p => p.ToUpperInvariant()))} on levels {o.Levels} ({o.RlIterations} iterations × {o.PromptsPerIteration} prompts × G {o.GroupSize}, {o.MiniBatches} mini-batch(es), lr {F(o.RlLr)}, reward {o.Reward}, bf16, {o.MaxNewTokens} new tokens); " +
+        log.WriteLine($"bench reasoning: {Path.GetFileNameWithoutExtension(recipe)}; {o.Train} RL prompts/level (counts ≤ {o.MaxValue}), SFT on {o.SftTrain} worked solutions of each level {o.SftLevels} ({o.SftSteps} steps × {o.SftBatch}, lr {F(o.SftLr)}, {o.Precision}), " +
+                      $"{string.Join(" and ", o.Presets.Select(p => p.ToUpperInvariant()))} on levels {o.Levels} ({o.RlIterations} iterations × {o.PromptsPerIteration} prompts × G {o.GroupSize}, {o.MiniBatches} mini-batch(es), lr {F(o.RlLr)}, reward {o.Reward}, {o.Precision}, {o.MaxNewTokens} new tokens); " +
                       (o.SftControlSteps is int c ? $"SFT-alone control: {c} SFT steps; " : "") + $"greedy accuracy on {o.Eval} {o.EvalSet} problems/level; {Environment.ProcessorCount} cores; work folder {work}");
         string i(int x) => x.ToString(CultureInfo.InvariantCulture);
         Step("make-data", "make-data", "reasoning", "--out", W("data"), "--levels", o.Levels, "--sft-levels", o.SftLevels, "--train", i(o.Train),
@@ -173,8 +181,9 @@ internal static class ReasoningBench
              "--dev", o.EvalSet == "dev" ? i(o.Eval) : "0", "--heldout", o.EvalSet == "heldout" ? i(o.Eval) : "1", "--max-value", i(o.MaxValue), "--seed", i(o.Seed));
         string evalData = W(Path.Combine("data", o.EvalSet + ".jsonl"));
         Step("init-model", "init-model", "--preset", recipe, "--out", W("base"), "--seed", i(o.Seed));
-        void Sft(string name, int steps) => Step(name, "sft", "--model", W("base"), "--data", W(Path.Combine("data", "sft.jsonl")), "--out", W(name), "--lr", F(o.SftLr),
-             "--max-steps", i(steps), "--batch-size", i(o.SftBatch), "--warmup-ratio", "0.05", "--bf16", "--logging-steps", "50", "--seed", i(o.Seed));
+        string[] precision = o.Precision == "bf16" ? ["--bf16"] : [];
+        void Sft(string name, int steps) => Step(name, ["sft", "--model", W("base"), "--data", W(Path.Combine("data", "sft.jsonl")), "--out", W(name), "--lr", F(o.SftLr),
+             "--max-steps", i(steps), "--batch-size", i(o.SftBatch), "--warmup-ratio", "0.05", .. precision, "--logging-steps", "50", "--seed", i(o.Seed)]);
         void Eval(string name, string model) => Step("eval " + name, "generate", "--model", model, "--data", evalData, "--out", W($"eval-{name}.jsonl"),
                                                      "--temperature", "0", "--max-new-tokens", i(o.MaxNewTokens));
         Sft("sft", o.SftSteps);
@@ -189,9 +198,9 @@ internal static class ReasoningBench
         }
         foreach (string preset in o.Presets)
         {
-            Step(preset, "rl", "--model", W("sft"), "--data", W(Path.Combine("data", "prompts.jsonl")), "--preset", preset, "--reward", o.Reward,
+            Step(preset, ["rl", "--model", W("sft"), "--data", W(Path.Combine("data", "prompts.jsonl")), "--preset", preset, "--reward", o.Reward,
                  "--group-size", i(o.GroupSize), "--prompts-per-iteration", i(o.PromptsPerIteration), "--iterations", i(o.RlIterations),
-                 "--max-new-tokens", i(o.MaxNewTokens), "--lr", F(o.RlLr), "--mini-batches", i(o.MiniBatches), "--bf16", "--seed", i(o.Seed), "--out", W(preset));
+                 "--max-new-tokens", i(o.MaxNewTokens), "--lr", F(o.RlLr), "--mini-batches", i(o.MiniBatches), .. precision, "--seed", i(o.Seed), "--out", W(preset)]);
             Eval(preset, W(Path.Combine(preset, "model")));
             runs.Add((preset, "+" + preset.ToUpperInvariant()));
         }
