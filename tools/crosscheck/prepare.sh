@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Makes the inputs of tools/crosscheck/hf_check.py with the hybrid CLI: tiny Qwen2 and Llama checkpoints (fine-tuned a
 # few steps so their weights are not the initialiser's), PEFT LoRA adapters (plain and rsLoRA), a reward model, their
-# ONNX exports (adapters merged), and Hybrid's own outputs on them (reward scores; greedy completions of two reasoning
-# models when given). hf_check.py then reads every artifact with PyTorch, transformers and peft, which this project
+# ONNX exports (adapters merged), and Hybrid's own outputs on them (reward scores; one optimizer step of sft, LoRA sft,
+# dpo and reward; greedy completions of two reasoning models when given). hf_check.py then reads every artifact with PyTorch, transformers and peft, which this project
 # does not use, and compares.
 #   tools/crosscheck/prepare.sh WORK [SFT_MODEL RL_MODEL HELDOUT.jsonl]
 # WORK: a new folder (replaced when it exists); keep it under runs/ (ignored by git) to carry it to another machine.
