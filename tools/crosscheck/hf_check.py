@@ -169,34 +169,38 @@ def hf_named(model):
 
 
 
+def sft_loss(model, encode, eos, rows, completion_only=True):
+    """Σ cross-entropy over trainable targets ÷ their count (prompt ✗ with completion-only loss, EOS ✓), and the share
+    of those targets the argmax predicts."""
+    losses, count, correct = [], 0, 0
+    for r in rows:
+        p, c = encode(r["prompt"]), encode(r["completion"])
+        ids = p + c + [eos]
+        train = [not completion_only] * len(p) + [True] * (len(c) + 1)
+        logits = model(input_ids=torch.tensor([ids], device=device)).logits[0, :-1].float()   # [T−1, V] predicts token t+1
+        targets = torch.tensor(ids[1:], device=device)
+        mask = torch.tensor(train[1:], device=device)
+        losses.append(torch.nn.functional.cross_entropy(logits, targets, reduction="none")[mask].sum())
+        count += int(mask.sum())
+        correct += int((logits.argmax(-1)[mask] == targets[mask]).sum())
+    return torch.stack(losses).sum() / count, correct / count
+
+
 @torch.enable_grad()
 def train_sft():
     sft_rows = jsonl(path("data", "sft16.jsonl"))
-    # SFT, full fine-tuning: Σ CE over trainable targets ÷ their count; prompt ✗ with completion-only loss, EOS ✓.
+    # SFT, full fine-tuning, completion-only (Qwen2) and whole-row (Llama).
     for run, base, completion_only in [("step-sft", "qwen", True), ("step-sft-full", "llama", False)]:
         model = load_causal(path(base))
         encode, eos = tokenizer_of(path(base))
-        count, correct = 0, 0
-        losses = []
-        for r in sft_rows:
-            p, c = encode(r["prompt"]), encode(r["completion"])
-            ids = p + c + [eos]
-            train = [not completion_only] * len(p) + [True] * (len(c) + 1)
-            logits = model(torch.tensor([ids], device=device)).logits[0, :-1].float()
-            targets = torch.tensor(ids[1:], device=device)
-            mask = torch.tensor(train[1:], device=device)
-            ce = torch.nn.functional.cross_entropy(logits, targets, reduction="none")
-            losses.append(ce[mask].sum())
-            count += int(mask.sum())
-            correct += int((logits.argmax(-1)[mask] == targets[mask]).sum())
-        loss = torch.stack(losses).sum() / count
+        loss, token_acc = sft_loss(model, encode, eos, sft_rows, completion_only)
         loss.backward()
         m = first_metrics(path(run))
         params = hf_named(model)
         grads = {n: p.grad.detach().cpu() for n, p in params.items()}
         before, after = tensors(path(base)), tensors(path(run))
         report(f"train/{run}", {"loss_hf": float(loss.detach()), "loss_hybrid": m["loss"], "grad_norm_hf": grad_norm(params.values()),
-                                "grad_norm_hybrid": m["grad_norm"], "token_acc_hf": correct / count,
+                                "grad_norm_hybrid": m["grad_norm"], "token_acc_hf": token_acc,
                                 "token_acc_hybrid": m["mean_token_accuracy"],
                                 "adam_step": adam_step_check({n: g for n, g in grads.items() if n in after}, before, after, m["learning_rate"])})
 
@@ -213,15 +217,7 @@ def train_lora():
     for n, p in model.named_parameters():
         if "lora_B" in n:
             p.data.zero_()
-    losses, count = [], 0
-    for r in sft_rows:
-        p, c = encode(r["prompt"]), encode(r["completion"])
-        ids = p + c + [eos]
-        logits = model(input_ids=torch.tensor([ids], device=device)).logits[0, :-1].float()
-        ce = torch.nn.functional.cross_entropy(logits, torch.tensor(ids[1:], device=device), reduction="none")
-        losses.append(ce[len(p) - 1:].sum())
-        count += len(c) + 1
-    loss = torch.stack(losses).sum() / count
+    loss, _ = sft_loss(model, encode, eos, sft_rows)
     loss.backward()
     m = first_metrics(path("step-lora"))
     trainable = {n: p for n, p in model.named_parameters() if p.requires_grad}
