@@ -81,9 +81,9 @@ public sealed class LoraCliTests(CliFixture f) : IClassFixture<CliFixture>
         Ok(HybridProcess.Run(Run(a, "3")));
         Ok(HybridProcess.Run(Run(b, "3")));
         Ok(HybridProcess.Run(Run(c, "4")));
-        byte[] File(string dir) => System.IO.File.ReadAllBytes(Path.Combine(dir, "adapter_model.safetensors"));
-        Assert.Equal(File(a), File(b));
-        Assert.NotEqual(File(a), File(c));
+        byte[] Adapter(string dir) => File.ReadAllBytes(Path.Combine(dir, "adapter_model.safetensors"));
+        Assert.Equal(Adapter(a), Adapter(b));
+        Assert.NotEqual(Adapter(a), Adapter(c));
     }
 
     [Fact]
