@@ -50,8 +50,10 @@ internal static class RlCommand
         var command = new Command("rl", "Online RL from ONNX Runtime rollouts: GRPO, Dr. GRPO, DAPO, GSPO, GMPO, RLOO, REINFORCE++, ReMax, RAFT(++), PPO");
         var optimizer = new OptimizerFlags(new RlConfig().Optimizer);
         var loraFlags = new LoraFlags();
+        var presetFlags = new RlPresetFlags();
         shared.AddTo(command, new Option[] { preset, reward, rewardModels, criticFrom, group, temperature, miniBatches, microBatch, epochs, sync,
-                                             processReward, processUse, processWeight, stepMarker, asyncRollout, maxStaleness }.Concat(optimizer.All).Concat(loraFlags.All));
+                                             processReward, processUse, processWeight, stepMarker, asyncRollout, maxStaleness }
+                                  .Concat(presetFlags.All).Concat(optimizer.All).Concat(loraFlags.All));
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var config = new RlConfig
@@ -61,11 +63,15 @@ internal static class RlCommand
                 Optimizer = optimizer.Read(parse), Seed = parse.GetValue(shared.Seed), Bf16 = parse.GetValue(shared.Bf16),
                 AsyncRollout = parse.GetValue(asyncRollout), MaxStaleness = parse.GetValue(maxStaleness), MicroBatchSize = parse.GetValue(microBatch),
             }.Validate();
-            if (parse.GetValue(group) is null && RlPresets.Registry.Contains(parse.GetValue(preset)!) && RlPresets.Registry.Create(parse.GetValue(preset)!).GroupSize < 1)
+            if (!RlPresets.Registry.Contains(parse.GetValue(preset)!))
+                throw new ArgumentException($"--preset {parse.GetValue(preset)}: unknown RL preset; known: {string.Join(", ", RlAxes.PresetNames)}");
+            if (parse.GetValue(group) is null && RlPresets.Registry.Create(parse.GetValue(preset)!).GroupSize < 1)
                 throw new ArgumentException($"--group-size: preset '{parse.GetValue(preset)}' has no default number of samples per prompt; give --group-size (e.g. 8)");
-            RlPreset recipe = RlAxes.FitToBudget(RlPresets.Create(parse.GetValue(preset)!, parse.GetValue(group)), config.MaxNewTokens);
-            if (parse.GetValue(miniBatches) is int mb) recipe = recipe with { MiniBatches = mb };
-            if (parse.GetValue(epochs) is int ep) recipe = recipe with { UpdateEpochs = ep };
+            RlPreset named = RlPresets.Registry.Create(parse.GetValue(preset)!);
+            if (parse.GetValue(group) is int g) named = named with { GroupSize = g };
+            if (parse.GetValue(miniBatches) is int mb) named = named with { MiniBatches = mb };
+            if (parse.GetValue(epochs) is int ep) named = named with { UpdateEpochs = ep };
+            RlPreset recipe = presetFlags.Apply(RlAxes.FitToBudget(named, config.MaxNewTokens), parse, config.MaxNewTokens);   // validated there
             RlAxes axes = RlAxes.FromPreset(recipe);
             RlTrainer.CheckMicroBatch(config, axes);
             ProcessReward? process = parse.GetValue(processReward) switch
