@@ -37,7 +37,7 @@ internal static class DpoCommand
             PreferenceResult result = new PreferenceTrainer(config, LiveProgress.Log).Train();
             Console.WriteLine($"done: {result.Steps} steps, train loss {result.TrainLoss:F4}" +
                               (result.FinalEval is { Comparisons: > 0 } e ? $", eval preference accuracy {e.Accuracy:P1} (margin {e.Margin:F4})" : "") +
-                              $"; model in {result.OutputDir}");
+                              $"; model in {result.OutputDir}" + TrainingOptions.BestNote(result.Best));
             return 0;
         }));
         return command;

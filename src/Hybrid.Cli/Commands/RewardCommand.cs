@@ -26,7 +26,7 @@ internal static class RewardCommand
             RewardModelResult result = new RewardModelTrainer(config, LiveProgress.Log).Train();
             Console.WriteLine($"done: {result.Steps} steps, train loss {result.Train["loss"]:F4}, train accuracy {result.Train["accuracy"]:P1}" +
                               (result.FinalEval is { } e ? $", eval loss {e["loss"]:F4}, eval accuracy {e["accuracy"]:P1}" : "") +
-                              $"; reward model in {result.OutputDir} (hybrid export turns it into a scoring folder)");
+                              $"; reward model in {result.OutputDir} (hybrid export turns it into a scoring folder)" + TrainingOptions.BestNote(result.Best));
             return 0;
         }));
         return command;

@@ -28,7 +28,7 @@ internal static class SftCommand
             SftResult result = new SftTrainer(config, LiveProgress.Log).Train();
             Console.WriteLine($"done: {result.Steps} steps, train loss {result.TrainLoss:F4}" +
                               (result.EvalLoss is double e ? $", eval loss {e:F4}, eval token accuracy {result.EvalMeanTokenAccuracy:P1}" : "") +
-                              $", {result.TokensPerSecond:F0} tokens/s");
+                              $", {result.TokensPerSecond:F0} tokens/s" + TrainingOptions.BestNote(result.Best));
             return 0;
         }));
         return command;

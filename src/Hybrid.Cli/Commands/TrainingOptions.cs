@@ -17,7 +17,9 @@ internal sealed class TrainingOptions
     private readonly LoraFlags _lora = new();
     private readonly Option<int> _epochs, _maxSteps, _batch, _accumulation, _maxLength, _logging, _evalSteps, _saveSteps;
     private readonly Option<ulong> _seed;
-    private readonly Option<bool> _bf16, _overwrite;
+    private readonly Option<bool> _bf16, _overwrite, _loadBest;
+    private readonly Option<string> _bestMetric;
+    private readonly Option<bool?> _greaterIsBetter;
     private readonly Option<string> _device;
 
     /// <param name="defaults">The command's config with its defaults (required paths may be empty).</param>
@@ -46,6 +48,12 @@ internal sealed class TrainingOptions
         _logging = new Option<int>("--logging-steps") { Description = "Log metrics every N steps", DefaultValueFactory = _ => defaults.LoggingSteps };
         _evalSteps = new Option<int>("--eval-steps") { Description = "Evaluate every N steps (0: at the end only)", DefaultValueFactory = _ => defaults.EvalSteps };
         _saveSteps = new Option<int>("--save-steps") { Description = "Save a resumable checkpoint every N steps (0: final model only)", DefaultValueFactory = _ => defaults.SaveSteps };
+        _loadBest = new Option<bool>("--load-best-model-at-end")
+        {
+            Description = "Keep the best model of the evaluations every --eval-steps (and at the end) by --metric-for-best-model, not the last; needs --eval-data",
+        };
+        _bestMetric = new Option<string>("--metric-for-best-model") { Description = "The logged evaluation metric that picks the best model", DefaultValueFactory = _ => defaults.MetricForBestModel };
+        _greaterIsBetter = new Option<bool?>("--greater-is-better") { Description = "Whether larger values of --metric-for-best-model are better (default: unless its name ends in loss)" };
         _seed = new Option<ulong>("--seed") { Description = seed, DefaultValueFactory = _ => defaults.Seed };
         _resume = new Option<string?>("--resume-from") { Description = "A checkpoint-N folder of an earlier run to continue" };
         _bf16 = Bf16Option.Create();
@@ -58,10 +66,14 @@ internal sealed class TrainingOptions
     {
         foreach (Option o in new Option[] { _model, _data, _evalData, _output }.Concat(own)
                      .Concat([_lr, _epochs, _maxSteps, _batch, _accumulation, _maxLength]).Concat(_optimizer.All)
-                     .Concat([_clip, _logging, _evalSteps, _saveSteps, _seed, _resume]).Concat(_lora.All)
+                     .Concat([_clip, _logging, _evalSteps, _loadBest, _bestMetric, _greaterIsBetter, _saveSteps, _seed, _resume]).Concat(_lora.All)
                      .Concat([_bf16, _device, _overwrite, ConfigOption.Create()]))
             command.Options.Add(o);
     }
+
+    /// <summary>The "done:" line's note of which evaluation's model was kept (--load-best-model-at-end), or nothing.</summary>
+    public static string BestNote(BestEvaluation? best) =>
+        best is null ? "" : $"; the model saved is step {best.Step}'s, the best {best.Metric} ({best.Value:F4}); the eval figures before are the last step's";
 
     /// <summary><paramref name="config"/> (the command's own fields set) with every shared field read from <paramref name="parse"/>.</summary>
     public T Apply<T>(ParseResult parse, T config) where T : TrainingArguments
@@ -76,6 +88,7 @@ internal sealed class TrainingOptions
             WarmupRatio = optimizer.WarmupRatio, WeightDecay = optimizer.WeightDecay,
             AdamBeta1 = optimizer.AdamBeta1, AdamBeta2 = optimizer.AdamBeta2, AdamEpsilon = optimizer.AdamEpsilon, MaxGradNorm = parse.GetValue(_clip),
             LoggingSteps = parse.GetValue(_logging), EvalSteps = parse.GetValue(_evalSteps), SaveSteps = parse.GetValue(_saveSteps),
+            LoadBestModelAtEnd = parse.GetValue(_loadBest), MetricForBestModel = parse.GetValue(_bestMetric)!, GreaterIsBetter = parse.GetValue(_greaterIsBetter),
             Seed = parse.GetValue(_seed), ResumeFrom = parse.GetValue(_resume), Bf16 = parse.GetValue(_bf16), Device = parse.GetValue(_device)!,
             Overwrite = parse.GetValue(_overwrite), Lora = _lora.Read(parse),
         });

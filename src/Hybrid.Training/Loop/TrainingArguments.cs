@@ -80,6 +80,32 @@ public abstract record TrainingArguments : RunSettings
     /// <summary>Save a resumable checkpoint every this many optimizer steps (save_steps; 0 = only the final model).</summary>
     public int SaveSteps { get; init; }
 
+    /// <summary>
+    /// Keep the best evaluated model instead of the last (load_best_model_at_end, default false): each evaluation every
+    /// <see cref="EvalSteps"/> and the final one are compared on <see cref="MetricForBestModel"/>, the best so far is
+    /// written to <c>{OutputDir}/best-model-{step}/</c>, and the run's final model is that one (the folder is then removed). Needs <see cref="EvalData"/> and
+    /// <see cref="EvalSteps"/> &gt; 0.
+    /// </summary>
+    public bool LoadBestModelAtEnd { get; init; }
+
+    /// <summary>The logged evaluation metric that chooses the best model (metric_for_best_model, default eval_loss; "eval_" may be left out).</summary>
+    public string MetricForBestModel { get; init; } = "eval_loss";
+
+    /// <summary>Whether a larger <see cref="MetricForBestModel"/> is better (greater_is_better); null = unless the name ends in "loss".</summary>
+    public bool? GreaterIsBetter { get; init; }
+
+    /// <summary><see cref="MetricForBestModel"/> as logged: with its "eval_" prefix.</summary>
+    public string BestModelMetric => MetricForBestModel.StartsWith("eval_", StringComparison.Ordinal) ? MetricForBestModel : "eval_" + MetricForBestModel;
+
+    /// <summary>Whether larger values of <see cref="BestModelMetric"/> win: <see cref="GreaterIsBetter"/>, else not for a loss.</summary>
+    public bool BestModelMetricGreaterIsBetter => GreaterIsBetter ?? !BestModelMetric.EndsWith("loss", StringComparison.Ordinal);
+
+    /// <summary>
+    /// The metrics every evaluation of this trainer logs (each checked for <see cref="MetricForBestModel"/> up front), or
+    /// null when they depend on the data (the name is then checked at the first evaluation).
+    /// </summary>
+    protected virtual IReadOnlyList<string>? EvalMetricNames => null;
+
     /// <summary>Seed of the data order (per epoch), any new weights and libtorch's generator (default 42).</summary>
     public ulong Seed { get; init; } = 42;
 
@@ -117,6 +143,17 @@ public abstract record TrainingArguments : RunSettings
         }
     }
 
+    /// <summary>
+    /// With <see cref="LoadBestModelAtEnd"/>, throws naming <see cref="MetricForBestModel"/> unless <paramref name="logged"/>
+    /// (the names an evaluation of this run logs) holds it; for trainers whose names depend on the data.
+    /// </summary>
+    public void CheckBestModelMetric(IEnumerable<string> logged)
+    {
+        string[] names = logged.Order(StringComparer.Ordinal).ToArray();
+        Require(!LoadBestModelAtEnd || names.Contains(BestModelMetric), nameof(MetricForBestModel), MetricForBestModel,
+            $"this run's evaluations log {string.Join(", ", names)}");
+    }
+
     /// <summary>Throws an <see cref="ArgumentException"/> "<c>{Config}.{field} = {value}: {fix}</c>" for the first bad shared field.</summary>
     protected void ValidateArguments()
     {
@@ -131,5 +168,10 @@ public abstract record TrainingArguments : RunSettings
         Lora?.Validate();
         Require(EvalSteps >= 0, nameof(EvalSteps), EvalSteps, "must be >= 0");
         Require(SaveSteps >= 0, nameof(SaveSteps), SaveSteps, "must be >= 0");
+        Require(!LoadBestModelAtEnd || (EvalData is not null && EvalSteps > 0), nameof(LoadBestModelAtEnd), LoadBestModelAtEnd,
+            $"needs {GetType().Name}.{nameof(EvalData)} (held-out rows) and {GetType().Name}.{nameof(EvalSteps)} > 0 (how often to evaluate) to have evaluations to choose from");
+        Require(!string.IsNullOrWhiteSpace(MetricForBestModel), nameof(MetricForBestModel), $"\"{MetricForBestModel}\"", "name a logged evaluation metric, e.g. eval_loss");
+        Require(!LoadBestModelAtEnd || EvalMetricNames is not { } known || known.Contains(BestModelMetric), nameof(MetricForBestModel), MetricForBestModel,
+            $"this trainer's evaluations log {string.Join(", ", EvalMetricNames ?? [])}");
     }
 }

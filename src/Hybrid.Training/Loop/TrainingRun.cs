@@ -56,7 +56,10 @@ internal sealed class TrainingRun : IDisposable
             throw;
         }
         Guard = new DivergenceGuard(tag);
+        _best = args.LoadBestModelAtEnd ? BestModel.Open(args, args.ResumeFrom is null ? null : loop.Step) : null;
     }
+
+    private readonly BestModel? _best;
 
     public TrainingLoop Loop { get; }
     public MetricsLog Metrics { get; }
@@ -108,6 +111,42 @@ internal sealed class TrainingRun : IDisposable
 
     /// <summary>Writes <c>checkpoint-{step}</c>: <paramref name="saveModel"/> writes the weights, then optimizer and trainer state join them.</summary>
     public void SaveCheckpoint(Action<string> saveModel) => Loop.SaveCheckpoint(_args.OutputDir, saveModel, _optimizer, _parameterNames, _log, _tag);
+
+    /// <summary>
+    /// Records an evaluation during the loop (<paramref name="row"/>: the metrics it logged). With
+    /// <see cref="TrainingArguments.LoadBestModelAtEnd"/>, a new best <see cref="TrainingArguments.MetricForBestModel"/>
+    /// writes the model to <c>{OutputDir}/best-model-{step}/</c> through <paramref name="saveModel"/>.
+    /// </summary>
+    public void Evaluated(IReadOnlyDictionary<string, double> row, Action<string> saveModel)
+    {
+        if (_best is null || !_best.Improves(row)) return;
+        _best.Save(Loop.Step, row, saveModel);
+        _log?.WriteLine($"[{_tag}] {_args.BestModelMetric} {row[_args.BestModelMetric]:G6} at step {Loop.Step}: the best so far, in {BestModel.FolderPrefix}{Loop.Step}/");
+    }
+
+    /// <summary>
+    /// Writes the run's model to <see cref="TrainingArguments.OutputDir"/>: the current weights, or with
+    /// <see cref="TrainingArguments.LoadBestModelAtEnd"/> the best evaluated ones (<paramref name="finalEvaluation"/>, the
+    /// final evaluation's row, competes too), logged as <c>best_metric</c> and <c>best_global_step</c>.
+    /// </summary>
+    public void SaveFinalModel(IReadOnlyDictionary<string, double>? finalEvaluation, Action<string> saveModel)
+    {
+        if (_best is null || finalEvaluation is null || _best.Improves(finalEvaluation))
+        {
+            saveModel(_args.OutputDir);
+            if (_best is not null && finalEvaluation is not null) _best.Record(Loop.Step, finalEvaluation);
+        }
+        else _best.Publish(_args.OutputDir);
+        if (_best?.Step is long bestStep)
+        {
+            Metrics.Write(Loop.Step, new Dictionary<string, double> { ["best_metric"] = _best.Value, ["best_global_step"] = bestStep });
+            _log?.WriteLine($"[{_tag}] best {_args.BestModelMetric} {_best.Value:G6} at step {bestStep} of {Loop.Step}: that model is the one saved");
+        }
+        _best?.Discard();
+    }
+
+    /// <summary>After <see cref="SaveFinalModel"/> with <see cref="TrainingArguments.LoadBestModelAtEnd"/>: the evaluation whose model was saved.</summary>
+    public BestEvaluation? Best => _best?.Step is long step ? new BestEvaluation(_args.BestModelMetric, step, _best.Value) : null;
 
     public void Dispose()
     {

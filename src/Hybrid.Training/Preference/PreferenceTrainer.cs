@@ -17,7 +17,7 @@ namespace Hybrid.Training.Preference;
 /// <summary>What a finished run reports. <see cref="ReferenceRowsComputed"/> counts rows whose reference log-probs were
 /// computed (once per dataset when precomputed); <see cref="ReferenceModelsLoaded"/> counts separate reference models built.</summary>
 public sealed record PreferenceResult(long Steps, double TrainLoss, PreferenceEvaluation? InitialEval, PreferenceEvaluation? FinalEval,
-    long ReferenceRowsComputed, int ReferenceModelsLoaded, long NumTokens, double Seconds, string OutputDir);
+    long ReferenceRowsComputed, int ReferenceModelsLoaded, long NumTokens, double Seconds, string OutputDir, BestEvaluation? Best = null);
 
 /// <summary>
 /// Optimises <see cref="PreferenceConfig.ModelPath"/> on preference data with an <see cref="IPreferenceLoss"/>, with the
@@ -59,6 +59,15 @@ public sealed class PreferenceTrainer(PreferenceConfig config, TextWriter? log =
         {
             if (lossFn.NeedsReference && c.PrecomputeRefLogProbs) (trainRef, evalRef) = PrecomputeReference(policy, train, eval, pad);
             else if (lossFn.NeedsReference) liveReference = LoadReference();
+            if (c.LoadBestModelAtEnd && eval is not null)
+            {
+                // What an evaluation logs depends on the loss and the rows: the metric is checked against the first few held-out
+                // rows' evaluation now, before the output folder is claimed, rather than at the first evaluation.
+                List<TokenizedPreference> probe = eval.Take(c.BatchSize).ToList();
+                float[][]? probeRef = !lossFn.NeedsReference ? null
+                    : evalRef?.Take(probe.Count).ToArray() ?? SequenceLogProbs.ComputeReference(liveReference!, probe, pad, c.BatchSize);
+                c.CheckBestModelMetric(EvaluationRow(PreferenceStep.Evaluate(policy, lossFn, probe, probeRef, pad, c.BatchSize)).Keys);
+            }
 
             var (trainable, names) = CausalLmCheckpoint.Trainable(policy);       // every parameter, or the LoRA matrices
             using var optimizer = c.Optimizer.Create(trainable, c.LearningRate);
@@ -69,7 +78,7 @@ public sealed class PreferenceTrainer(PreferenceConfig config, TextWriter? log =
                            (!lossFn.NeedsReference ? "none" : liveReference is null ? "precomputed" : "live"));
 
             PreferenceEvaluation? initial = null;
-            if (eval is not null && c.EvalOnStart && loop.Step == 0) initial = Evaluate(policy, liveReference, lossFn, eval, evalRef, pad, 0, run.Metrics);
+            if (eval is not null && c.EvalOnStart && loop.Step == 0) initial = Evaluate(policy, liveReference, lossFn, eval, evalRef, pad, 0, run.Metrics).Result;
 
             // ---- the loop -------------------------------------------------------------------------------------------------
             var clock = Stopwatch.StartNew();
@@ -87,15 +96,16 @@ public sealed class PreferenceTrainer(PreferenceConfig config, TextWriter? log =
                 PreferenceStepMetrics s = PreferenceStep.Run(policy, optimizer, lossFn, microBatches, pad, learningRate, c.MaxGradNorm);
                 run.Completed(s, s.Metrics);
                 lastLoss = s.Loss;
-                if (eval is not null && run.EvaluateNow) Evaluate(policy, liveReference, lossFn, eval, evalRef, pad, loop.Step, run.Metrics);
+                if (eval is not null && run.EvaluateNow)
+                    run.Evaluated(Evaluate(policy, liveReference, lossFn, eval, evalRef, pad, loop.Step, run.Metrics).Row, dir => CausalLmCheckpoint.SaveTrained(dir, policy, c, generation));
                 if (run.SaveNow) run.SaveCheckpoint(dir => CausalLmCheckpoint.SaveTrained(dir, policy, c, generation));
             }
             double seconds = clock.Elapsed.TotalSeconds;
 
-            PreferenceEvaluation? final = eval is null ? null : Evaluate(policy, liveReference, lossFn, eval, evalRef, pad, loop.Step, run.Metrics);
-            CausalLmCheckpoint.SaveTrained(c.OutputDir, policy, c, generation);
+            (PreferenceEvaluation Result, Dictionary<string, double> Row)? final = eval is null ? null : Evaluate(policy, liveReference, lossFn, eval, evalRef, pad, loop.Step, run.Metrics);
+            run.SaveFinalModel(final?.Row, dir => CausalLmCheckpoint.SaveTrained(dir, policy, c, generation));   // the best evaluated model with LoadBestModelAtEnd
             log?.WriteLine($"[dpo] {loop.Step} steps in {seconds:F1} s; model saved to {c.OutputDir}");
-            return new PreferenceResult(loop.Step, lastLoss, initial, final, _referenceRows, _referenceModels, loop.NumTokens, seconds, c.OutputDir);
+            return new PreferenceResult(loop.Step, lastLoss, initial, final?.Result, _referenceRows, _referenceModels, loop.NumTokens, seconds, c.OutputDir, run.Best);
         }
         finally
         {
@@ -138,7 +148,8 @@ public sealed class PreferenceTrainer(PreferenceConfig config, TextWriter? log =
         return SequenceLogProbs.ComputeReference(reference, rows, pad, rows.Count);
     }
 
-    private PreferenceEvaluation Evaluate(DecoderModel policy, DecoderModel? liveReference, IPreferenceLoss lossFn, List<TokenizedPreference> eval,
+    /// <summary>The evaluation of <paramref name="eval"/> and the row it logged at <paramref name="step"/>.</summary>
+    private (PreferenceEvaluation Result, Dictionary<string, double> Row) Evaluate(DecoderModel policy, DecoderModel? liveReference, IPreferenceLoss lossFn, List<TokenizedPreference> eval,
         float[][]? evalRef, int pad, long step, MetricsLog metrics)
     {
         float[][]? reference = evalRef;
@@ -148,6 +159,14 @@ public sealed class PreferenceTrainer(PreferenceConfig config, TextWriter? log =
             _referenceRows += eval.Count;
         }
         PreferenceEvaluation result = PreferenceStep.Evaluate(policy, lossFn, eval, reference, pad, _config.BatchSize);
+        Dictionary<string, double> row = EvaluationRow(result);
+        metrics.Write(step, row);
+        return (result, row);
+    }
+
+    /// <summary>An evaluation's logged metrics: eval_preference_accuracy/margin (rows with comparisons), eval_loss and the loss's own.</summary>
+    private static Dictionary<string, double> EvaluationRow(PreferenceEvaluation result)
+    {
         var row = new Dictionary<string, double>(StringComparer.Ordinal);
         if (result.Comparisons > 0)
         {
@@ -157,8 +176,7 @@ public sealed class PreferenceTrainer(PreferenceConfig config, TextWriter? log =
         if (result.Loss is double l) row["eval_loss"] = l;
         foreach (var (name, value) in result.LossMetrics)
             if (name != "loss") row[$"eval_{name}"] = value;
-        metrics.Write(step, row);
-        return result;
+        return row;
     }
 
 }

@@ -19,6 +19,10 @@ public sealed record RewardModelConfig() : TrainingArguments(defaultLearningRate
     /// <summary>Also evaluate before the first step (logged as step 0; not on resume). Default false.</summary>
     public bool EvalOnStart { get; init; }
 
+    /// <summary>What <c>RewardModelTrainer</c> logs at each evaluation.</summary>
+    protected override IReadOnlyList<string> EvalMetricNames =>
+        ["eval_loss", "eval_accuracy", "eval_margin", "eval_min_reward", "eval_mean_reward", "eval_max_reward"];
+
     /// <summary>Checks every field; throws <see cref="ArgumentException"/> naming the field, its value and the fix.</summary>
     public RewardModelConfig Validate()
     {

@@ -19,7 +19,7 @@ namespace Hybrid.Training.RewardModel;
 
 /// <summary>What a finished run reports (the last step's metrics and, with eval data, the final held-out ones).</summary>
 public sealed record RewardModelResult(long Steps, IReadOnlyDictionary<string, double> Train, IReadOnlyDictionary<string, double>? InitialEval,
-    IReadOnlyDictionary<string, double>? FinalEval, long NumTokens, double Seconds, string OutputDir);
+    IReadOnlyDictionary<string, double>? FinalEval, long NumTokens, double Seconds, string OutputDir, BestEvaluation? Best = null);
 
 /// <summary>
 /// Trains a <see cref="SequenceScoreModel"/> (HF <c>…ForSequenceClassification</c>, num_labels = 1) on preference pairs with
@@ -67,14 +67,14 @@ public sealed class RewardModelTrainer(RewardModelConfig config, TextWriter? log
             RewardStepMetrics s = RewardModelStep.Run(model, optimizer, microBatches, pad, loop.LearningRate, c.MaxGradNorm, c.CenterRewardsCoefficient);
             run.Completed(s, s.Metrics);
             last = s.Metrics;
-            if (eval is not null && run.EvaluateNow) Evaluate(model, eval, pad, loop.Step, run.Metrics);
+            if (eval is not null && run.EvaluateNow) run.Evaluated(Logged(Evaluate(model, eval, pad, loop.Step, run.Metrics)), dir => SaveModel(dir, model));
             if (run.SaveNow) run.SaveCheckpoint(dir => SaveModel(dir, model));
         }
         double seconds = clock.Elapsed.TotalSeconds;
         IReadOnlyDictionary<string, double>? final = eval is null ? null : Evaluate(model, eval, pad, loop.Step, run.Metrics);
-        SaveModel(c.OutputDir, model);
+        run.SaveFinalModel(final is null ? null : Logged(final), dir => SaveModel(dir, model));   // the best evaluated model with LoadBestModelAtEnd
         log?.WriteLine($"[reward] {loop.Step} steps in {seconds:F1} s; reward model saved to {c.OutputDir}");
-        return new RewardModelResult(loop.Step, last, initial, final, loop.NumTokens, seconds, c.OutputDir);
+        return new RewardModelResult(loop.Step, last, initial, final, loop.NumTokens, seconds, c.OutputDir, run.Best);
     }
 
     /// <summary>
@@ -150,9 +150,13 @@ public sealed class RewardModelTrainer(RewardModelConfig config, TextWriter? log
     private IReadOnlyDictionary<string, double> Evaluate(SequenceScoreModel model, List<TokenizedPreference> eval, int pad, long step, MetricsLog metrics)
     {
         IReadOnlyDictionary<string, double> result = RewardModelStep.Evaluate(model, eval, pad, _config.BatchSize, _config.CenterRewardsCoefficient);
-        metrics.Write(step, result.ToDictionary(kv => $"eval_{kv.Key}", kv => kv.Value));
+        metrics.Write(step, Logged(result));
         return result;
     }
+
+    /// <summary>An evaluation's metrics under their logged names (eval_loss, eval_accuracy, …).</summary>
+    private static Dictionary<string, double> Logged(IReadOnlyDictionary<string, double> result) =>
+        result.ToDictionary(kv => $"eval_{kv.Key}", kv => kv.Value, StringComparer.Ordinal);
 
     /// <summary>The reward model, or under LoRA a SEQ_CLS adapter folder (A/B and the score head) naming the base.</summary>
     private void SaveModel(string dir, SequenceScoreModel model)

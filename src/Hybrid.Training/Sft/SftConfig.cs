@@ -19,6 +19,9 @@ public sealed record SftConfig() : TrainingArguments(defaultLearningRate: 2e-5, 
     /// <summary>Train only on assistant turns of conversational data (TRL assistant_only_loss; default true here).</summary>
     public bool AssistantOnlyLoss { get; init; } = true;
 
+    /// <summary>What <c>SftTrainer</c> logs at each evaluation.</summary>
+    protected override IReadOnlyList<string> EvalMetricNames => ["eval_loss", "eval_mean_token_accuracy"];
+
     /// <summary>Checks every field; throws <see cref="ArgumentException"/> naming the field, its value and the fix.</summary>
     public SftConfig Validate()
     {

@@ -14,7 +14,9 @@ using Hybrid.Training.Output;
 namespace Hybrid.Training.Sft;
 
 /// <summary>What a finished run reports.</summary>
-public sealed record SftResult(long Steps, double TrainLoss, double? EvalLoss, double? EvalMeanTokenAccuracy, long NumTokens, double TokensPerSecond, string OutputDir);
+/// <summary>What a finished run reports; <paramref name="Best"/> with LoadBestModelAtEnd (the eval figures are the last weights').</summary>
+public sealed record SftResult(long Steps, double TrainLoss, double? EvalLoss, double? EvalMeanTokenAccuracy, long NumTokens, double TokensPerSecond, string OutputDir,
+    BestEvaluation? Best = null);
 
 /// <summary>
 /// Fine-tunes <see cref="SftConfig.ModelPath"/> on <see cref="SftConfig.TrainData"/> with AdamW, warm-up + cosine learning
@@ -59,15 +61,16 @@ public sealed class SftTrainer(SftConfig config, TextWriter? log = null)
             run.Completed(s, new Dictionary<string, double> { ["mean_token_accuracy"] = s.MeanTokenAccuracy });
             tokensThisRun += s.NumTokens;
             lastLoss = s.Loss;
-            if (eval is not null && run.EvaluateNow) Evaluate(model, eval, pad, loop.Step, run.Metrics);
+            if (eval is not null && run.EvaluateNow) run.Evaluated(Evaluate(model, eval, pad, loop.Step, run.Metrics), dir => SaveModel(dir, model, generation));
             if (run.SaveNow) run.SaveCheckpoint(dir => SaveModel(dir, model, generation));
         }
         double seconds = clock.Elapsed.TotalSeconds;
 
-        (double Loss, double Accuracy)? final = eval is null ? null : Evaluate(model, eval, pad, loop.Step, run.Metrics);
-        SaveModel(c.OutputDir, model, generation);
+        IReadOnlyDictionary<string, double>? final = eval is null ? null : Evaluate(model, eval, pad, loop.Step, run.Metrics);
+        run.SaveFinalModel(final, dir => SaveModel(dir, model, generation));   // the best evaluated model with LoadBestModelAtEnd
         log?.WriteLine($"[sft] {loop.Step} steps, {tokensThisRun / Math.Max(seconds, 1e-9):F0} tokens/s; model saved to {c.OutputDir}");
-        return new SftResult(loop.Step, lastLoss, final?.Loss, final?.Accuracy, loop.NumTokens, tokensThisRun / Math.Max(seconds, 1e-9), c.OutputDir);
+        return new SftResult(loop.Step, lastLoss, final?["eval_loss"], final?["eval_mean_token_accuracy"], loop.NumTokens,
+            tokensThisRun / Math.Max(seconds, 1e-9), c.OutputDir, run.Best);
     }
 
     /// <summary>Splits a ChatML conversation into text segments, flagging assistant content and its closing marker.</summary>
@@ -86,11 +89,13 @@ public sealed class SftTrainer(SftConfig config, TextWriter? log = null)
         return segments;
     }
 
-    private (double, double) Evaluate(DecoderModel model, List<TokenizedExample> eval, int pad, long step, MetricsLog metrics)
+    /// <summary>eval_loss and eval_mean_token_accuracy of <paramref name="eval"/>, logged at <paramref name="step"/> and returned.</summary>
+    private Dictionary<string, double> Evaluate(DecoderModel model, List<TokenizedExample> eval, int pad, long step, MetricsLog metrics)
     {
         var (loss, accuracy) = SftStep.Evaluate(model, eval, pad, _config.BatchSize);
-        metrics.Write(step, new Dictionary<string, double> { ["eval_loss"] = loss, ["eval_mean_token_accuracy"] = accuracy });
-        return (loss, accuracy);
+        var row = new Dictionary<string, double>(StringComparer.Ordinal) { ["eval_loss"] = loss, ["eval_mean_token_accuracy"] = accuracy };
+        metrics.Write(step, row);
+        return row;
     }
 
     private void SaveModel(string dir, DecoderModel model, GenerationConfig? generation) => CausalLmCheckpoint.SaveTrained(dir, model, _config, generation);
