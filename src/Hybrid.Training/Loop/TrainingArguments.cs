@@ -83,8 +83,8 @@ public abstract record TrainingArguments : RunSettings
     /// <summary>
     /// Keep the best evaluated model instead of the last (load_best_model_at_end, default false): each evaluation every
     /// <see cref="EvalSteps"/> and the final one are compared on <see cref="MetricForBestModel"/>, the best so far is
-    /// written to <c>{OutputDir}/best-model-{step}/</c>, and the run's final model is that one (the folder is then removed). Needs <see cref="EvalData"/> and
-    /// <see cref="EvalSteps"/> &gt; 0.
+    /// written to <c>{OutputDir}/best-model-{step}/</c>, and the run's final model is that one (the folder is then
+    /// removed). Needs <see cref="EvalData"/> and <see cref="EvalSteps"/> &gt; 0.
     /// </summary>
     public bool LoadBestModelAtEnd { get; init; }
 
@@ -101,8 +101,9 @@ public abstract record TrainingArguments : RunSettings
     public bool BestModelMetricGreaterIsBetter => GreaterIsBetter ?? !BestModelMetric.EndsWith("loss", StringComparison.Ordinal);
 
     /// <summary>
-    /// The metrics every evaluation of this trainer logs (each checked for <see cref="MetricForBestModel"/> up front), or
-    /// null when they depend on the data (the name is then checked at the first evaluation).
+    /// The metrics every evaluation of this trainer logs (<see cref="MetricForBestModel"/> is checked against them in
+    /// validation), or null when they depend on the data: the trainer then calls <see cref="CheckBestModelMetric"/>
+    /// before it starts (and every evaluation checks again).
     /// </summary>
     protected virtual IReadOnlyList<string>? EvalMetricNames => null;
 

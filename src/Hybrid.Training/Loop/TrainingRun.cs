@@ -41,6 +41,7 @@ internal sealed class TrainingRun : IDisposable
     private readonly IReadOnlyList<string> _parameterNames;
     private readonly TextWriter? _log;
     private readonly RunFolder _folder;
+    private readonly BestModel? _best;   // with LoadBestModelAtEnd
 
     private TrainingRun(TrainingArguments args, string tag, TrainingLoop loop, AdamW optimizer, IReadOnlyList<string> parameterNames, TextWriter? log)
     {
@@ -49,17 +50,16 @@ internal sealed class TrainingRun : IDisposable
         try
         {
             Metrics = new MetricsLog(Path.Combine(args.OutputDir, "metrics.jsonl"), log);
+            _best = args.LoadBestModelAtEnd ? BestModel.Open(args, args.ResumeFrom is null ? null : loop.Step) : null;
         }
         catch
         {
+            Metrics?.Dispose();
             _folder.Dispose();
             throw;
         }
         Guard = new DivergenceGuard(tag);
-        _best = args.LoadBestModelAtEnd ? BestModel.Open(args, args.ResumeFrom is null ? null : loop.Step) : null;
     }
-
-    private readonly BestModel? _best;
 
     public TrainingLoop Loop { get; }
     public MetricsLog Metrics { get; }
