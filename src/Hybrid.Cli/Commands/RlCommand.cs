@@ -63,12 +63,13 @@ internal static class RlCommand
                 Optimizer = optimizer.Read(parse), Seed = parse.GetValue(shared.Seed), Bf16 = parse.GetValue(shared.Bf16),
                 AsyncRollout = parse.GetValue(asyncRollout), MaxStaleness = parse.GetValue(maxStaleness), MicroBatchSize = parse.GetValue(microBatch),
             }.Validate();
-            if (!RlPresets.Registry.Contains(parse.GetValue(preset)!))
-                throw new ArgumentException($"--preset {parse.GetValue(preset)}: unknown RL preset; known: {string.Join(", ", RlAxes.PresetNames)}");
-            if (parse.GetValue(group) is null && RlPresets.Registry.Create(parse.GetValue(preset)!).GroupSize < 1)
-                throw new ArgumentException($"--group-size: preset '{parse.GetValue(preset)}' has no default number of samples per prompt; give --group-size (e.g. 8)");
-            RlPreset named = RlPresets.Registry.Create(parse.GetValue(preset)!);
+            string presetName = parse.GetValue(preset)!;
+            if (!RlPresets.Registry.Contains(presetName))
+                throw new ArgumentException($"--preset {presetName}: unknown RL preset; known: {string.Join(", ", RlAxes.PresetNames)}");
+            RlPreset named = RlPresets.Registry.Create(presetName);
             if (parse.GetValue(group) is int g) named = named with { GroupSize = g };
+            else if (named.GroupSize < 1)
+                throw new ArgumentException($"--group-size: preset '{presetName}' has no default number of samples per prompt; give --group-size (e.g. 8)");
             if (parse.GetValue(miniBatches) is int mb) named = named with { MiniBatches = mb };
             if (parse.GetValue(epochs) is int ep) named = named with { UpdateEpochs = ep };
             RlPreset recipe = presetFlags.Apply(RlAxes.FitToBudget(named, config.MaxNewTokens), parse, config.MaxNewTokens);   // validated there

@@ -64,9 +64,7 @@ public sealed class PreferenceTrainer(PreferenceConfig config, TextWriter? log =
                 // What an evaluation logs depends on the loss and the rows: the metric is checked against the first few held-out
                 // rows' evaluation now, before the output folder is claimed, rather than at the first evaluation.
                 List<TokenizedPreference> probe = eval.Take(c.BatchSize).ToList();
-                float[][]? probeRef = !lossFn.NeedsReference ? null
-                    : evalRef?.Take(probe.Count).ToArray() ?? SequenceLogProbs.ComputeReference(liveReference!, probe, pad, c.BatchSize);
-                c.CheckBestModelMetric(EvaluationRow(PreferenceStep.Evaluate(policy, lossFn, probe, probeRef, pad, c.BatchSize)).Keys);
+                c.CheckBestModelMetric(Evaluate(policy, liveReference, lossFn, probe, evalRef?.Take(probe.Count).ToArray(), pad, 0, metrics: null).Row.Keys);
             }
 
             var (trainable, names) = CausalLmCheckpoint.Trainable(policy);       // every parameter, or the LoRA matrices
@@ -148,9 +146,9 @@ public sealed class PreferenceTrainer(PreferenceConfig config, TextWriter? log =
         return SequenceLogProbs.ComputeReference(reference, rows, pad, rows.Count);
     }
 
-    /// <summary>The evaluation of <paramref name="eval"/> and the row it logged at <paramref name="step"/>.</summary>
+    /// <summary>The evaluation of <paramref name="eval"/> and its metrics row, logged at <paramref name="step"/> unless <paramref name="metrics"/> is null.</summary>
     private (PreferenceEvaluation Result, Dictionary<string, double> Row) Evaluate(DecoderModel policy, DecoderModel? liveReference, IPreferenceLoss lossFn, List<TokenizedPreference> eval,
-        float[][]? evalRef, int pad, long step, MetricsLog metrics)
+        float[][]? evalRef, int pad, long step, MetricsLog? metrics)
     {
         float[][]? reference = evalRef;
         if (lossFn.NeedsReference && liveReference is not null)
@@ -160,7 +158,7 @@ public sealed class PreferenceTrainer(PreferenceConfig config, TextWriter? log =
         }
         PreferenceEvaluation result = PreferenceStep.Evaluate(policy, lossFn, eval, reference, pad, _config.BatchSize);
         Dictionary<string, double> row = EvaluationRow(result);
-        metrics.Write(step, row);
+        metrics?.Write(step, row);
         return (result, row);
     }
 
