@@ -137,7 +137,7 @@ public sealed class OutputFolderCliTests(CliFixture f) : IClassFixture<CliFixtur
     }
 
     [Fact]
-    public void RlRefusesAnOccupiedOutWithoutOfferingAResumeItDoesNotHave()
+    public void RlRefusesAnOccupiedOutAndOffersItsResume()
     {
         string output = Path.Combine(f.Dir, "owned-rl");
         string[] Args(params string[] extra) => ["rl", "--model", f.Model, "--data", f.Prompts, "--out", output, "--preset", "grpo", "--group-size", "2",
@@ -146,9 +146,23 @@ public sealed class OutputFolderCliTests(CliFixture f) : IClassFixture<CliFixtur
         Assert.True(first.ExitCode == 0, first.Stderr);
         var again = HybridProcess.Run(Args());
         Assert.Equal(2, again.ExitCode);   // metrics.jsonl, model/, rollout/, run_config.json
-        Assert.Equal($"error: --out {output}: the folder is not empty (4 entries, e.g. 'metrics.jsonl'); pass --overwrite to replace its contents, or choose another --out",
+        Assert.Equal($"error: --out {output}: the folder is not empty (4 entries, e.g. 'metrics.jsonl'); pass --overwrite to replace its contents, " +
+                     $"or --resume-from {Path.Combine(output, "checkpoint-N")} to continue that rl run",
                      again.Stderr.Trim());
         var overwritten = HybridProcess.Run(Args("--overwrite"));
         Assert.True(overwritten.ExitCode == 0, overwritten.Stderr);
+    }
+
+    [Fact]
+    public void OnlineDpoRefusesAnOccupiedOutWithoutOfferingAResumeItDoesNotHave()
+    {
+        string output = Path.Combine(f.Dir, "owned-online-dpo");
+        string[] args = ["online-dpo", "--model", f.Model, "--prompts", f.Prompts, "--out", output, "--iterations", "1", "--prompts-per-iteration", "2", "--max-new-tokens", "2"];
+        var first = HybridProcess.Run(args);
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        var again = HybridProcess.Run(args);
+        Assert.Equal(2, again.ExitCode);
+        Assert.EndsWith("; pass --overwrite to replace its contents, or choose another --out", again.Stderr.Trim());
+        Assert.StartsWith($"error: --out {output}: the folder is not empty", again.Stderr.Trim());
     }
 }

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Hybrid.Algorithms.Rewards;
 using Hybrid.Algorithms.Rl;
+using Hybrid.Training.Rl;
 using Hybrid.Training.Tasks.WordProblems;
 
 namespace Hybrid.Bench;
@@ -49,8 +50,18 @@ internal sealed record ReasoningBenchOptions
     public double SftLr { get; init; } = 1e-3;
     public int SftBatch { get; init; } = 16;
 
-    /// <summary>The RL presets run from the SFT model, each scored (GRPO and DAPO unless <c>--presets</c>).</summary>
+    /// <summary>The RL presets run from the SFT model, each scored (GRPO and DAPO unless <c>--presets</c>; <c>--presets none</c> for arms only).</summary>
     public string[] Presets { get; init; } = ["grpo", "dapo"];
+
+    /// <summary>
+    /// Further RL runs from the SFT model, each a preset with overrides (<c>--arm "grpo-ds=grpo --filters dynamic_sampling"</c>,
+    /// repeatable; the overrides are <c>hybrid rl</c>'s preset flags, checked before anything runs), scored beside the presets:
+    /// an ablation in one command. Every other RL setting is the bench's, shared by all runs.
+    /// </summary>
+    public RlArm[] Arms { get; init; } = [];
+
+    /// <summary>Every RL run, presets first: a preset alone is an arm of its own name without overrides.</summary>
+    public IEnumerable<RlArm> RlRuns => Presets.Select(p => new RlArm(p, p, new RlPresetOverrides())).Concat(Arms);
 
     public int RlIterations { get; init; } = 36;
     public int PromptsPerIteration { get; init; } = 64;
@@ -107,7 +118,8 @@ internal sealed record ReasoningBenchOptions
                 "--max-value" => o with { MaxValue = I() },
                 "--sft-steps" => o with { SftSteps = I() },
                 "--sft-control-steps" => o with { SftControlSteps = I() },
-                "--presets" => o with { Presets = ParsePresets(flag, v) },
+                "--presets" => o with { Presets = v == "none" ? [] : ParsePresets(flag, v) },
+                "--arm" => o with { Arms = [.. o.Arms, ParseArm(flag, v)] },
                 "--sft-lr" => o with { SftLr = D() },
                 "--sft-batch" => o with { SftBatch = I() },
                 "--rl-iterations" => o with { RlIterations = I() },
@@ -123,7 +135,43 @@ internal sealed record ReasoningBenchOptions
                 _ => throw new ArgumentException($"{flag}: unknown (see the comment at the top of tools/bench/ReasoningBench.cs)"),
             };
         }
+        CheckRuns(o);
         return o;
+    }
+
+    /// <summary><c>NAME=PRESET [--flag value …]</c>: the run's folder name, the preset, its overrides.</summary>
+    private static RlArm ParseArm(string flag, string value)
+    {
+        string[] tokens = value.Split((char[])[' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+        if (tokens.Length == 0 || tokens[0].Split('=', 2) is not [string name, string preset] || preset.Length == 0)
+            throw new ArgumentException($"{flag} {value}: needs NAME=PRESET followed by hybrid rl's preset flags, e.g. \"grpo-ds=grpo --filters dynamic_sampling\"");
+        if (name.Length == 0 || !name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '-' or '_'))
+            throw new ArgumentException($"{flag} {value}: the name '{name}' must be lower-case letters, digits, '-' or '_' (it names the run's folder)");
+        if (!RlPresets.Registry.Contains(preset))
+            throw new ArgumentException($"{flag} {value}: '{preset}' is not an RL preset ({string.Join(", ", RlPresets.Registry.Names)})");
+        try { return new RlArm(name, preset, RlPresetOverrides.Parse(tokens[1..])); }
+        catch (ArgumentException e) { throw new ArgumentException($"{flag} {value}: {e.Message}"); }
+    }
+
+    /// <summary>
+    /// Every run's name is its own and none is a folder the bench writes; every arm's recipe (the preset at the bench's
+    /// group size, mini-batches and token budget, with its overrides) passes the checks <c>hybrid rl</c> makes, so a
+    /// bad arm fails now rather than after the SFT phase.
+    /// </summary>
+    private static void CheckRuns(ReasoningBenchOptions o)
+    {
+        string[] reserved = ["base", "data", "logs", "sft", "sft-control"];
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (RlArm run in o.RlRuns)
+        {
+            string where = run.Name == run.Preset && run.Overrides == new RlPresetOverrides() ? $"--presets {run.Name}" : $"--arm {run.Name}={run.Preset}";
+            if (reserved.Contains(run.Name)) throw new ArgumentException($"{where}: '{run.Name}' is a folder of the bench's own; choose another name");
+            if (!names.Add(run.Name)) throw new ArgumentException($"{where}: a second run named '{run.Name}'");
+            RlPreset named = RlPresets.Registry.Create(run.Preset) with { GroupSize = o.GroupSize, MiniBatches = o.MiniBatches };
+            try { run.Overrides.Apply(RlAxes.FitToBudget(named, o.MaxNewTokens), o.MaxNewTokens); }
+            catch (ArgumentException e) { throw new ArgumentException($"{where}: {e.Message}"); }
+        }
+        if (names.Count == 0) throw new ArgumentException("--presets none: no RL run left; give --arm or a preset");
     }
 
     private static string[] ParsePresets(string flag, string value)
@@ -136,12 +184,19 @@ internal sealed record ReasoningBenchOptions
     }
 }
 
+/// <summary>One RL run of the bench: its folder and column name, the preset, and the preset flags given to <c>hybrid rl</c>.</summary>
+internal sealed record RlArm(string Name, string Preset, RlPresetOverrides Overrides)
+{
+    /// <summary>How the log names it: <c>grpo</c>, or <c>grpo-ds (grpo --filters dynamic_sampling)</c>.</summary>
+    public string Describe() => Overrides.ToArguments().Any() || Name != Preset ? $"{Name} ({string.Join(' ', [Preset, .. Overrides.ToArguments()])})" : Name;
+}
+
 /// <summary>
 /// The user's path, command by command, through the built <c>hybrid</c> CLI (each a child process, timed):
 /// <c>make-data reasoning</c> (levels 1–4 unless <c>--levels</c>) → <c>init-model</c> → <c>sft</c> on the easy levels' worked solutions →
 /// greedy <c>generate</c> on the evaluated set → (with <c>--sft-control-steps N</c>, the SFT-alone control: a second
 /// <c>sft</c> of N steps from the same base on the same solutions, scored too) → <c>rl --preset grpo</c> and
-/// <c>rl --preset dapo</c> (or <c>--presets</c>), each from the SFT model, on prompts of every level with the
+/// <c>rl --preset dapo</c> (or <c>--presets</c>, and each <c>--arm</c>: a preset with overrides), each from the SFT model, on prompts of every level with the
 /// <c>solution_match</c> reward (or <c>--reward</c>) → greedy <c>generate</c> after each → <c>report</c> of the RL runs (the
 /// learning curve). Accuracy per level is the same <c>accuracy</c> reward on each
 /// greedy completion; a gain is given in points with the 95% interval of the paired difference (same problems before
@@ -173,7 +228,7 @@ internal static class ReasoningBench
         void Step(string phase, params string[] a) => wall.Add((phase, Hybrid(cli, W(Path.Combine("logs", phase + ".log")), phase, a, log)));
 
         log.WriteLine($"bench reasoning: {Path.GetFileNameWithoutExtension(recipe)}; {o.Train} RL prompts/level (counts ≤ {o.MaxValue}), SFT on {o.SftTrain} worked solutions of each level {o.SftLevels} ({o.SftSteps} steps × {o.SftBatch}, lr {F(o.SftLr)}, {o.Precision}), " +
-                      $"{string.Join(" and ", o.Presets.Select(p => p.ToUpperInvariant()))} on levels {o.Levels} ({o.RlIterations} iterations × {o.PromptsPerIteration} prompts × G {o.GroupSize}, {o.MiniBatches} mini-batch(es), lr {F(o.RlLr)}, reward {o.Reward}, {o.Precision}, {o.MaxNewTokens} new tokens); " +
+                      $"RL runs {string.Join(", ", o.RlRuns.Select(r => r.Describe()))} on levels {o.Levels} ({o.RlIterations} iterations × {o.PromptsPerIteration} prompts × G {o.GroupSize}, {o.MiniBatches} mini-batch(es), lr {F(o.RlLr)}, reward {o.Reward}, {o.Precision}, {o.MaxNewTokens} new tokens); " +
                       (o.SftControlSteps is int c ? $"SFT-alone control: {c} SFT steps; " : "") + $"greedy accuracy on {o.Eval} {o.EvalSet} problems/level; {Environment.ProcessorCount} cores; work folder {work}");
         string i(int x) => x.ToString(CultureInfo.InvariantCulture);
         Step("make-data", "make-data", "reasoning", "--out", W("data"), "--levels", o.Levels, "--sft-levels", o.SftLevels, "--train", i(o.Train),
@@ -196,15 +251,16 @@ internal static class ReasoningBench
             Eval("sft-control", W("sft-control"));
             runs.Add(("sft-control", $"SFT {controlSteps} steps"));
         }
-        foreach (string preset in o.Presets)
+        string[] rlNames = [.. o.RlRuns.Select(r => r.Name)];
+        foreach (RlArm run in o.RlRuns)
         {
-            Step(preset, ["rl", "--model", W("sft"), "--data", W(Path.Combine("data", "prompts.jsonl")), "--preset", preset, "--reward", o.Reward,
-                 "--group-size", i(o.GroupSize), "--prompts-per-iteration", i(o.PromptsPerIteration), "--iterations", i(o.RlIterations),
-                 "--max-new-tokens", i(o.MaxNewTokens), "--lr", F(o.RlLr), "--mini-batches", i(o.MiniBatches), .. precision, "--seed", i(o.Seed), "--out", W(preset)]);
-            Eval(preset, W(Path.Combine(preset, "model")));
-            runs.Add((preset, "+" + preset.ToUpperInvariant()));
+            Step(run.Name, ["rl", "--model", W("sft"), "--data", W(Path.Combine("data", "prompts.jsonl")), "--preset", run.Preset, .. run.Overrides.ToArguments(),
+                 "--reward", o.Reward, "--group-size", i(o.GroupSize), "--prompts-per-iteration", i(o.PromptsPerIteration), "--iterations", i(o.RlIterations),
+                 "--max-new-tokens", i(o.MaxNewTokens), "--lr", F(o.RlLr), "--mini-batches", i(o.MiniBatches), .. precision, "--seed", i(o.Seed), "--out", W(run.Name)]);
+            Eval(run.Name, W(Path.Combine(run.Name, "model")));
+            runs.Add((run.Name, "+" + run.Name.ToUpperInvariant()));
         }
-        Step("report", ["report", .. o.Presets.Select(W), "--out", W("report.html")]);
+        Step("report", ["report", .. rlNames.Select(W), "--out", W("report.html")]);
 
         var graded = runs.ToDictionary(run => run.Key, run => Grade(W($"eval-{run.Key}.jsonl")));
         int[] sftLevels = WordProblemLevels.Parse("--sft-levels", o.SftLevels);
@@ -232,7 +288,7 @@ internal static class ReasoningBench
         }
         log.WriteLine();
         log.WriteLine("Wall time per phase (s): " + string.Join(", ", wall.Select(w => $"{w.Phase} {w.Seconds:F1}")) + $"; total {wall.Sum(w => w.Seconds):F1}");
-        foreach (string preset in o.Presets)
+        foreach (string preset in rlNames)
         {
             var metrics = File.ReadAllLines(W(Path.Combine(preset, "metrics.jsonl"))).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
             double Sum(string key) => metrics.Sum(m => m[key] is JsonNode n ? (double)n : 0);
@@ -242,7 +298,8 @@ internal static class ReasoningBench
             double[] reward = metrics.Select(m => m["reward"] is JsonNode n ? (double)n : double.NaN).ToArray();
             int bucket = Math.Max(1, (reward.Length + 5) / 6);
             log.WriteLine($"{preset} sampled train reward, mean per {bucket} iterations: " +
-                          string.Join(" → ", reward.Chunk(bucket).Select(c => c.Average().ToString("F3", CultureInfo.InvariantCulture))));
+                          string.Join(" → ", reward.Chunk(bucket).Select(c => c.Where(double.IsFinite).ToArray() is { Length: > 0 } kept
+                              ? kept.Average().ToString("F3", CultureInfo.InvariantCulture) : "—")));   // an iteration whose every group was filtered out logs no reward
         }
         log.WriteLine($"learning curves (reward ± std, KL, entropy, lengths, phases per iteration): {W("report.html")}");
         return 0;

@@ -89,6 +89,9 @@ public interface IKlController
 
     /// <summary>True when β follows the measured KL (adaptive), so the KL must be placed somewhere to be measured.</summary>
     bool NeedsMeasuredKl => false;
+
+    /// <summary>A resumed run's β, as its checkpoint recorded <see cref="Value"/> (a fixed β never moves: nothing to restore).</summary>
+    void Restore(double value) { }
 }
 
 /// <summary>Decides whether a group of G responses to one prompt stays in the batch (dynamic sampling, Reinforce-Rej, variance threshold).</summary>

@@ -32,10 +32,11 @@ internal sealed class OnlineOptions
     public Option<bool> Bf16 { get; }
     public Option<bool> Overwrite { get; }
     public ClusterOptions Cluster { get; } = new();
+    private readonly bool _canResume;
 
     /// <param name="defaults">The command's defaults: iterations, prompts per iteration, new tokens, learning rate, seed.</param>
     public OnlineOptions((int Iterations, int Prompts, int MaxNewTokens, double LearningRate, ulong Seed) defaults,
-        string model, string data, string evalData, string output, string iterations, string seed)
+        string model, string data, string evalData, string output, string iterations, string seed, bool canResume = false)
     {
         Model = new Option<string>("--model") { Description = model, Required = true };
         Data = new Option<string>("--data", "--prompts") { Description = data, Required = true };
@@ -49,7 +50,8 @@ internal sealed class OnlineOptions
         Device = DeviceOption.Create("Where the trainer (libtorch), rollouts and reward models (ONNX Runtime / GenAI) run");
         Backend = RolloutBackendOption.Create();
         Bf16 = Bf16Option.Create();
-        Overwrite = OverwriteOption.Create(canResume: false);
+        Overwrite = OverwriteOption.Create(canResume);
+        _canResume = canResume;
     }
 
     /// <summary>Adds the shared options around the command's own: inputs first, then <paramref name="own"/>, then sizes and machine.</summary>
@@ -72,10 +74,11 @@ internal sealed class OnlineOptions
     /// Claims --out for <paramref name="command"/>, makes --device libtorch's default device (the policy, created here, and
     /// every batch go there) and opens the policy with its rollout export in <paramref name="workDir"/> (relative to --out).
     /// Call it after every input is checked: it is the first thing that writes. <paramref name="engineThreads"/>: the rollout
-    /// engine's intra-op threads (null: its default, every core); <paramref name="lora"/>: train adapters over a frozen base.
+    /// engine's intra-op threads (null: its default, every core); <paramref name="lora"/>: train adapters over a frozen base;
+    /// <paramref name="resume"/>: the checkpoint a resumed run continues (the policy opens from it, --out keeps its files).
     /// </summary>
     public OnlineRun Start(ParseResult parse, string command, string workDir, SyncMechanism sync = SyncMechanism.Adapter, int? engineThreads = null,
-        Hybrid.Models.Lora.LoraConfig? lora = null)
+        Hybrid.Models.Lora.LoraConfig? lora = null, OnlineResume? resume = null)
     {
         string outDir = parse.GetValue(Output)!;
         OnnxDevice onnxDevice = OnnxDevice(parse);
@@ -85,12 +88,14 @@ internal sealed class OnlineOptions
         TorchDevice.Scope? onDevice = null;
         try
         {
-            folder = RunFolder.Claim(outDir, command, parse.GetValue(Overwrite), resumeStep: null, canResume: false);
+            folder = RunFolder.Claim(outDir, command, parse.GetValue(Overwrite), resumeStep: resume?.Step, canResume: _canResume);
             onDevice = TorchDevice.Use(TorchDevice.Parse(parse.GetValue(Device)!));
-            OnlinePolicy policy = OnlinePolicy.Open(parse.GetValue(Model)!, Path.Combine(outDir, workDir), new OnlinePolicyOptions
+            // A resumed run's policy: the checkpoint's weights, or under LoRA the --model base with the checkpoint's adapters.
+            string policyDir = resume is not null && lora is null ? resume.Dir : parse.GetValue(Model)!;
+            OnlinePolicy policy = OnlinePolicy.Open(policyDir, Path.Combine(outDir, workDir), new OnlinePolicyOptions
             {
                 Sync = sync, Engine = new RolloutEngineOptions { Device = onnxDevice, Backend = parse.GetValue(Backend), IntraOpThreads = engineThreads }, Lora = lora,
-                LoraSeed = parse.GetValue(Seed),
+                LoraSeed = parse.GetValue(Seed), ResumeAdapterDir = lora is null ? null : resume?.Dir, InitialVersion = resume?.PolicyVersion ?? 0,
             });
             if (driver is not null) policy.Rollouts = new ClusterRollouts(driver, policy.Engine);
             return new OnlineRun(outDir, folder, onDevice.Value, policy, driver);
@@ -104,6 +109,9 @@ internal sealed class OnlineOptions
         }
     }
 }
+
+/// <summary>The checkpoint folder a resumed online run continues, the step its metrics keep, and the engine's policy version there.</summary>
+internal sealed record OnlineResume(string Dir, long Step, long PolicyVersion);
 
 /// <summary>An online run's claimed output folder, device scope and policy; disposed in reverse order.</summary>
 internal sealed class OnlineRun(string outDir, RunFolder folder, TorchDevice.Scope onDevice, OnlinePolicy policy, ClusterDriver? driver) : IDisposable

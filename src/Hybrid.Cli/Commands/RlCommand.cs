@@ -1,5 +1,6 @@
 // `hybrid rl`: online RL (GRPO family, PPO) of a Hugging Face checkpoint on prompts, with ONNX Runtime rollouts (Ort or GenAI backend) and a weight sync every iteration.
 using Hybrid.Cli.Progress;
+using Hybrid.Data;
 using Hybrid.Training.Data;
 using Hybrid.Training.Loop;
 using Hybrid.Models.Checkpoints;
@@ -30,7 +31,7 @@ internal static class RlCommand
             evalData: "Held-out prompts, answered greedily before and after training",
             output: "Output folder: the trained model, metrics.jsonl, the rollout export",
             iterations: "Iterations (generate → score → update → sync)",
-            seed: "Seed of data order, rollouts and libtorch");
+            seed: "Seed of data order, rollouts and libtorch", canResume: true);
         var preset = new Option<string>("--preset") { Description = "Algorithm preset: " + string.Join(", ", RlAxes.PresetNames), DefaultValueFactory = _ => "grpo" };
         var reward = new Option<string>("--reward") { Description = "Rule rewards with weights, e.g. accuracy:1,format:0.5 (" + string.Join(", ", RuleRewards.Registry.Names) + ")", DefaultValueFactory = _ => "accuracy" };
         var rewardModels = new Option<string[]>("--reward-model") { Description = "Exported reward-model folder(s) scored on ONNX Runtime (several = an averaged ensemble), added with weight 1", AllowMultipleArgumentsPerToken = true };
@@ -46,13 +47,15 @@ internal static class RlCommand
         var processWeight = new Option<double>("--process-weight") { Description = "Weight of the process reward", DefaultValueFactory = _ => 1.0 };
         var stepMarker = new Option<string>("--step-marker") { Description = "Step separator of the outputs (default: a newline)", DefaultValueFactory = _ => "\n" };
         var asyncRollout = new Option<bool>("--async-rollout") { Description = "Generate the next iteration's rollouts while this one updates (one-step off-policy; logs async/staleness)" };
+        var saveSteps = new Option<int>("--save-steps") { Description = "Save a resumable checkpoint-N folder every N iterations (0: the final model only)" };
+        var resumeFrom = new Option<string?>("--resume-from") { Description = "A checkpoint-N folder of an earlier rl run to continue (same --model, --data, --preset, --iterations, --seed)" };
         var maxStaleness = new Option<int?>("--max-staleness") { Description = "With --async-rollout: most policy versions a batch may lag the weights it updates (default 1; 0 = the synchronous loop)" };
         var command = new Command("rl", "Online RL from ONNX Runtime rollouts: GRPO, Dr. GRPO, DAPO, GSPO, GMPO, RLOO, REINFORCE++, ReMax, RAFT(++), PPO");
         var optimizer = new OptimizerFlags(new RlConfig().Optimizer);
         var loraFlags = new LoraFlags();
         var presetFlags = new RlPresetFlags();
         shared.AddTo(command, new Option[] { preset, reward, rewardModels, criticFrom, group, temperature, miniBatches, microBatch, epochs, sync,
-                                             processReward, processUse, processWeight, stepMarker, asyncRollout, maxStaleness }
+                                             processReward, processUse, processWeight, stepMarker, asyncRollout, maxStaleness, saveSteps, resumeFrom }
                                   .Concat(presetFlags.All).Concat(optimizer.All).Concat(loraFlags.All));
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
@@ -72,7 +75,7 @@ internal static class RlCommand
                 throw new ArgumentException($"--group-size: preset '{presetName}' has no default number of samples per prompt; give --group-size (e.g. 8)");
             if (parse.GetValue(miniBatches) is int mb) named = named with { MiniBatches = mb };
             if (parse.GetValue(epochs) is int ep) named = named with { UpdateEpochs = ep };
-            RlPreset recipe = presetFlags.Apply(RlAxes.FitToBudget(named, config.MaxNewTokens), parse, config.MaxNewTokens);   // validated there
+            RlPreset recipe = presetFlags.Read(parse).Apply(RlAxes.FitToBudget(named, config.MaxNewTokens), config.MaxNewTokens);   // validated there
             RlAxes axes = RlAxes.FromPreset(recipe);
             RlTrainer.CheckMicroBatch(config, axes);
             ProcessReward? process = parse.GetValue(processReward) switch
@@ -92,22 +95,57 @@ internal static class RlCommand
             using IRewardScorer? scorer = rmDirs.Length == 0 ? null : RewardEnsemble.Open(rmDirs, new RewardScorerOptions { Device = shared.OnnxDevice(parse) });
             IRewardFunction rewardFunction = WeightedReward.Parse(parse.GetValue(reward)!, scorer is null ? null : [new RewardModelReward(scorer)]);
             RewardColumns.Check(rewardFunction, train.Concat(eval ?? []));
+            if (parse.GetValue(saveSteps) < 0) throw new ArgumentException($"--save-steps {parse.GetValue(saveSteps)}: must be ≥ 0 (0: the final model only)");
+            string dataSha256 = DatasetFile.Sha256(parse.GetValue(shared.Data)!);
+            string? resumeDir = parse.GetValue(resumeFrom);
+            RlState? resumed = resumeDir is null ? null : ResumeState(resumeDir, axes.PresetName, config, train.Count, dataSha256, lora is not null);
 
             // Async: the engine's session gets half the cores, libtorch the rest (AsyncRolloutThreads explains the split).
             using OnlineRun run = shared.Start(parse, "rl", workDir: "", parse.GetValue(sync),
-                engineThreads: config.StalenessBound > 0 ? AsyncRolloutThreads.EngineThreads(Environment.ProcessorCount) : null, lora: lora);
+                engineThreads: config.StalenessBound > 0 ? AsyncRolloutThreads.EngineThreads(Environment.ProcessorCount) : null, lora: lora,
+                resume: resumed is null ? null : new OnlineResume(resumeDir!, resumed.Iteration, resumed.PolicyVersion));
             OnlinePolicy policy = run.Policy;
             string outDir = run.OutDir;
-            using DecoderModel? reference = axes.NeedsReference ? policy.FrozenCopy() : null;
+            // π_ref is the starting --model, also for a resumed run (whose policy has moved on from it).
+            using DecoderModel? reference = !axes.NeedsReference ? null : resumed is null ? policy.FrozenCopy() : Frozen(parse.GetValue(shared.Model)!);
             using Critic? critic = axes.NeedsCritic ? Critic.FromCheckpoint(parse.GetValue(criticFrom) ?? parse.GetValue(shared.Model)!, policy.Config, parse.GetValue(shared.Seed)) : null;
             using var metrics = new MetricsLog(Path.Combine(outDir, "metrics.jsonl"), LiveProgress.Log);
-            RlResult result = new RlTrainer(policy, config, axes, train, rewardFunction, reference, critic, process: process, metrics: metrics, log: LiveProgress.Log).Train(eval);
+            var checkpointing = new RlCheckpointing(outDir, parse.GetValue(saveSteps), train.Count, dataSha256, resumeDir, resumed);
+            RlResult result = new RlTrainer(policy, config, axes, train, rewardFunction, reference, critic, process: process, metrics: metrics,
+                                            log: LiveProgress.Log, checkpointing: checkpointing).Train(eval);
             policy.Save(Path.Combine(outDir, "model"));
-            Console.WriteLine($"done: {config.Iterations} iterations of {axes.PresetName} in {result.Seconds:F1} s; final reward {result.Iterations[^1].GetValueOrDefault("reward"):F3}" +
+            Console.WriteLine($"done: {config.Iterations} iterations of {axes.PresetName}" + (resumed is null ? "" : $" (resumed after {resumed.Iteration})") +
+                              $" in {result.Seconds:F1} s; final reward {result.Iterations[^1].GetValueOrDefault("reward"):F3}" +
                               (result.EvalAfter is double after ? $"; held-out greedy reward {result.EvalBefore:F3} → {after:F3}" : "") +
                               $"; model saved to {Path.Combine(outDir, "model")}");
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>
+    /// The state of the checkpoint <paramref name="dir"/>, checked against this run: same preset, iterations, seed and
+    /// prompts, and full weights for a full run, a LoRA adapter for a LoRA run. Errors name --resume-from.
+    /// </summary>
+    private static RlState ResumeState(string dir, string preset, RlConfig config, int rows, string dataSha256, bool lora)
+    {
+        if (!Directory.Exists(dir)) throw new ArgumentException($"--resume-from {dir}: no such folder");
+        RlState state;
+        try { state = RlState.Load(dir); }
+        catch (CheckpointException ex) { throw new ArgumentException($"--resume-from {dir}: {ex.Message}"); }
+        state.CheckResumable(dir, preset, config.Iterations, config.Seed, rows, dataSha256);
+        bool adapter = File.Exists(Path.Combine(dir, "adapter_config.json"));
+        if (adapter != lora)
+            throw new ArgumentException($"--resume-from {dir}: the checkpoint holds {(adapter ? "LoRA adapters; resume with the run's --lora-r and other LoRA flags" : "full weights; resume without --lora-r")}");
+        return state;
+    }
+
+    /// <summary>The reference model of a resumed run: <paramref name="dir"/>'s weights, frozen.</summary>
+    private static DecoderModel Frozen(string dir)
+    {
+        DecoderModel model = CausalLmCheckpoint.Load(dir, "rl", out _);
+        foreach (var p in model.parameters()) p.requires_grad_(false);
+        model.eval();
+        return model;
     }
 }

@@ -1,16 +1,13 @@
 // The `hybrid rl` flags that change the chosen preset's hyperparameters (β, clip range, aggregation, filters, overlong
-// punishment, truncated IS, entropy bonus), applied over the preset and checked by it.
-using System.Globalization;
+// punishment, truncated IS, entropy bonus): System.CommandLine options read into RlPresetOverrides.
 using Hybrid.Algorithms.Rl;
 
 namespace Hybrid.Cli.Commands;
 
 /// <summary>
-/// Overrides of <see cref="RlPreset"/> fields, under the names TRL's GRPOConfig and verl use (<c>beta</c>, <c>epsilon</c>,
-/// <c>epsilon_high</c>), so a recipe can be varied without code: <c>--preset dapo --filters none</c> is DAPO without
-/// dynamic sampling, <c>--preset grpo --beta 0</c> is GRPO without the KL term (and without a reference model). A flag
-/// left out keeps the preset's value. The result is validated by the preset; a value its axes refuse is one error line
-/// that names the flag.
+/// <see cref="RlPresetOverrides"/> as flags, so a recipe can be varied without code: <c>--preset dapo --filters none</c>
+/// is DAPO without dynamic sampling, <c>--preset grpo --beta 0</c> is GRPO without the KL term. A flag left out keeps the
+/// preset's value; a value the preset refuses is one error line that names the flag.
 /// </summary>
 internal sealed class RlPresetFlags
 {
@@ -42,78 +39,11 @@ internal sealed class RlPresetFlags
 
     public Option[] All => [_beta, _epsilon, _epsilonHigh, _aggregation, _filters, _overlongCache, _tisCap, _entropy];
 
-    /// <summary>
-    /// <paramref name="preset"/> (not yet validated: the named preset with --group-size, --mini-batches and --epochs, fitted
-    /// to the response budget)
-    /// with every given flag applied, validated.
-    /// <paramref name="maxNewTokens"/> is the response budget the overlong window ends at.
-    /// </summary>
-    public RlPreset Apply(RlPreset preset, ParseResult parse, int maxNewTokens)
+    /// <summary>The overrides the user gave (<see cref="RlPresetOverrides.Apply"/> applies and validates them).</summary>
+    public RlPresetOverrides Read(ParseResult parse) => new()
     {
-        var given = new Dictionary<string, string>(StringComparer.Ordinal)    // preset field → the flag and value to name in an error
-        {
-            [nameof(RlPreset.GroupSize)] = "--group-size " + preset.GroupSize,
-            [nameof(RlPreset.MiniBatches)] = "--mini-batches " + preset.MiniBatches,
-            [nameof(RlPreset.UpdateEpochs)] = "--epochs " + preset.UpdateEpochs,
-        };
-        if (parse.GetValue(_beta) is double beta)
-        {
-            preset = beta == 0
-                ? preset with { KlCoefficient = 0, KlPlacement = KlPlacement.None, KlController = "fixed" }
-                : preset with { KlCoefficient = beta, KlPlacement = preset.KlPlacement == KlPlacement.None ? KlPlacement.InLoss : preset.KlPlacement };
-            given[nameof(RlPreset.KlCoefficient)] = Typed("--beta", beta);
-        }
-        if (parse.GetValue(_epsilon) is double low)
-        {
-            preset = preset with { ClipLow = low };
-            given[nameof(RlPreset.ClipLow)] = given[nameof(RlPreset.PolicyLoss)] = Typed("--epsilon", low);
-        }
-        if (parse.GetValue(_epsilonHigh) is double high)
-        {
-            preset = preset with { ClipHigh = high };
-            given[nameof(RlPreset.ClipHigh)] = Typed("--epsilon-high", high);
-            given.TryAdd(nameof(RlPreset.PolicyLoss), given[nameof(RlPreset.ClipHigh)]);
-        }
-        if (parse.GetValue(_aggregation) is string aggregation)
-        {
-            preset = preset with { Aggregation = aggregation, AggregationLength = null };
-            given[nameof(RlPreset.Aggregation)] = "--loss-aggregation " + aggregation;
-        }
-        if (parse.GetValue(_filters) is { Length: > 0 } filters)
-        {
-            bool none = filters.Contains("none", StringComparer.Ordinal);
-            if (none && filters.Length > 1)
-                throw new ArgumentException($"--filters {string.Join(' ', filters)}: 'none' clears the preset's filters and cannot be combined with others");
-            preset = preset with { Filters = none ? [] : filters };
-            given[nameof(RlPreset.Filters)] = "--filters " + string.Join(' ', filters);
-        }
-        if (parse.GetValue(_overlongCache) is int cache)
-        {
-            if (cache < 0 || cache > maxNewTokens)
-                throw new ArgumentException($"--overlong-cache {cache}: must lie in [0, --max-new-tokens = {maxNewTokens}] (0 = no overlong punishment)");
-            preset = cache == 0
-                ? preset with { OverlongMaxLength = null, OverlongCacheLength = null }
-                : preset with { OverlongMaxLength = maxNewTokens, OverlongCacheLength = cache };
-        }
-        if (parse.GetValue(_tisCap) is double cap)
-        {
-            preset = preset with { TisCap = cap };
-            given[nameof(RlPreset.TisCap)] = Typed("--tis-cap", cap);
-        }
-        if (parse.GetValue(_entropy) is double entropy)
-        {
-            preset = preset with { EntropyCoefficient = entropy };
-            given[nameof(RlPreset.EntropyCoefficient)] = Typed("--entropy-coef", entropy);
-        }
-
-        try { return preset.Validate(); }
-        catch (ArgumentException ex) when (ex.ParamName is string field && given.TryGetValue(field, out string? typed))
-        {
-            // "RL preset 'dapo': ClipHigh = -1 is invalid; <fix> (Parameter 'ClipHigh')" → "--epsilon-high -1: <fix> (preset dapo)"
-            string fix = ex.Message.Split(" is invalid; ", 2) is [_, string rest] ? rest.Split(" (Parameter '")[0] : ex.Message;
-            throw new ArgumentException($"{typed}: {fix} (preset {preset.Name})");
-        }
-    }
-
-    private static string Typed(string flag, double value) => flag + " " + value.ToString("R", CultureInfo.InvariantCulture);
+        Beta = parse.GetValue(_beta), Epsilon = parse.GetValue(_epsilon), EpsilonHigh = parse.GetValue(_epsilonHigh),
+        LossAggregation = parse.GetValue(_aggregation), Filters = parse.GetValue(_filters) is { Length: > 0 } f ? f : null,
+        OverlongCache = parse.GetValue(_overlongCache), TisCap = parse.GetValue(_tisCap), EntropyCoef = parse.GetValue(_entropy),
+    };
 }

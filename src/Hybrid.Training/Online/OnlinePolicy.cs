@@ -80,7 +80,16 @@ public sealed class OnlinePolicy : IDisposable
         try
         {
             model.LoadStateDict(checkpoint.Tensors);
-            if (options?.Lora is { } lora) LoraLayers.Attach(model, lora, options.LoraSeed);   // freezes the base; B = 0, so version 0 is the checkpoint
+            if (options?.Lora is { } lora)
+            {
+                LoraLayers.Attach(model, lora, options.LoraSeed);   // freezes the base; B = 0, so version 0 is the checkpoint
+                if (options.ResumeAdapterDir is string resumed)
+                {
+                    Dictionary<string, Tensor> adapter = LoraAdapterFile.ReadWeights(resumed);
+                    try { LoraLayers.Load(model, adapter, resumed); }
+                    finally { foreach (Tensor t in adapter.Values) t.Dispose(); }
+                }
+            }
             return Create(model, checkpoint.Directory, workDir, options, checkpoint.Generation, baseModelDir: Path.GetFullPath(checkpointDir));
         }
         catch
@@ -108,7 +117,7 @@ public sealed class OnlinePolicy : IDisposable
         RolloutEngine? engine = null;
         try
         {
-            engine = new RolloutEngine(rolloutDir, options.Engine);
+            engine = new RolloutEngine(rolloutDir, options.Engine, options.InitialVersion);
             IWeightSync sync = options.Sync == SyncMechanism.Adapter
                 ? new AdapterWeightSync(engine, model.Config, export)
                 : new ReExportWeightSync(engine, model.Config, export);

@@ -39,6 +39,15 @@ public sealed record OnlinePolicyOptions
     /// <summary>Seed of the adapters' initialisation (A) when <see cref="Lora"/> is set; null: libtorch's generator as it stands.</summary>
     public ulong? LoraSeed { get; init; }
 
+    /// <summary>
+    /// A resumed run: the LoRA adapter folder (a checkpoint's PEFT adapter) whose A/B matrices replace the fresh ones
+    /// before the rollout export, with <see cref="Lora"/> set. Null: fresh adapters.
+    /// </summary>
+    public string? ResumeAdapterDir { get; init; }
+
+    /// <summary>The engine's policy version for the starting weights: 0, or a resumed run's version at its checkpoint.</summary>
+    public long InitialVersion { get; init; }
+
     public DecoderExportOptions ExportOptions => new()
     {
         Kernel = Kernel,

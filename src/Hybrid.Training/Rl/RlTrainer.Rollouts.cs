@@ -31,6 +31,7 @@ public sealed partial class RlTrainer
         int generated = 0, dropped = 0, zeroStd = 0, rounds = 0;
         long version = long.MaxValue;
         var rewardMetrics = new Dictionary<string, List<double>>();
+        _collectStarts[iteration] = order.Position;   // where a checkpoint taken before this batch is trained resumes the prompts
         while (kept.Count < c.PromptsPerIteration && rounds < c.MaxGenerationRounds)
         {
             PromptRow[] rows = NextRows(order, c.PromptsPerIteration).Select(WithHint).ToArray();

@@ -1,4 +1,5 @@
 // Online RL on libtorch from ONNX Runtime rollouts, one flat phase-timed loop: generate → reward → old/ref log-probs → values → advantages → update → sync → log.
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Hybrid.Algorithms.Rewards;
 using Hybrid.Algorithms.Rl;
@@ -7,6 +8,7 @@ using Hybrid.Models.Generation;
 using Hybrid.Rollout;
 using Hybrid.Tensors.Optim;
 using Hybrid.Training.Data;
+using Hybrid.Training.Loop;
 using Hybrid.Training.Metrics;
 using Hybrid.Training.Online;
 using Hybrid.Training.Stability;
@@ -57,6 +59,8 @@ public sealed partial class RlTrainer
     private readonly double _temperature;
     private readonly TruncatedImportanceSampling? _staleTis;
     private readonly Lock _scoring = new();  // reward functions and decoding: the rollout side and the trainer (ReMax, eval) may both score
+    private readonly RlCheckpointing? _checkpointing;
+    private readonly ConcurrentDictionary<int, (int Epoch, int Index)> _collectStarts = new();   // iteration → the prompt cursor its batch started from
 
     /// <param name="policy">The trained policy and its rollout engine (owned by the caller).</param>
     /// <param name="reward">The reward (a weighted combination of functions is itself one function).</param>
@@ -64,10 +68,12 @@ public sealed partial class RlTrainer
     /// <param name="critic">The critic for <c>gae</c> (owned by the caller).</param>
     /// <param name="ptx">Tokenized SFT rows for PPO-ptx (with <see cref="RlConfig.PtxCoefficient"/> &gt; 0).</param>
     /// <param name="process">A step-level reward for step-marked outputs, added as token-level advantages or token rewards.</param>
+    /// <param name="checkpointing">Resumable checkpoints every few iterations, and the checkpoint this run resumes from.</param>
     public RlTrainer(OnlinePolicy policy, RlConfig config, RlAxes axes, IReadOnlyList<PromptRow> prompts, IRewardFunction reward,
         DecoderModel? reference = null, Critic? critic = null, IReadOnlyList<TokenizedExample>? ptx = null, ProcessReward? process = null,
-        MetricsLog? metrics = null, TextWriter? log = null)
+        MetricsLog? metrics = null, TextWriter? log = null, RlCheckpointing? checkpointing = null)
     {
+        _checkpointing = checkpointing;
         _policy = policy;
         _config = config.Validate();
         _axes = axes;
@@ -115,21 +121,40 @@ public sealed partial class RlTrainer
         using var autocast = Autocast.Enable(c.Bf16 ? torch.ScalarType.BFloat16 : null);  // bf16 mixed precision, or nothing
         DecoderModel model = _policy.Model;
         TensorUtil.ManualSeed(c.Seed);
-        using AdamW actorOptimizer = c.Optimizer.Create(model.parameters().Where(p => p.requires_grad), c.LearningRate);   // LoRA: the adapters only
+        var (actorParameters, actorNames) = CausalLmCheckpoint.Trainable(model);                                     // LoRA: the adapters only
+        using AdamW actorOptimizer = c.Optimizer.Create(actorParameters, c.LearningRate);
         using AdamW? criticOptimizer = Critic is null ? null : c.Optimizer.Create(Critic.parameters(), c.CriticLearningRate);
         var order = new DataOrder(_prompts.Count, c.Seed, shuffle: true);
         var ptxOrder = Ptx is null ? null : new DataOrder(Ptx.Count, c.Seed + 1, shuffle: true);
         var history = new List<IReadOnlyDictionary<string, double>>();
-        double? before = eval is null ? null : Evaluate(eval);
-        if (before is not null) Log?.WriteLine($"[rl] held-out greedy reward before: {before:F4}");
+        double? before;
+        int first = 1;
+        if (_checkpointing?.Resume is { } resume)
+        {
+            (order, ptxOrder, before) = Restore(resume, _checkpointing.ResumeDir!, actorOptimizer, actorNames, criticOptimizer);
+            first = resume.Iteration + 1;
+            Log?.WriteLine($"[rl] resumed from {_checkpointing.ResumeDir} after iteration {resume.Iteration} (policy version {resume.PolicyVersion})");
+        }
+        else
+        {
+            before = eval is null ? null : Evaluate(eval);
+            if (before is not null) Log?.WriteLine($"[rl] held-out greedy reward before: {before:F4}");
+        }
         var clock = Stopwatch.StartNew();
-        IProgressSink.Announce(Log, "rl", c.Iterations);
+        IProgressSink.Announce(Log, "rl", c.Iterations, first - 1);
         // Async rollouts: libtorch gets the cores the engine leaves; batches are collected ahead, at most StalenessBound
         // versions behind (bound 0: each batch is collected inline when its iteration starts, the synchronous loop).
         using IDisposable? threads = c.StalenessBound > 0 ? AsyncRolloutThreads.ShareWith(_policy.Engine.Options) : null;
-        using var rollouts = new RolloutPrefetch<RolloutRound>(i => Collect(i, order), c.StalenessBound, c.Iterations);
+        using var rollouts = new RolloutPrefetch<RolloutRound>(i => Collect(i, order), c.StalenessBound, c.Iterations, first);
+        // A checkpoint after iteration k: the prompt cursor where batch k+1 started (async: it was collected ahead).
+        void Checkpoint(int iteration)
+        {
+            if (_checkpointing is not { SaveSteps: > 0 } k || iteration % k.SaveSteps != 0 || iteration == c.Iterations) return;
+            var cursor = _collectStarts.TryGetValue(iteration + 1, out var ahead) ? ahead : order.Position;
+            SaveCheckpoint(iteration, cursor, ptxOrder?.Position ?? (0, 0), before, actorOptimizer, actorNames, criticOptimizer);
+        }
 
-        for (int iteration = 1; iteration <= c.Iterations; iteration++)
+        for (int iteration = first; iteration <= c.Iterations; iteration++)
         {
             using var scope = NewDisposeScope();
             using var sc = new ScalarScope();
@@ -173,6 +198,7 @@ public sealed partial class RlTrainer
                 Log?.WriteLine($"[rl] iteration {iteration}: every group was filtered out; no update");
                 m["timing_s/step"] = step.Elapsed.TotalSeconds;
                 Emit(iteration, m, history);
+                Checkpoint(iteration);
                 continue;
             }
 
@@ -280,6 +306,7 @@ public sealed partial class RlTrainer
             m["perf/throughput"] = tokens.ToDouble() / seconds;
             if (eval is not null && c.EvalEvery > 0 && iteration % c.EvalEvery == 0 && iteration != c.Iterations) m["eval/reward"] = Evaluate(eval);
             Emit(iteration, m, history);
+            Checkpoint(iteration);
         }
 
         double total = clock.Elapsed.TotalSeconds;

@@ -18,11 +18,11 @@ namespace Hybrid.Training.Rl;
 /// the data order, the GHPO hints and the rollout seeds advance exactly as in the synchronous loop. The batches are
 /// managed objects (ids, log-probs and scores as arrays): the background task creates no tensors.
 /// </summary>
-internal sealed class RolloutPrefetch<T>(Func<int, T> collect, int bound, int last) : IDisposable
+internal sealed class RolloutPrefetch<T>(Func<int, T> collect, int bound, int last, int first = 1) : IDisposable
 {
     private readonly Queue<(int Iteration, T Batch)> _ready = new();  // batches collected ahead, in order
     private Task<List<(int Iteration, T Batch)>>? _inFlight;           // the background collection, if one runs
-    private int _next = 1;                                             // the first batch not yet collected or started
+    private int _next = first;                                         // the first batch not yet collected or started (a resumed run's first iteration)
 
     /// <summary>
     /// Batch <paramref name="iteration"/>: the one collected ahead (waiting for the background task if it still runs; the

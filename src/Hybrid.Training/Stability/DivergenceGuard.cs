@@ -27,6 +27,12 @@ public sealed class DivergenceGuard(string command, int maxConsecutiveSkips = Di
     /// <summary>Optimizer steps recorded so far in this run.</summary>
     public long Steps { get; private set; }
 
+    /// <summary>Steps in a row refused up to now (a resumable checkpoint carries it with <see cref="SkippedSteps"/> and <see cref="Steps"/>).</summary>
+    public int ConsecutiveSkips => _consecutive;
+
+    /// <summary>Continues a resumed run's counts, as they were when its checkpoint was written.</summary>
+    public void Restore(long steps, int skippedSteps, int consecutiveSkips) => (Steps, SkippedSteps, _consecutive) = (steps, skippedSteps, consecutiveSkips);
+
     /// <summary>Records the run's next step (numbered by <see cref="Steps"/>); see <see cref="Record(bool, long, double, double)"/>.</summary>
     public void Record(bool applied, double loss, double gradNorm) => Record(applied, Steps + 1, loss, gradNorm);
 

@@ -30,6 +30,9 @@ public sealed class AdaptiveKlController : IKlController
 
     public long Horizon { get; }
 
+    public void Restore(double value) => Value = value > 0 && double.IsFinite(value)
+        ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "adaptive KL: a resumed β must be finite and > 0");
+
     public void Update(double currentKl, long steps)
     {
         double error = Math.Clamp(currentKl / Target - 1.0, -0.2, 0.2);

@@ -33,6 +33,17 @@ public sealed class GhpoHints
     public string HintPrefix { get; }
 
     /// <summary>The hint ratio the next rollout of <paramref name="key"/> gets (0 = no hint).</summary>
+    /// <summary>Each prompt's hint stage (prompts at stage 0 are absent): what a resumable checkpoint keeps.</summary>
+    public IReadOnlyDictionary<string, int> Stages => _stages;
+
+    /// <summary>Continues a resumed run with the stages its checkpoint recorded.</summary>
+    public void Restore(IReadOnlyDictionary<string, int> stages)
+    {
+        _stages.Clear();
+        foreach (var (key, stage) in stages)
+            _stages[key] = stage >= 1 && stage <= Fractions.Count ? stage : throw new ArgumentOutOfRangeException(nameof(stages), stage, $"GHPO stage of '{key}' must lie in [1, {Fractions.Count}]");
+    }
+
     public double CurrentFraction(string key) => _stages.TryGetValue(key, out int stage) ? Fractions[stage - 1] : 0;
 
     /// <summary>The prompt to roll out: unchanged, or followed by <see cref="HintPrefix"/> and the solution's first part.</summary>

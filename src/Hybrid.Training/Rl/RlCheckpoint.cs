@@ -1,0 +1,82 @@
+// An RL run's resumable checkpoint-{iteration}: the policy, the optimizers' moments, the critic, and rl_state.json.
+using System.Text.Json;
+using Hybrid.Data;
+using Hybrid.Models.Checkpoints;
+
+namespace Hybrid.Training.Rl;
+
+/// <summary>
+/// rl_state.json of an RL <c>checkpoint-{iteration}</c> folder: what, beside the weights and the optimizers' moments,
+/// makes the rest of the run what it would have been. The learning-rate warm-up and every rollout's sampling seed are
+/// functions of the iteration; the prompt order is a function of (seed, epoch), so its cursor suffices; libtorch's
+/// generator state (LoRA dropout, a critic's fresh head), the adaptive KL coefficient, GHPO's hint stages, the skipped-step
+/// counts and the engine's policy version carry the rest. <see cref="DataSha256"/> ties it to the prompt file.
+/// </summary>
+public sealed record RlState(int Iteration, int Iterations, ulong Seed, string Preset, long PolicyVersion, int Epoch, int Index,
+    int PtxEpoch, int PtxIndex, string RngState, double KlCoefficient, int SkippedSteps, int ConsecutiveSkips, long GuardSteps,
+    double? EvalBefore, int DataRows, string DataSha256, IReadOnlyDictionary<string, int>? GhpoStages)
+{
+    public const string FileName = "rl_state.json";
+
+    private static readonly JsonSerializerOptions s_json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public void Save(string dir) => AtomicFile.WriteText(Path.Combine(dir, FileName), JsonSerializer.Serialize(this, s_json));
+
+    /// <summary>The state in <paramref name="dir"/>; a missing or malformed file is a <see cref="CheckpointException"/> naming it.</summary>
+    public static RlState Load(string dir)
+    {
+        string path = Path.Combine(dir, FileName);
+        if (!File.Exists(path))
+            throw new CheckpointException($"{path}: not found; --resume-from takes a checkpoint-{{iteration}} folder written by hybrid rl --save-steps");
+        try
+        {
+            RlState state = JsonSerializer.Deserialize<RlState>(File.ReadAllText(path), s_json) ?? throw new CheckpointException($"{path}: empty");
+            if (state.Iteration < 1 || state.Iteration > state.Iterations || state.Index < 0 || state.Epoch < 0 || state.PtxIndex < 0 || state.PtxEpoch < 0 ||
+                state.PolicyVersion < 0 || state.SkippedSteps < 0 || state.ConsecutiveSkips < 0 || state.GuardSteps < 0 || state.RngState is null || state.DataSha256 is null || state.Preset is null)
+                throw new CheckpointException($"{path}: a field is missing or out of range (iteration {state.Iteration} of {state.Iterations})");
+            return state;
+        }
+        catch (JsonException ex)
+        {
+            throw new CheckpointException($"{path}: malformed RL state ({ex.Message})");
+        }
+    }
+
+    /// <summary>
+    /// Throws an <see cref="ArgumentException"/> naming --resume-from when this run cannot continue the checkpoint exactly:
+    /// another preset, seed or iteration count, or other prompts (rows or SHA-256 differ).
+    /// </summary>
+    public void CheckResumable(string dir, string preset, int iterations, ulong seed, int rows, string dataSha256)
+    {
+        if (DataSha256 != dataSha256 || DataRows != rows)
+            throw new ArgumentException($"--resume-from {dir}: the checkpoint was trained on other prompts ({DataRows} rows, sha256 {DataSha256[..Math.Min(12, DataSha256.Length)]}…) " +
+                                        $"than --data ({rows} rows, sha256 {dataSha256[..12]}…); resume with the same --data file, or start a new run");
+        if (Preset != preset || Iterations != iterations || Seed != seed)
+            throw new ArgumentException($"--resume-from {dir}: the checkpoint was made by --preset {Preset} for {Iterations} iterations with seed {Seed}; " +
+                                        $"this run has --preset {preset}, {iterations} iterations and seed {seed}; resume with the same settings");
+        if (Iteration >= Iterations)
+            throw new ArgumentException($"--resume-from {dir}: the checkpoint is the run's last iteration ({Iteration} of {Iterations}); nothing is left to train");
+    }
+}
+
+/// <summary>The files of an RL checkpoint folder besides the policy (written by <see cref="Online.OnlinePolicy.Save"/>) and <see cref="RlState"/>.</summary>
+public static class RlCheckpointFiles
+{
+    /// <summary>The actor's AdamW moments (<c>Loop.OptimizerCheckpoint</c>'s format).</summary>
+    public const string ActorOptimizer = "optimizer.safetensors";
+
+    /// <summary>PPO: the critic's weights (body + value head), and its optimizer's moments in a folder of their own.</summary>
+    public const string Critic = "critic.safetensors";
+    public const string CriticOptimizerDir = "critic_optimizer";
+
+    /// <summary>The folder name of the checkpoint after <paramref name="iteration"/>.</summary>
+    public static string FolderName(int iteration) => $"checkpoint-{iteration}";
+}
+
+/// <summary>
+/// An RL run's checkpointing: every <see cref="SaveSteps"/> iterations (0 = never) a resumable
+/// <c>{OutputDir}/checkpoint-{iteration}</c>; <see cref="Resume"/>, read from <see cref="ResumeDir"/>, when this run
+/// continues one (the policy — and under LoRA its adapters — and the critic's body come from the caller, loaded from
+/// there; the trainer restores the rest). <see cref="DataSha256"/>: the prompt file's, which the state records.
+/// </summary>
+public sealed record RlCheckpointing(string OutputDir, int SaveSteps, int DataRows, string DataSha256, string? ResumeDir = null, RlState? Resume = null);

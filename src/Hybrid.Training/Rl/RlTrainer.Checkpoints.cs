@@ -1,0 +1,68 @@
+// RlTrainer's resumable checkpoints: what it writes every --save-steps iterations, and how a resumed run picks them up.
+using Hybrid.Tensors.Optim;
+using Hybrid.Tensors.Serialization;
+using Hybrid.Training.Data;
+using Hybrid.Training.Loop;
+
+namespace Hybrid.Training.Rl;
+
+public sealed partial class RlTrainer
+{
+    /// <summary>
+    /// Writes <c>checkpoint-{iteration}</c> beside the run's output: the policy as <see cref="Online.OnlinePolicy.Save"/>
+    /// writes its final model (a checkpoint folder, or a PEFT adapter under LoRA), the actor's AdamW moments, the critic
+    /// and its moments (PPO), and <see cref="RlState"/>. Staged in <c>checkpoint-{iteration}.tmp</c> and renamed, so a
+    /// killed run leaves either a whole checkpoint or none.
+    /// </summary>
+    private void SaveCheckpoint(int iteration, (int Epoch, int Index) cursor, (int Epoch, int Index) ptxCursor, double? before,
+        AdamW actorOptimizer, IReadOnlyList<string> actorNames, AdamW? criticOptimizer)
+    {
+        RlCheckpointing k = _checkpointing!;
+        string dir = Path.Combine(k.OutputDir, RlCheckpointFiles.FolderName(iteration));
+        string temp = dir + ".tmp";
+        if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
+        _policy.Save(temp);
+        OptimizerCheckpoint.Save(temp, actorOptimizer, actorNames);
+        if (Critic is not null)
+        {
+            var named = Critic.named_parameters().ToList();
+            SafeTensors.Save(Path.Combine(temp, RlCheckpointFiles.Critic), named.Select(p => new KeyValuePair<string, Tensor>(p.name, p.parameter)));
+            string criticOptimizerDir = Directory.CreateDirectory(Path.Combine(temp, RlCheckpointFiles.CriticOptimizerDir)).FullName;
+            OptimizerCheckpoint.Save(criticOptimizerDir, criticOptimizer!, named.Select(p => p.name).ToList());
+        }
+        new RlState(iteration, _config.Iterations, _config.Seed, _axes.PresetName, _policy.Version, cursor.Epoch, cursor.Index, ptxCursor.Epoch, ptxCursor.Index,
+            Convert.ToBase64String(TensorUtil.GetRngState()), _axes.KlCoefficient?.Value ?? 0, _guard.SkippedSteps, _guard.ConsecutiveSkips, _guard.Steps,
+            before, k.DataRows, k.DataSha256, _axes.Ghpo is null ? null : new Dictionary<string, int>(_axes.Ghpo.Stages, StringComparer.Ordinal)).Save(temp);
+        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        Directory.Move(temp, dir);
+        Log?.WriteLine($"[rl] checkpoint {dir}");
+    }
+
+    /// <summary>
+    /// Puts a resumed run where <paramref name="state"/> left it: optimizer moments, critic, prompt and ptx cursors,
+    /// libtorch's generator, β, GHPO's stages and the skip counts. Returns the cursors and the held-out reward measured
+    /// before the first iteration (not measured again).
+    /// </summary>
+    private (DataOrder Order, DataOrder? PtxOrder, double? Before) Restore(RlState state, string dir, AdamW actorOptimizer, IReadOnlyList<string> actorNames, AdamW? criticOptimizer)
+    {
+        OptimizerCheckpoint.Load(dir, actorOptimizer, actorNames);
+        if (Critic is not null)
+        {
+            string path = Path.Combine(dir, RlCheckpointFiles.Critic);
+            if (!File.Exists(path)) throw new Hybrid.Models.Checkpoints.CheckpointException($"{path}: not found; the checkpoint has no critic (was it written by another preset?)");
+            Dictionary<string, Tensor> saved = SafeTensors.Load(path);
+            try { Critic.LoadStateDict(saved); }
+            finally { foreach (Tensor t in saved.Values) t.Dispose(); }
+            OptimizerCheckpoint.Load(Path.Combine(dir, RlCheckpointFiles.CriticOptimizerDir), criticOptimizer!, Critic.named_parameters().Select(p => p.name).ToList());
+        }
+        if (state.Index > _prompts.Count)
+            throw new ArgumentException($"--resume-from {dir}: the checkpoint stopped at prompt {state.Index} of an epoch, but --data has {_prompts.Count} rows");
+        var order = new DataOrder(_prompts.Count, _config.Seed, shuffle: true, state.Epoch, state.Index);
+        var ptxOrder = Ptx is null ? null : new DataOrder(Ptx.Count, _config.Seed + 1, shuffle: true, state.PtxEpoch, Math.Min(state.PtxIndex, Ptx.Count));
+        TensorUtil.SetRngState(Convert.FromBase64String(state.RngState));
+        _axes.KlCoefficient?.Restore(state.KlCoefficient);
+        if (state.GhpoStages is not null) _axes.Ghpo?.Restore(state.GhpoStages);
+        _guard.Restore(state.GuardSteps, state.SkippedSteps, state.ConsecutiveSkips);
+        return (order, ptxOrder, state.EvalBefore);
+    }
+}

@@ -1,0 +1,118 @@
+// `hybrid rl --save-steps / --resume-from` through the real CLI: a run killed after a checkpoint and resumed from it ends
+// with the uninterrupted run's weights and metrics, for full fine-tuning with a KL reference, LoRA with dynamic sampling,
+// and PPO's critic with its adaptive β; a checkpoint that does not fit the run is one error line.
+using System.Text.Json.Nodes;
+
+namespace Hybrid.Cli.Tests;
+
+public sealed class RlResumeCliTests(CliFixture f) : IClassFixture<CliFixture>
+{
+    private string Out(string name) => Path.Combine(f.Dir, "out-resume-" + name + "-" + Guid.NewGuid().ToString("N")[..8]);
+
+    private static void Ok((int ExitCode, string Stdout, string Stderr) r) => Assert.True(r.ExitCode == 0, $"exit {r.ExitCode}\nstdout: {r.Stdout}\nstderr: {r.Stderr}");
+
+    /// <summary>
+    /// <c>hybrid rl</c> with these settings unless <paramref name="flags"/> gives its own (partial_credit varies within a
+    /// group on the tiny model, so every iteration has something to update).
+    /// </summary>
+    private string[] Rl(string output, params string[] flags)
+    {
+        var settings = new Dictionary<string, List<string>>
+        {
+            ["--model"] = [f.Model], ["--data"] = [f.Prompts], ["--out"] = [output], ["--reward"] = ["partial_credit"], ["--group-size"] = ["4"],
+            ["--prompts-per-iteration"] = ["4"], ["--max-new-tokens"] = ["6"], ["--iterations"] = ["8"], ["--lr"] = ["1e-2"], ["--seed"] = ["3"], ["--save-steps"] = ["2"],
+        };
+        string? flag = null;
+        foreach (string a in flags)
+            if (a.StartsWith("--", StringComparison.Ordinal) && !char.IsAsciiDigit(a.ElementAtOrDefault(2))) settings[flag = a] = [];
+            else settings[flag!].Add(a);
+        return ["rl", .. settings.SelectMany(kv => kv.Value.Prepend(kv.Key))];
+    }
+
+    /// <summary>The logged values that do not depend on the clock, per iteration.</summary>
+    private static string[] Untimed(string output) =>
+        File.ReadAllLines(Path.Combine(output, "metrics.jsonl")).Select(l => JsonNode.Parse(l)!.AsObject())
+            .Select(row => string.Join(' ', row.Where(kv => !kv.Key.StartsWith("timing_", StringComparison.Ordinal) && !kv.Key.StartsWith("perf/", StringComparison.Ordinal))
+                                              .Select(kv => kv.Key + "=" + kv.Value!.ToJsonString()))).ToArray();
+
+    private static int CheckpointIteration(string dir) => int.Parse(Path.GetFileName(dir)["checkpoint-".Length..]);
+
+    /// <summary>
+    /// Trains uninterrupted; then the same command SIGKILLed once its first checkpoint exists, resumed from the latest
+    /// checkpoint the kill left: the model file and every untimed metric row must equal the uninterrupted run's.
+    /// </summary>
+    private void KilledAndResumedEqualsUninterrupted(string name, string weights, params string[] flags)
+    {
+        string whole = Out(name + "-whole");
+        Ok(HybridProcess.Run(Rl(whole, flags)));
+        Assert.Equal(["checkpoint-2", "checkpoint-4", "checkpoint-6"], Directory.GetDirectories(whole, "checkpoint-*").Select(Path.GetFileName).Order());
+
+        string killed = Out(name + "-killed");
+        bool wasKilled = HybridProcess.RunAndKillWhen(() => Directory.Exists(Path.Combine(killed, "checkpoint-2")), TimeSpan.Zero, Rl(killed, flags));
+        Assert.True(wasKilled, "the run ended before it could be killed");
+        Assert.False(File.Exists(Path.Combine(killed, "model", weights)));
+        string latest = Directory.GetDirectories(killed, "checkpoint-*").Where(d => !d.EndsWith(".tmp", StringComparison.Ordinal)).MaxBy(CheckpointIteration)!;
+        Assert.True(CheckpointIteration(latest) < 8);
+
+        var resumed = HybridProcess.Run(Rl(killed, [.. flags, "--resume-from", latest]));
+        Ok(resumed);
+        Assert.Contains($"(resumed after {CheckpointIteration(latest)})", resumed.Stdout);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(whole, "model", weights)), File.ReadAllBytes(Path.Combine(killed, "model", weights)));
+        Assert.Equal(Untimed(whole), Untimed(killed));
+        Assert.Empty(Directory.GetDirectories(killed, "checkpoint-*.tmp"));
+    }
+
+    [Fact]
+    public void GrpoWithItsKlReferenceResumesExactly() =>
+        KilledAndResumedEqualsUninterrupted("grpo", "model.safetensors", "--preset", "grpo");
+
+    [Fact]
+    public void LoraDapoWithDynamicSamplingResumesExactly() =>
+        // The checkpoint holds only the adapters; dynamic sampling moves the prompt cursor by a varying amount per iteration.
+        KilledAndResumedEqualsUninterrupted("lora-dapo", "adapter_model.safetensors", "--preset", "dapo", "--lora-r", "4", "--lora-alpha", "8",
+            "--lora-dropout", "0.1", "--lora-target-modules", "all-linear");
+
+    [Fact]
+    public void PpoWithItsCriticAndAdaptiveKlResumesExactly()
+    {
+        // PPO's β adapts every iteration and its critic has its own optimizer: both must come back from the checkpoint.
+        KilledAndResumedEqualsUninterrupted("ppo", "model.safetensors", "--preset", "ppo", "--lr", "1e-3");
+        string whole = Directory.GetDirectories(f.Dir, "out-resume-ppo-whole-*").Single();
+        JsonNode state = JsonNode.Parse(File.ReadAllText(Path.Combine(whole, "checkpoint-2", "rl_state.json")))!;
+        Assert.NotEqual(0.2, (double)state["kl_coefficient"]!);   // moved from TRL's β₀ = 0.2 by two updates
+        Assert.True(File.Exists(Path.Combine(whole, "checkpoint-2", "critic.safetensors")));
+        Assert.True(File.Exists(Path.Combine(whole, "checkpoint-2", "critic_optimizer", "optimizer.safetensors")));
+    }
+
+    [Fact]
+    public void ACheckpointThatDoesNotFitTheRunIsOneErrorLine()
+    {
+        string run = Out("source");
+        Ok(HybridProcess.Run(Rl(run, "--iterations", "4")));
+        string checkpoint = Path.Combine(run, "checkpoint-2");
+        void Refused(string expected, params string[] flags)
+        {
+            string output = Out("refused");
+            var (code, stdout, stderr) = HybridProcess.Run(Rl(output, [.. flags]));
+            Assert.True(code == 2, $"exit {code}\nstdout: {stdout}\nstderr: {stderr}");
+            Assert.Equal("error: " + expected, Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+            Assert.False(Directory.Exists(output), "a refused run created its output folder");
+        }
+        Refused($"--resume-from {checkpoint}: the checkpoint was made by --preset grpo for 4 iterations with seed 3; this run has --preset grpo, 4 iterations and seed 4; resume with the same settings",
+            "--iterations", "4", "--seed", "4", "--resume-from", checkpoint);
+        Refused($"--resume-from {checkpoint}: the checkpoint was made by --preset grpo for 4 iterations with seed 3; this run has --preset dapo, 4 iterations and seed 3; resume with the same settings",
+            "--iterations", "4", "--preset", "dapo", "--resume-from", checkpoint);
+        Refused($"--resume-from {checkpoint}: the checkpoint holds full weights; resume without --lora-r", "--iterations", "4", "--lora-r", "4", "--resume-from", checkpoint);
+        Refused($"--resume-from {f.Model}: {Path.Combine(f.Model, "rl_state.json")}: not found; --resume-from takes a checkpoint-{{iteration}} folder written by hybrid rl --save-steps",
+            "--iterations", "4", "--resume-from", f.Model);
+        Refused("--save-steps -1: must be ≥ 0 (0: the final model only)", "--iterations", "4", "--save-steps", "-1");
+
+        // Other prompts: the same rows reordered are another file.
+        string shuffled = Path.Combine(f.Dir, "prompts-reordered.jsonl");
+        File.WriteAllLines(shuffled, File.ReadAllLines(f.Prompts).Reverse());
+        string output = Out("other-data");
+        var (otherCode, _, otherErr) = HybridProcess.Run(Rl(output, "--data", shuffled, "--iterations", "4", "--resume-from", checkpoint));
+        Assert.Equal(2, otherCode);
+        Assert.StartsWith($"error: --resume-from {checkpoint}: the checkpoint was trained on other prompts", otherErr.Trim());
+    }
+}
