@@ -48,6 +48,7 @@ internal static class RlCommand
         var stepMarker = new Option<string>("--step-marker") { Description = "Step separator of the outputs (default: a newline)", DefaultValueFactory = _ => "\n" };
         var asyncRollout = new Option<bool>("--async-rollout") { Description = "Generate the next iteration's rollouts while this one updates (one-step off-policy; logs async/staleness)" };
         var saveSteps = new Option<int>("--save-steps") { Description = "Save a resumable checkpoint-N folder every N iterations (0: the final model only)" };
+        var saveTotalLimit = SaveTotalLimitOption.Create();
         var resumeFrom = new Option<string?>("--resume-from") { Description = "A checkpoint-N folder of an earlier rl run to continue (same --model, --data, --preset, --iterations, --seed)" };
         var maxStaleness = new Option<int?>("--max-staleness") { Description = "With --async-rollout: most policy versions a batch may lag the weights it updates (default 1; 0 = the synchronous loop)" };
         var command = new Command("rl", "Online RL from ONNX Runtime rollouts: GRPO, Dr. GRPO, DAPO, GSPO, GMPO, RLOO, REINFORCE++, ReMax, RAFT(++), PPO");
@@ -55,7 +56,7 @@ internal static class RlCommand
         var loraFlags = new LoraFlags();
         var presetFlags = new RlPresetFlags();
         shared.AddTo(command, new Option[] { preset, reward, rewardModels, criticFrom, group, temperature, miniBatches, microBatch, epochs, sync,
-                                             processReward, processUse, processWeight, stepMarker, asyncRollout, maxStaleness, saveSteps, resumeFrom }
+                                             processReward, processUse, processWeight, stepMarker, asyncRollout, maxStaleness, saveSteps, saveTotalLimit, resumeFrom }
                                   .Concat(presetFlags.All).Concat(optimizer.All).Concat(loraFlags.All));
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
@@ -96,6 +97,7 @@ internal static class RlCommand
             IRewardFunction rewardFunction = WeightedReward.Parse(parse.GetValue(reward)!, scorer is null ? null : [new RewardModelReward(scorer)]);
             RewardColumns.Check(rewardFunction, train.Concat(eval ?? []));
             if (parse.GetValue(saveSteps) < 0) throw new ArgumentException($"--save-steps {parse.GetValue(saveSteps)}: must be ≥ 0 (0: the final model only)");
+            if (parse.GetValue(saveTotalLimit) is < 1 and int limit) throw new ArgumentException($"--save-total-limit {limit}: must be >= 1 (the newest checkpoints kept; leave it out to keep every one)");
             string dataSha256 = DatasetFile.Sha256(parse.GetValue(shared.Data)!);
             string? resumeDir = parse.GetValue(resumeFrom);
             RlState? resumed = resumeDir is null ? null : ResumeState(resumeDir, axes.PresetName, config, train.Count, dataSha256, lora is not null);
@@ -110,7 +112,7 @@ internal static class RlCommand
             using DecoderModel? reference = !axes.NeedsReference ? null : resumed is null ? policy.FrozenCopy() : Frozen(parse.GetValue(shared.Model)!);
             using Critic? critic = axes.NeedsCritic ? Critic.FromCheckpoint(parse.GetValue(criticFrom) ?? parse.GetValue(shared.Model)!, policy.Config, parse.GetValue(shared.Seed)) : null;
             using var metrics = new MetricsLog(Path.Combine(outDir, "metrics.jsonl"), LiveProgress.Log);
-            var checkpointing = new RlCheckpointing(outDir, parse.GetValue(saveSteps), train.Count, dataSha256, resumeDir, resumed);
+            var checkpointing = new RlCheckpointing(outDir, parse.GetValue(saveSteps), train.Count, dataSha256, resumeDir, resumed, parse.GetValue(saveTotalLimit));
             RlResult result = new RlTrainer(policy, config, axes, train, rewardFunction, reference, critic, process: process, metrics: metrics,
                                             log: LiveProgress.Log, checkpointing: checkpointing).Train(eval);
             policy.Save(Path.Combine(outDir, "model"));

@@ -17,6 +17,7 @@ internal sealed class TrainingOptions
     private readonly LoraFlags _lora = new();
     private readonly Option<int> _epochs, _maxSteps, _batch, _accumulation, _maxLength, _logging, _evalSteps, _saveSteps;
     private readonly Option<ulong> _seed;
+    private readonly Option<int?> _saveTotalLimit = SaveTotalLimitOption.Create();
     private readonly Option<bool> _bf16, _overwrite, _loadBest;
     private readonly Option<string> _bestMetric;
     private readonly Option<bool?> _greaterIsBetter;
@@ -66,7 +67,7 @@ internal sealed class TrainingOptions
     {
         foreach (Option o in new Option[] { _model, _data, _evalData, _output }.Concat(own)
                      .Concat([_lr, _epochs, _maxSteps, _batch, _accumulation, _maxLength]).Concat(_optimizer.All)
-                     .Concat([_clip, _logging, _evalSteps, _loadBest, _bestMetric, _greaterIsBetter, _saveSteps, _seed, _resume]).Concat(_lora.All)
+                     .Concat([_clip, _logging, _evalSteps, _loadBest, _bestMetric, _greaterIsBetter, _saveSteps, _saveTotalLimit, _seed, _resume]).Concat(_lora.All)
                      .Concat([_bf16, _device, _overwrite, ConfigOption.Create()]))
             command.Options.Add(o);
     }
@@ -87,7 +88,7 @@ internal sealed class TrainingOptions
             BatchSize = parse.GetValue(_batch), GradientAccumulationSteps = parse.GetValue(_accumulation), MaxLength = parse.GetValue(_maxLength),
             WarmupRatio = optimizer.WarmupRatio, WeightDecay = optimizer.WeightDecay,
             AdamBeta1 = optimizer.AdamBeta1, AdamBeta2 = optimizer.AdamBeta2, AdamEpsilon = optimizer.AdamEpsilon, MaxGradNorm = parse.GetValue(_clip),
-            LoggingSteps = parse.GetValue(_logging), EvalSteps = parse.GetValue(_evalSteps), SaveSteps = parse.GetValue(_saveSteps),
+            LoggingSteps = parse.GetValue(_logging), EvalSteps = parse.GetValue(_evalSteps), SaveSteps = parse.GetValue(_saveSteps), SaveTotalLimit = parse.GetValue(_saveTotalLimit),
             LoadBestModelAtEnd = parse.GetValue(_loadBest), MetricForBestModel = parse.GetValue(_bestMetric)!, GreaterIsBetter = parse.GetValue(_greaterIsBetter),
             Seed = parse.GetValue(_seed), ResumeFrom = parse.GetValue(_resume), Bf16 = parse.GetValue(_bf16), Device = parse.GetValue(_device)!,
             Overwrite = parse.GetValue(_overwrite), Lora = _lora.Read(parse),

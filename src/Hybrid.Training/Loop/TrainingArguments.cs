@@ -80,6 +80,9 @@ public abstract record TrainingArguments : RunSettings
     /// <summary>Save a resumable checkpoint every this many optimizer steps (save_steps; 0 = only the final model).</summary>
     public int SaveSteps { get; init; }
 
+    /// <summary>Keep at most this many checkpoints, the newest (save_total_limit; null = every one).</summary>
+    public int? SaveTotalLimit { get; init; }
+
     /// <summary>
     /// Keep the best evaluated model instead of the last (load_best_model_at_end, default false): each evaluation every
     /// <see cref="EvalSteps"/> and the final one are compared on <see cref="MetricForBestModel"/>, the best so far is
@@ -169,6 +172,7 @@ public abstract record TrainingArguments : RunSettings
         Lora?.Validate();
         Require(EvalSteps >= 0, nameof(EvalSteps), EvalSteps, "must be >= 0");
         Require(SaveSteps >= 0, nameof(SaveSteps), SaveSteps, "must be >= 0");
+        Require(SaveTotalLimit is null or >= 1, nameof(SaveTotalLimit), SaveTotalLimit, "must be >= 1 (the newest checkpoints kept; leave it out to keep every one)");
         Require(!LoadBestModelAtEnd || (EvalData is not null && EvalSteps > 0), nameof(LoadBestModelAtEnd), LoadBestModelAtEnd,
             $"needs {GetType().Name}.{nameof(EvalData)} (held-out rows) and {GetType().Name}.{nameof(EvalSteps)} > 0 (how often to evaluate) to have evaluations to choose from");
         Require(!string.IsNullOrWhiteSpace(MetricForBestModel), nameof(MetricForBestModel), $"\"{MetricForBestModel}\"", "name a logged evaluation metric, e.g. eval_loss");

@@ -109,8 +109,15 @@ internal sealed class TrainingRun : IDisposable
     /// <summary>A checkpoint is due (every <see cref="TrainingArguments.SaveSteps"/>; the final model is the trainer's).</summary>
     public bool SaveNow => _args.SaveSteps > 0 && Loop.Step % _args.SaveSteps == 0 && !Loop.Done;
 
-    /// <summary>Writes <c>checkpoint-{step}</c>: <paramref name="saveModel"/> writes the weights, then optimizer and trainer state join them.</summary>
-    public void SaveCheckpoint(Action<string> saveModel) => Loop.SaveCheckpoint(_args.OutputDir, saveModel, _optimizer, _parameterNames, _log, _tag);
+    /// <summary>
+    /// Writes <c>checkpoint-{step}</c>: <paramref name="saveModel"/> writes the weights, then optimizer and trainer state
+    /// join them; then the oldest beyond <see cref="TrainingArguments.SaveTotalLimit"/> go.
+    /// </summary>
+    public void SaveCheckpoint(Action<string> saveModel)
+    {
+        Loop.SaveCheckpoint(_args.OutputDir, saveModel, _optimizer, _parameterNames, _log, _tag);
+        CheckpointRotation.Prune(_args.OutputDir, _args.SaveTotalLimit, _log, _tag);
+    }
 
     /// <summary>
     /// Records an evaluation during the loop (<paramref name="row"/>: the metrics it logged). With

@@ -59,12 +59,12 @@ public sealed record RlState(int Iteration, int Iterations, ulong Seed, string P
     }
 }
 
-/// <summary>The files of an RL checkpoint folder besides the policy (written by <see cref="Online.OnlinePolicy.Save"/>) and <see cref="RlState"/>.</summary>
+/// <summary>
+/// The files of an RL checkpoint folder besides the policy (written by <see cref="Online.OnlinePolicy.Save"/>), the
+/// actor's moments (<c>optimizer.safetensors</c>, as offline checkpoints) and <see cref="RlState"/>.
+/// </summary>
 public static class RlCheckpointFiles
 {
-    /// <summary>The actor's AdamW moments (<c>Loop.OptimizerCheckpoint</c>'s format).</summary>
-    public const string ActorOptimizer = "optimizer.safetensors";
-
     /// <summary>PPO: the critic's weights (body + value head), and its optimizer's moments in a folder of their own.</summary>
     public const string Critic = "critic.safetensors";
     public const string CriticOptimizerDir = "critic_optimizer";
@@ -78,5 +78,7 @@ public static class RlCheckpointFiles
 /// <c>{OutputDir}/checkpoint-{iteration}</c>; <see cref="Resume"/>, read from <see cref="ResumeDir"/>, when this run
 /// continues one (the policy — and under LoRA its adapters — and the critic's body come from the caller, loaded from
 /// there; the trainer restores the rest). <see cref="DataSha256"/>: the prompt file's, which the state records.
+/// <see cref="SaveTotalLimit"/>: keep only the newest checkpoints (null: all).
 /// </summary>
-public sealed record RlCheckpointing(string OutputDir, int SaveSteps, int DataRows, string DataSha256, string? ResumeDir = null, RlState? Resume = null);
+public sealed record RlCheckpointing(string OutputDir, int SaveSteps, int DataRows, string DataSha256, string? ResumeDir = null, RlState? Resume = null,
+    int? SaveTotalLimit = null);

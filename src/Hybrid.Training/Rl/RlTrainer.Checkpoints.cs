@@ -36,6 +36,7 @@ public sealed partial class RlTrainer
         if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
         Directory.Move(temp, dir);
         Log?.WriteLine($"[rl] checkpoint {dir}");
+        CheckpointRotation.Prune(k.OutputDir, k.SaveTotalLimit, Log, "rl");
     }
 
     /// <summary>
