@@ -28,13 +28,34 @@ public sealed class SaveTotalLimitCliTests(CliFixture f) : IClassFixture<CliFixt
     }
 
     [Fact]
-    public void RlKeepsTheNewestCheckpoints()
+    public void RlKeepsTheNewestCheckpointsEvenTheOneItResumedFrom()
     {
-        string output = Out("rl");
-        Ok(HybridProcess.Run("rl", "--model", f.Model, "--data", f.Prompts, "--out", output, "--reward", "partial_credit", "--group-size", "4",
-            "--prompts-per-iteration", "4", "--max-new-tokens", "4", "--iterations", "7", "--save-steps", "2", "--save-total-limit", "1"));
-        Assert.Equal(["checkpoint-6"], Checkpoints(output));
-        Assert.True(File.Exists(Path.Combine(output, "checkpoint-6", "rl_state.json")));
+        string[] Rl(string output, params string[] extra) =>
+            ["rl", "--model", f.Model, "--data", f.Prompts, "--out", output, "--reward", "partial_credit", "--group-size", "4",
+             "--prompts-per-iteration", "4", "--max-new-tokens", "4", "--iterations", "7", "--lr", "1e-2", "--save-steps", "2", .. extra];
+        string all = Out("rl-all"), limited = Out("rl-limited");
+        Ok(HybridProcess.Run(Rl(all)));
+        Ok(HybridProcess.Run(Rl(limited, "--save-total-limit", "1")));
+        Assert.Equal(["checkpoint-2", "checkpoint-4", "checkpoint-6"], Checkpoints(all));
+        Assert.Equal(["checkpoint-6"], Checkpoints(limited));
+
+        // Resumed from checkpoint-2 with a limit of 1, the run deletes that folder at its next checkpoint and must still
+        // write every later checkpoint and its final model (tokenizer files come from --model, not the checkpoint).
+        string resumed = Out("rl-resumed");
+        Directory.CreateDirectory(resumed);
+        CopyFolder(Path.Combine(all, "checkpoint-2"), Path.Combine(resumed, "checkpoint-2"));
+        File.Copy(Path.Combine(all, "metrics.jsonl"), Path.Combine(resumed, "metrics.jsonl"));
+        Ok(HybridProcess.Run(Rl(resumed, "--save-total-limit", "1", "--resume-from", Path.Combine(resumed, "checkpoint-2"))));
+        Assert.Equal(["checkpoint-6"], Checkpoints(resumed));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(all, "model", "model.safetensors")), File.ReadAllBytes(Path.Combine(resumed, "model", "model.safetensors")));
+        Assert.True(File.Exists(Path.Combine(resumed, "model", "tokenizer.json")));
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (string file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+        foreach (string dir in Directory.GetDirectories(from)) CopyFolder(dir, Path.Combine(to, Path.GetFileName(dir)));
     }
 
     [Theory]

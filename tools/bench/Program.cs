@@ -14,7 +14,7 @@ using Hybrid.Tensors.Optim;
 //        dotnet run -c Release --project tools/bench -- rl [iterations] [--bf16]
 //        dotnet run -c Release --project tools/bench -- async [recipe.json] [pairs] [iterations] [new tokens] [prompts]
 //        dotnet run -c Release --project tools/bench -- lora [recipe.json] [runs] [steps] [pushes]   (default base100m 3 5 5)
-//        dotnet run -c Release --project tools/bench -- reasoning [recipe.json] [--sft-steps N] [--sft-control-steps N] [--presets grpo,dapo|none] [--arm "NAME=PRESET --flag value ..."]... [--rl-iterations N] [--train N] [--eval N] [--eval-set heldout|dev] ...
+//        dotnet run -c Release --project tools/bench -- reasoning [recipe.json] [--sft-steps N] [--sft-control-steps N] [--presets grpo,dapo|none] [--arm "NAME=PRESET --flag value ..."]... [--sft-save-steps N] [--rl-save-steps N] [--resume] [--rl-iterations N] [--train N] [--eval N] [--eval-set heldout|dev] ...
 //        dotnet run -c Release --project tools/bench -- export [recipe.json]
 //        dotnet run -c Release --project tools/bench -- int4 [recipe.json] [sft steps]
 //        dotnet run -c Release --project tools/bench -- rollout [models-dir] [rounds]

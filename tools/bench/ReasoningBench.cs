@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Hybrid.Algorithms.Rewards;
+using Hybrid.Data;
 using Hybrid.Algorithms.Rl;
 using Hybrid.Training.Rl;
 using Hybrid.Training.Tasks.WordProblems;
@@ -92,6 +93,19 @@ internal sealed record ReasoningBenchOptions
     /// <summary>Where the runs, data, logs and report go (kept: the report links nothing outside it).</summary>
     public string Work { get; init; } = Path.Combine("runs", "reasoning-bench");
 
+    /// <summary>
+    /// SFT and RL write a resumable checkpoint every this many steps / iterations (only the newest kept), so that
+    /// <see cref="Resume"/> loses little of a long run; null: none (an interrupted training phase starts over).
+    /// </summary>
+    public int? SftSaveSteps { get; init; }
+    public int? RlSaveSteps { get; init; }
+
+    /// <summary>
+    /// <c>--resume</c>: continue the bench in <see cref="Work"/> (same settings, checked against its <c>bench.json</c>):
+    /// finished phases are skipped, an interrupted SFT or RL run goes on from its newest checkpoint. Default: start afresh.
+    /// </summary>
+    public bool Resume { get; init; }
+
     public static ReasoningBenchOptions Parse(string[] args)
     {
         var o = new ReasoningBenchOptions();
@@ -101,6 +115,11 @@ internal sealed record ReasoningBenchOptions
             if (!flag.StartsWith("--", StringComparison.Ordinal))
             {
                 o = o with { Recipe = flag };
+                continue;
+            }
+            if (flag == "--resume")
+            {
+                o = o with { Resume = true };
                 continue;
             }
             if (i + 1 >= args.Length) throw new ArgumentException($"{flag}: needs a value");
@@ -132,6 +151,8 @@ internal sealed record ReasoningBenchOptions
                 "--seed" => o with { Seed = I() },
                 "--precision" => v is "bf16" or "fp32" ? o with { Precision = v } : throw new ArgumentException($"--precision {v}: bf16 or fp32"),
                 "--work" => o with { Work = v },
+                "--sft-save-steps" => o with { SftSaveSteps = I() },
+                "--rl-save-steps" => o with { RlSaveSteps = I() },
                 _ => throw new ArgumentException($"{flag}: unknown (see the comment at the top of tools/bench/ReasoningBench.cs)"),
             };
         }
@@ -219,27 +240,43 @@ internal static class ReasoningBench
         string cli = Path.Combine(root, "src", "Hybrid.Cli", "bin", "Release", "net10.0", "hybrid.dll");
         if (!File.Exists(cli)) { Console.Error.WriteLine($"error: {cli} not found: build first (dotnet build Hybrid.sln -c Release)"); return 2; }
         string work = Path.GetFullPath(o.Work, root);
-        if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
-        Directory.CreateDirectory(Path.Combine(work, "logs"));
         string W(string name) => Path.Combine(work, name);
+        // The settings the work folder was made with: a resumed bench must be the same bench.
+        string settings = System.Text.Json.JsonSerializer.Serialize(o with { Resume = false }, new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
+        if (o.Resume)
+        {
+            if (!File.Exists(W("bench.json"))) { Console.Error.WriteLine($"error: --resume: {W("bench.json")} not found; nothing to resume in --work {work}"); return 2; }
+            if (File.ReadAllText(W("bench.json")) != settings)
+            {
+                Console.Error.WriteLine($"error: --resume: {W("bench.json")} holds other settings than these; resume with the same flags, or start afresh without --resume");
+                return 2;
+            }
+        }
+        else
+        {
+            if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
+            Directory.CreateDirectory(Path.Combine(work, "logs"));
+            AtomicFile.WriteText(W("bench.json"), settings);
+        }
         int[] levels = WordProblemLevels.Parse("--levels", o.Levels);
         string recipe = Path.GetFullPath(o.Recipe, root);
-        var wall = new List<(string Phase, double Seconds)>();
-        void Step(string phase, params string[] a) => wall.Add((phase, Hybrid(cli, W(Path.Combine("logs", phase + ".log")), phase, a, log)));
+        var phases = new BenchPhases(work, o.Resume, (logPath, phase, a) => Hybrid(cli, logPath, phase, a, log), log);
+        var wall = phases.Wall;
+        string[] Saving(int? every) => every is int n ? ["--save-steps", n.ToString(CultureInfo.InvariantCulture), "--save-total-limit", "1"] : [];
 
         log.WriteLine($"bench reasoning: {Path.GetFileNameWithoutExtension(recipe)}; {o.Train} RL prompts/level (counts ≤ {o.MaxValue}), SFT on {o.SftTrain} worked solutions of each level {o.SftLevels} ({o.SftSteps} steps × {o.SftBatch}, lr {F(o.SftLr)}, {o.Precision}), " +
                       $"RL runs {string.Join(", ", o.RlRuns.Select(r => r.Describe()))} on levels {o.Levels} ({o.RlIterations} iterations × {o.PromptsPerIteration} prompts × G {o.GroupSize}, {o.MiniBatches} mini-batch(es), lr {F(o.RlLr)}, reward {o.Reward}, {o.Precision}, {o.MaxNewTokens} new tokens); " +
                       (o.SftControlSteps is int c ? $"SFT-alone control: {c} SFT steps; " : "") + $"greedy accuracy on {o.Eval} {o.EvalSet} problems/level; {Environment.ProcessorCount} cores; work folder {work}");
         string i(int x) => x.ToString(CultureInfo.InvariantCulture);
-        Step("make-data", "make-data", "reasoning", "--out", W("data"), "--levels", o.Levels, "--sft-levels", o.SftLevels, "--train", i(o.Train),
+        phases.Step("make-data", W("data"), "make-data", "reasoning", "--out", W("data"), "--levels", o.Levels, "--sft-levels", o.SftLevels, "--train", i(o.Train),
              "--sft-train", i(o.SftTrain),
              "--dev", o.EvalSet == "dev" ? i(o.Eval) : "0", "--heldout", o.EvalSet == "heldout" ? i(o.Eval) : "1", "--max-value", i(o.MaxValue), "--seed", i(o.Seed));
         string evalData = W(Path.Combine("data", o.EvalSet + ".jsonl"));
-        Step("init-model", "init-model", "--preset", recipe, "--out", W("base"), "--seed", i(o.Seed));
+        phases.Step("init-model", W("base"), "init-model", "--preset", recipe, "--out", W("base"), "--seed", i(o.Seed));
         string[] precision = o.Precision == "bf16" ? ["--bf16"] : [];
-        void Sft(string name, int steps) => Step(name, ["sft", "--model", W("base"), "--data", W(Path.Combine("data", "sft.jsonl")), "--out", W(name), "--lr", F(o.SftLr),
-             "--max-steps", i(steps), "--batch-size", i(o.SftBatch), "--warmup-ratio", "0.05", .. precision, "--logging-steps", "50", "--seed", i(o.Seed)]);
-        void Eval(string name, string model) => Step("eval " + name, "generate", "--model", model, "--data", evalData, "--out", W($"eval-{name}.jsonl"),
+        void Sft(string name, int steps) => phases.Train(name, W(name), ["sft", "--model", W("base"), "--data", W(Path.Combine("data", "sft.jsonl")), "--out", W(name), "--lr", F(o.SftLr),
+             "--max-steps", i(steps), "--batch-size", i(o.SftBatch), "--warmup-ratio", "0.05", .. precision, "--logging-steps", "50", "--seed", i(o.Seed), .. Saving(o.SftSaveSteps)]);
+        void Eval(string name, string model) => phases.Step("eval " + name, W($"eval-{name}.jsonl"), "generate", "--model", model, "--data", evalData, "--out", W($"eval-{name}.jsonl"),
                                                      "--temperature", "0", "--max-new-tokens", i(o.MaxNewTokens));
         Sft("sft", o.SftSteps);
         Eval("sft", W("sft"));
@@ -254,13 +291,13 @@ internal static class ReasoningBench
         string[] rlNames = [.. o.RlRuns.Select(r => r.Name)];
         foreach (RlArm run in o.RlRuns)
         {
-            Step(run.Name, ["rl", "--model", W("sft"), "--data", W(Path.Combine("data", "prompts.jsonl")), "--preset", run.Preset, .. run.Overrides.ToArguments(),
+            phases.Train(run.Name, W(run.Name), ["rl", "--model", W("sft"), "--data", W(Path.Combine("data", "prompts.jsonl")), "--preset", run.Preset, .. run.Overrides.ToArguments(),
                  "--reward", o.Reward, "--group-size", i(o.GroupSize), "--prompts-per-iteration", i(o.PromptsPerIteration), "--iterations", i(o.RlIterations),
-                 "--max-new-tokens", i(o.MaxNewTokens), "--lr", F(o.RlLr), "--mini-batches", i(o.MiniBatches), .. precision, "--seed", i(o.Seed), "--out", W(run.Name)]);
+                 "--max-new-tokens", i(o.MaxNewTokens), "--lr", F(o.RlLr), "--mini-batches", i(o.MiniBatches), .. precision, "--seed", i(o.Seed), "--out", W(run.Name), .. Saving(o.RlSaveSteps)]);
             Eval(run.Name, W(Path.Combine(run.Name, "model")));
             runs.Add((run.Name, "+" + run.Name.ToUpperInvariant()));
         }
-        Step("report", ["report", .. rlNames.Select(W), "--out", W("report.html")]);
+        phases.Step("report", W("report.html"), ["report", .. rlNames.Select(W), "--out", W("report.html")]);
 
         var graded = runs.ToDictionary(run => run.Key, run => Grade(W($"eval-{run.Key}.jsonl")));
         int[] sftLevels = WordProblemLevels.Parse("--sft-levels", o.SftLevels);

@@ -90,12 +90,11 @@ internal sealed class OnlineOptions
         {
             folder = RunFolder.Claim(outDir, command, parse.GetValue(Overwrite), resumeStep: resume?.Step, canResume: _canResume);
             onDevice = TorchDevice.Use(TorchDevice.Parse(parse.GetValue(Device)!));
-            // A resumed run's policy: the checkpoint's weights, or under LoRA the --model base with the checkpoint's adapters.
-            string policyDir = resume is not null && lora is null ? resume.Dir : parse.GetValue(Model)!;
-            OnlinePolicy policy = OnlinePolicy.Open(policyDir, Path.Combine(outDir, workDir), new OnlinePolicyOptions
+            // A resumed run's policy: --model (its tokenizer, generation config, LoRA base) with the checkpoint's weights or adapters.
+            OnlinePolicy policy = OnlinePolicy.Open(parse.GetValue(Model)!, Path.Combine(outDir, workDir), new OnlinePolicyOptions
             {
                 Sync = sync, Engine = new RolloutEngineOptions { Device = onnxDevice, Backend = parse.GetValue(Backend), IntraOpThreads = engineThreads }, Lora = lora,
-                LoraSeed = parse.GetValue(Seed), ResumeAdapterDir = lora is null ? null : resume?.Dir, InitialVersion = resume?.PolicyVersion ?? 0,
+                LoraSeed = parse.GetValue(Seed), ResumeFrom = resume?.Dir, InitialVersion = resume?.PolicyVersion ?? 0,
             });
             if (driver is not null) policy.Rollouts = new ClusterRollouts(driver, policy.Engine);
             return new OnlineRun(outDir, folder, onDevice.Value, policy, driver);

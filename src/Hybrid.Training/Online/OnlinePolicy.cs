@@ -83,12 +83,17 @@ public sealed class OnlinePolicy : IDisposable
             if (options?.Lora is { } lora)
             {
                 LoraLayers.Attach(model, lora, options.LoraSeed);   // freezes the base; B = 0, so version 0 is the checkpoint
-                if (options.ResumeAdapterDir is string resumed)
+                if (options.ResumeFrom is string resumed)
                 {
                     Dictionary<string, Tensor> adapter = LoraAdapterFile.ReadWeights(resumed);
                     try { LoraLayers.Load(model, adapter, resumed); }
                     finally { foreach (Tensor t in adapter.Values) t.Dispose(); }
                 }
+            }
+            else if (options?.ResumeFrom is string resumed)
+            {
+                using LoadedCheckpoint trained = HfCheckpoint.Load(resumed);
+                model.LoadStateDict(trained.Tensors);   // strict: a checkpoint of another architecture or size is refused, naming its tensors
             }
             return Create(model, checkpoint.Directory, workDir, options, checkpoint.Generation, baseModelDir: Path.GetFullPath(checkpointDir));
         }

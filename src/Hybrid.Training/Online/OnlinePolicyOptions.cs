@@ -40,10 +40,12 @@ public sealed record OnlinePolicyOptions
     public ulong? LoraSeed { get; init; }
 
     /// <summary>
-    /// A resumed run: the LoRA adapter folder (a checkpoint's PEFT adapter) whose A/B matrices replace the fresh ones
-    /// before the rollout export, with <see cref="Lora"/> set. Null: fresh adapters.
+    /// A resumed run: the checkpoint folder whose trained weights replace the starting checkpoint's before the rollout
+    /// export — its full weights, or with <see cref="Lora"/> its PEFT adapter's A/B matrices. Tokenizer files, generation
+    /// config and the adapter's base stay the starting checkpoint's, so the folder may be deleted once the run goes on
+    /// (<c>--save-total-limit</c>). Null: the starting checkpoint as it is.
     /// </summary>
-    public string? ResumeAdapterDir { get; init; }
+    public string? ResumeFrom { get; init; }
 
     /// <summary>The engine's policy version for the starting weights: 0, or a resumed run's version at its checkpoint.</summary>
     public long InitialVersion { get; init; }
