@@ -2,6 +2,7 @@
 // training phase continues from its newest checkpoint, anything else half-written is redone.
 using System.Globalization;
 using Hybrid.Data;
+using Hybrid.Training.Loop;
 
 namespace Hybrid.Bench;
 
@@ -50,9 +51,7 @@ internal sealed class BenchPhases(string work, bool resume, Func<string, string,
     public void Train(string phase, string outDir, params string[] args)
     {
         if (Skipped(phase)) return;
-        string? latest = !Directory.Exists(outDir) ? null : Directory.GetDirectories(outDir, "checkpoint-*")
-            .Select(d => (Dir: d, Step: long.TryParse(Path.GetFileName(d)["checkpoint-".Length..], out long s) ? s : -1))
-            .Where(c => c.Step >= 0).MaxBy(c => c.Step).Dir;
+        string? latest = CheckpointRotation.NewestFirst(outDir).FirstOrDefault();
         string[] how = latest is not null ? ["--resume-from", latest] : Directory.Exists(outDir) ? ["--overwrite"] : [];
         if (latest is not null) log.WriteLine($"  [{phase}] resuming from {latest}");
         Finish(phase, run(Path.Combine(work, "logs", phase + (latest is null ? "" : "-resumed") + ".log"), phase, [.. args, .. how]));

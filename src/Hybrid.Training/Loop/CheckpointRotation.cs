@@ -14,11 +14,8 @@ public static class CheckpointRotation
     {
         if (keep is not int limit) return [];
         if (limit < 1) throw new ArgumentOutOfRangeException(nameof(keep), keep, "must be >= 1");
-        var checkpoints = Directory.GetDirectories(outputDir, "checkpoint-*")
-            .Select(d => (Dir: d, Step: long.TryParse(Path.GetFileName(d)["checkpoint-".Length..], out long step) ? step : -1))
-            .Where(c => c.Step >= 0).OrderByDescending(c => c.Step).ToList();
         var deleted = new List<string>();
-        foreach (var (dir, _) in checkpoints.Skip(limit))
+        foreach (string dir in NewestFirst(outputDir).Skip(limit))
         {
             Directory.Delete(dir, recursive: true);
             deleted.Add(dir);
@@ -26,4 +23,10 @@ public static class CheckpointRotation
         }
         return deleted;
     }
+
+    /// <summary>The complete <c>checkpoint-{step}</c> folders of <paramref name="outputDir"/>, the highest step first (none when it does not exist).</summary>
+    public static IReadOnlyList<string> NewestFirst(string outputDir) => !Directory.Exists(outputDir) ? [] :
+        Directory.GetDirectories(outputDir, "checkpoint-*")
+            .Select(d => (Dir: d, Step: long.TryParse(Path.GetFileName(d)["checkpoint-".Length..], out long step) ? step : -1))
+            .Where(c => c.Step >= 0).OrderByDescending(c => c.Step).Select(c => c.Dir).ToList();
 }
