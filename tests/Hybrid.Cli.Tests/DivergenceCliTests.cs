@@ -154,7 +154,7 @@ public sealed class OutputFolderCliTests(CliFixture f) : IClassFixture<CliFixtur
     }
 
     [Fact]
-    public void OnlineDpoRefusesAnOccupiedOutWithoutOfferingAResumeItDoesNotHave()
+    public void OnlineDpoRefusesAnOccupiedOutAndOffersItsResume()
     {
         string output = Path.Combine(f.Dir, "owned-online-dpo");
         string[] args = ["online-dpo", "--model", f.Model, "--prompts", f.Prompts, "--out", output, "--iterations", "1", "--prompts-per-iteration", "2", "--max-new-tokens", "2"];
@@ -162,7 +162,7 @@ public sealed class OutputFolderCliTests(CliFixture f) : IClassFixture<CliFixtur
         Assert.True(first.ExitCode == 0, first.Stderr);
         var again = HybridProcess.Run(args);
         Assert.Equal(2, again.ExitCode);
-        Assert.EndsWith("; pass --overwrite to replace its contents, or choose another --out", again.Stderr.Trim());
+        Assert.EndsWith($"; pass --overwrite to replace its contents, or --resume-from {Path.Combine(output, "checkpoint-N")} to continue that online-dpo run", again.Stderr.Trim());
         Assert.StartsWith($"error: --out {output}: the folder is not empty", again.Stderr.Trim());
     }
 }

@@ -9,8 +9,6 @@ public sealed class RlResumeCliTests(CliFixture f) : IClassFixture<CliFixture>
 {
     private string Out(string name) => Path.Combine(f.Dir, "out-resume-" + name + "-" + Guid.NewGuid().ToString("N")[..8]);
 
-    private static void Ok((int ExitCode, string Stdout, string Stderr) r) => Assert.True(r.ExitCode == 0, $"exit {r.ExitCode}\nstdout: {r.Stdout}\nstderr: {r.Stderr}");
-
     /// <summary>
     /// <c>hybrid rl</c> with these settings unless <paramref name="flags"/> gives its own (partial_credit varies within a
     /// group on the tiny model, so every iteration has something to update).
@@ -29,38 +27,10 @@ public sealed class RlResumeCliTests(CliFixture f) : IClassFixture<CliFixture>
         return ["rl", .. settings.SelectMany(kv => kv.Value.Prepend(kv.Key))];
     }
 
-    /// <summary>The logged values that do not depend on the clock, per iteration.</summary>
-    private static string[] Untimed(string output) =>
-        File.ReadAllLines(Path.Combine(output, "metrics.jsonl")).Select(l => JsonNode.Parse(l)!.AsObject())
-            .Select(row => string.Join(' ', row.Where(kv => !kv.Key.StartsWith("timing_", StringComparison.Ordinal) && !kv.Key.StartsWith("perf/", StringComparison.Ordinal))
-                                              .Select(kv => kv.Key + "=" + kv.Value!.ToJsonString()))).ToArray();
-
-    private static int CheckpointIteration(string dir) => int.Parse(Path.GetFileName(dir)["checkpoint-".Length..]);
-
-    /// <summary>
-    /// Trains uninterrupted; then the same command SIGKILLed once its first checkpoint exists, resumed from the latest
-    /// checkpoint the kill left: the model file and every untimed metric row must equal the uninterrupted run's.
-    /// </summary>
-    private void KilledAndResumedEqualsUninterrupted(string name, string weights, params string[] flags)
-    {
-        string whole = Out(name + "-whole");
-        Ok(HybridProcess.Run(Rl(whole, flags)));
-        Assert.Equal(["checkpoint-2", "checkpoint-4", "checkpoint-6"], Directory.GetDirectories(whole, "checkpoint-*").Select(Path.GetFileName).Order());
-
-        string killed = Out(name + "-killed");
-        bool wasKilled = HybridProcess.RunAndKillWhen(() => Directory.Exists(Path.Combine(killed, "checkpoint-2")), TimeSpan.Zero, Rl(killed, flags));
-        Assert.True(wasKilled, "the run ended before it could be killed");
-        Assert.False(File.Exists(Path.Combine(killed, "model", weights)));
-        string latest = Directory.GetDirectories(killed, "checkpoint-*").Where(d => !d.EndsWith(".tmp", StringComparison.Ordinal)).MaxBy(CheckpointIteration)!;
-        Assert.True(CheckpointIteration(latest) < 8);
-
-        var resumed = HybridProcess.Run(Rl(killed, [.. flags, "--resume-from", latest]));
-        Ok(resumed);
-        Assert.Contains($"(resumed after {CheckpointIteration(latest)})", resumed.Stdout);
-        Assert.Equal(File.ReadAllBytes(Path.Combine(whole, "model", weights)), File.ReadAllBytes(Path.Combine(killed, "model", weights)));
-        Assert.Equal(Untimed(whole), Untimed(killed));
-        Assert.Empty(Directory.GetDirectories(killed, "checkpoint-*.tmp"));
-    }
+    /// <summary>The run killed after its first checkpoint and resumed from the newest one ends as the uninterrupted run (<see cref="KilledRun"/>).</summary>
+    private void KilledAndResumedEqualsUninterrupted(string name, string weights, params string[] flags) =>
+        KilledRun.ResumedEqualsUninterrupted(output => Rl(output, flags), Out(name + "-whole"), Out(name + "-killed"), Path.Combine("model", weights),
+            ["checkpoint-2", "checkpoint-4", "checkpoint-6"]);
 
     [Fact]
     public void GrpoWithItsKlReferenceResumesExactly() =>
@@ -71,6 +41,12 @@ public sealed class RlResumeCliTests(CliFixture f) : IClassFixture<CliFixture>
         // The checkpoint holds only the adapters; dynamic sampling moves the prompt cursor by a varying amount per iteration.
         KilledAndResumedEqualsUninterrupted("lora-dapo", "adapter_model.safetensors", "--preset", "dapo", "--lora-r", "4", "--lora-alpha", "8",
             "--lora-dropout", "0.1", "--lora-target-modules", "all-linear");
+
+    [Fact]
+    public void LoraGrpoOverABf16BaseWithItsKlReferenceResumesExactly() =>
+        // π_ref of the resumed run is the base as the policy holds it (rounded to bf16), as the uninterrupted run's was.
+        KilledAndResumedEqualsUninterrupted("lora-grpo-bf16", "adapter_model.safetensors", "--preset", "grpo", "--lora-r", "4", "--lora-alpha", "8",
+            "--lora-bf16-base");
 
     [Fact]
     public void PpoWithItsCriticAndAdaptiveKlResumesExactly()
@@ -88,15 +64,12 @@ public sealed class RlResumeCliTests(CliFixture f) : IClassFixture<CliFixture>
     public void ACheckpointThatDoesNotFitTheRunIsOneErrorLine()
     {
         string run = Out("source");
-        Ok(HybridProcess.Run(Rl(run, "--iterations", "4")));
+        KilledRun.Ok(HybridProcess.Run(Rl(run, "--iterations", "4")));
         string checkpoint = Path.Combine(run, "checkpoint-2");
         void Refused(string expected, params string[] flags)
         {
             string output = Out("refused");
-            var (code, stdout, stderr) = HybridProcess.Run(Rl(output, [.. flags]));
-            Assert.True(code == 2, $"exit {code}\nstdout: {stdout}\nstderr: {stderr}");
-            Assert.Equal("error: " + expected, Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
-            Assert.False(Directory.Exists(output), "a refused run created its output folder");
+            KilledRun.Refused(output, expected, Rl(output, flags));
         }
         Refused($"--resume-from {checkpoint}: the checkpoint was made by --preset grpo for 4 iterations with seed 3; this run has --preset grpo, 4 iterations and seed 4; resume with the same settings",
             "--iterations", "4", "--seed", "4", "--resume-from", checkpoint);

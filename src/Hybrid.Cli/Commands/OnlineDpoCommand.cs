@@ -1,5 +1,7 @@
 // `hybrid online-dpo`: online / iterative DPO of a Hugging Face checkpoint on prompts, labelled by a rule or a reward model.
 using Hybrid.Cli.Progress;
+using Hybrid.Data;
+using Hybrid.Models.Checkpoints;
 using Hybrid.Training.Data;
 using Hybrid.Training.Loop;
 using Hybrid.Training.Output;
@@ -27,7 +29,7 @@ internal static class OnlineDpoCommand
             evalData: "Held-out prompts (same format) for eval/reward and eval/win_rate vs the initial policy",
             output: "Output folder: final model, metrics.jsonl, work/ (rollout export)",
             iterations: "Sample → label → update → sync rounds",
-            seed: "Seed of prompt order, shuffling and sampling");
+            seed: "Seed of prompt order, shuffling and sampling", resumeSame: "--model, --data, --eval-data, --loss, --reference, --iterations, --seed");
         var reward = new Option<string>("--reward") { Description = $"Rule reward by name ({string.Join(", ", RuleRewards.Registry.Names)})", DefaultValueFactory = _ => "accuracy" };
         var rewardModel = new Option<string?>("--reward-model") { Description = "Exported reward-model folder (hybrid export --score); replaces --reward" };
         var chat = new Option<bool>("--chat") { Description = "Wrap each prompt as a user turn with the tokenizer's chat template" };
@@ -68,11 +70,17 @@ internal static class OnlineDpoCommand
             IRewardFunction labeller = scorer is not null ? new RewardModelReward(scorer) : RuleRewards.Registry.Create(parse.GetValue(reward)!);
             RewardColumns.Check(labeller, trainRows.Concat(evalRows ?? []));
             var lora = loraFlags.Read(parse);
+            var (saveSteps, saveTotalLimit, resumeDir) = shared.ReadCheckpointing(parse);
+            string dataSha256 = DatasetFile.Sha256(parse.GetValue(shared.Data)!);
+            string? evalSha256 = parse.GetValue(shared.EvalData) is string evalPath ? DatasetFile.Sha256(evalPath) : null;
+            OnlineDpoState? resumed = resumeDir is null ? null : ResumeState(resumeDir, config, trainRows.Count, dataSha256, evalSha256, lora is not null);
 
-            using OnlineRun run = shared.Start(parse, "online-dpo", workDir: "work", lora: lora);
+            using OnlineRun run = shared.Start(parse, "online-dpo", workDir: "work", lora: lora,
+                resume: resumed is null ? null : new OnlineResume(resumeDir!, resumed.Iteration, resumed.PolicyVersion));
             OnlinePolicy policy = run.Policy;
             config = config with { Sampling = config.Sampling with { StopTokenIds = [policy.EosTokenId] } };
-            var trainer = new OnlineDpoTrainer(config, LiveProgress.Log);
+            var trainer = new OnlineDpoTrainer(config, LiveProgress.Log,
+                new OnlineDpoCheckpointing(run.OutDir, saveSteps, trainRows.Count, dataSha256, evalSha256, resumeDir, resumed, saveTotalLimit));
 
             bool useChat = parse.GetValue(chat);
             int[] Encode(string prompt) => policy.Tokenizer.Encode(useChat
@@ -87,12 +95,27 @@ internal static class OnlineDpoCommand
             if (result.Iterations.All(i => i.Metrics.GetValueOrDefault("pairs/count") == 0))
                 Console.Error.WriteLine($"warning: no preference pair formed in {result.Iterations.Count} iterations (every prompt's answers scored the same), " +
                                         "so the policy was not updated; check that --reward fits the prompts, or sample more (--samples-per-prompt, --temperature)");
-            Console.WriteLine($"done: {result.Iterations.Count} iterations in {result.Seconds:F1} s, policy version {last.PolicyVersion}, " +
+            Console.WriteLine($"done: {config.Iterations} iterations" + (resumed is null ? "" : $" (resumed after {resumed.Iteration})") +
+                              $" in {result.Seconds:F1} s, policy version {last.PolicyVersion}, " +
                               $"last reward {last.Metrics["reward"]:F4}" +
                               (last.Metrics.TryGetValue("eval/reward", out double e) ? $", eval reward {result.InitialEvalReward:F4} → {e:F4}" : "") +
                               $"; model saved to {run.OutDir}");
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>
+    /// The state of the checkpoint <paramref name="dir"/>, checked against this run: same prompts, held-out prompts, loss,
+    /// reference, iterations and seed, and full weights for a full run, a LoRA adapter for a LoRA run. Errors name --resume-from.
+    /// </summary>
+    private static OnlineDpoState ResumeState(string dir, OnlineDpoConfig config, int rows, string dataSha256, string? evalSha256, bool lora)
+    {
+        OnlineDpoState state;
+        try { state = OnlineDpoState.Load(dir); }
+        catch (CheckpointException ex) { throw new ArgumentException($"--resume-from {dir}: {ex.Message}"); }
+        state.CheckResumable(dir, config, rows, dataSha256, evalSha256);
+        OnlineOptions.CheckWeightsFit(dir, lora);
+        return state;
     }
 }

@@ -32,11 +32,18 @@ internal sealed class OnlineOptions
     public Option<bool> Bf16 { get; }
     public Option<bool> Overwrite { get; }
     public ClusterOptions Cluster { get; } = new();
-    private readonly bool _canResume;
+
+    /// <summary>--save-steps, --save-total-limit and --resume-from; null when the command cannot resume.</summary>
+    public Option<int>? SaveSteps { get; }
+    public Option<int?>? SaveTotalLimit { get; }
+    public Option<string?>? ResumeFrom { get; }
+    private bool CanResume => ResumeFrom is not null;
 
     /// <param name="defaults">The command's defaults: iterations, prompts per iteration, new tokens, learning rate, seed.</param>
+    /// <param name="resumeSame">When the command writes resumable checkpoints: the flags a resumed run must repeat (the
+    /// --resume-from help names them); null: no checkpoints.</param>
     public OnlineOptions((int Iterations, int Prompts, int MaxNewTokens, double LearningRate, ulong Seed) defaults,
-        string model, string data, string evalData, string output, string iterations, string seed, bool canResume = false)
+        string model, string data, string evalData, string output, string iterations, string seed, string? resumeSame = null)
     {
         Model = new Option<string>("--model") { Description = model, Required = true };
         Data = new Option<string>("--data", "--prompts") { Description = data, Required = true };
@@ -50,17 +57,46 @@ internal sealed class OnlineOptions
         Device = DeviceOption.Create("Where the trainer (libtorch), rollouts and reward models (ONNX Runtime / GenAI) run");
         Backend = RolloutBackendOption.Create();
         Bf16 = Bf16Option.Create();
-        Overwrite = OverwriteOption.Create(canResume);
-        _canResume = canResume;
+        Overwrite = OverwriteOption.Create(canResume: resumeSame is not null);
+        if (resumeSame is not null)
+        {
+            SaveSteps = new Option<int>("--save-steps") { Description = "Save a resumable checkpoint-N folder every N iterations (0: the final model only)" };
+            SaveTotalLimit = SaveTotalLimitOption.Create();
+            ResumeFrom = new Option<string?>("--resume-from") { Description = $"A checkpoint-N folder of an earlier run of this command to continue (same {resumeSame})" };
+        }
+    }
+
+    /// <summary>--save-steps, --save-total-limit and --resume-from, checked (each error names its flag).</summary>
+    public (int SaveSteps, int? SaveTotalLimit, string? ResumeFrom) ReadCheckpointing(ParseResult parse)
+    {
+        if (!CanResume) return (0, null, null);
+        int saveSteps = parse.GetValue(SaveSteps!);
+        if (saveSteps < 0) throw new ArgumentException($"--save-steps {saveSteps}: must be ≥ 0 (0: the final model only)");
+        if (parse.GetValue(SaveTotalLimit!) is < 1 and int limit) throw new ArgumentException($"--save-total-limit {limit}: must be >= 1 (the newest checkpoints kept; leave it out to keep every one)");
+        string? resume = parse.GetValue(ResumeFrom!);
+        if (resume is not null && !Directory.Exists(resume)) throw new ArgumentException($"--resume-from {resume}: no such folder");
+        return (saveSteps, parse.GetValue(SaveTotalLimit!), resume);
     }
 
     /// <summary>Adds the shared options around the command's own: inputs first, then <paramref name="own"/>, then sizes and machine.</summary>
     public void AddTo(Command command, IEnumerable<Option> own)
     {
-        foreach (Option o in new Option[] { Model, Data, EvalData, Output }.Concat(own)
+        Option?[] checkpointing = [SaveSteps, SaveTotalLimit, ResumeFrom];
+        foreach (Option o in new Option[] { Model, Data, EvalData, Output }.Concat(own).Concat(checkpointing.OfType<Option>())
                      .Concat([Iterations, PromptsPerIteration, MaxNewTokens, LearningRate, Seed, Device, Backend, Bf16, Overwrite]).Concat(Cluster.All)
                      .Append(ConfigOption.Create()))
             command.Options.Add(o);
+    }
+
+    /// <summary>
+    /// Throws, naming --resume-from, unless the checkpoint <paramref name="dir"/> holds what this run trains: LoRA adapters
+    /// for a LoRA run (<paramref name="lora"/>), full weights otherwise.
+    /// </summary>
+    public static void CheckWeightsFit(string dir, bool lora)
+    {
+        bool adapter = File.Exists(Path.Combine(dir, "adapter_config.json"));
+        if (adapter != lora)
+            throw new ArgumentException($"--resume-from {dir}: the checkpoint holds {(adapter ? "LoRA adapters; resume with the run's --lora-r and other LoRA flags" : "full weights; resume without --lora-r")}");
     }
 
     /// <summary>The training prompts and the held-out ones (null without --eval-data), read and checked.</summary>
@@ -88,7 +124,7 @@ internal sealed class OnlineOptions
         TorchDevice.Scope? onDevice = null;
         try
         {
-            folder = RunFolder.Claim(outDir, command, parse.GetValue(Overwrite), resumeStep: resume?.Step, canResume: _canResume);
+            folder = RunFolder.Claim(outDir, command, parse.GetValue(Overwrite), resumeStep: resume?.Step, canResume: CanResume);
             onDevice = TorchDevice.Use(TorchDevice.Parse(parse.GetValue(Device)!));
             // A resumed run's policy: --model (its tokenizer, generation config, LoRA base) with the checkpoint's weights or adapters.
             OnlinePolicy policy = OnlinePolicy.Open(parse.GetValue(Model)!, Path.Combine(outDir, workDir), new OnlinePolicyOptions

@@ -31,7 +31,7 @@ internal static class RlCommand
             evalData: "Held-out prompts, answered greedily before and after training",
             output: "Output folder: the trained model, metrics.jsonl, the rollout export",
             iterations: "Iterations (generate → score → update → sync)",
-            seed: "Seed of data order, rollouts and libtorch", canResume: true);
+            seed: "Seed of data order, rollouts and libtorch", resumeSame: "--model, --data, --preset, --iterations, --seed");
         var preset = new Option<string>("--preset") { Description = "Algorithm preset: " + string.Join(", ", RlAxes.PresetNames), DefaultValueFactory = _ => "grpo" };
         var reward = new Option<string>("--reward") { Description = "Rule rewards with weights, e.g. accuracy:1,format:0.5 (" + string.Join(", ", RuleRewards.Registry.Names) + ")", DefaultValueFactory = _ => "accuracy" };
         var rewardModels = new Option<string[]>("--reward-model") { Description = "Exported reward-model folder(s) scored on ONNX Runtime (several = an averaged ensemble), added with weight 1", AllowMultipleArgumentsPerToken = true };
@@ -47,16 +47,13 @@ internal static class RlCommand
         var processWeight = new Option<double>("--process-weight") { Description = "Weight of the process reward", DefaultValueFactory = _ => 1.0 };
         var stepMarker = new Option<string>("--step-marker") { Description = "Step separator of the outputs (default: a newline)", DefaultValueFactory = _ => "\n" };
         var asyncRollout = new Option<bool>("--async-rollout") { Description = "Generate the next iteration's rollouts while this one updates (one-step off-policy; logs async/staleness)" };
-        var saveSteps = new Option<int>("--save-steps") { Description = "Save a resumable checkpoint-N folder every N iterations (0: the final model only)" };
-        var saveTotalLimit = SaveTotalLimitOption.Create();
-        var resumeFrom = new Option<string?>("--resume-from") { Description = "A checkpoint-N folder of an earlier rl run to continue (same --model, --data, --preset, --iterations, --seed)" };
         var maxStaleness = new Option<int?>("--max-staleness") { Description = "With --async-rollout: most policy versions a batch may lag the weights it updates (default 1; 0 = the synchronous loop)" };
         var command = new Command("rl", "Online RL from ONNX Runtime rollouts: GRPO, Dr. GRPO, DAPO, GSPO, GMPO, RLOO, REINFORCE++, ReMax, RAFT(++), PPO");
         var optimizer = new OptimizerFlags(new RlConfig().Optimizer);
         var loraFlags = new LoraFlags();
         var presetFlags = new RlPresetFlags();
         shared.AddTo(command, new Option[] { preset, reward, rewardModels, criticFrom, group, temperature, miniBatches, microBatch, epochs, sync,
-                                             processReward, processUse, processWeight, stepMarker, asyncRollout, maxStaleness, saveSteps, saveTotalLimit, resumeFrom }
+                                             processReward, processUse, processWeight, stepMarker, asyncRollout, maxStaleness }
                                   .Concat(presetFlags.All).Concat(optimizer.All).Concat(loraFlags.All));
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
@@ -96,10 +93,8 @@ internal static class RlCommand
             using IRewardScorer? scorer = rmDirs.Length == 0 ? null : RewardEnsemble.Open(rmDirs, new RewardScorerOptions { Device = shared.OnnxDevice(parse) });
             IRewardFunction rewardFunction = WeightedReward.Parse(parse.GetValue(reward)!, scorer is null ? null : [new RewardModelReward(scorer)]);
             RewardColumns.Check(rewardFunction, train.Concat(eval ?? []));
-            if (parse.GetValue(saveSteps) < 0) throw new ArgumentException($"--save-steps {parse.GetValue(saveSteps)}: must be ≥ 0 (0: the final model only)");
-            if (parse.GetValue(saveTotalLimit) is < 1 and int limit) throw new ArgumentException($"--save-total-limit {limit}: must be >= 1 (the newest checkpoints kept; leave it out to keep every one)");
+            var (saveSteps, saveTotalLimit, resumeDir) = shared.ReadCheckpointing(parse);
             string dataSha256 = DatasetFile.Sha256(parse.GetValue(shared.Data)!);
-            string? resumeDir = parse.GetValue(resumeFrom);
             RlState? resumed = resumeDir is null ? null : ResumeState(resumeDir, axes.PresetName, config, train.Count, dataSha256, lora is not null);
 
             // Async: the engine's session gets half the cores, libtorch the rest (AsyncRolloutThreads explains the split).
@@ -109,10 +104,10 @@ internal static class RlCommand
             OnlinePolicy policy = run.Policy;
             string outDir = run.OutDir;
             // π_ref is the starting --model, also for a resumed run (whose policy has moved on from it).
-            using DecoderModel? reference = !axes.NeedsReference ? null : resumed is null ? policy.FrozenCopy() : Frozen(parse.GetValue(shared.Model)!);
+            using DecoderModel? reference = !axes.NeedsReference ? null : resumed is null ? policy.FrozenCopy() : policy.FrozenStart();
             using Critic? critic = axes.NeedsCritic ? Critic.FromCheckpoint(parse.GetValue(criticFrom) ?? parse.GetValue(shared.Model)!, policy.Config, parse.GetValue(shared.Seed)) : null;
             using var metrics = new MetricsLog(Path.Combine(outDir, "metrics.jsonl"), LiveProgress.Log);
-            var checkpointing = new RlCheckpointing(outDir, parse.GetValue(saveSteps), train.Count, dataSha256, resumeDir, resumed, parse.GetValue(saveTotalLimit));
+            var checkpointing = new RlCheckpointing(outDir, saveSteps, train.Count, dataSha256, resumeDir, resumed, saveTotalLimit);
             RlResult result = new RlTrainer(policy, config, axes, train, rewardFunction, reference, critic, process: process, metrics: metrics,
                                             log: LiveProgress.Log, checkpointing: checkpointing).Train(eval);
             policy.Save(Path.Combine(outDir, "model"));
@@ -131,23 +126,11 @@ internal static class RlCommand
     /// </summary>
     private static RlState ResumeState(string dir, string preset, RlConfig config, int rows, string dataSha256, bool lora)
     {
-        if (!Directory.Exists(dir)) throw new ArgumentException($"--resume-from {dir}: no such folder");
         RlState state;
         try { state = RlState.Load(dir); }
         catch (CheckpointException ex) { throw new ArgumentException($"--resume-from {dir}: {ex.Message}"); }
         state.CheckResumable(dir, preset, config.Iterations, config.Seed, rows, dataSha256);
-        bool adapter = File.Exists(Path.Combine(dir, "adapter_config.json"));
-        if (adapter != lora)
-            throw new ArgumentException($"--resume-from {dir}: the checkpoint holds {(adapter ? "LoRA adapters; resume with the run's --lora-r and other LoRA flags" : "full weights; resume without --lora-r")}");
+        OnlineOptions.CheckWeightsFit(dir, lora);
         return state;
-    }
-
-    /// <summary>The reference model of a resumed run: <paramref name="dir"/>'s weights, frozen.</summary>
-    private static DecoderModel Frozen(string dir)
-    {
-        DecoderModel model = CausalLmCheckpoint.Load(dir, "rl", out _);
-        foreach (var p in model.parameters()) p.requires_grad_(false);
-        model.eval();
-        return model;
     }
 }

@@ -74,8 +74,7 @@ public static class LoraLayers
     public static void CopyMerged(HybridModule source, HybridModule target)
     {
         using var noGrad = no_grad();
-        target.LoadStateDict(source.StateDict().Where(kv => !kv.Key.Contains(".lora_A.", StringComparison.Ordinal) && !kv.Key.Contains(".lora_B.", StringComparison.Ordinal))
-                                               .ToDictionary(kv => kv.Key, kv => kv.Value));
+        CopyBase(source, target);
         Dictionary<string, Tensor> merged = target.StateDict();
         foreach (var (name, layer) in Adapted(source))
         {
@@ -83,6 +82,17 @@ public static class LoraLayers
             using var sc = new ScalarScope();
             merged[name + ".weight"].add_(layer.LoraB!.Weight.matmul(layer.LoraA!.Weight).mul(sc[layer.LoraScaling]), sc[1]);   // [out, r] @ [r, in]
         }
+    }
+
+    /// <summary>
+    /// Loads <paramref name="source"/>'s weights without its adapters into <paramref name="target"/>, a plain model of the
+    /// same config: the frozen base as the source holds it (bf16 when stored so), which is the policy before any update.
+    /// </summary>
+    public static void CopyBase(HybridModule source, HybridModule target)
+    {
+        using var noGrad = no_grad();
+        target.LoadStateDict(source.StateDict().Where(kv => !kv.Key.Contains(".lora_A.", StringComparison.Ordinal) && !kv.Key.Contains(".lora_B.", StringComparison.Ordinal))
+                                               .ToDictionary(kv => kv.Key, kv => kv.Value));
     }
 
     /// <summary>Folds every adapter into its layer's weight (W += s · B A) and removes it; the model is a plain model again (still frozen).</summary>

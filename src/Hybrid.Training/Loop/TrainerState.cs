@@ -1,6 +1,4 @@
 // What a checkpoint needs besides the weights to resume a run exactly: step, data position, token count, RNG.
-using System.Text.Json;
-using Hybrid.Data;
 using Hybrid.Models.Checkpoints;
 
 namespace Hybrid.Training.Loop;
@@ -16,9 +14,7 @@ public sealed record TrainerState(long GlobalStep, long TotalSteps, int Epoch, i
 {
     public const string FileName = "trainer_state.json";
 
-    private static readonly JsonSerializerOptions s_json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-
-    public void Save(string dir) => AtomicFile.WriteText(Path.Combine(dir, FileName), JsonSerializer.Serialize(this, s_json));
+    public void Save(string dir) => CheckpointStateFile.Save(dir, FileName, this);
 
     /// <summary>
     /// Throws an <see cref="ArgumentException"/> naming --resume-from when a run cannot continue this state exactly: other
@@ -27,9 +23,7 @@ public sealed record TrainerState(long GlobalStep, long TotalSteps, int Epoch, i
     /// </summary>
     public void CheckResumable(string dir, long totalSteps, ulong seed, int rows, string? dataSha256)
     {
-        if (DataSha256 is not null && dataSha256 is not null && (DataSha256 != dataSha256 || DataRows != rows))
-            throw new ArgumentException($"--resume-from {dir}: the checkpoint was trained on other data ({DataRows} rows, sha256 {DataSha256[..12]}…) " +
-                                        $"than --data ({rows} rows, sha256 {dataSha256[..12]}…); resume with the same --data file, or start a new run");
+        if (DataSha256 is not null && dataSha256 is not null) CheckpointStateFile.CheckSameData(dir, "data", DataRows, DataSha256, rows, dataSha256);
         if (Index > rows)
             throw new ArgumentException($"--resume-from {dir}: the checkpoint stopped at row {Index} of an epoch, but --data has {rows} rows; resume with the same --data file");
         if (TotalSteps != totalSteps || Seed != seed)
@@ -37,18 +31,7 @@ public sealed record TrainerState(long GlobalStep, long TotalSteps, int Epoch, i
                                         $"this run has {totalSteps} steps and seed {seed}; resume with the same data and settings");
     }
 
-    public static TrainerState Load(string dir)
-    {
-        string path = Path.Combine(dir, FileName);
-        if (!File.Exists(path)) throw new CheckpointException($"{path}: not found; resume from a checkpoint-{{step}} folder written by the trainer");
-        try
-        {
-            return JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(path), s_json)
-                ?? throw new CheckpointException($"{path}: empty");
-        }
-        catch (JsonException ex)
-        {
-            throw new CheckpointException($"{path}: malformed trainer state ({ex.Message})");
-        }
-    }
+    /// <summary>The state in <paramref name="dir"/>; a missing or malformed file is a <see cref="CheckpointException"/> naming it.</summary>
+    public static TrainerState Load(string dir) =>
+        CheckpointStateFile.Load<TrainerState>(dir, FileName, "trainer state", "resume from a checkpoint-{step} folder written by the trainer");
 }

@@ -153,6 +153,33 @@ public sealed class OnlinePolicy : IDisposable
         return copy;
     }
 
+    /// <summary>
+    /// A frozen copy of the policy as it was opened, before any update: the reference of a run resumed from a checkpoint,
+    /// whose <see cref="Model"/> has moved on. Under LoRA it is the frozen base (B starts at zero, so the opened policy is
+    /// the base as held, bf16 included); otherwise <see cref="BaseModelDir"/>'s weights, loaded again.
+    /// </summary>
+    public DecoderModel FrozenStart()
+    {
+        var copy = new DecoderModel(Config);
+        try
+        {
+            if (Lora is not null) LoraLayers.CopyBase(Model, copy);
+            else
+            {
+                using LoadedCheckpoint start = HfCheckpoint.Load(BaseModelDir);
+                copy.LoadStateDict(start.Tensors);
+            }
+        }
+        catch
+        {
+            copy.Dispose();
+            throw;
+        }
+        foreach (Tensor p in copy.parameters()) p.requires_grad_(false);
+        copy.eval();
+        return copy;
+    }
+
     /// <summary>Copies the current weights, adapters merged, into <paramref name="target"/> (a plain model of the same config), e.g. to refresh a reference.</summary>
     public void CopyWeightsTo(DecoderModel target) => LoraLayers.CopyMerged(Model, target);
 

@@ -6,8 +6,10 @@ using Hybrid.Algorithms.Rewards;
 using Hybrid.Models.Decoder;
 using Hybrid.Models.Generation;
 using Hybrid.Rollout;
+using Hybrid.Tensors;
 using Hybrid.Tensors.Optim;
 using Hybrid.Training.Data;
+using Hybrid.Training.Loop;
 using Hybrid.Training.Online;
 using Hybrid.Training.Stability;
 
@@ -30,8 +32,10 @@ namespace Hybrid.Training.OnlinePreference;
 /// Each phase is timed (<c>timing_s/gen</c>, <c>timing_s/reward</c>, <c>timing_s/ref</c>, <c>timing_s/update_actor</c>,
 /// <c>timing_s/update_weights</c>, <c>timing_s/eval</c>) and every iteration writes one metrics row. An iteration whose
 /// prompts all tie makes no update and no sync, so the policy version counts real updates.
+/// With <see cref="OnlineDpoCheckpointing"/> it writes a resumable <c>checkpoint-{iteration}</c> every few iterations, and a
+/// run resumed from one continues exactly as the uninterrupted run would have.
 /// </summary>
-public sealed class OnlineDpoTrainer(OnlineDpoConfig config, TextWriter? log = null)
+public sealed class OnlineDpoTrainer(OnlineDpoConfig config, TextWriter? log = null, OnlineDpoCheckpointing? checkpointing = null)
 {
     private readonly OnlineDpoConfig _config = config.Validate();
 
@@ -55,26 +59,42 @@ public sealed class OnlineDpoTrainer(OnlineDpoConfig config, TextWriter? log = n
             log?.WriteLine($"[online-dpo] loss '{loss.Name}' is reference-free: OnlineDpoConfig.Reference is ignored");
 
         DecoderModel model = policy.Model;
-        using DecoderModel reference = policy.FrozenCopy();
-        using var optimizer = new AdamW(model.parameters().Where(p => p.requires_grad), c.Update.LearningRate, weightDecay: c.Update.WeightDecay);  // LoRA: the adapters only
+        OnlineDpoState? resume = checkpointing?.Resume;
+        // π_ref: the policy as it starts — for a resumed run, the policy it was opened as, not the checkpoint's weights.
+        using DecoderModel reference = resume is null ? policy.FrozenCopy() : policy.FrozenStart();
+        var (trainable, trainableNames) = CausalLmCheckpoint.Trainable(model);   // LoRA: the adapters only
+        using var optimizer = new AdamW(trainable, c.Update.LearningRate, weightDecay: c.Update.WeightDecay);
         using var metricsLog = new IterationMetrics(c.OutputDir, log);
-        IProgressSink.Announce(log, "online-dpo", c.Iterations);
         var order = new DataOrder(prompts.Count, c.Seed, shuffle: true);
         var guard = new DivergenceGuard("online-dpo");
-        var rng = new Random((int)(c.Seed & int.MaxValue));
         long seed = c.Sampling.Seed ?? (long)c.Seed;
         double[]? baseline = null;
         double? initialEval = null;
-        if (evalPrompts is { Count: > 0 })
+        int first = 1;
+        if (resume is not null)
+        {
+            string dir = checkpointing!.ResumeDir!;
+            OptimizerCheckpoint.Load(dir, optimizer, trainableNames);
+            order = new DataOrder(prompts.Count, c.Seed, shuffle: true, resume.Epoch, resume.Index);
+            TensorUtil.SetRngState(Convert.FromBase64String(resume.RngState));
+            guard.Restore(resume.GuardSteps, resume.SkippedSteps, resume.ConsecutiveSkips);
+            (baseline, initialEval) = (resume.EvalBaseline, resume.InitialEvalReward);   // the initial policy's answers, not measured again
+            if (baseline is not null && baseline.Length != evalPrompts?.Count)
+                throw new ArgumentException($"--resume-from {dir}: the checkpoint evaluated {baseline.Length} held-out prompts, this run has {evalPrompts?.Count ?? 0}");
+            first = resume.Iteration + 1;
+            log?.WriteLine($"[online-dpo] resumed from {dir} after iteration {resume.Iteration} (policy version {resume.PolicyVersion})");
+        }
+        else if (evalPrompts is { Count: > 0 })
         {
             (baseline, double mean) = Evaluate(policy, evalPrompts, reward);
             initialEval = mean;
             metricsLog.Write(0, new Dictionary<string, double> { ["eval/reward"] = mean, ["policy/version"] = policy.Version });
         }
+        IProgressSink.Announce(log, "online-dpo", c.Iterations, first - 1);
         var iterations = new List<IterationLog>();
         var run = Stopwatch.StartNew();
 
-        for (int iteration = 1; iteration <= c.Iterations; iteration++)
+        for (int iteration = first; iteration <= c.Iterations; iteration++)
         {
             var m = new Dictionary<string, double>();
             var clock = Stopwatch.StartNew();
@@ -104,6 +124,8 @@ public sealed class OnlineDpoTrainer(OnlineDpoConfig config, TextWriter? log = n
                 m["timing_s/ref"] = PhaseClock.Lap(clock);
 
                 // ---- update: DPO steps on this iteration's pairs ------------------------------------------------------------
+                // The pairs' order: a function of (seed, iteration), so a resumed run shuffles as the uninterrupted one.
+                var rng = new Random(unchecked((int)c.Seed * 31 + iteration));
                 foreach (var (k, v) in PairUpdate.Run(model, optimizer, loss, labelled.Pairs, refLogps, c.Update, policy.PadTokenId, rng, guard)) m[k] = v;
                 m["timing_s/update_actor"] = PhaseClock.Lap(clock);
 
@@ -121,8 +143,32 @@ public sealed class OnlineDpoTrainer(OnlineDpoConfig config, TextWriter? log = n
                 m["timing_s/eval"] = PhaseClock.Lap(clock);
             }
             iterations.Add(metricsLog.Complete(iteration, rollouts.PolicyVersion, policy.Version, m));
+            if (checkpointing is { SaveSteps: > 0 } saving && iteration % saving.SaveSteps == 0 && iteration < c.Iterations)
+                SaveCheckpoint(saving, iteration, policy, optimizer, trainableNames, order, guard, initialEval, baseline);
         }
         return new OnlinePreferenceResult(iterations, run.Elapsed.TotalSeconds, initialEval);
+    }
+
+    /// <summary>
+    /// Writes <c>checkpoint-{iteration}</c> into the run's output: the policy as its final model is written (a checkpoint
+    /// folder, or a PEFT adapter under LoRA), AdamW's moments and <see cref="OnlineDpoState"/>. Staged as
+    /// <c>checkpoint-{iteration}.tmp</c> and renamed, so a killed run leaves a whole checkpoint or none.
+    /// </summary>
+    private void SaveCheckpoint(OnlineDpoCheckpointing k, int iteration, OnlinePolicy policy, AdamW optimizer, IReadOnlyList<string> names,
+        DataOrder order, DivergenceGuard guard, double? initialEval, double[]? baseline)
+    {
+        string dir = Path.Combine(k.OutputDir, $"checkpoint-{iteration}");
+        string temp = dir + ".tmp";
+        if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
+        policy.Save(temp);
+        OptimizerCheckpoint.Save(temp, optimizer, names);
+        new OnlineDpoState(iteration, _config.Iterations, _config.Seed, _config.Update.Loss, _config.Reference, policy.Version, order.Epoch, order.Index,
+            Convert.ToBase64String(TensorUtil.GetRngState()), guard.SkippedSteps, guard.ConsecutiveSkips, guard.Steps, initialEval, baseline,
+            k.EvalDataSha256, k.DataRows, k.DataSha256).Save(temp);
+        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        Directory.Move(temp, dir);
+        log?.WriteLine($"[online-dpo] checkpoint {dir}");
+        CheckpointRotation.Prune(k.OutputDir, k.SaveTotalLimit, log, "online-dpo");
     }
 
     /// <summary>Per-prompt mean reward [P] of <see cref="OnlineDpoConfig.EvalSamplesPerPrompt"/> answers each, and the overall mean, at a fixed seed.</summary>

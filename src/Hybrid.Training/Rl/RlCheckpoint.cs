@@ -1,7 +1,6 @@
 // An RL run's resumable checkpoint-{iteration}: the policy, the optimizers' moments, the critic, and rl_state.json.
-using System.Text.Json;
-using Hybrid.Data;
 using Hybrid.Models.Checkpoints;
+using Hybrid.Training.Loop;
 
 namespace Hybrid.Training.Rl;
 
@@ -18,28 +17,16 @@ public sealed record RlState(int Iteration, int Iterations, ulong Seed, string P
 {
     public const string FileName = "rl_state.json";
 
-    private static readonly JsonSerializerOptions s_json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-
-    public void Save(string dir) => AtomicFile.WriteText(Path.Combine(dir, FileName), JsonSerializer.Serialize(this, s_json));
+    public void Save(string dir) => CheckpointStateFile.Save(dir, FileName, this);
 
     /// <summary>The state in <paramref name="dir"/>; a missing or malformed file is a <see cref="CheckpointException"/> naming it.</summary>
     public static RlState Load(string dir)
     {
-        string path = Path.Combine(dir, FileName);
-        if (!File.Exists(path))
-            throw new CheckpointException($"{path}: not found; --resume-from takes a checkpoint-{{iteration}} folder written by hybrid rl --save-steps");
-        try
-        {
-            RlState state = JsonSerializer.Deserialize<RlState>(File.ReadAllText(path), s_json) ?? throw new CheckpointException($"{path}: empty");
-            if (state.Iteration < 1 || state.Iteration > state.Iterations || state.Index < 0 || state.Epoch < 0 || state.PtxIndex < 0 || state.PtxEpoch < 0 ||
-                state.PolicyVersion < 0 || state.SkippedSteps < 0 || state.ConsecutiveSkips < 0 || state.GuardSteps < 0 || state.RngState is null || state.DataSha256 is null || state.Preset is null)
-                throw new CheckpointException($"{path}: a field is missing or out of range (iteration {state.Iteration} of {state.Iterations})");
-            return state;
-        }
-        catch (JsonException ex)
-        {
-            throw new CheckpointException($"{path}: malformed RL state ({ex.Message})");
-        }
+        RlState state = CheckpointStateFile.Load<RlState>(dir, FileName, "RL state", "--resume-from takes a checkpoint-{iteration} folder written by hybrid rl --save-steps");
+        if (state.Iteration < 1 || state.Iteration > state.Iterations || state.Index < 0 || state.Epoch < 0 || state.PtxIndex < 0 || state.PtxEpoch < 0 ||
+            state.PolicyVersion < 0 || state.SkippedSteps < 0 || state.ConsecutiveSkips < 0 || state.GuardSteps < 0 || state.RngState is null || state.DataSha256 is null || state.Preset is null)
+            throw new CheckpointException($"{Path.Combine(dir, FileName)}: a field is missing or out of range (iteration {state.Iteration} of {state.Iterations})");
+        return state;
     }
 
     /// <summary>
@@ -48,9 +35,7 @@ public sealed record RlState(int Iteration, int Iterations, ulong Seed, string P
     /// </summary>
     public void CheckResumable(string dir, string preset, int iterations, ulong seed, int rows, string dataSha256)
     {
-        if (DataSha256 != dataSha256 || DataRows != rows)
-            throw new ArgumentException($"--resume-from {dir}: the checkpoint was trained on other prompts ({DataRows} rows, sha256 {DataSha256[..Math.Min(12, DataSha256.Length)]}…) " +
-                                        $"than --data ({rows} rows, sha256 {dataSha256[..12]}…); resume with the same --data file, or start a new run");
+        CheckpointStateFile.CheckSameData(dir, "prompts", DataRows, DataSha256, rows, dataSha256);
         if (Preset != preset || Iterations != iterations || Seed != seed)
             throw new ArgumentException($"--resume-from {dir}: the checkpoint was made by --preset {Preset} for {Iterations} iterations with seed {Seed}; " +
                                         $"this run has --preset {preset}, {iterations} iterations and seed {seed}; resume with the same settings");
