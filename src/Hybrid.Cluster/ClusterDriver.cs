@@ -30,6 +30,13 @@ public sealed class ClusterDriver : IAsyncDisposable, IDisposable
     /// <summary>The current version's manifests, hashed once per version (not once per worker): the increment and the whole folder.</summary>
     private (Lazy<VersionManifest> Increment, Lazy<VersionManifest> Folder)? _manifests;
 
+    /// <summary>
+    /// Workers this driver has installed a version on. A version number means something only within one driver's run: a
+    /// worker that outlived another run (Redis membership keeps workers between runs) may hold that run's version 0, so a
+    /// worker this driver has not installed on yet always gets the whole folder, whatever version it reports.
+    /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _installedHere = new(StringComparer.Ordinal);
+
     private ClusterDriver(IHost host, TextWriter? log)
     {
         (_host, _log) = (host, log);
@@ -230,18 +237,23 @@ public sealed class ClusterDriver : IAsyncDisposable, IDisposable
             throw new StaleVersionException($"worker {worker} returned rollouts of another version than {version}");
     }
 
-    /// <summary>Brings <paramref name="worker"/> to the current version: the changed files from the version before, else the whole folder.</summary>
+    /// <summary>
+    /// Brings <paramref name="worker"/> to the current version: the changed files from the version before, else (or on this
+    /// driver's first install there) the whole folder.
+    /// </summary>
     private async Task BringUpToDateAsync(string worker)
     {
         var (folder, version, kind, increment) = Current!.Value;
         IRolloutWorker grain = Worker(worker);
         long held = await grain.Version();
-        if (held == version) return;
-        bool incremental = held == version - 1 && kind != VersionKind.Folder && increment.Length > 0;
+        bool ours = _installedHere.ContainsKey(worker);
+        if (held == version && ours) return;
+        bool incremental = ours && held == version - 1 && kind != VersionKind.Folder && increment.Length > 0;
         VersionManifest manifest = incremental ? _manifests!.Value.Increment.Value : _manifests!.Value.Folder.Value;
         foreach (VersionFile f in manifest.Files)
             await SendAsync(Path.Combine(folder, f.Name), f.Length, (offset, chunk) => grain.Receive(version, f.Name, offset, chunk));
         await grain.Install(manifest);
+        _installedHere[worker] = true;
         _log?.WriteLine($"[cluster] worker {worker}: version {held} → {version} ({manifest.Kind}, {manifest.Files.Sum(f => f.Length):N0} bytes)");
     }
 

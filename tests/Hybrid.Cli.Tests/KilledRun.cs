@@ -21,8 +21,9 @@ internal static class KilledRun
     /// <paramref name="checkpoints"/>); then <paramref name="command"/>(<paramref name="killed"/>) SIGKILLed once its first
     /// checkpoint exists, resumed with --resume-from the newest checkpoint the kill left. The final weights
     /// (<paramref name="weights"/>, relative to the output) and every untimed metrics row must equal the uninterrupted run's.
+    /// Returns the iteration resumed after and the resumed run's stdout.
     /// </summary>
-    public static void ResumedEqualsUninterrupted(Func<string, string[]> command, string whole, string killed, string weights, string[] checkpoints)
+    public static (int Iteration, string Stdout) ResumedEqualsUninterrupted(Func<string, string[]> command, string whole, string killed, string weights, string[] checkpoints)
     {
         Ok(HybridProcess.Run(command(whole)));
         Assert.Equal(checkpoints, Directory.GetDirectories(whole, "checkpoint-*").Select(Path.GetFileName).Order());
@@ -38,6 +39,7 @@ internal static class KilledRun
         Assert.Equal(File.ReadAllBytes(Path.Combine(whole, weights)), File.ReadAllBytes(Path.Combine(killed, weights)));
         Assert.Equal(Untimed(whole), Untimed(killed));
         Assert.Empty(Directory.GetDirectories(killed, "checkpoint-*.tmp"));
+        return (CheckpointIteration(latest), resumed.Stdout);
     }
 
     /// <summary>Runs <paramref name="args"/> expecting exit 2 with the single stderr line "error: <paramref name="expected"/>" and no <paramref name="output"/> folder.</summary>

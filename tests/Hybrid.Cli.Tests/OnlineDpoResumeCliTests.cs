@@ -46,7 +46,7 @@ public sealed class OnlineDpoResumeCliTests(CliFixture f) : IClassFixture<CliFix
         string whole = Out("full-whole");
         // The prompt cursor crosses an epoch (8 prompts, 3 per iteration), the pairs are shuffled, eval/win_rate compares
         // with the initial answers the checkpoint carries.
-        KilledRun.ResumedEqualsUninterrupted(o => OnlineDpo(o), whole, Out("full-killed"), "model.safetensors", ["checkpoint-2", "checkpoint-4"]);
+        _ = KilledRun.ResumedEqualsUninterrupted(o => OnlineDpo(o), whole, Out("full-killed"), "model.safetensors", ["checkpoint-2", "checkpoint-4"]);
         Assert.True(Sum(whole, "pairs/count") >= 6, "too few preference pairs: the run would not test the update");
         Assert.Equal(6, Sum(whole, "policy/version") - Sum(whole, "policy/rollout_version"));   // one sync per iteration
         JsonNode state = JsonNode.Parse(File.ReadAllText(Path.Combine(whole, "checkpoint-2", "online_dpo_state.json")))!;
@@ -57,7 +57,7 @@ public sealed class OnlineDpoResumeCliTests(CliFixture f) : IClassFixture<CliFix
     [Fact]
     public void LoraWithDropoutAndThePreviousIterateAsReferenceResumesExactly() =>
         // The checkpoint holds only the adapters; dropout draws from libtorch's generator; π_ref is refreshed every iteration.
-        KilledRun.ResumedEqualsUninterrupted(o => OnlineDpo(o, "--reference", "PreviousIterate", "--lora-r", "4", "--lora-alpha", "8", "--lora-dropout", "0.1",
+        _ = KilledRun.ResumedEqualsUninterrupted(o => OnlineDpo(o, "--reference", "PreviousIterate", "--lora-r", "4", "--lora-alpha", "8", "--lora-dropout", "0.1",
             "--lora-target-modules", "all-linear"), Out("lora-whole"), Out("lora-killed"), "adapter_model.safetensors", ["checkpoint-2", "checkpoint-4"]);
 
     [Fact]

@@ -29,7 +29,7 @@ public sealed class RlResumeCliTests(CliFixture f) : IClassFixture<CliFixture>
 
     /// <summary>The run killed after its first checkpoint and resumed from the newest one ends as the uninterrupted run (<see cref="KilledRun"/>).</summary>
     private void KilledAndResumedEqualsUninterrupted(string name, string weights, params string[] flags) =>
-        KilledRun.ResumedEqualsUninterrupted(output => Rl(output, flags), Out(name + "-whole"), Out(name + "-killed"), Path.Combine("model", weights),
+        _ = KilledRun.ResumedEqualsUninterrupted(output => Rl(output, flags), Out(name + "-whole"), Out(name + "-killed"), Path.Combine("model", weights),
             ["checkpoint-2", "checkpoint-4", "checkpoint-6"]);
 
     [Fact]
