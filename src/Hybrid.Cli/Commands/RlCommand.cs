@@ -28,7 +28,7 @@ internal static class RlCommand
         var shared = new OnlineOptions((defaults.Iterations, defaults.PromptsPerIteration, defaults.MaxNewTokens, defaults.LearningRate, defaults.Seed),
             model: "Hugging Face causal-LM checkpoint folder (the policy and the reference)",
             data: "Prompts: .jsonl or .csv with a 'prompt' column (+ columns such as 'answer' for rule rewards)",
-            evalData: "Held-out prompts, answered greedily before and after training",
+            evalData: "Held-out prompts, answered greedily before and after training (and every --eval-steps)",
             output: "Output folder: the trained model, metrics.jsonl, the rollout export",
             iterations: "Iterations (generate → score → update → sync)",
             seed: "Seed of data order, rollouts and libtorch", resumeSame: "--model, --data, --preset, --iterations, --seed");
@@ -48,21 +48,33 @@ internal static class RlCommand
         var stepMarker = new Option<string>("--step-marker") { Description = "Step separator of the outputs (default: a newline)", DefaultValueFactory = _ => "\n" };
         var asyncRollout = new Option<bool>("--async-rollout") { Description = "Generate the next iteration's rollouts while this one updates (one-step off-policy; logs async/staleness)" };
         var maxStaleness = new Option<int?>("--max-staleness") { Description = "With --async-rollout: most policy versions a batch may lag the weights it updates (default 1; 0 = the synchronous loop)" };
+        var evalSteps = new Option<int>("--eval-steps") { Description = "Greedy held-out evaluation every N iterations, logged as eval/reward (0: before and after only); needs --eval-data" };
+        var loadBest = new Option<bool>("--load-best-model-at-end")
+        {
+            Description = "Save the model of the best eval/reward of the evaluations every --eval-steps (and after the last iteration), not the last weights",
+        };
         var command = new Command("rl", "Online RL from ONNX Runtime rollouts: GRPO, Dr. GRPO, DAPO, GSPO, GMPO, RLOO, REINFORCE++, ReMax, RAFT(++), PPO");
         var optimizer = new OptimizerFlags(new RlConfig().Optimizer);
         var loraFlags = new LoraFlags();
         var presetFlags = new RlPresetFlags();
         shared.AddTo(command, new Option[] { preset, reward, rewardModels, criticFrom, group, temperature, miniBatches, microBatch, epochs, sync,
-                                             processReward, processUse, processWeight, stepMarker, asyncRollout, maxStaleness }
+                                             processReward, processUse, processWeight, stepMarker, asyncRollout, maxStaleness, evalSteps, loadBest }
                                   .Concat(presetFlags.All).Concat(optimizer.All).Concat(loraFlags.All));
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
+            int everyEval = parse.GetValue(evalSteps);
+            if (everyEval < 0) throw new ArgumentException($"--eval-steps {everyEval}: must be >= 0 (0: evaluate before and after only)");
+            if (everyEval > 0 && parse.GetValue(shared.EvalData) is null)
+                throw new ArgumentException($"--eval-steps {everyEval}: needs --eval-data, the held-out prompts to evaluate");
+            if (parse.GetValue(loadBest) && (everyEval == 0 || parse.GetValue(shared.EvalData) is null))
+                throw new ArgumentException("--load-best-model-at-end: needs --eval-data and --eval-steps N, the evaluations whose best model is kept");
             var config = new RlConfig
             {
                 Iterations = parse.GetValue(shared.Iterations), PromptsPerIteration = parse.GetValue(shared.PromptsPerIteration),
                 MaxNewTokens = parse.GetValue(shared.MaxNewTokens), Temperature = parse.GetValue(temperature), LearningRate = parse.GetValue(shared.LearningRate),
                 Optimizer = optimizer.Read(parse), Seed = parse.GetValue(shared.Seed), Bf16 = parse.GetValue(shared.Bf16),
                 AsyncRollout = parse.GetValue(asyncRollout), MaxStaleness = parse.GetValue(maxStaleness), MicroBatchSize = parse.GetValue(microBatch),
+                EvalEvery = everyEval, LoadBestModelAtEnd = parse.GetValue(loadBest),
             }.Validate();
             string presetName = parse.GetValue(preset)!;
             if (!RlPresets.Registry.Contains(presetName))
@@ -109,11 +121,11 @@ internal static class RlCommand
             using var metrics = new MetricsLog(Path.Combine(outDir, "metrics.jsonl"), LiveProgress.Log);
             var checkpointing = new RlCheckpointing(outDir, saveSteps, train.Count, dataSha256, resumeDir, resumed, saveTotalLimit);
             RlResult result = new RlTrainer(policy, config, axes, train, rewardFunction, reference, critic, process: process, metrics: metrics,
-                                            log: LiveProgress.Log, checkpointing: checkpointing).Train(eval);
-            policy.Save(Path.Combine(outDir, "model"));
+                                            log: LiveProgress.Log, checkpointing: checkpointing).Train(eval, finalModelDir: Path.Combine(outDir, "model"));
             Console.WriteLine($"done: {config.Iterations} iterations of {axes.PresetName}" + (resumed is null ? "" : $" (resumed after {resumed.Iteration})") +
                               $" in {result.Seconds:F1} s; final reward {result.Iterations[^1].GetValueOrDefault("reward"):F3}" +
                               (result.EvalAfter is double after ? $"; held-out greedy reward {result.EvalBefore:F3} → {after:F3}" : "") +
+                              (result.Best is { } best ? $"; kept the best {best.Metric} {best.Value:F3} (iteration {best.Step})" : "") +
                               $"; model saved to {Path.Combine(outDir, "model")}");
             return 0;
         }));

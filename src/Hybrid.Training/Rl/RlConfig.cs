@@ -90,8 +90,18 @@ public sealed record RlConfig : RunSettings
     /// <summary>PPO-ptx γ (InstructGPT): weight of the SFT loss on <c>ptx</c> rows mixed into each actor step; 0 = off.</summary>
     public double PtxCoefficient { get; init; }
 
-    /// <summary>Greedy evaluation of held-out prompts every this many iterations (0 = only before and after). Default 0.</summary>
+    /// <summary>
+    /// Greedy evaluation of held-out prompts every this many iterations (0 = only before and after), logged as
+    /// <c>eval/reward</c> in the iteration's row (the evaluation after the last iteration too). Default 0.
+    /// </summary>
     public int EvalEvery { get; init; }
+
+    /// <summary>
+    /// transformers' load_best_model_at_end for RL: the final model is the one with the highest <c>eval/reward</c> of the
+    /// evaluations every <see cref="EvalEvery"/> iterations and after the last (a tie keeps the earlier), kept meanwhile in
+    /// <c>best-model-{iteration}/</c> of the run's output folder; not the last weights. Needs <see cref="EvalEvery"/> &gt; 0.
+    /// </summary>
+    public bool LoadBestModelAtEnd { get; init; }
 
     /// <summary>Seed of the data order, the rollouts and libtorch. Default 42.</summary>
     public ulong Seed { get; init; } = 42;
@@ -114,6 +124,7 @@ public sealed record RlConfig : RunSettings
         Require(MicroBatchSize is null or >= 1, nameof(MicroBatchSize), MicroBatchSize!, "must be >= 1 (sequences per forward/backward pass)");
         Require(PtxCoefficient >= 0, nameof(PtxCoefficient), PtxCoefficient, "must be >= 0");
         Require(EvalEvery >= 0, nameof(EvalEvery), EvalEvery, "must be >= 0");
+        Require(!LoadBestModelAtEnd || EvalEvery > 0, nameof(LoadBestModelAtEnd), LoadBestModelAtEnd, $"compares evaluations during the run; also set {nameof(EvalEvery)}");
         return this;
     }
 }

@@ -15,8 +15,12 @@ using Hybrid.Training.Stability;
 
 namespace Hybrid.Training.Rl;
 
-/// <summary>What a run reports: every iteration's metrics, and the held-out greedy reward before and after.</summary>
-public sealed record RlResult(IReadOnlyList<IReadOnlyDictionary<string, double>> Iterations, double? EvalBefore, double? EvalAfter, double Seconds);
+/// <summary>
+/// What a run reports: every iteration's metrics, the held-out greedy reward before and after, and with
+/// <see cref="RlConfig.LoadBestModelAtEnd"/> the evaluation whose model was saved.
+/// </summary>
+public sealed record RlResult(IReadOnlyList<IReadOnlyDictionary<string, double>> Iterations, double? EvalBefore, double? EvalAfter, double Seconds,
+    BestEvaluation? Best = null);
 
 /// <summary>
 /// The GRPO family and PPO over one <see cref="OnlinePolicy"/> (trainer model + rollout engine + weight sync). The
@@ -114,10 +118,18 @@ public sealed partial class RlTrainer
     /// <summary>Called with each iteration's experience once its old log-probs and correction weights exist (tests read them here).</summary>
     internal Action<int, Experience>? ExperienceReady { get; set; }
 
-    /// <summary>Runs <see cref="RlConfig.Iterations"/> iterations; evaluates <paramref name="eval"/> greedily before and after when given.</summary>
-    public RlResult Train(IReadOnlyList<PromptRow>? eval = null)
+    /// <summary>
+    /// Runs <see cref="RlConfig.Iterations"/> iterations; evaluates <paramref name="eval"/> greedily before, every
+    /// <see cref="RlConfig.EvalEvery"/> iterations and after the last, when given. With <paramref name="finalModelDir"/>
+    /// the final model is written there (<see cref="OnlinePolicy.Save"/>'s files) — under
+    /// <see cref="RlConfig.LoadBestModelAtEnd"/> the best evaluated one, whose candidates wait in best-model-{iteration}/
+    /// beside it.
+    /// </summary>
+    public RlResult Train(IReadOnlyList<PromptRow>? eval = null, string? finalModelDir = null)
     {
         RlConfig c = _config;
+        if (c.LoadBestModelAtEnd && (eval is null || finalModelDir is null))
+            throw new ArgumentException($"{nameof(RlConfig)}.{nameof(RlConfig.LoadBestModelAtEnd)} needs held-out prompts (eval) and the final model's folder (finalModelDir)");
         using var autocast = Autocast.Enable(c.Bf16 ? torch.ScalarType.BFloat16 : null);  // bf16 mixed precision, or nothing
         DecoderModel model = _policy.Model;
         TensorUtil.ManualSeed(c.Seed);
@@ -140,12 +152,29 @@ public sealed partial class RlTrainer
             before = eval is null ? null : Evaluate(eval);
             if (before is not null) Log?.WriteLine($"[rl] held-out greedy reward before: {before:F4}");
         }
+        // load_best_model_at_end: the best evaluation so far and its model (a resumed run goes on from the best up to its checkpoint).
+        BestModel? best = c.LoadBestModelAtEnd
+            ? BestModel.Open(Path.GetDirectoryName(Path.GetFullPath(finalModelDir!))!, EvalRewardMetric, greaterIsBetter: true, resumeStep: first > 1 ? first - 1 : null)
+            : null;
+        double? after = null;
         var clock = Stopwatch.StartNew();
         IProgressSink.Announce(Log, "rl", c.Iterations, first - 1);
         // Async rollouts: libtorch gets the cores the engine leaves; batches are collected ahead, at most StalenessBound
         // versions behind (bound 0: each batch is collected inline when its iteration starts, the synchronous loop).
         using IDisposable? threads = c.StalenessBound > 0 ? AsyncRolloutThreads.ShareWith(_policy.Engine.Options) : null;
         using var rollouts = new RolloutPrefetch<RolloutRound>(i => Collect(i, order), c.StalenessBound, c.Iterations, first);
+        // The held-out evaluation every EvalEvery iterations and after the last, into the iteration's row; a new best model is kept.
+        void Evaluated(int iteration, Dictionary<string, double> m)
+        {
+            if (eval is null || !((c.EvalEvery > 0 && iteration % c.EvalEvery == 0) || iteration == c.Iterations)) return;
+            m[EvalRewardMetric] = Evaluate(eval);
+            if (iteration == c.Iterations) after = m[EvalRewardMetric];
+            else if (best?.Improves(m) == true)   // the last evaluation competes in SaveFinalModel, against the final weights
+            {
+                best.Save(iteration, m, _policy.Save);
+                Log?.WriteLine($"[rl] {EvalRewardMetric} {m[EvalRewardMetric]:G6} at iteration {iteration}: the best so far, in {BestModel.FolderPrefix}{iteration}/");
+            }
+        }
         // A checkpoint after iteration k: the prompt cursor where batch k+1 started (async: it was collected ahead).
         void Checkpoint(int iteration)
         {
@@ -197,6 +226,7 @@ public sealed partial class RlTrainer
             {
                 Log?.WriteLine($"[rl] iteration {iteration}: every group was filtered out; no update");
                 m["timing_s/step"] = step.Elapsed.TotalSeconds;
+                Evaluated(iteration, m);
                 Emit(iteration, m, history);
                 Checkpoint(iteration);
                 continue;
@@ -304,15 +334,38 @@ public sealed partial class RlTrainer
             m["timing_share/rollout"] = m.GetValueOrDefault("timing_s/gen") / seconds;
             m["timing_share/sync"] = m.GetValueOrDefault("timing_s/sync") / seconds;
             m["perf/throughput"] = tokens.ToDouble() / seconds;
-            if (eval is not null && c.EvalEvery > 0 && iteration % c.EvalEvery == 0 && iteration != c.Iterations) m["eval/reward"] = Evaluate(eval);
+            Evaluated(iteration, m);
             Emit(iteration, m, history);
             Checkpoint(iteration);
         }
 
         double total = clock.Elapsed.TotalSeconds;
-        double? after = eval is null ? null : Evaluate(eval);
         if (after is not null) Log?.WriteLine($"[rl] held-out greedy reward after {c.Iterations} iterations: {after:F4} (before {before:F4}); {total:F1} s");
-        return new RlResult(history, before, after, total);
+        BestEvaluation? bestKept = finalModelDir is null ? null : SaveFinalModel(finalModelDir, best, history[^1]);
+        return new RlResult(history, before, after, total, bestKept);
+    }
+
+    /// <summary>The held-out greedy reward as logged, and the metric load_best_model_at_end compares.</summary>
+    public const string EvalRewardMetric = "eval/reward";
+
+    /// <summary>
+    /// Writes the final model to <paramref name="dir"/>: the current weights, or with a best-model tracker the best
+    /// evaluated ones (the last evaluation, <paramref name="lastRow"/>'s, competes too), logged as <c>best_metric</c> and
+    /// <c>best_global_step</c>. The best-model folder is removed only once the final model is written.
+    /// </summary>
+    private BestEvaluation? SaveFinalModel(string dir, BestModel? best, IReadOnlyDictionary<string, double> lastRow)
+    {
+        if (best is null || best.Improves(lastRow))
+        {
+            _policy.Save(dir);
+            best?.Record(_config.Iterations, lastRow);
+        }
+        else best.Publish(dir);
+        if (best?.Step is not long step) return null;
+        Metrics?.Write(_config.Iterations, new Dictionary<string, double> { ["best_metric"] = best.Value, ["best_global_step"] = step });
+        Log?.WriteLine($"[rl] best {EvalRewardMetric} {best.Value:G6} at iteration {step} of {_config.Iterations}: that model is the one saved");
+        best.Discard();
+        return new BestEvaluation(EvalRewardMetric, step, best.Value);
     }
 
     /// <summary>
