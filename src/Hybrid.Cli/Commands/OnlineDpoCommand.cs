@@ -43,10 +43,16 @@ internal static class OnlineDpoCommand
         var reference = new Option<ReferenceChoice>("--reference") { Description = "π_ref: Initial (online DPO) or PreviousIterate (iterative DPO)", DefaultValueFactory = _ => defaults.Reference };
         var eosPenalty = new Option<double>("--missing-eos-penalty") { Description = "Subtracted from the score of answers cut off without a stop token", DefaultValueFactory = _ => defaults.MissingEosPenalty };
         var loraFlags = new LoraFlags();
+        var loadBest = new Option<bool>("--load-best-model-at-end")
+        {
+            Description = "Save the model of the best eval/reward of the evaluations after each iteration, not the last weights; needs --eval-data",
+        };
         var command = new Command("online-dpo", "Online / iterative DPO: sample with ONNX Runtime GenAI, label best vs worst, DPO steps, sync weights, repeat");
-        shared.AddTo(command, new Option[] { reward, rewardModel, chat, samples, temperature, loss, batch, epochs, clip, reference, eosPenalty }.Concat(lossOptions.All).Concat(loraFlags.All));
+        shared.AddTo(command, new Option[] { reward, rewardModel, chat, samples, temperature, loss, batch, epochs, clip, reference, eosPenalty, loadBest }.Concat(lossOptions.All).Concat(loraFlags.All));
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
+            if (parse.GetValue(loadBest) && parse.GetValue(shared.EvalData) is null)
+                throw new ArgumentException("--load-best-model-at-end: needs --eval-data, the held-out prompts whose best evaluation is kept");
             var config = new OnlineDpoConfig
             {
                 Iterations = parse.GetValue(shared.Iterations),
@@ -62,6 +68,7 @@ internal static class OnlineDpoCommand
                 MissingEosPenalty = parse.GetValue(eosPenalty),
                 Seed = parse.GetValue(shared.Seed),
                 OutputDir = parse.GetValue(shared.Output)!,
+                LoadBestModelAtEnd = parse.GetValue(loadBest),
             }.Validate();
 
             // Everything the user gave is checked before the output folder is claimed and the rollout model exported.
@@ -89,8 +96,7 @@ internal static class OnlineDpoCommand
             List<OnlinePrompt> train = OnlinePromptReader.Encode(trainRows, Encode);
             List<OnlinePrompt>? eval = evalRows is null ? null : OnlinePromptReader.Encode(evalRows, Encode);
 
-            OnlinePreferenceResult result = trainer.Train(policy, train, labeller, eval);
-            policy.Save(run.OutDir);
+            OnlinePreferenceResult result = trainer.Train(policy, train, labeller, eval, finalModelDir: run.OutDir);
             IterationLog last = result.Iterations[^1];
             if (result.Iterations.All(i => i.Metrics.GetValueOrDefault("pairs/count") == 0))
                 Console.Error.WriteLine($"warning: no preference pair formed in {result.Iterations.Count} iterations (every prompt's answers scored the same), " +
@@ -99,6 +105,7 @@ internal static class OnlineDpoCommand
                               $" in {result.Seconds:F1} s, policy version {last.PolicyVersion}, " +
                               $"last reward {last.Metrics["reward"]:F4}" +
                               (last.Metrics.TryGetValue("eval/reward", out double e) ? $", eval reward {result.InitialEvalReward:F4} → {e:F4}" : "") +
+                              (result.Best is { } best ? $"; kept the best {best.Metric} {best.Value:F4} (iteration {best.Step})" : "") +
                               $"; model saved to {run.OutDir}");
             return 0;
         }));

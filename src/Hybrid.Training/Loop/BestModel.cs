@@ -95,6 +95,22 @@ internal sealed class BestModel
     /// <summary>Records <paramref name="row"/> of <paramref name="step"/> as the best without saving a model (the caller saved it).</summary>
     public void Record(long step, IReadOnlyDictionary<string, double> row) => (Step, Value) = (step, row[_metric]);
 
+    /// <summary>
+    /// Writes the run's final model into <paramref name="dir"/>: the current weights through <paramref name="saveModel"/>
+    /// when the last evaluation (<paramref name="lastRow"/>, of <paramref name="step"/>) beats the best so far, else the
+    /// best model's files. Returns the evaluation whose model that is; the best-model folder stays until <see cref="Discard"/>.
+    /// </summary>
+    public BestEvaluation Finish(string dir, long step, IReadOnlyDictionary<string, double> lastRow, Action<string> saveModel)
+    {
+        if (Improves(lastRow))
+        {
+            saveModel(dir);
+            Record(step, lastRow);
+        }
+        else Publish(dir);
+        return new BestEvaluation(_metric, Step!.Value, Value);
+    }
+
     /// <summary>Copies the best model's files into <paramref name="outputDir"/>, each staged and renamed into place.</summary>
     public void Publish(string outputDir)
     {

@@ -12,9 +12,11 @@ public sealed record IterationLog(int Iteration, long RolloutVersion, long Polic
 
 /// <summary>
 /// Every iteration's row, the wall time of the whole run in seconds, and (online DPO with evaluation prompts) the initial
-/// policy's <c>eval/reward</c>, also written as the step-0 row of metrics.jsonl.
+/// policy's <c>eval/reward</c>, also written as the step-0 row of metrics.jsonl; with load_best_model_at_end the
+/// evaluation whose model was saved.
 /// </summary>
-public sealed record OnlinePreferenceResult(IReadOnlyList<IterationLog> Iterations, double Seconds, double? InitialEvalReward = null);
+public sealed record OnlinePreferenceResult(IReadOnlyList<IterationLog> Iterations, double Seconds, double? InitialEvalReward = null,
+    Hybrid.Training.Loop.BestEvaluation? Best = null);
 
 /// <summary>Writes iteration rows to {dir}/metrics.jsonl (and the console) when a folder is given; otherwise only to the console.</summary>
 internal sealed class IterationMetrics(string? outputDir, TextWriter? console) : IDisposable

@@ -49,6 +49,13 @@ public sealed record OnlineDpoConfig : OnlinePreferenceArguments
     /// <summary>Answers per evaluation prompt when evaluation prompts are given (eval/reward, eval/win_rate). Default 4.</summary>
     public int EvalSamplesPerPrompt { get; init; } = 4;
 
+    /// <summary>
+    /// transformers' load_best_model_at_end: the final model is the one with the highest <c>eval/reward</c> of the
+    /// evaluations after each iteration (a tie keeps the earlier), kept meanwhile in <c>best-model-{iteration}/</c> of
+    /// <see cref="OnlinePreferenceArguments.OutputDir"/>, not the last weights. Needs evaluation prompts and the output folder.
+    /// </summary>
+    public bool LoadBestModelAtEnd { get; init; }
+
     public OnlineDpoConfig Validate()
     {
         ValidateShared(2, "must be >= 2: a pair needs a best and a worst answer to the same prompt");
@@ -57,6 +64,7 @@ public sealed record OnlineDpoConfig : OnlinePreferenceArguments
         Require(double.IsFinite(MissingEosPenalty) && MissingEosPenalty >= 0, nameof(MissingEosPenalty), MissingEosPenalty, "must be a finite number >= 0 (0 = off)");
         Require(double.IsFinite(MinScoreGap) && MinScoreGap >= 0, nameof(MinScoreGap), MinScoreGap, "must be a finite number >= 0");
         Require(EvalSamplesPerPrompt > 0, nameof(EvalSamplesPerPrompt), EvalSamplesPerPrompt, "must be > 0");
+        Require(!LoadBestModelAtEnd || OutputDir is not null, nameof(LoadBestModelAtEnd), LoadBestModelAtEnd, $"keeps the best model in the run's folder; also set {nameof(OutputDir)}");
         return this;
     }
 }

@@ -45,15 +45,19 @@ public sealed class OnlineDpoTrainer(OnlineDpoConfig config, TextWriter? log = n
     /// <summary>
     /// Trains <paramref name="policy"/> in place on <paramref name="prompts"/> labelled by <paramref name="reward"/>.
     /// <paramref name="evalPrompts"/>, when given, are answered before training and after every iteration with the same
-    /// sampler seed, and compared per prompt with the initial answers (win = higher mean reward, tie = ½).
+    /// sampler seed, and compared per prompt with the initial answers (win = higher mean reward, tie = ½). With
+    /// <paramref name="finalModelDir"/> the final model is written there (<see cref="OnlinePolicy.Save"/>'s files) — under
+    /// <see cref="OnlineDpoConfig.LoadBestModelAtEnd"/> the best evaluated one.
     /// </summary>
     public OnlinePreferenceResult Train(OnlinePolicy policy, IReadOnlyList<OnlinePrompt> prompts, IRewardFunction reward,
-        IReadOnlyList<OnlinePrompt>? evalPrompts = null)
+        IReadOnlyList<OnlinePrompt>? evalPrompts = null, string? finalModelDir = null)
     {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(reward);
         if (prompts is not { Count: > 0 }) throw new ArgumentException("online DPO needs at least one prompt", nameof(prompts));
         OnlineDpoConfig c = _config;
+        if (c.LoadBestModelAtEnd && (evalPrompts is not { Count: > 0 } || finalModelDir is null))
+            throw new ArgumentException($"{nameof(OnlineDpoConfig)}.{nameof(OnlineDpoConfig.LoadBestModelAtEnd)} needs evaluation prompts (evalPrompts) and the final model's folder (finalModelDir)");
         IPreferenceLoss loss = _loss;
         if (!loss.NeedsReference && c.Reference == ReferenceChoice.PreviousIterate)
             log?.WriteLine($"[online-dpo] loss '{loss.Name}' is reference-free: OnlineDpoConfig.Reference is ignored");
@@ -90,6 +94,8 @@ public sealed class OnlineDpoTrainer(OnlineDpoConfig config, TextWriter? log = n
             initialEval = mean;
             metricsLog.Write(0, new Dictionary<string, double> { ["eval/reward"] = mean, ["policy/version"] = policy.Version });
         }
+        // load_best_model_at_end: the best evaluation so far and its model (a resumed run goes on from the best up to its checkpoint).
+        BestModel? best = c.LoadBestModelAtEnd ? BestModel.Open(c.OutputDir!, EvalRewardMetric, greaterIsBetter: true, resumeStep: resume?.Iteration) : null;
         IProgressSink.Announce(log, "online-dpo", c.Iterations, first - 1);
         var iterations = new List<IterationLog>();
         var run = Stopwatch.StartNew();
@@ -141,13 +147,30 @@ public sealed class OnlineDpoTrainer(OnlineDpoConfig config, TextWriter? log = n
                 m["eval/reward"] = mean;
                 m["eval/win_rate"] = perPrompt.Select((r, i) => r > baseline[i] ? 1.0 : r == baseline[i] ? 0.5 : 0.0).Average();
                 m["timing_s/eval"] = PhaseClock.Lap(clock);
+                if (iteration < c.Iterations && best?.Improves(m) == true)   // the last evaluation competes at the end, against the final weights
+                {
+                    best.Save(iteration, m, policy.Save);
+                    log?.WriteLine($"[online-dpo] {EvalRewardMetric} {mean:G6} at iteration {iteration}: the best so far, in {BestModel.FolderPrefix}{iteration}/");
+                }
             }
             iterations.Add(metricsLog.Complete(iteration, rollouts.PolicyVersion, policy.Version, m));
             if (checkpointing is { SaveSteps: > 0 } saving && iteration % saving.SaveSteps == 0 && iteration < c.Iterations)
                 SaveCheckpoint(saving, iteration, policy, optimizer, trainableNames, order, guard, initialEval, baseline);
         }
-        return new OnlinePreferenceResult(iterations, run.Elapsed.TotalSeconds, initialEval);
+        BestEvaluation? kept = null;
+        if (best is not null)
+        {
+            kept = best.Finish(finalModelDir!, c.Iterations, iterations[^1].Metrics, policy.Save);
+            metricsLog.Write(c.Iterations, new Dictionary<string, double> { ["best_metric"] = kept.Value, ["best_global_step"] = kept.Step });
+            log?.WriteLine($"[online-dpo] best {kept.Metric} {kept.Value:G6} at iteration {kept.Step} of {c.Iterations}: that model is the one saved");
+            best.Discard();
+        }
+        else if (finalModelDir is not null) policy.Save(finalModelDir);
+        return new OnlinePreferenceResult(iterations, run.Elapsed.TotalSeconds, initialEval, kept);
     }
+
+    /// <summary>The held-out reward as logged, and the metric load_best_model_at_end compares.</summary>
+    public const string EvalRewardMetric = "eval/reward";
 
     /// <summary>
     /// Writes <c>checkpoint-{iteration}</c> into the run's output: the policy as its final model is written (a checkpoint

@@ -355,17 +355,16 @@ public sealed partial class RlTrainer
     /// </summary>
     private BestEvaluation? SaveFinalModel(string dir, BestModel? best, IReadOnlyDictionary<string, double> lastRow)
     {
-        if (best is null || best.Improves(lastRow))
+        if (best is null)
         {
             _policy.Save(dir);
-            best?.Record(_config.Iterations, lastRow);
+            return null;
         }
-        else best.Publish(dir);
-        if (best?.Step is not long step) return null;
-        Metrics?.Write(_config.Iterations, new Dictionary<string, double> { ["best_metric"] = best.Value, ["best_global_step"] = step });
-        Log?.WriteLine($"[rl] best {EvalRewardMetric} {best.Value:G6} at iteration {step} of {_config.Iterations}: that model is the one saved");
+        BestEvaluation kept = best.Finish(dir, _config.Iterations, lastRow, _policy.Save);
+        Metrics?.Write(_config.Iterations, new Dictionary<string, double> { ["best_metric"] = kept.Value, ["best_global_step"] = kept.Step });
+        Log?.WriteLine($"[rl] best {kept.Metric} {kept.Value:G6} at iteration {kept.Step} of {_config.Iterations}: that model is the one saved");
         best.Discard();
-        return new BestEvaluation(EvalRewardMetric, step, best.Value);
+        return kept;
     }
 
     /// <summary>
