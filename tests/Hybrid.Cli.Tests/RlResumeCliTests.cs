@@ -49,6 +49,52 @@ public sealed class RlResumeCliTests(CliFixture f) : IClassFixture<CliFixture>
             "--lora-bf16-base");
 
     [Fact]
+    public void AsyncGrpoResumesExactlyWithTheBatchCollectedAhead()
+    {
+        // One-step off-policy: at each checkpoint the next batch was already sampled with the weights before it; the
+        // resumed run trains on that batch (rollouts_ahead.json) instead of sampling it again with newer weights.
+        KilledAndResumedEqualsUninterrupted("async", "model.safetensors", "--preset", "grpo", "--async-rollout");
+        string whole = Directory.GetDirectories(f.Dir, "out-resume-async-whole-*").Single();
+        JsonNode state = JsonNode.Parse(File.ReadAllText(Path.Combine(whole, "checkpoint-2", "rl_state.json")))!;
+        Assert.Equal(1, (int)state["ahead_batches"]!);
+        JsonNode batch = JsonNode.Parse(File.ReadAllText(Path.Combine(whole, "checkpoint-2", "rollouts_ahead.json")))!.AsArray().Single()!;
+        Assert.Equal(3, (int)batch["iteration"]!);
+        Assert.Equal(1, (long)batch["policy_version"]!);   // sampled during iteration 2's update, with version 1
+    }
+
+    [Fact]
+    public void AnAsyncCheckpointResumedSynchronouslySamplesItsBatchAgain()
+    {
+        string first = Out("async-first"), resumed = Out("async-sync");
+        var (code, stdout, stderr) = HybridProcess.Run(Rl(first, "--preset", "grpo", "--async-rollout", "--iterations", "4"));
+        Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+        Directory.CreateDirectory(resumed);
+        File.Copy(Path.Combine(first, "metrics.jsonl"), Path.Combine(resumed, "metrics.jsonl"));
+        (code, stdout, stderr) = HybridProcess.Run(Rl(resumed, "--preset", "grpo", "--iterations", "4", "--resume-from", Path.Combine(first, "checkpoint-2")));
+        Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+        Assert.Contains("[rl] the checkpoint's 1 batch(es) collected ahead are older than this run's staleness bound (0) allows", stdout);
+        var rows = File.ReadAllLines(Path.Combine(resumed, "metrics.jsonl")).Select(l => JsonNode.Parse(l)!).ToList();
+        Assert.Equal([1, 2, 3, 4], rows.Select(r => (int)r["step"]!));
+        Assert.All(rows.Skip(2), r => Assert.Equal(0, (double)r["async/staleness"]!));   // iteration 3's batch sampled again, with version 2
+    }
+
+    [Fact]
+    public void ABatchCollectedAheadWithTokensOutsideTheVocabularyIsOneErrorLine()
+    {
+        string first = Out("async-bad");
+        var (code, stdout, stderr) = HybridProcess.Run(Rl(first, "--preset", "grpo", "--async-rollout", "--iterations", "4"));
+        Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+        string file = Path.Combine(first, "checkpoint-2", "rollouts_ahead.json");
+        JsonNode batches = JsonNode.Parse(File.ReadAllText(file))!;
+        batches[0]!["groups"]![0]!["samples"]![0]!["response_ids"]![0] = 1_000_000;
+        File.WriteAllText(file, batches.ToJsonString());
+        (code, _, stderr) = HybridProcess.Run(Rl(first, "--preset", "grpo", "--async-rollout", "--iterations", "4", "--resume-from", Path.Combine(first, "checkpoint-2")));
+        Assert.Equal(2, code);
+        Assert.StartsWith($"error: {file}: batch for iteration 3: a sample has token ids outside the vocabulary",
+            Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+    }
+
+    [Fact]
     public void PpoWithItsCriticAndAdaptiveKlResumesExactly()
     {
         // PPO's β adapts every iteration and its critic has its own optimizer: both must come back from the checkpoint.

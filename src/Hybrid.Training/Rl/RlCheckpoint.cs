@@ -10,10 +10,14 @@ namespace Hybrid.Training.Rl;
 /// functions of the iteration; the prompt order is a function of (seed, epoch), so its cursor suffices; libtorch's
 /// generator state (LoRA dropout, a critic's fresh head), the adaptive KL coefficient, GHPO's hint stages, the skipped-step
 /// counts and the engine's policy version carry the rest. <see cref="DataSha256"/> ties it to the prompt file.
+/// (<see cref="Epoch"/>, <see cref="Index"/>) is where the next untrained batch starts in the prompt order. An async run
+/// has <see cref="AheadBatches"/> batches already collected ahead (in <see cref="RlCheckpointFiles.AheadBatches"/>), after
+/// which the order stands at (<see cref="AheadEpoch"/>, <see cref="AheadIndex"/>); a resumed run trains on them, or, when
+/// its staleness bound is too small for them, samples them again from (<see cref="Epoch"/>, <see cref="Index"/>).
 /// </summary>
 public sealed record RlState(int Iteration, int Iterations, ulong Seed, string Preset, long PolicyVersion, int Epoch, int Index,
     int PtxEpoch, int PtxIndex, string RngState, double KlCoefficient, int SkippedSteps, int ConsecutiveSkips, long GuardSteps,
-    double? EvalBefore, int DataRows, string DataSha256, IReadOnlyDictionary<string, int>? GhpoStages)
+    double? EvalBefore, int DataRows, string DataSha256, IReadOnlyDictionary<string, int>? GhpoStages, int AheadBatches = 0, int AheadEpoch = 0, int AheadIndex = 0)
 {
     public const string FileName = "rl_state.json";
 
@@ -24,7 +28,7 @@ public sealed record RlState(int Iteration, int Iterations, ulong Seed, string P
     {
         RlState state = CheckpointStateFile.Load<RlState>(dir, FileName, "RL state", "--resume-from takes a checkpoint-{iteration} folder written by hybrid rl --save-steps");
         if (state.Iteration < 1 || state.Iteration > state.Iterations || state.Index < 0 || state.Epoch < 0 || state.PtxIndex < 0 || state.PtxEpoch < 0 ||
-            state.PolicyVersion < 0 || state.SkippedSteps < 0 || state.ConsecutiveSkips < 0 || state.GuardSteps < 0 || state.RngState is null || state.DataSha256 is null || state.Preset is null)
+            state.PolicyVersion < 0 || state.AheadBatches < 0 || state.AheadEpoch < 0 || state.AheadIndex < 0 || state.SkippedSteps < 0 || state.ConsecutiveSkips < 0 || state.GuardSteps < 0 || state.RngState is null || state.DataSha256 is null || state.Preset is null)
             throw new CheckpointException($"{Path.Combine(dir, FileName)}: a field is missing or out of range (iteration {state.Iteration} of {state.Iterations})");
         return state;
     }
@@ -53,6 +57,9 @@ public static class RlCheckpointFiles
     /// <summary>PPO: the critic's weights (body + value head), and its optimizer's moments in a folder of their own.</summary>
     public const string Critic = "critic.safetensors";
     public const string CriticOptimizerDir = "critic_optimizer";
+
+    /// <summary>Async runs: the batches collected ahead of the checkpoint's iteration (<see cref="RlState.AheadBatches"/>).</summary>
+    public const string AheadBatches = "rollouts_ahead.json";
 
     /// <summary>The folder name of the checkpoint after <paramref name="iteration"/>.</summary>
     public static string FolderName(int iteration) => $"checkpoint-{iteration}";

@@ -11,11 +11,12 @@ public sealed partial class RlTrainer
     /// <summary>
     /// Writes <c>checkpoint-{iteration}</c> beside the run's output: the policy as <see cref="Online.OnlinePolicy.Save"/>
     /// writes its final model (a checkpoint folder, or a PEFT adapter under LoRA), the actor's AdamW moments, the critic
-    /// and its moments (PPO), and <see cref="RlState"/>. Staged in <c>checkpoint-{iteration}.tmp</c> and renamed, so a
-    /// killed run leaves either a whole checkpoint or none.
+    /// and its moments (PPO), <see cref="RlState"/>, and an async run's batches collected ahead (<paramref name="ahead"/>,
+    /// after which the prompt order stands at <paramref name="aheadCursor"/>). Staged in <c>checkpoint-{iteration}.tmp</c>
+    /// and renamed, so a killed run leaves either a whole checkpoint or none.
     /// </summary>
-    private void SaveCheckpoint(int iteration, (int Epoch, int Index) cursor, (int Epoch, int Index) ptxCursor, double? before,
-        AdamW actorOptimizer, IReadOnlyList<string> actorNames, AdamW? criticOptimizer)
+    private void SaveCheckpoint(int iteration, (int Epoch, int Index) cursor, IReadOnlyList<(int Iteration, RolloutRound Batch)> ahead, (int Epoch, int Index) aheadCursor,
+        (int Epoch, int Index) ptxCursor, double? before, AdamW actorOptimizer, IReadOnlyList<string> actorNames, AdamW? criticOptimizer)
     {
         RlCheckpointing k = _checkpointing!;
         string dir = Path.Combine(k.OutputDir, RlCheckpointFiles.FolderName(iteration));
@@ -30,9 +31,11 @@ public sealed partial class RlTrainer
             string criticOptimizerDir = Directory.CreateDirectory(Path.Combine(temp, RlCheckpointFiles.CriticOptimizerDir)).FullName;
             OptimizerCheckpoint.Save(criticOptimizerDir, criticOptimizer!, named.Select(p => p.name).ToList());
         }
+        if (ahead.Count > 0) SaveAhead(temp, ahead);
         new RlState(iteration, _config.Iterations, _config.Seed, _axes.PresetName, _policy.Version, cursor.Epoch, cursor.Index, ptxCursor.Epoch, ptxCursor.Index,
             Convert.ToBase64String(TensorUtil.GetRngState()), _axes.KlCoefficient?.Value ?? 0, _guard.SkippedSteps, _guard.ConsecutiveSkips, _guard.Steps,
-            before, k.DataRows, k.DataSha256, _axes.Ghpo is null ? null : new Dictionary<string, int>(_axes.Ghpo.Stages, StringComparer.Ordinal)).Save(temp);
+            before, k.DataRows, k.DataSha256, _axes.Ghpo is null ? null : new Dictionary<string, int>(_axes.Ghpo.Stages, StringComparer.Ordinal),
+            ahead.Count, aheadCursor.Epoch, aheadCursor.Index).Save(temp);
         if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
         Directory.Move(temp, dir);
         Log?.WriteLine($"[rl] checkpoint {dir}");
@@ -41,10 +44,12 @@ public sealed partial class RlTrainer
 
     /// <summary>
     /// Puts a resumed run where <paramref name="state"/> left it: optimizer moments, critic, prompt and ptx cursors,
-    /// libtorch's generator, β, GHPO's stages and the skip counts. Returns the cursors and the held-out reward measured
-    /// before the first iteration (not measured again).
+    /// libtorch's generator, β, GHPO's stages and the skip counts. Returns the cursors, the held-out reward measured
+    /// before the first iteration (not measured again) and the batches an async run had collected ahead, when this run's
+    /// staleness bound admits them (else null: they are sampled again, with the current weights).
     /// </summary>
-    private (DataOrder Order, DataOrder? PtxOrder, double? Before) Restore(RlState state, string dir, AdamW actorOptimizer, IReadOnlyList<string> actorNames, AdamW? criticOptimizer)
+    private (DataOrder Order, DataOrder? PtxOrder, double? Before, List<RolloutRound>? Ahead) Restore(RlState state, string dir, AdamW actorOptimizer,
+        IReadOnlyList<string> actorNames, AdamW? criticOptimizer)
     {
         OptimizerCheckpoint.Load(dir, actorOptimizer, actorNames);
         if (Critic is not null)
@@ -58,12 +63,20 @@ public sealed partial class RlTrainer
         }
         if (state.Index > _prompts.Count)
             throw new ArgumentException($"--resume-from {dir}: the checkpoint stopped at prompt {state.Index} of an epoch, but --data has {_prompts.Count} rows");
-        var order = new DataOrder(_prompts.Count, _config.Seed, shuffle: true, state.Epoch, state.Index);
+        if (state.AheadIndex > _prompts.Count)
+            throw new ArgumentException($"--resume-from {dir}: the checkpoint's batches collected ahead end at prompt {state.AheadIndex} of an epoch, but --data has {_prompts.Count} rows");
+        bool useAhead = state.AheadBatches > 0 && _config.StalenessBound >= state.AheadBatches;
+        if (state.AheadBatches > 0 && !useAhead)
+            Log?.WriteLine($"[rl] the checkpoint's {state.AheadBatches} batch(es) collected ahead are older than this run's staleness bound ({_config.StalenessBound}) " +
+                           "allows: sampled again with the checkpoint's weights");
+        List<RolloutRound>? ahead = useAhead ? LoadAhead(dir, state.Iteration + 1, state.AheadBatches) : null;
+        var order = useAhead ? new DataOrder(_prompts.Count, _config.Seed, shuffle: true, state.AheadEpoch, state.AheadIndex)
+                             : new DataOrder(_prompts.Count, _config.Seed, shuffle: true, state.Epoch, state.Index);
         var ptxOrder = Ptx is null ? null : new DataOrder(Ptx.Count, _config.Seed + 1, shuffle: true, state.PtxEpoch, Math.Min(state.PtxIndex, Ptx.Count));
         TensorUtil.SetRngState(Convert.FromBase64String(state.RngState));
         _axes.KlCoefficient?.Restore(state.KlCoefficient);
         if (state.GhpoStages is not null) _axes.Ghpo?.Restore(state.GhpoStages);
         _guard.Restore(state.GuardSteps, state.SkippedSteps, state.ConsecutiveSkips);
-        return (order, ptxOrder, state.EvalBefore);
+        return (order, ptxOrder, state.EvalBefore, ahead);
     }
 }

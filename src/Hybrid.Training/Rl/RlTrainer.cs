@@ -141,9 +141,10 @@ public sealed partial class RlTrainer
         var history = new List<IReadOnlyDictionary<string, double>>();
         double? before;
         int first = 1;
+        List<RolloutRound>? collectedAhead = null;   // a resumed async run: the batches its checkpoint saved
         if (_checkpointing?.Resume is { } resume)
         {
-            (order, ptxOrder, before) = Restore(resume, _checkpointing.ResumeDir!, actorOptimizer, actorNames, criticOptimizer);
+            (order, ptxOrder, before, collectedAhead) = Restore(resume, _checkpointing.ResumeDir!, actorOptimizer, actorNames, criticOptimizer);
             first = resume.Iteration + 1;
             Log?.WriteLine($"[rl] resumed from {_checkpointing.ResumeDir} after iteration {resume.Iteration} (policy version {resume.PolicyVersion})");
         }
@@ -162,7 +163,7 @@ public sealed partial class RlTrainer
         // Async rollouts: libtorch gets the cores the engine leaves; batches are collected ahead, at most StalenessBound
         // versions behind (bound 0: each batch is collected inline when its iteration starts, the synchronous loop).
         using IDisposable? threads = c.StalenessBound > 0 ? AsyncRolloutThreads.ShareWith(_policy.Engine.Options) : null;
-        using var rollouts = new RolloutPrefetch<RolloutRound>(i => Collect(i, order), c.StalenessBound, c.Iterations, first);
+        using var rollouts = new RolloutPrefetch<RolloutRound>(i => Collect(i, order), c.StalenessBound, c.Iterations, first, collectedAhead);
         // The held-out evaluation every EvalEvery iterations and after the last, into the iteration's row; a new best model is kept.
         void Evaluated(int iteration, Dictionary<string, double> m)
         {
@@ -175,12 +176,15 @@ public sealed partial class RlTrainer
                 Log?.WriteLine($"[rl] {EvalRewardMetric} {m[EvalRewardMetric]:G6} at iteration {iteration}: the best so far, in {BestModel.FolderPrefix}{iteration}/");
             }
         }
-        // A checkpoint after iteration k: the prompt cursor where batch k+1 started (async: it was collected ahead).
+        // A checkpoint after iteration k: the prompt cursor where batch k+1 starts, and (async) the batches collected ahead
+        // with the order's cursor after them; waits for a collection still running (an iteration that made no update).
         void Checkpoint(int iteration)
         {
             if (_checkpointing is not { SaveSteps: > 0 } k || iteration % k.SaveSteps != 0 || iteration == c.Iterations) return;
-            var cursor = _collectStarts.TryGetValue(iteration + 1, out var ahead) ? ahead : order.Position;
-            SaveCheckpoint(iteration, cursor, ptxOrder?.Position ?? (0, 0), before, actorOptimizer, actorNames, criticOptimizer);
+            rollouts.Drain();
+            var ahead = rollouts.Ready;
+            var cursor = ahead.Count > 0 ? _collectStarts[ahead[0].Iteration] : order.Position;
+            SaveCheckpoint(iteration, cursor, ahead, order.Position, ptxOrder?.Position ?? (0, 0), before, actorOptimizer, actorNames, criticOptimizer);
         }
 
         for (int iteration = first; iteration <= c.Iterations; iteration++)

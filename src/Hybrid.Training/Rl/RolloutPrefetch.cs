@@ -18,11 +18,17 @@ namespace Hybrid.Training.Rl;
 /// the data order, the GHPO hints and the rollout seeds advance exactly as in the synchronous loop. The batches are
 /// managed objects (ids, log-probs and scores as arrays): the background task creates no tensors.
 /// </summary>
-internal sealed class RolloutPrefetch<T>(Func<int, T> collect, int bound, int last, int first = 1) : IDisposable
+/// <param name="collected">Batches a resumed run's checkpoint saved, collected ahead by the interrupted run (from
+/// <paramref name="first"/> on, in order): handed out before anything new is collected.</param>
+internal sealed class RolloutPrefetch<T>(Func<int, T> collect, int bound, int last, int first = 1, IReadOnlyList<T>? collected = null) : IDisposable
 {
-    private readonly Queue<(int Iteration, T Batch)> _ready = new();  // batches collected ahead, in order
+    // batches collected ahead, in order
+    private readonly Queue<(int Iteration, T Batch)> _ready = new((collected ?? []).Select((batch, i) => (first + i, batch)));
     private Task<List<(int Iteration, T Batch)>>? _inFlight;           // the background collection, if one runs
-    private int _next = first;                                         // the first batch not yet collected or started (a resumed run's first iteration)
+    private int _next = first + (collected?.Count ?? 0);               // the first batch not yet collected or started
+
+    /// <summary>The batches collected ahead and not yet taken, in order (after <see cref="Drain"/>: all of them).</summary>
+    public IReadOnlyList<(int Iteration, T Batch)> Ready => _ready.ToList();
 
     /// <summary>
     /// Batch <paramref name="iteration"/>: the one collected ahead (waiting for the background task if it still runs; the
