@@ -88,10 +88,13 @@ public sealed class RlResumeCliTests(CliFixture f) : IClassFixture<CliFixture>
         JsonNode batches = JsonNode.Parse(File.ReadAllText(file))!;
         batches[0]!["groups"]![0]!["samples"]![0]!["response_ids"]![0] = 1_000_000;
         File.WriteAllText(file, batches.ToJsonString());
-        (code, _, stderr) = HybridProcess.Run(Rl(first, "--preset", "grpo", "--async-rollout", "--iterations", "4", "--resume-from", Path.Combine(first, "checkpoint-2")));
+        // Checked before the output folder is claimed: resumed into a new folder, nothing is written.
+        string resumed = Out("async-bad-resumed");
+        (code, _, stderr) = HybridProcess.Run(Rl(resumed, "--preset", "grpo", "--async-rollout", "--iterations", "4", "--resume-from", Path.Combine(first, "checkpoint-2")));
         Assert.Equal(2, code);
         Assert.StartsWith($"error: {file}: batch for iteration 3: a sample has token ids outside the vocabulary",
             Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+        Assert.False(Directory.Exists(resumed), "a refused resume created its output folder");
     }
 
     [Fact]

@@ -108,6 +108,7 @@ internal static class RlCommand
             var (saveSteps, saveTotalLimit, resumeDir) = shared.ReadCheckpointing(parse);
             string dataSha256 = DatasetFile.Sha256(parse.GetValue(shared.Data)!);
             RlState? resumed = resumeDir is null ? null : ResumeState(resumeDir, axes.PresetName, config, train.Count, dataSha256, lora is not null);
+            if (resumed is not null) RlTrainer.CheckAheadBatches(resumeDir!, resumed, config, axes, modelConfig.VocabSize, train.Count);
 
             // Async: the engine's session gets half the cores, libtorch the rest (AsyncRolloutThreads explains the split).
             using OnlineRun run = shared.Start(parse, "rl", workDir: "", parse.GetValue(sync),

@@ -45,11 +45,35 @@ public sealed partial class RlTrainer
     }
 
     /// <summary>
-    /// The <paramref name="count"/> batches for iterations <paramref name="first"/>, … saved in <paramref name="dir"/>,
-    /// checked against this run (group size, token ids within the vocabulary, one log-prob per response token, the
-    /// response budget); each one's start in the prompt order is recorded as a batch collected here would have been.
+    /// Whether a run with <paramref name="config"/> resuming from <paramref name="state"/> trains on the batches its
+    /// checkpoint collected ahead: only when its staleness bound admits as many.
     /// </summary>
+    private static bool UsesAhead(RlState state, RlConfig config) => state.AheadBatches > 0 && config.StalenessBound >= state.AheadBatches;
+
+    /// <summary>
+    /// Before anything is written: throws a <see cref="CheckpointException"/> naming the file when the batches collected
+    /// ahead in checkpoint <paramref name="dir"/>, which a run with these settings would train on, do not fit it.
+    /// </summary>
+    public static void CheckAheadBatches(string dir, RlState state, RlConfig config, RlAxes axes, int vocabSize, int promptCount)
+    {
+        if (UsesAhead(state, config)) _ = ReadAhead(dir, state.Iteration + 1, state.AheadBatches, config, axes.GroupSize, vocabSize, promptCount);
+    }
+
+    /// <summary>The batches collected ahead in <paramref name="dir"/> (<see cref="ReadAhead"/>), each one's start in the prompt order recorded as a batch collected here would have been.</summary>
     private List<RolloutRound> LoadAhead(string dir, int first, int count)
+    {
+        var batches = ReadAhead(dir, first, count, _config, _axes.GroupSize, _policy.Config.VocabSize, _prompts.Count);
+        foreach (var (iteration, start, _) in batches) _collectStarts[iteration] = start;
+        return batches.Select(b => b.Round).ToList();
+    }
+
+    /// <summary>
+    /// The <paramref name="count"/> batches for iterations <paramref name="first"/>, … saved in <paramref name="dir"/>,
+    /// checked against the run (group size, token ids within the vocabulary, one log-prob per response token, the
+    /// response budget), with where each started in the prompt order.
+    /// </summary>
+    private static List<(int Iteration, (int Epoch, int Index) Start, RolloutRound Round)> ReadAhead(string dir, int first, int count, RlConfig config, int g,
+        int vocab, int promptCount)
     {
         string path = Path.Combine(dir, RlCheckpointFiles.AheadBatches);
         if (!File.Exists(path)) throw new CheckpointException($"{path}: not found; rl_state.json says the checkpoint holds {count} batch(es) collected ahead");
@@ -61,14 +85,13 @@ public sealed partial class RlTrainer
             if (!ok) throw new CheckpointException($"{path}: {what}");
         }
         Check(batches is not null && batches.Length == count, $"holds {batches?.Length ?? 0} batch(es), rl_state.json says {count}");
-        int g = _axes.GroupSize, vocab = _policy.Config.VocabSize;
         bool Tokens(int[]? ids) => ids is not null && ids.All(t => t >= 0 && t < vocab);
-        var rounds = new List<RolloutRound>(count);
+        var rounds = new List<(int, (int, int), RolloutRound)>(count);
         for (int b = 0; b < count; b++)
         {
             AheadBatch a = batches![b];
             Check(a is { Groups: not null, RewardMetrics: not null, Timings: not null } && a.Iteration == first + b, $"batch {b}: a field is missing, or it is not for iteration {first + b}");
-            Check(a.Groups.Length <= _config.PromptsPerIteration && a.StartEpoch >= 0 && a.StartIndex >= 0 && a.StartIndex <= _prompts.Count,
+            Check(a.Groups.Length <= config.PromptsPerIteration && a.StartEpoch >= 0 && a.StartIndex >= 0 && a.StartIndex <= promptCount,
                 $"batch for iteration {a.Iteration}: {a.Groups.Length} groups or its start ({a.StartEpoch}, {a.StartIndex}) do not fit this run");
             var groups = new List<Group>(a.Groups.Length);
             foreach (AheadGroup group in a.Groups)
@@ -79,9 +102,9 @@ public sealed partial class RlTrainer
                     $"batch for iteration {a.Iteration}: a group is incomplete or not of {g} samples (the preset's group size)");
                 foreach (AheadSample s in group.Samples)
                     Check(s is not null && Tokens(s.PromptIds) && Tokens(s.ResponseIds) && s.LogProbs is not null && s.LogProbs.Length == s.ResponseIds.Length
-                          && s.ResponseIds.Length <= _config.MaxNewTokens && s.SampleIndex >= 0 && s.SampleIndex < g && s.PolicyVersion >= 0,
+                          && s.ResponseIds.Length <= config.MaxNewTokens && s.SampleIndex >= 0 && s.SampleIndex < g && s.PolicyVersion >= 0,
                         $"batch for iteration {a.Iteration}: a sample has token ids outside the vocabulary ({vocab}), log-probs not one per response token, " +
-                        $"or more than {_config.MaxNewTokens} response tokens");
+                        $"or more than {config.MaxNewTokens} response tokens");
                 var samples = group.Samples.Select(s => new Hybrid.Rollout.Rollout
                 {
                     PromptIndex = s.PromptIndex, SampleIndex = s.SampleIndex, PromptIds = s.PromptIds, ResponseIds = s.ResponseIds, LogProbs = s.LogProbs,
@@ -90,8 +113,7 @@ public sealed partial class RlTrainer
                 groups.Add(new Group(new PromptRow(group.Prompt, group.Columns, group.Source), samples, group.Scores,
                     group.StepEnds is null ? null : new StepRewards(group.StepEnds, group.StepRewards!)));
             }
-            _collectStarts[a.Iteration] = (a.StartEpoch, a.StartIndex);
-            rounds.Add(new RolloutRound(groups, a.Generated, a.Dropped, a.ZeroStd, a.Rounds, a.RewardMetrics, a.PolicyVersion, a.Timings));
+            rounds.Add((a.Iteration, (a.StartEpoch, a.StartIndex), new RolloutRound(groups, a.Generated, a.Dropped, a.ZeroStd, a.Rounds, a.RewardMetrics, a.PolicyVersion, a.Timings)));
         }
         return rounds;
     }

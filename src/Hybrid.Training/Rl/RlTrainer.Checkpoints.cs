@@ -65,7 +65,7 @@ public sealed partial class RlTrainer
             throw new ArgumentException($"--resume-from {dir}: the checkpoint stopped at prompt {state.Index} of an epoch, but --data has {_prompts.Count} rows");
         if (state.AheadIndex > _prompts.Count)
             throw new ArgumentException($"--resume-from {dir}: the checkpoint's batches collected ahead end at prompt {state.AheadIndex} of an epoch, but --data has {_prompts.Count} rows");
-        bool useAhead = state.AheadBatches > 0 && _config.StalenessBound >= state.AheadBatches;
+        bool useAhead = UsesAhead(state, _config);
         if (state.AheadBatches > 0 && !useAhead)
             Log?.WriteLine($"[rl] the checkpoint's {state.AheadBatches} batch(es) collected ahead are older than this run's staleness bound ({_config.StalenessBound}) " +
                            "allows: sampled again with the checkpoint's weights");
