@@ -85,19 +85,15 @@ internal sealed class TrainingLoop
         new(Step, TotalSteps, Order.Epoch, Order.Index, NumTokens, _seed, Convert.ToBase64String(TensorUtil.GetRngState()), _rows, DataSha256);
 
     /// <summary>
-    /// Writes a resumable <c>checkpoint-{step}</c> folder: <paramref name="saveModel"/> writes the weights into a temporary
-    /// folder, then optimizer moments and trainer state join them, and the folder is renamed into place at the end.
+    /// Writes a resumable <c>checkpoint-{step}</c> folder (<see cref="CheckpointFolder"/>): <paramref name="saveModel"/>
+    /// writes the weights, then optimizer moments and trainer state join them; the oldest beyond <paramref name="keep"/> go.
     /// </summary>
-    public void SaveCheckpoint(string outputDir, Action<string> saveModel, AdamW optimizer, IReadOnlyList<string> parameterNames, TextWriter? log, string tag)
-    {
-        string dir = Path.Combine(outputDir, $"checkpoint-{Step}");
-        string temp = dir + ".tmp";
-        if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
-        saveModel(temp);
-        OptimizerCheckpoint.Save(temp, optimizer, parameterNames);
-        State().Save(temp);
-        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
-        Directory.Move(temp, dir);
-        log?.WriteLine($"[{tag}] checkpoint {dir}");
-    }
+    public void SaveCheckpoint(string outputDir, Action<string> saveModel, AdamW optimizer, IReadOnlyList<string> parameterNames, TextWriter? log, string tag,
+        int? keep = null) =>
+        CheckpointFolder.Write(outputDir, Step, temp =>
+        {
+            saveModel(temp);
+            OptimizerCheckpoint.Save(temp, optimizer, parameterNames);
+            State().Save(temp);
+        }, log, tag, keep);
 }

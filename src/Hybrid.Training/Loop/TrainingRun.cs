@@ -113,11 +113,8 @@ internal sealed class TrainingRun : IDisposable
     /// Writes <c>checkpoint-{step}</c>: <paramref name="saveModel"/> writes the weights, then optimizer and trainer state
     /// join them; then the oldest beyond <see cref="TrainingArguments.SaveTotalLimit"/> go.
     /// </summary>
-    public void SaveCheckpoint(Action<string> saveModel)
-    {
-        Loop.SaveCheckpoint(_args.OutputDir, saveModel, _optimizer, _parameterNames, _log, _tag);
-        CheckpointRotation.Prune(_args.OutputDir, _args.SaveTotalLimit, _log, _tag);
-    }
+    public void SaveCheckpoint(Action<string> saveModel) =>
+        Loop.SaveCheckpoint(_args.OutputDir, saveModel, _optimizer, _parameterNames, _log, _tag, _args.SaveTotalLimit);
 
     /// <summary>
     /// Records an evaluation during the loop (<paramref name="row"/>: the metrics it logged). With
@@ -138,12 +135,8 @@ internal sealed class TrainingRun : IDisposable
     /// </summary>
     public void SaveFinalModel(IReadOnlyDictionary<string, double>? finalEvaluation, Action<string> saveModel)
     {
-        if (_best is null || finalEvaluation is null || _best.Improves(finalEvaluation))
-        {
-            saveModel(_args.OutputDir);
-            if (_best is not null && finalEvaluation is not null) _best.Record(Loop.Step, finalEvaluation);
-        }
-        else _best.Publish(_args.OutputDir);
+        if (_best is null || finalEvaluation is null) saveModel(_args.OutputDir);
+        else _best.Finish(_args.OutputDir, Loop.Step, finalEvaluation, saveModel);
         if (_best?.Step is long bestStep)
         {
             Metrics.Write(Loop.Step, new Dictionary<string, double> { ["best_metric"] = _best.Value, ["best_global_step"] = bestStep });

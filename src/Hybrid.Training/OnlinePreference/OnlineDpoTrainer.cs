@@ -174,24 +174,19 @@ public sealed class OnlineDpoTrainer(OnlineDpoConfig config, TextWriter? log = n
 
     /// <summary>
     /// Writes <c>checkpoint-{iteration}</c> into the run's output: the policy as its final model is written (a checkpoint
-    /// folder, or a PEFT adapter under LoRA), AdamW's moments and <see cref="OnlineDpoState"/>. Staged as
-    /// <c>checkpoint-{iteration}.tmp</c> and renamed, so a killed run leaves a whole checkpoint or none.
+    /// folder, or a PEFT adapter under LoRA), AdamW's moments and <see cref="OnlineDpoState"/>, through <see cref="CheckpointFolder"/>.
     /// </summary>
     private void SaveCheckpoint(OnlineDpoCheckpointing k, int iteration, OnlinePolicy policy, AdamW optimizer, IReadOnlyList<string> names,
         DataOrder order, DivergenceGuard guard, double? initialEval, double[]? baseline)
     {
-        string dir = Path.Combine(k.OutputDir, $"checkpoint-{iteration}");
-        string temp = dir + ".tmp";
-        if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
-        policy.Save(temp);
-        OptimizerCheckpoint.Save(temp, optimizer, names);
-        new OnlineDpoState(iteration, _config.Iterations, _config.Seed, _config.Update.Loss, _config.Reference, policy.Version, order.Epoch, order.Index,
-            Convert.ToBase64String(TensorUtil.GetRngState()), guard.SkippedSteps, guard.ConsecutiveSkips, guard.Steps, initialEval, baseline,
-            k.EvalDataSha256, k.DataRows, k.DataSha256).Save(temp);
-        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
-        Directory.Move(temp, dir);
-        log?.WriteLine($"[online-dpo] checkpoint {dir}");
-        CheckpointRotation.Prune(k.OutputDir, k.SaveTotalLimit, log, "online-dpo");
+        CheckpointFolder.Write(k.OutputDir, iteration, temp =>
+        {
+            policy.Save(temp);
+            OptimizerCheckpoint.Save(temp, optimizer, names);
+            new OnlineDpoState(iteration, _config.Iterations, _config.Seed, _config.Update.Loss, _config.Reference, policy.Version, order.Epoch, order.Index,
+                Convert.ToBase64String(TensorUtil.GetRngState()), guard.SkippedSteps, guard.ConsecutiveSkips, guard.Steps, initialEval, baseline,
+                k.EvalDataSha256, k.DataRows, k.DataSha256).Save(temp);
+        }, log, "online-dpo", k.SaveTotalLimit);
     }
 
     /// <summary>Per-prompt mean reward [P] of <see cref="OnlineDpoConfig.EvalSamplesPerPrompt"/> answers each, and the overall mean, at a fixed seed.</summary>

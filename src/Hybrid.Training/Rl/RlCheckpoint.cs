@@ -60,9 +60,6 @@ public static class RlCheckpointFiles
 
     /// <summary>Async runs: the batches collected ahead of the checkpoint's iteration (<see cref="RlState.AheadBatches"/>).</summary>
     public const string AheadBatches = "rollouts_ahead.json";
-
-    /// <summary>The folder name of the checkpoint after <paramref name="iteration"/>.</summary>
-    public static string FolderName(int iteration) => $"checkpoint-{iteration}";
 }
 
 /// <summary>

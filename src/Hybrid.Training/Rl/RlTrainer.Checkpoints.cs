@@ -12,34 +12,29 @@ public sealed partial class RlTrainer
     /// Writes <c>checkpoint-{iteration}</c> beside the run's output: the policy as <see cref="Online.OnlinePolicy.Save"/>
     /// writes its final model (a checkpoint folder, or a PEFT adapter under LoRA), the actor's AdamW moments, the critic
     /// and its moments (PPO), <see cref="RlState"/>, and an async run's batches collected ahead (<paramref name="ahead"/>,
-    /// after which the prompt order stands at <paramref name="aheadCursor"/>). Staged in <c>checkpoint-{iteration}.tmp</c>
-    /// and renamed, so a killed run leaves either a whole checkpoint or none.
+    /// after which the prompt order stands at <paramref name="aheadCursor"/>), through <see cref="CheckpointFolder"/>.
     /// </summary>
     private void SaveCheckpoint(int iteration, (int Epoch, int Index) cursor, IReadOnlyList<(int Iteration, RolloutRound Batch)> ahead, (int Epoch, int Index) aheadCursor,
         (int Epoch, int Index) ptxCursor, double? before, AdamW actorOptimizer, IReadOnlyList<string> actorNames, AdamW? criticOptimizer)
     {
         RlCheckpointing k = _checkpointing!;
-        string dir = Path.Combine(k.OutputDir, RlCheckpointFiles.FolderName(iteration));
-        string temp = dir + ".tmp";
-        if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
-        _policy.Save(temp);
-        OptimizerCheckpoint.Save(temp, actorOptimizer, actorNames);
-        if (Critic is not null)
+        CheckpointFolder.Write(k.OutputDir, iteration, temp =>
         {
-            var named = Critic.named_parameters().ToList();
-            SafeTensors.Save(Path.Combine(temp, RlCheckpointFiles.Critic), named.Select(p => new KeyValuePair<string, Tensor>(p.name, p.parameter)));
-            string criticOptimizerDir = Directory.CreateDirectory(Path.Combine(temp, RlCheckpointFiles.CriticOptimizerDir)).FullName;
-            OptimizerCheckpoint.Save(criticOptimizerDir, criticOptimizer!, named.Select(p => p.name).ToList());
-        }
-        if (ahead.Count > 0) SaveAhead(temp, ahead);
-        new RlState(iteration, _config.Iterations, _config.Seed, _axes.PresetName, _policy.Version, cursor.Epoch, cursor.Index, ptxCursor.Epoch, ptxCursor.Index,
-            Convert.ToBase64String(TensorUtil.GetRngState()), _axes.KlCoefficient?.Value ?? 0, _guard.SkippedSteps, _guard.ConsecutiveSkips, _guard.Steps,
-            before, k.DataRows, k.DataSha256, _axes.Ghpo is null ? null : new Dictionary<string, int>(_axes.Ghpo.Stages, StringComparer.Ordinal),
-            ahead.Count, aheadCursor.Epoch, aheadCursor.Index).Save(temp);
-        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
-        Directory.Move(temp, dir);
-        Log?.WriteLine($"[rl] checkpoint {dir}");
-        CheckpointRotation.Prune(k.OutputDir, k.SaveTotalLimit, Log, "rl");
+            _policy.Save(temp);
+            OptimizerCheckpoint.Save(temp, actorOptimizer, actorNames);
+            if (Critic is not null)
+            {
+                var named = Critic.named_parameters().ToList();
+                SafeTensors.Save(Path.Combine(temp, RlCheckpointFiles.Critic), named.Select(p => new KeyValuePair<string, Tensor>(p.name, p.parameter)));
+                string criticOptimizerDir = Directory.CreateDirectory(Path.Combine(temp, RlCheckpointFiles.CriticOptimizerDir)).FullName;
+                OptimizerCheckpoint.Save(criticOptimizerDir, criticOptimizer!, named.Select(p => p.name).ToList());
+            }
+            if (ahead.Count > 0) SaveAhead(temp, ahead);
+            new RlState(iteration, _config.Iterations, _config.Seed, _axes.PresetName, _policy.Version, cursor.Epoch, cursor.Index, ptxCursor.Epoch, ptxCursor.Index,
+                Convert.ToBase64String(TensorUtil.GetRngState()), _axes.KlCoefficient?.Value ?? 0, _guard.SkippedSteps, _guard.ConsecutiveSkips, _guard.Steps,
+                before, k.DataRows, k.DataSha256, _axes.Ghpo is null ? null : new Dictionary<string, int>(_axes.Ghpo.Stages, StringComparer.Ordinal),
+                ahead.Count, aheadCursor.Epoch, aheadCursor.Index).Save(temp);
+        }, Log, "rl", k.SaveTotalLimit);
     }
 
     /// <summary>
